@@ -1,0 +1,128 @@
+//! Configuration: `tripwatch.toml` parsed (unknown keys refused) and validated into typed
+//! settings. Paths inside the file are relative to the file. Without a config file the
+//! built-in defaults apply (the compiled-in trigger library, `./var` state).
+
+pub mod triggers;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::detect::TriggerSet;
+use crate::sources::DEFAULT_MAX_BYTES;
+
+/// The main configuration file as written (before validation).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    state_dir: Option<PathBuf>,
+    #[serde(default)]
+    triggers: Vec<PathBuf>,
+    #[serde(default)]
+    detect: RawDetect,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    /// Largest advisory accepted, in bytes (default 16 MiB).
+    max_advisory_bytes: Option<u64>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the store, spool and file mail live.
+    pub state_dir: PathBuf,
+    /// Trigger files, resolved relative to the config file. Empty means the built-in library.
+    pub trigger_files: Vec<PathBuf>,
+    pub max_advisory_bytes: u64,
+    /// The file this came from, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { state_dir: PathBuf::from("./var"), trigger_files: Vec::new(), max_advisory_bytes: DEFAULT_MAX_BYTES, path: None }
+    }
+}
+
+/// A located configuration problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: String, line: usize, column: usize, message: String },
+    #[error(transparent)]
+    Triggers(#[from] triggers::TriggerFileError),
+}
+
+impl Config {
+    /// Load and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let src = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        Self::parse(&src, path)
+    }
+
+    /// Parse config text that lives at `path` (used to resolve relative paths).
+    pub fn parse(src: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start).min(src.len());
+            let line = src[..at].matches('\n').count() + 1;
+            let column = at - src[..at].rfind('\n').map_or(0, |p| p + 1) + 1;
+            ConfigError::Invalid { path: path.display().to_string(), line, column, message: e.message().to_owned() }
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let max = raw.detect.max_advisory_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+        if max == 0 {
+            return Err(ConfigError::Invalid {
+                path: path.display().to_string(),
+                line: line_of(src, "max_advisory_bytes"),
+                column: 1,
+                message: "detect.max_advisory_bytes must be greater than 0".into(),
+            });
+        }
+        Ok(Config {
+            state_dir: base.join(raw.state_dir.unwrap_or_else(|| PathBuf::from("./var"))),
+            trigger_files: raw.triggers.iter().map(|t| base.join(t)).collect(),
+            max_advisory_bytes: max,
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// Load the trigger set this config names (the built-in library when it names none).
+    pub fn load_triggers(&self) -> Result<TriggerSet, ConfigError> {
+        if self.trigger_files.is_empty() {
+            return Ok(triggers::default_set());
+        }
+        Ok(triggers::load_files(&self.trigger_files)?)
+    }
+}
+
+fn line_of(src: &str, key: &str) -> usize {
+    src.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_resolves_paths() {
+        let c = Config::parse("state_dir = \"var\"\ntriggers = [\"t.toml\"]\n", Path::new("/etc/tw/tripwatch.toml")).expect("ok");
+        assert_eq!(c.state_dir, PathBuf::from("/etc/tw/var"));
+        assert_eq!(c.trigger_files, [PathBuf::from("/etc/tw/t.toml")]);
+    }
+
+    #[test]
+    fn unknown_keys_are_located() {
+        let e = Config::parse("state_dir = \"v\"\nstate_dri = \"x\"\n", Path::new("c.toml")).expect_err("unknown key");
+        let msg = e.to_string();
+        assert!(msg.starts_with("c.toml:2:"), "{msg}");
+        assert!(msg.contains("state_dri"), "{msg}");
+        let e = Config::parse("[detect]\nmax_advisory_bytes = 0\n", Path::new("c.toml")).expect_err("zero");
+        assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+    }
+}

@@ -1,0 +1,163 @@
+//! Place attribution: which country (and city) a trigger match is about.
+//!
+//! Mentions get a role from their neighbours: an *actor* ("Russian forces", "U.S. government
+//! employees"), an *organisation part* ("Russian-led"), a *neighbour* ("its border with Chad")
+//! or a *plain* place. Only plain mentions (and accepted cities) are affected places; the
+//! others are mentions. Rules, in order: plain places in the match's clause; else the nearest
+//! plain place in the sentence (the subject country if it is among them); else the subject
+//! country. A country that is only named never inherits another country's trigger.
+
+use super::places::{CountryCode, Gazetteer, PlaceTarget};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Plain,
+    Actor,
+    Org,
+    Neighbour,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Name,
+    Demonym,
+    /// A city (index into the gazetteer), already resolved.
+    City(u32),
+}
+
+/// A place mentioned in a section, normalised offsets.
+#[derive(Debug, Clone)]
+pub struct Mention {
+    pub start: usize,
+    pub end: usize,
+    pub country: CountryCode,
+    pub kind: Kind,
+    pub role: Role,
+    /// Cities only: candidate ids (most populous first) before resolution.
+    pub candidates: Vec<u32>,
+}
+
+const ACTOR_NOUNS: &[&str] = &[
+    "forces", "force", "troops", "military", "army", "soldiers", "security", "police", "embassy",
+    "consulate", "government", "officials", "authorities", "citizens", "nationals", "personnel",
+    "employees", "carriers", "airlines", "president", "prime", "minister", "ministry", "navy",
+    "air", "state", "department", "mission", "diplomats", "diplomatic", "peacekeepers",
+    "counterparts", "officers", "regime", "leader", "leaders", "junta", "authority",
+    "administration", "parliament", "cabinet", "envoy", "spokesman", "spokesperson",
+];
+const ORG_SUFFIXES: &[&str] = &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
+const NEIGHBOUR_LEADS: &[&str] = &[
+    "border with", "borders with", "border between", "frontier with", "borders of", "bordering",
+    "neighbouring", "neighboring", "border of", "flights to", "flights from", "to or from",
+];
+
+/// Classify a mention at `[start, end)` of `text` by the words around it.
+pub fn role(text: &str, start: usize, end: usize) -> Role {
+    let after = text[end..].trim_start_matches(['\'', 's']).trim_start();
+    let after = if text[end..].starts_with("'s") { text[end + 2..].trim_start() } else { after };
+    let next: String = after
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let raw_next = text[end..].trim_start();
+    if ORG_SUFFIXES.contains(&next.as_str()) && !raw_next.starts_with("'s") {
+        return Role::Org;
+    }
+    let before = text[..start].to_lowercase();
+    let before = before.trim_end();
+    if NEIGHBOUR_LEADS.iter().any(|l| before.ends_with(l)) || before.ends_with("borders with the") {
+        return Role::Neighbour;
+    }
+    if ACTOR_NOUNS.contains(&next.as_str()) && !text[end..].starts_with("'s") {
+        return Role::Actor;
+    }
+    if before.ends_with("government of") || before.ends_with("embassy of") {
+        return Role::Actor;
+    }
+    Role::Plain
+}
+
+/// Whether a city mention counts as an affected place given the subject country.
+pub fn city_accepted(g: &Gazetteer, city: u32, subject: Option<CountryCode>) -> bool {
+    let c = g.city(city);
+    if Some(c.country) == subject {
+        return true;
+    }
+    !c.wordlike && c.population >= 200_000
+}
+
+/// Resolve a city mention's candidates: the subject country's city if there is one, else the
+/// most populous.
+pub fn resolve_city(g: &Gazetteer, candidates: &[u32], subject: Option<CountryCode>) -> u32 {
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| Some(g.city(i).country) == subject)
+        .unwrap_or(candidates[0])
+}
+
+/// Build raw mentions from place hits: drops blocked phrases and mentions inside longer ones.
+pub fn mentions(text: &str, hits: &[(usize, usize, u32)]) -> Vec<Mention> {
+    let g = Gazetteer::get();
+    let mut spans: Vec<(usize, usize, u32)> = hits.to_vec();
+    // Longest first at each start, then drop anything inside an accepted span.
+    spans.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
+    let mut kept: Vec<(usize, usize, u32)> = Vec::new();
+    for s in spans {
+        if kept.iter().any(|k| s.0 >= k.0 && s.1 <= k.1) {
+            continue;
+        }
+        kept.retain(|k| !(k.0 >= s.0 && k.1 <= s.1));
+        kept.push(s);
+    }
+    let mut out = Vec::new();
+    for (start, end, name) in kept {
+        let name = &g.names()[name as usize];
+        let (country, kind, candidates) = match &name.target {
+            PlaceTarget::Blocked => continue,
+            PlaceTarget::Country(c) => (*c, Kind::Name, Vec::new()),
+            PlaceTarget::Demonym(c) => (*c, Kind::Demonym, Vec::new()),
+            PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), ids.clone()),
+        };
+        out.push(Mention { start, end, country, kind, role: role(text, start, end), candidates });
+    }
+    out.sort_by_key(|m| m.start);
+    out
+}
+
+/// Salience weight of a mention for choosing the subject country.
+pub fn weight(m: &Mention) -> f32 {
+    let base = match m.kind {
+        Kind::Name => 3.0,
+        Kind::Demonym => 2.0,
+        Kind::City(_) => 1.5,
+    };
+    match m.role {
+        Role::Plain => base,
+        Role::Actor => base * 0.3,
+        Role::Org | Role::Neighbour => base * 0.2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles() {
+        for (text, name, want) in [
+            ("under the Russian led Collective Security Treaty", "Russian", Role::Org),
+            ("use of lethal force by Kazakhstani security personnel", "Kazakhstani", Role::Actor),
+            ("Sudan's border with Chad is closed", "Chad", Role::Neighbour),
+            ("Sudan's border with Chad is closed", "Sudan", Role::Plain),
+            ("The U.S. government employees must", "U.S.", Role::Actor),
+            ("troops arrived in Kazakhstan on Thursday", "Kazakhstan", Role::Plain),
+            ("The Government of Peru is organizing", "Peru", Role::Actor),
+            ("Japan's government closed", "Japan", Role::Plain),
+        ] {
+            let start = text.find(name).expect("name in text");
+            assert_eq!(role(text, start, start + name.len()), want, "{name} in {text:?}");
+        }
+    }
+}

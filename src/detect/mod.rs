@@ -1,0 +1,388 @@
+//! Detection: from an advisory's text to explained [`Detection`]s.
+//!
+//! Input: a [`DetectInput`] (title, body, declared countries, the advisory's year).
+//! Output: an [`Analysis`] — the subject country and every trigger match with its place,
+//! polarity, evidence sentence, span and confidence. Pure: no IO, no clock, no globals
+//! beyond the embedded gazetteer. Never panics on any input text.
+
+pub mod attribution;
+pub mod cues;
+pub mod matcher;
+pub mod modifiers;
+pub mod normalize;
+pub mod places;
+pub mod sentences;
+pub mod trigger;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use attribution::{Kind, Mention, Role};
+use cues::CueKind;
+use matcher::{Hit, Matcher, Meaning};
+use modifiers::Candidate;
+use normalize::Normalized;
+use places::{CountryCode, Gazetteer};
+pub use trigger::{Polarity, Severity, Trigger, TriggerId, TriggerSet};
+
+/// What the engine reads.
+#[derive(Debug, Clone, Default)]
+pub struct DetectInput<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    /// Countries declared by metadata (a `country:` header, CAP area, feed category).
+    pub declared: &'a [CountryCode],
+    /// The advisory's year, for "in 2019"-style historical cues. `None` disables them.
+    pub year: Option<i32>,
+}
+
+/// Which part of the advisory a detection's span refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Title,
+    Body,
+}
+
+/// One explained trigger match.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    pub trigger: TriggerId,
+    pub name: String,
+    pub severity: Severity,
+    pub country: Option<CountryCode>,
+    pub city: Option<String>,
+    pub polarity: Polarity,
+    /// The sentence that fired, as written in the advisory.
+    pub evidence: String,
+    pub section: Section,
+    /// Byte span of the evidence sentence in its section.
+    pub span: (usize, usize),
+    /// Byte span of the matched phrase (or phrase pair) in its section.
+    pub matched: (usize, usize),
+    pub confidence: f32,
+}
+
+/// The result of analysing one advisory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub primary_country: Option<CountryCode>,
+    pub detections: Vec<Detection>,
+}
+
+impl Analysis {
+    /// Affirmed detections only: the ones that may alert.
+    pub fn affirmed(&self) -> impl Iterator<Item = &Detection> {
+        self.detections.iter().filter(|d| d.polarity == Polarity::Affirmed)
+    }
+}
+
+/// A compiled detection engine for one trigger set. Cheap to share (`&Engine` is `Sync`).
+pub struct Engine {
+    triggers: TriggerSet,
+    matcher: Matcher,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("triggers", &self.triggers.len()).finish()
+    }
+}
+
+/// One section after scanning.
+struct Scanned<'a> {
+    section: Section,
+    original: &'a str,
+    norm: Normalized,
+    hits: Vec<Hit>,
+    mentions: Vec<Mention>,
+    sentences: Vec<Range<usize>>,
+}
+
+/// A trigger match before place attribution.
+struct Raw {
+    trigger: usize,
+    cand: Candidate,
+    clause: Range<usize>,
+    sentence: Range<usize>,
+    base_confidence: f32,
+}
+
+impl Engine {
+    pub fn new(triggers: TriggerSet) -> Result<Self, matcher::BuildError> {
+        let matcher = Matcher::build(&triggers)?;
+        Ok(Engine { triggers, matcher })
+    }
+
+    pub fn triggers(&self) -> &TriggerSet {
+        &self.triggers
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Analyse one advisory.
+    pub fn analyze(&self, input: &DetectInput<'_>) -> Analysis {
+        let g = Gazetteer::get();
+        let mut sections = vec![self.scan(Section::Title, input.title), self.scan(Section::Body, input.body)];
+        let subject = subject_country(input.declared, &sections, g);
+        for s in &mut sections {
+            for m in &mut s.mentions {
+                if let Kind::City(_) = m.kind {
+                    let id = attribution::resolve_city(g, &m.candidates, subject);
+                    m.kind = Kind::City(id);
+                    m.country = g.city(id).country;
+                    if !attribution::city_accepted(g, id, subject) && m.role == Role::Plain {
+                        m.role = Role::Org;
+                    }
+                }
+            }
+        }
+        let mut best: HashMap<(String, Option<CountryCode>, Polarity), Detection> = HashMap::new();
+        let mut order: Vec<(String, Option<CountryCode>, Polarity)> = Vec::new();
+        for s in &sections {
+            for raw in self.candidates(s) {
+                for d in self.explain(s, &raw, subject, input.year) {
+                    let key = (d.trigger.to_string(), d.country, d.polarity);
+                    match best.get(&key) {
+                        Some(prev) if prev.confidence >= d.confidence => {}
+                        Some(_) => {
+                            best.insert(key, d);
+                        }
+                        None => {
+                            order.push(key.clone());
+                            best.insert(key, d);
+                        }
+                    }
+                }
+            }
+        }
+        let detections = order.into_iter().filter_map(|k| best.remove(&k)).collect();
+        Analysis { primary_country: subject, detections }
+    }
+
+    fn scan<'a>(&self, section: Section, original: &'a str) -> Scanned<'a> {
+        let norm = normalize::normalize(original);
+        let hits = self.matcher.scan(&norm.text);
+        let place_hits: Vec<(usize, usize, u32)> = hits
+            .iter()
+            .filter_map(|h| match h.meaning {
+                Meaning::Place { name } => Some((h.start, h.end, name)),
+                _ => None,
+            })
+            .collect();
+        let mentions = attribution::mentions(&norm.text, &place_hits);
+        let sentences = sentences::sentences(&norm.text);
+        Scanned { section, original, norm, hits, mentions, sentences }
+    }
+
+    /// Trigger candidates: phrases, regexes and near-pairs, one per trigger and clause.
+    fn candidates(&self, s: &Scanned<'_>) -> Vec<Raw> {
+        let text = &s.norm.text;
+        let mut out = Vec::new();
+        for sent in &s.sentences {
+            let in_sent: Vec<&Hit> = s.hits.iter().filter(|h| h.start >= sent.start && h.end <= sent.end).collect();
+            if !in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
+                continue;
+            }
+            for clause in sentences::clauses(text, sent.clone()) {
+                let hits: Vec<&Hit> = in_sent.iter().copied().filter(|h| h.start >= clause.start && h.end <= clause.end).collect();
+                let mut seen: Vec<usize> = Vec::new();
+                let excluded = |t: usize| hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 });
+                for h in &hits {
+                    if let Meaning::Phrase { trigger } = h.meaning {
+                        let t = trigger as usize;
+                        if seen.contains(&t) || excluded(t) {
+                            continue;
+                        }
+                        seen.push(t);
+                        out.push(Raw {
+                            trigger: t,
+                            cand: Candidate { first: (h.start, h.end), last: (h.start, h.end) },
+                            clause: clause.clone(),
+                            sentence: sent.clone(),
+                            base_confidence: 0.9,
+                        });
+                    }
+                }
+                for (t, rule, a, b) in near_pairs(text, &hits, &self.triggers) {
+                    if seen.contains(&t) || excluded(t) {
+                        continue;
+                    }
+                    let _ = rule;
+                    seen.push(t);
+                    let (first, last) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+                    let gap = modifiers::words_between(text, first.1, last.0) as f32;
+                    out.push(Raw {
+                        trigger: t,
+                        cand: Candidate { first, last },
+                        clause: clause.clone(),
+                        sentence: sent.clone(),
+                        base_confidence: (0.85 - 0.02 * gap).max(0.6),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Polarity and places for one candidate; one detection per attributed country.
+    fn explain(&self, s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, year: Option<i32>) -> Vec<Detection> {
+        let text = &s.norm.text;
+        let cue_hits: Vec<Hit> = s
+            .hits
+            .iter()
+            .filter(|h| matches!(h.meaning, Meaning::Cue(_)) && h.start >= raw.clause.start && h.end <= raw.clause.end)
+            .copied()
+            .collect();
+        let found = modifiers::find(text, (raw.clause.start, raw.clause.end), raw.sentence.start, &raw.cand, &cue_hits, year);
+        let trigger = &self.triggers.triggers()[raw.trigger];
+        let clearer = self.triggers.clearer_of(raw.trigger);
+        let (polarity, cleared) = modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
+        let trigger = match (cleared, clearer) {
+            (true, Some(c)) => &self.triggers.triggers()[c],
+            _ => trigger,
+        };
+        let subject_ref = cue_hits.iter().any(|h| h.meaning == Meaning::Cue(CueKind::SubjectRef));
+        let places = attribute(s, raw, subject, subject_ref);
+        let (span_s, span_e) = s.norm.original_span(raw.sentence.start, raw.sentence.end);
+        let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
+        let evidence = s.original[span_s..span_e].trim().to_owned();
+        let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
+        places
+            .into_iter()
+            .map(|(country, city, factor)| Detection {
+                trigger: trigger.id.clone(),
+                name: trigger.name.clone(),
+                severity: trigger.severity,
+                country,
+                city,
+                polarity,
+                evidence: evidence.clone(),
+                section: s.section,
+                span: (span_s, span_e),
+                matched: (m_s, m_e),
+                confidence: ((raw.base_confidence * factor) * 100.0).round() / 100.0,
+            })
+            .collect()
+    }
+}
+
+/// Near-rule pairs in one clause: (trigger, rule, a-span, b-span), the closest pair per rule.
+fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<(usize, usize, (usize, usize), (usize, usize))> {
+    let mut out = Vec::new();
+    for h in hits {
+        let Meaning::NearA { trigger, rule } = h.meaning else { continue };
+        let within = triggers.triggers()[trigger as usize].near[rule as usize].within;
+        let best = hits
+            .iter()
+            .filter(|b| b.meaning == Meaning::NearB { trigger, rule })
+            .filter(|b| b.end <= h.start || b.start >= h.end)
+            .map(|b| {
+                let d = if b.start >= h.end { modifiers::words_between(text, h.end, b.start) } else { modifiers::words_between(text, b.end, h.start) };
+                (d, b)
+            })
+            .filter(|(d, _)| *d <= within)
+            .min_by_key(|(d, _)| *d);
+        if let Some((_, b)) = best {
+            out.push((trigger as usize, rule as usize, (h.start, h.end), (b.start, b.end)));
+        }
+    }
+    out
+}
+
+/// Countries (with city and a confidence factor) a candidate is about.
+fn attribute(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, subject_ref: bool) -> Vec<(Option<CountryCode>, Option<String>, f32)> {
+    let g = Gazetteer::get();
+    let plain = |r: &Range<usize>| -> Vec<&Mention> {
+        s.mentions.iter().filter(|m| m.role == Role::Plain && m.start >= r.start && m.end <= r.end).collect()
+    };
+    let city_for = |country: CountryCode, r: &Range<usize>| -> Option<String> {
+        s.mentions
+            .iter()
+            .filter(|m| m.start >= r.start && m.end <= r.end && m.country == country)
+            .find_map(|m| match m.kind {
+                Kind::City(id) => Some(g.city(id).name.to_owned()),
+                _ => None,
+            })
+    };
+    let in_clause = plain(&raw.clause);
+    let mut out: Vec<(Option<CountryCode>, Option<String>, f32)> = Vec::new();
+    let push = |c: CountryCode, factor: f32, out: &mut Vec<(Option<CountryCode>, Option<String>, f32)>| {
+        if !out.iter().any(|(x, _, _)| *x == Some(c)) {
+            out.push((Some(c), city_for(c, &raw.sentence), factor));
+        }
+    };
+    if !in_clause.is_empty() {
+        for m in &in_clause {
+            push(m.country, 1.0, &mut out);
+        }
+        if subject_ref {
+            if let Some(c) = subject {
+                push(c, 1.0, &mut out);
+            }
+        }
+        return out;
+    }
+    let in_sentence = plain(&raw.sentence);
+    if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
+        push(c, 0.95, &mut out);
+        return out;
+    }
+    let anchor = raw.cand.first.0;
+    if let Some(m) = in_sentence.iter().min_by_key(|m| if m.start >= anchor { m.start - anchor } else { anchor - m.end }) {
+        push(m.country, 0.9, &mut out);
+        return out;
+    }
+    if let Some(c) = subject {
+        push(c, 0.9, &mut out);
+    }
+    out
+}
+
+/// The advisory's subject country: declared metadata, else the title's most salient country,
+/// else the most salient country in the body.
+fn subject_country(declared: &[CountryCode], sections: &[Scanned<'_>], g: &Gazetteer) -> Option<CountryCode> {
+    if let Some(c) = declared.first() {
+        return Some(*c);
+    }
+    let mut salience: HashMap<CountryCode, f32> = HashMap::new();
+    let mut first_seen: HashMap<CountryCode, usize> = HashMap::new();
+    let mut rank = 0;
+    for s in sections {
+        let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
+        for m in &s.mentions {
+            if let Kind::City(id) = m.kind {
+                let c = g.city(id);
+                if c.wordlike || c.population < 100_000 {
+                    continue;
+                }
+            }
+            *salience.entry(m.country).or_default() += attribution::weight(m) * factor;
+            first_seen.entry(m.country).or_insert(rank);
+            rank += 1;
+        }
+    }
+    let title_plain: Vec<CountryCode> = sections
+        .iter()
+        .filter(|s| s.section == Section::Title)
+        .flat_map(|s| s.mentions.iter())
+        .filter(|m| m.role == Role::Plain || matches!(m.kind, Kind::Demonym))
+        .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
+        .map(|m| m.country)
+        .collect();
+    let score = |c: &CountryCode| (salience.get(c).copied().unwrap_or(0.0), std::cmp::Reverse(first_seen.get(c).copied().unwrap_or(usize::MAX)));
+    let pick = |cands: &mut dyn Iterator<Item = CountryCode>| {
+        cands.max_by(|a, b| score(a).partial_cmp(&score(b)).unwrap_or(std::cmp::Ordering::Equal))
+    };
+    if let Some(c) = pick(&mut title_plain.iter().copied()) {
+        return Some(c);
+    }
+    pick(&mut salience.keys().copied())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+//! Modifier resolution: from the cues around a trigger match to its [`Polarity`].
+//!
+//! Precedence, strongest first: negation (a negated lift is no lift at all), hypothetical,
+//! lifted, habitual, historical, advice, staff-only, attributed. "Still in force" cues cancel
+//! habitual and historical readings. Pure functions over hits and offsets.
+
+use super::cues::{CueKind, IMPERATIVE_OPENERS, window};
+use super::matcher::{Hit, Meaning};
+use super::trigger::Polarity;
+
+/// The parts of a candidate match that modifiers look at.
+pub struct Candidate {
+    /// Start of the earliest matched term.
+    pub first: (usize, usize),
+    /// The latest matched term (equal to `first` for a single phrase).
+    pub last: (usize, usize),
+}
+
+/// Words between two offsets (counted as whitespace-separated tokens).
+pub fn words_between(text: &str, from: usize, to: usize) -> usize {
+    if to <= from {
+        return 0;
+    }
+    text[from..to].split_whitespace().count()
+}
+
+/// Cue findings for one candidate.
+#[derive(Default, Debug)]
+pub struct Found {
+    pub negated: bool,
+    pub hypothetical: bool,
+    pub lifted: bool,
+    pub habitual: bool,
+    pub historical: bool,
+    pub advice: bool,
+    pub staff: bool,
+    pub attributed: bool,
+    pub active: bool,
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// Inspect the cue hits of one clause around a candidate.
+pub fn find(text: &str, clause: (usize, usize), sentence_start: usize, cand: &Candidate, cues: &[Hit], doc_year: Option<i32>) -> Found {
+    let mut f = Found::default();
+    for h in cues {
+        let Meaning::Cue(kind) = h.meaning else { continue };
+        let span = (h.start, h.end);
+        if overlaps(span, cand.first) || overlaps(span, cand.last) {
+            continue;
+        }
+        let before = h.end <= cand.last.0
+            && (h.start >= cand.first.0 || words_between(text, h.end, cand.first.0) < window(kind));
+        let after = h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) < window(kind);
+        match kind {
+            CueKind::NegPre if before => f.negated = true,
+            CueKind::NegPost if after => f.negated = true,
+            CueKind::HypoPre if before => f.hypothetical = true,
+            CueKind::HypoPost if after => f.hypothetical = true,
+            CueKind::AttrPre if before => f.attributed = true,
+            CueKind::Lift if before || after => f.lifted = true,
+            CueKind::Habitual => f.habitual = true,
+            CueKind::HistWord => f.historical = true,
+            CueKind::Advice => f.advice = true,
+            CueKind::Staff => f.staff = true,
+            CueKind::Active => f.active = true,
+            _ => {}
+        }
+    }
+    if let Some(year) = doc_year {
+        if past_year_in(&text[clause.0..clause.1], year) {
+            f.historical = true;
+        }
+    }
+    let first_word = text[sentence_start..]
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    if IMPERATIVE_OPENERS.contains(&first_word.as_str()) {
+        f.advice = true;
+    }
+    f
+}
+
+/// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",
+/// "on 5 March 2020") rather than a starting point ("since 2015").
+fn past_year_in(clause: &str, doc_year: i32) -> bool {
+    let words: Vec<&str> = clause
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let w = w.trim_end_matches(['.', ';', ':']);
+        let Ok(y) = w.parse::<i32>() else { continue };
+        if w.len() != 4 || !(1900..=2100).contains(&y) || y >= doc_year {
+            continue;
+        }
+        let prev: Vec<String> = words[i.saturating_sub(3)..i].iter().map(|p| p.to_lowercase()).collect();
+        if prev.iter().any(|p| matches!(p.as_str(), "since" | "from" | "until" | "till" | "depuis")) {
+            continue;
+        }
+        if prev.last().is_some_and(|p| is_time_word(p)) {
+            return true;
+        }
+    }
+    false
+}
+
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+];
+
+fn is_time_word(w: &str) -> bool {
+    let w = w.trim_end_matches('.');
+    matches!(w, "in" | "during" | "on" | "of" | "by" | "late" | "early" | "mid" | "en" | "year")
+        || MONTHS.contains(&w)
+        || (w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
+        || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2
+}
+
+/// Decide the polarity. Returns the polarity and whether the match should become the
+/// clearing trigger (a lifted measure with an all-clear trigger).
+pub fn resolve(f: &Found, ignore: &[Polarity], has_clearer: bool) -> (Polarity, bool) {
+    let on = |p: Polarity, set: bool| set && !ignore.contains(&p);
+    if on(Polarity::Negated, f.negated) {
+        if f.lifted {
+            // "has not been lifted": the measure holds.
+            return (Polarity::Affirmed, false);
+        }
+        return (Polarity::Negated, false);
+    }
+    if on(Polarity::Hypothetical, f.hypothetical) {
+        return (Polarity::Hypothetical, false);
+    }
+    if on(Polarity::Lifted, f.lifted) {
+        return if has_clearer { (Polarity::Affirmed, true) } else { (Polarity::Lifted, false) };
+    }
+    if on(Polarity::Habitual, f.habitual && !f.active) {
+        return (Polarity::Habitual, false);
+    }
+    if on(Polarity::Historical, f.historical && !f.active) {
+        return (Polarity::Historical, false);
+    }
+    if on(Polarity::Advice, f.advice) {
+        return (Polarity::Advice, false);
+    }
+    if on(Polarity::StaffOnly, f.staff) {
+        return (Polarity::StaffOnly, false);
+    }
+    if on(Polarity::Attributed, f.attributed) {
+        return (Polarity::Attributed, false);
+    }
+    (Polarity::Affirmed, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_years() {
+        for (clause, year, want) in [
+            ("ordered departure in July 2023", 2025, true),
+            ("in force since 2015", 2024, false),
+            ("declared on 5 January 2022", 2022, false),
+            ("the unrest in Iran in June 2009", 2011, true),
+            ("from 2020 until now", 2024, false),
+            ("population 2000 people", 2024, false),
+            ("in 2019", 2020, true),
+        ] {
+            assert_eq!(past_year_in(clause, year), want, "{clause}");
+        }
+    }
+}

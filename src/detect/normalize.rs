@@ -1,0 +1,131 @@
+//! Text normalisation for matching.
+//!
+//! Input: the advisory's plain text. Output: a [`Normalized`] string in which typographic
+//! variants are folded to one ASCII form (curly quotes, dashes, odd spaces), word-joining
+//! hyphens become spaces and runs of spaces collapse, plus a map from every normalised byte
+//! back to the original byte offset so evidence spans always point into the original text.
+//! Case is preserved: trigger phrases match case-insensitively, place names do not.
+
+/// Normalised text plus a byte map back into the original.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The folded text.
+    pub text: String,
+    /// `map[i]` is the original byte offset of normalised byte `i`; one extra entry at the end
+    /// holds the original length.
+    map: Vec<u32>,
+}
+
+impl Normalized {
+    /// Original byte offset of a normalised byte offset.
+    pub fn original(&self, at: usize) -> usize {
+        self.map[at.min(self.map.len() - 1)] as usize
+    }
+
+    /// Original byte span of a normalised span `[start, end)`.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if end <= start {
+            let s = self.original(start);
+            return (s, s);
+        }
+        // The end maps from the last byte of the span, then steps past that original char.
+        let s = self.original(start);
+        let last = self.original(end - 1);
+        (s, last + 1)
+    }
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}'
+    )
+}
+
+fn fold(c: char) -> Option<char> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
+            '"'
+        }
+        '\t' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => return None,
+        '\r' => return None,
+        '\u{2028}' | '\u{2029}' | '\u{0085}' => '\n',
+        '\u{2026}' => '.',
+        c => c,
+    })
+}
+
+/// Fold `input` into its matching form.
+pub fn normalize(input: &str) -> Normalized {
+    let mut text = String::with_capacity(input.len());
+    let mut map: Vec<u32> = Vec::with_capacity(input.len() + 1);
+    let mut prev_alnum = false;
+    let mut chars = input.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let Some(c) = fold(c) else { continue };
+        let c = if is_dash(c) {
+            let next_alnum = chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric());
+            if prev_alnum && next_alnum { ' ' } else { '-' }
+        } else {
+            c
+        };
+        if c == ' ' && (text.ends_with(' ') || text.ends_with('\n')) {
+            continue;
+        }
+        if c == '\n' && text.ends_with(' ') {
+            text.pop();
+            map.pop();
+        }
+        prev_alnum = c.is_alphanumeric();
+        let mut buf = [0u8; 4];
+        let encoded = c.encode_utf8(&mut buf);
+        for _ in 0..encoded.len() {
+            map.push(at as u32);
+        }
+        text.push(c);
+    }
+    map.push(input.len() as u32);
+    Normalized { text, map }
+}
+
+/// Fold a pattern (trigger phrase or place name) the same way the text is folded.
+pub fn normalize_pattern(p: &str) -> String {
+    normalize(p.trim()).text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, want: &str) {
+        let n = normalize(input);
+        assert_eq!(n.text, want, "normalising {input:?}");
+    }
+
+    #[test]
+    fn folds_typography() {
+        check("Security officials\u{2019} use", "Security officials' use");
+        check("\u{201C}quoted\u{201D}", "\"quoted\"");
+        check("state\u{00A0}of  emergency", "state of emergency");
+        check("Russian-led force", "Russian led force");
+        check("couvre\u{2011}feu", "couvre feu");
+        check("protesters \u{2013} confirmed", "protesters - confirmed");
+        check("a\r\nb", "a\nb");
+        check("\u{FEFF}Title", "Title");
+        check("end.  \nNext", "end.\nNext");
+    }
+
+    #[test]
+    fn spans_map_back_to_original() {
+        let input = "O\u{2019}Casey said \u{201C}curfew\u{201D} now";
+        let n = normalize(input);
+        let start = n.text.find("curfew").expect("present");
+        let (s, e) = n.original_span(start, start + "curfew".len());
+        assert_eq!(&input[s..e], "curfew");
+        let q = n.text.find('\'').expect("quote");
+        let (s, e) = n.original_span(q, q + 1);
+        assert_eq!(&input[s..e], "\u{2019}");
+    }
+}

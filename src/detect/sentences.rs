@@ -1,0 +1,166 @@
+//! Sentence and clause boundaries over normalised text.
+//!
+//! Input: normalised text. Output: byte ranges of sentences, and within a sentence the ranges
+//! of its clauses (the scope of modifiers). Line breaks end a sentence unless the next line
+//! continues it in lower case (hard-wrapped text); abbreviations such as "U.S." and "Gen."
+//! do not end one.
+
+use std::ops::Range;
+
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "capt", "sgt", "gov", "sen", "rep", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vs",
+    "approx", "corp", "inc", "ltd", "co", "jr", "sr", "prof", "maj", "adm", "cpl", "pvt", "ft",
+    "mt", "pres", "dept", "est", "fig", "al",
+];
+
+fn is_abbreviation(word: &str) -> bool {
+    let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if w.is_empty() {
+        return false;
+    }
+    // Initialisms: U.S, U.N, e.g, i.e (the final dot is the one being judged).
+    let parts: Vec<&str> = w.split('.').collect();
+    if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
+        return true;
+    }
+    if w.chars().count() == 1 && w.chars().all(|c| c.is_uppercase()) {
+        return true;
+    }
+    ABBREVIATIONS.contains(&w.to_lowercase().as_str())
+}
+
+/// Split `text` into sentence ranges (trimmed, non-empty).
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end_here = match b {
+            b'\n' => !continues_line(text, i),
+            b'.' | b'!' | b'?' => ends_sentence(text, i),
+            _ => false,
+        };
+        if end_here {
+            push_trimmed(text, start..i + 1, &mut out);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    push_trimmed(text, start..text.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let s = &text[r.clone()];
+    if s.trim().is_empty() {
+        return;
+    }
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    let r = r.start + lead..r.end - trail;
+    if text[r.clone()].chars().any(char::is_alphanumeric) {
+        out.push(r);
+    }
+}
+
+/// A newline continues the sentence when the previous line has no closing punctuation and the
+/// next line starts in lower case.
+fn continues_line(text: &str, nl: usize) -> bool {
+    let before = text[..nl].trim_end();
+    let after = text[nl + 1..].trim_start();
+    if after.starts_with('\n') || text[nl + 1..].starts_with('\n') {
+        return false;
+    }
+    let prev_closed = before.ends_with(['.', '!', '?', ':', ';']);
+    let next_lower = after.chars().next().is_some_and(char::is_lowercase);
+    !prev_closed && next_lower
+}
+
+fn ends_sentence(text: &str, at: usize) -> bool {
+    let rest = &text[at + 1..];
+    // Closing quotes or brackets belong to the sentence that ends here.
+    let rest_trim = rest.trim_start_matches(['"', '\'', ')', ']']);
+    let next = rest_trim.chars().next();
+    let word_start = text[..at].rfind([' ', '\n', '(']).map_or(0, |p| p + 1);
+    let word = &text[word_start..at];
+    match next {
+        None => true,
+        Some(c) if c == ' ' || c == '\n' => {
+            if text.as_bytes()[at] == b'.' && is_abbreviation(word) {
+                // "U.S. Embassy" keeps going; an abbreviation before a line break ends it.
+                return rest_trim.starts_with('\n');
+            }
+            let after = rest_trim.trim_start();
+            after.chars().next().is_none_or(|c| !c.is_lowercase())
+        }
+        // "students.Japan": a missing space after a full stop.
+        Some(c) if c.is_uppercase() && text.as_bytes()[at] == b'.' => {
+            word.chars().count() >= 3 && word.chars().all(char::is_lowercase)
+        }
+        _ => false,
+    }
+}
+
+const CLAUSE_BREAKS: &[&str] = &[
+    "; ", ", but ", " but ", ", however", " however,", ", although ", " although ", " though ",
+    " whereas ", ", while ", ", and ", ", whereas ", " - ", ", which ", " unlike ", ", yet ",
+];
+
+/// Clause ranges (absolute offsets) inside one sentence range.
+pub fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
+    let s = &text[sentence.clone()];
+    let lower = s.to_ascii_lowercase();
+    let mut cuts: Vec<usize> = Vec::new();
+    for brk in CLAUSE_BREAKS {
+        let mut from = 0;
+        while let Some(p) = lower[from..].find(brk) {
+            cuts.push(from + p);
+            from += p + brk.len();
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for c in cuts {
+        if c > start {
+            out.push(sentence.start + start..sentence.start + c);
+            start = c;
+        }
+    }
+    out.push(sentence.start + start..sentence.end);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, want: &[&str]) {
+        let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(got, want, "splitting {text:?}");
+    }
+
+    #[test]
+    fn splits_sentences() {
+        check("A curfew is in place. Banks are shut.", &["A curfew is in place.", "Banks are shut."]);
+        check("The U.S. Embassy closed. Gen. Smith spoke.", &["The U.S. Embassy closed.", "Gen. Smith spoke."]);
+        check("and students.Japan has been closed", &["and students.", "Japan has been closed"]);
+        check("Heading\nBody line one.", &["Heading", "Body line one."]);
+        check("A long line that wraps\nonto the next line.", &["A long line that wraps\nonto the next line."]);
+        check("• first bullet\n• second bullet", &["• first bullet", "• second bullet"]);
+        check("He said \"stop.\" Then left.", &["He said \"stop.\"", "Then left."]);
+        check("Prices rose 2.5 percent.", &["Prices rose 2.5 percent."]);
+        check("", &[]);
+    }
+
+    #[test]
+    fn splits_clauses() {
+        let t = "Japan barred foreigners, and Australia delayed reopening; Singapore opened.";
+        let got: Vec<&str> = clauses(t, 0..t.len()).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(got, ["Japan barred foreigners", ", and Australia delayed reopening", "; Singapore opened."]);
+    }
+}

@@ -1,0 +1,10 @@
+//! tripwatch: a travel-security alerting daemon.
+//!
+//! Pipeline: `sources` → [`advisory::Advisory`] → `detect` → [`detect::Detection`]s → route →
+//! outbox → channels. See `ARCHITECTURE.md` for the code map and invariants.
+
+pub mod advisory;
+pub mod app;
+pub mod config;
+pub mod detect;
+pub mod sources;

@@ -1,0 +1,63 @@
+//! Sources: turning bytes from outside into [`Advisory`] values.
+//!
+//! This part: local files in the text advisory format, JSON advisories, and HTML
+//! bodies made plain. Failure policy: every rejection is a [`ParseError`] that says why;
+//! nothing here panics on any input.
+
+pub mod decode;
+pub mod html;
+pub mod json;
+pub mod text;
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::advisory::Advisory;
+
+/// Default cap on one advisory's size.
+pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty advisory (no text)")]
+    Empty,
+    #[error("binary content, not an advisory (NUL or control bytes)")]
+    Binary,
+    #[error("too large: {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("invalid JSON advisory: {0}")]
+    Json(String),
+    #[error("unknown country {0:?} (use an ISO 3166-1 alpha-2 code or an English name)")]
+    UnknownCountry(String),
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+}
+
+/// Read one advisory file (text format, or JSON when it starts with `{`), at most `limit` bytes.
+pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
+    let io = |e: std::io::Error| ParseError::Io { path: path.display().to_string(), message: e.to_string() };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > limit {
+        return Err(ParseError::TooLarge { size, limit });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // Read one byte past the limit so a file that grows while being read is still refused.
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ParseError::TooLarge { size: bytes.len() as u64, limit });
+    }
+    let source = path.display().to_string();
+    parse_bytes(&bytes, &source)
+}
+
+/// Parse advisory bytes whose format is sniffed: JSON objects start with `{`, else text.
+pub fn parse_bytes(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
+    let trimmed = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = trimmed.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        json::parse(trimmed, source)
+    } else {
+        text::parse(bytes, source)
+    }
+}
