@@ -45,14 +45,38 @@ const ACTOR_NOUNS: &[&str] = &[
     "counterparts", "officers", "regime", "leader", "leaders", "junta", "authority",
     "administration", "parliament", "cabinet", "envoy", "spokesman", "spokesperson",
 ];
+/// Words that end a run of modifiers after a place ("U.S. direct hire employees").
+const STOP_WORDS: &[&str] = &[
+    "and", "or", "the", "a", "an", "in", "on", "at", "to", "of", "for", "from", "with", "where",
+    "which", "who", "that", "is", "are", "was", "were", "has", "have", "had", "will", "would",
+    "as", "by", "since", "after", "before", "but", "its", "their", "his", "her",
+];
 const ORG_SUFFIXES: &[&str] = &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
 const NEIGHBOUR_LEADS: &[&str] = &[
-    "border with", "borders with", "border between", "frontier with", "borders of", "bordering",
-    "neighbouring", "neighboring", "border of", "flights to", "flights from", "to or from",
+    "border between", "borders of", "bordering", "neighbouring", "neighboring", "border of",
+    "flights to", "flights from", "to or from",
 ];
 
 /// Classify a mention at `[start, end)` of `text` by the words around it.
 pub fn role(text: &str, start: usize, end: usize) -> Role {
+    let r = role_inner(text, start, end);
+    if r == Role::Plain && is_standalone_demonym(text, start, end) {
+        return Role::Org;
+    }
+    r
+}
+
+/// "(French)" or "… in French." — a demonym used as a language or people, not a place.
+fn is_standalone_demonym(text: &str, start: usize, end: usize) -> bool {
+    let name = &text[start..end];
+    let g = super::places::Gazetteer::get();
+    let is_demonym = g.names().iter().any(|n| matches!(n.target, PlaceTarget::Demonym(_)) && super::normalize::normalize_pattern(n.text) == name)
+        && !g.names().iter().any(|n| matches!(n.target, PlaceTarget::Country(_)) && super::normalize::normalize_pattern(n.text) == name);
+    let after = text[end..].trim_start();
+    is_demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':']))
+}
+
+fn role_inner(text: &str, start: usize, end: usize) -> Role {
     let after = text[end..].trim_start_matches(['\'', 's']).trim_start();
     let after = if text[end..].starts_with("'s") { text[end + 2..].trim_start() } else { after };
     let next: String = after
@@ -66,16 +90,38 @@ pub fn role(text: &str, start: usize, end: usize) -> Role {
     }
     let before = text[..start].to_lowercase();
     let before = before.trim_end();
-    if NEIGHBOUR_LEADS.iter().any(|l| before.ends_with(l)) || before.ends_with("borders with the") {
+    if NEIGHBOUR_LEADS.iter().any(|l| before.ends_with(l)) || is_border_with(before) {
         return Role::Neighbour;
     }
-    if ACTOR_NOUNS.contains(&next.as_str()) && !text[end..].starts_with("'s") {
+    if !text[end..].starts_with("'s") && actor_follows(after) {
         return Role::Actor;
     }
     if before.ends_with("government of") || before.ends_with("embassy of") {
         return Role::Actor;
     }
     Role::Plain
+}
+
+/// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
+fn is_border_with(before: &str) -> bool {
+    let before = before.strip_suffix(" the").unwrap_or(before);
+    let Some(head) = before.strip_suffix(" with") else { return false };
+    let tail: Vec<&str> = head.split_whitespace().rev().take(3).collect();
+    tail.iter().any(|w| w.starts_with("border") || w.starts_with("crossing") || w.starts_with("frontier"))
+}
+
+/// An actor noun within the next three non-stop words ("Russian military forces").
+fn actor_follows(after: &str) -> bool {
+    for w in after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
+        let w = w.to_lowercase();
+        if ACTOR_NOUNS.contains(&w.as_str()) {
+            return true;
+        }
+        if STOP_WORDS.contains(&w.as_str()) || w.chars().next().is_some_and(char::is_numeric) {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether a city mention counts as an affected place given the subject country.
@@ -155,6 +201,10 @@ mod tests {
             ("troops arrived in Kazakhstan on Thursday", "Kazakhstan", Role::Plain),
             ("The Government of Peru is organizing", "Peru", Role::Actor),
             ("Japan's government closed", "Japan", Role::Plain),
+            ("Border roads with Eritrea are closed", "Eritrea", Role::Neighbour),
+            ("ordered the departure of U.S. direct hire employees", "U.S.", Role::Actor),
+            ("arrived in Kazakhstan where security forces", "Kazakhstan", Role::Plain),
+            ("ferment les frontières (French)", "French", Role::Org),
         ] {
             let start = text.find(name).expect("name in text");
             assert_eq!(role(text, start, start + name.len()), want, "{name} in {text:?}");

@@ -39,8 +39,9 @@ pub fn window(kind: CueKind) -> usize {
         CueKind::NegPost => 5,
         CueKind::HypoPre => 8,
         CueKind::HypoPost => 6,
-        CueKind::Lift => 6,
-        CueKind::AttrPre => 5,
+        CueKind::Lift => 12,
+        CueKind::AttrPre => 20,
+        CueKind::HistWord => 8,
         _ => usize::MAX,
     }
 }
@@ -66,7 +67,7 @@ pub const CUES: &[(CueKind, &[&str])] = &[
         "considering", "consider", "plans to", "planning", "plan to", "expected to", "likely to",
         "unlikely to", "risk of", "risks of", "warned of", "warns of", "ready to", "prepared to",
         "proposed", "proposes", "calls for", "called for", "call for", "demanded", "demands",
-        "urged", "urges", "to prevent", "to avoid", "once", "until", "after a", "before a",
+        "urged", "urges", "demand", "calls to", "to prevent", "to avoid", "once", "until", "after a", "before a",
         "when a", "if a", "able to", "ability to", "contingency", "in order to", "pourrait",
         "pourraient", "éventuel", "éventuelle",
     ]),
@@ -85,10 +86,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
         "occasionally", "from time to time", "regularly", "routinely", "sometimes", "at times",
         "previously", "in the past", "history of", "known to", "tend to", "tends to", "typically",
         "usually", "commonly", "on occasion", "have been known", "recurring",
+        // Travel-advisory risk lists ("Reconsider travel to X due to crime, unrest, …").
+        "reconsider travel", "do not travel to", "exercise increased caution",
+        "exercise a high degree of caution", "exercise normal precautions",
     ]),
     (CueKind::HistWord, &["last year", "formerly", "years ago", "decades ago", "in the past", "earlier this year"]),
     (CueKind::Lift, &[
-        "lifted", "lifts", "lift", "lifting", "ended", "ends", "end of", "an end to", "ending",
+        "lifted", "lifts", "lift", "lifting", "ended", "an end to",
         "rescinded", "rescinds", "revoked", "revokes", "repealed", "expired", "annulled",
         "called off", "no longer", "reopened", "reopens", "restored", "resumed", "resumes",
         "back to normal", "operating normally", "withdrawn", "terminated", "levée", "levé",

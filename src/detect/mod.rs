@@ -141,11 +141,18 @@ impl Engine {
                 }
             }
         }
-        let mut best: HashMap<(String, Option<CountryCode>, Polarity), Detection> = HashMap::new();
-        let mut order: Vec<(String, Option<CountryCode>, Polarity)> = Vec::new();
+        let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
             for raw in self.candidates(s) {
-                for d in self.explain(s, &raw, subject, input.year) {
+                all.extend(self.explain(s, &raw, subject, input.year));
+            }
+        }
+        latest_status_wins(&mut all, &self.triggers);
+        let mut best: HashMap<(String, Option<CountryCode>, Polarity), Detection> = HashMap::new();
+        let mut order: Vec<(String, Option<CountryCode>, Polarity)> = Vec::new();
+        {
+            for (d, _) in all {
+                {
                     let key = (d.trigger.to_string(), d.country, d.polarity);
                     match best.get(&key) {
                         Some(prev) if prev.confidence >= d.confidence => {}
@@ -229,8 +236,9 @@ impl Engine {
         out
     }
 
-    /// Polarity and places for one candidate; one detection per attributed country.
-    fn explain(&self, s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, year: Option<i32>) -> Vec<Detection> {
+    /// Polarity and places for one candidate; one detection per attributed country, each with
+    /// the index of the trigger it reports lifted (if it does).
+    fn explain(&self, s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, year: Option<i32>) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
         let cue_hits: Vec<Hit> = s
             .hits
@@ -242,6 +250,7 @@ impl Engine {
         let trigger = &self.triggers.triggers()[raw.trigger];
         let clearer = self.triggers.clearer_of(raw.trigger);
         let (polarity, cleared) = modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
+        let lifted_of = (cleared || polarity == Polarity::Lifted).then_some(raw.trigger);
         let trigger = match (cleared, clearer) {
             (true, Some(c)) => &self.triggers.triggers()[c],
             _ => trigger,
@@ -254,7 +263,7 @@ impl Engine {
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
         places
             .into_iter()
-            .map(|(country, city, factor)| Detection {
+            .map(|(country, city, factor)| (Detection {
                 trigger: trigger.id.clone(),
                 name: trigger.name.clone(),
                 severity: trigger.severity,
@@ -266,8 +275,28 @@ impl Engine {
                 span: (span_s, span_e),
                 matched: (m_s, m_e),
                 confidence: ((raw.base_confidence * factor) * 100.0).round() / 100.0,
-            })
+            }, lifted_of))
             .collect()
+    }
+}
+
+/// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
+/// its title, which states the news) is demoted to `lifted` for that country.
+fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet) {
+    let lifts: Vec<(usize, usize, Option<CountryCode>, Section)> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section)))
+        .collect();
+    for (i, (d, of)) in all.iter_mut().enumerate() {
+        if d.polarity != Polarity::Affirmed || of.is_some() {
+            continue;
+        }
+        let Some(t) = triggers.index_of(d.trigger.as_str()) else { continue };
+        let later_lift = lifts.iter().any(|&(j, lt, c, sec)| lt == t && c == d.country && (sec == Section::Title || j > i));
+        if later_lift && d.section == Section::Body {
+            d.polarity = Polarity::Lifted;
+        }
     }
 }
 
@@ -294,6 +323,9 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<(usize, u
     out
 }
 
+/// How many words from a match a place in the same clause may be and still own it.
+const CLAUSE_PLACE_WINDOW: usize = 12;
+
 /// Countries (with city and a confidence factor) a candidate is about.
 fn attribute(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, subject_ref: bool) -> Vec<(Option<CountryCode>, Option<String>, f32)> {
     let g = Gazetteer::get();
@@ -309,7 +341,17 @@ fn attribute(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, subject_r
                 _ => None,
             })
     };
-    let in_clause = plain(&raw.clause);
+    // Plain places in the clause and close to the match (a long clause can name a far-off
+    // country that has nothing to do with the measure).
+    let near_match = |m: &&Mention| {
+        let gap = if m.start >= raw.cand.last.1 {
+            modifiers::words_between(&s.norm.text, raw.cand.last.1, m.start)
+        } else {
+            modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0)
+        };
+        gap <= CLAUSE_PLACE_WINDOW
+    };
+    let in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
     let mut out: Vec<(Option<CountryCode>, Option<String>, f32)> = Vec::new();
     let push = |c: CountryCode, factor: f32, out: &mut Vec<(Option<CountryCode>, Option<String>, f32)>| {
         if !out.iter().any(|(x, _, _)| *x == Some(c)) {

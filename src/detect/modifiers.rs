@@ -62,7 +62,7 @@ pub fn find(text: &str, clause: (usize, usize), sentence_start: usize, cand: &Ca
             CueKind::AttrPre if before => f.attributed = true,
             CueKind::Lift if before || after => f.lifted = true,
             CueKind::Habitual => f.habitual = true,
-            CueKind::HistWord => f.historical = true,
+            CueKind::HistWord if before || after => f.historical = true,
             CueKind::Advice => f.advice = true,
             CueKind::Staff => f.staff = true,
             CueKind::Active => f.active = true,

@@ -109,6 +109,15 @@ const CLAUSE_BREAKS: &[&str] = &[
     " whereas ", ", while ", ", and ", ", whereas ", " - ", ", which ", " unlike ", ", yet ",
 ];
 
+/// Whether ", and" after `before` closes a list ("A (x), B (y), and C"): the item before it
+/// is short and follows another comma.
+fn ends_list(before: &str) -> bool {
+    match before.rfind(',') {
+        Some(c) => before[c + 1..].split_whitespace().count() <= 4,
+        None => false,
+    }
+}
+
 /// Clause ranges (absolute offsets) inside one sentence range.
 pub fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
     let s = &text[sentence.clone()];
@@ -117,8 +126,11 @@ pub fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
     for brk in CLAUSE_BREAKS {
         let mut from = 0;
         while let Some(p) = lower[from..].find(brk) {
-            cuts.push(from + p);
-            from += p + brk.len();
+            let at = from + p;
+            if *brk != ", and " || !ends_list(&lower[..at]) {
+                cuts.push(at);
+            }
+            from = at + brk.len();
         }
     }
     cuts.sort_unstable();
@@ -162,5 +174,7 @@ mod tests {
         let t = "Japan barred foreigners, and Australia delayed reopening; Singapore opened.";
         let got: Vec<&str> = clauses(t, 0..t.len()).into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, ["Japan barred foreigners", ", and Australia delayed reopening", "; Singapore opened."]);
+        let t = "Airports in Ayacucho (AYP), Arequipa (AQP), and Cusco (CUZ) remain closed.";
+        assert_eq!(clauses(t, 0..t.len()).len(), 1, "a list is one clause");
     }
 }
