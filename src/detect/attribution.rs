@@ -53,7 +53,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 const ORG_SUFFIXES: &[&str] = &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
 const NEIGHBOUR_LEADS: &[&str] = &[
-    "border between", "borders of", "bordering", "neighbouring", "neighboring", "border of",
+    "border between", "borders of", "border of",
     "flights to", "flights from", "to or from",
 ];
 

@@ -118,8 +118,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
         "what he called", "what it called",
     ]),
     (CueKind::Active, &[
-        "remains", "remain", "still", "continues", "continue", "ongoing", "in force",
-        "in effect", "extended", "extension", "extends", "currently", "since", "renewed",
+        "remains", "remain", "still", "continues", "continue", "ongoing", "extended",
+        "extension", "extends", "currently", "renewed",
         "reimposed", "re imposed",
     ]),
     (CueKind::SubjectRef, &[

@@ -28,10 +28,8 @@ impl Normalized {
             let s = self.original(start);
             return (s, s);
         }
-        // The end maps from the last byte of the span, then steps past that original char.
-        let s = self.original(start);
-        let last = self.original(end - 1);
-        (s, last + 1)
+        // The end is where the next normalised byte came from (or the original's end).
+        (self.original(start), self.original(end))
     }
 }
 

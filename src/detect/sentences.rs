@@ -44,6 +44,10 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
             _ => false,
         };
         if end_here {
+            // Closing quotes and brackets stay with the sentence they close.
+            while matches!(bytes.get(i + 1), Some(b'"' | b'\'' | b')' | b']')) {
+                i += 1;
+            }
             push_trimmed(text, start..i + 1, &mut out);
             start = i + 1;
         }

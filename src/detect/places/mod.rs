@@ -196,6 +196,7 @@ impl Gazetteer {
     /// Resolve an ISO alpha-2 code or an English country name/alias ("kz", "Kazakhstan", "Burma").
     pub fn resolve_country(&self, s: &str) -> Option<CountryCode> {
         let s = s.trim();
+        let s = s.strip_prefix("the ").or_else(|| s.strip_prefix("The ")).unwrap_or(s);
         if let Some(code) = CountryCode::parse(s).filter(|c| self.by_code.contains_key(c)) {
             return Some(code);
         }
