@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::detect::normalize::normalize_pattern;
-use crate::detect::trigger::{Near, Polarity, Severity, Term, Trigger, TriggerId, TriggerSet};
+use crate::detect::trigger::{FromPlaces, Near, Polarity, Severity, Term, Trigger, TriggerId, TriggerSet};
 
 /// The default library, compiled in from `config/triggers.toml`.
 pub const DEFAULT_TRIGGERS: &str = include_str!("../../config/triggers.toml");
@@ -54,6 +54,7 @@ struct RawTrigger {
     clears: Option<Spanned<String>>,
     #[serde(default)]
     ignore_modifiers: Vec<Spanned<String>>,
+    from_places: Option<Spanned<String>>,
     /// Free text for humans; not used by the engine.
     #[serde(default)]
     #[allow(dead_code)]
@@ -154,11 +155,22 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
         .iter()
         .map(|m| Polarity::parse_modifier(m.get_ref()).map_err(|e| err(m.span(), "ignore_modifiers", e)))
         .collect::<Result<Vec<_>, _>>()?;
+    let from_places = match &t.from_places {
+        None => FromPlaces::Neutral,
+        Some(f) => match f.get_ref().as_str() {
+            "neutral" => FromPlaces::Neutral,
+            "prefer" => FromPlaces::Prefer,
+            "exclude" => FromPlaces::Exclude,
+            other => {
+                return Err(err(f.span(), "from_places", format!("unknown value {other:?} (expected neutral, prefer or exclude)")));
+            }
+        },
+    };
     if phrases.is_empty() && near.is_empty() && regex.is_empty() && clears.is_none() {
         return Err(err(raw.span(), "phrases", format!("trigger {id} has no phrases, near rules or regex, so it can never fire")));
     }
     Ok(Located {
-        trigger: Trigger { id, name, severity, phrases, near, regex, exclude, clears, ignore_modifiers },
+        trigger: Trigger { id, name, severity, phrases, near, regex, exclude, clears, ignore_modifiers, from_places },
         file: file.to_owned(),
         source: src.to_owned(),
         id_span: t.id.span(),

@@ -36,7 +36,7 @@ pub enum CueKind {
 pub fn window(kind: CueKind) -> usize {
     match kind {
         CueKind::NegPre => 5,
-        CueKind::NegPost => 5,
+        CueKind::NegPost => 10,
         CueKind::HypoPre => 8,
         CueKind::HypoPost => 6,
         CueKind::Lift => 12,
@@ -49,7 +49,8 @@ pub fn window(kind: CueKind) -> usize {
 pub const CUES: &[(CueKind, &[&str])] = &[
     (CueKind::NegPre, &[
         "no", "not", "never", "nor", "without", "neither", "no evidence of", "no sign of",
-        "no reports of", "deny", "denies", "denied", "denying", "dismissed", "rejected", "false",
+        "no reports of", "deny", "denies", "denied", "denying", "denial", "dismissed", "dismiss",
+        "dismisses", "rejected", "reject", "rejects", "false",
         "fake", "did not", "didn't", "does not", "doesn't", "has not", "hasn't", "have not",
         "haven't", "had not", "was not", "wasn't", "were not", "weren't", "is not", "isn't",
         "are not", "aren't", "ni", "pas", "aucun", "aucune",

@@ -25,7 +25,7 @@ use matcher::{Hit, Matcher, Meaning};
 use modifiers::Candidate;
 use normalize::Normalized;
 use places::{CountryCode, Gazetteer};
-pub use trigger::{Polarity, Severity, Trigger, TriggerId, TriggerSet};
+pub use trigger::{FromPlaces, Polarity, Severity, Trigger, TriggerId, TriggerSet};
 
 /// What the engine reads.
 #[derive(Debug, Clone, Default)]
@@ -256,7 +256,7 @@ impl Engine {
             _ => trigger,
         };
         let subject_ref = cue_hits.iter().any(|h| h.meaning == Meaning::Cue(CueKind::SubjectRef));
-        let places = attribute(s, raw, subject, subject_ref);
+        let places = attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);
         let (span_s, span_e) = s.norm.original_span(raw.sentence.start, raw.sentence.end);
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
         let evidence = s.original[span_s..span_e].trim().to_owned();
@@ -327,7 +327,13 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<(usize, u
 const CLAUSE_PLACE_WINDOW: usize = 12;
 
 /// Countries (with city and a confidence factor) a candidate is about.
-fn attribute(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, subject_ref: bool) -> Vec<(Option<CountryCode>, Option<String>, f32)> {
+fn attribute(
+    s: &Scanned<'_>,
+    raw: &Raw,
+    subject: Option<CountryCode>,
+    subject_ref: bool,
+    from_places: FromPlaces,
+) -> Vec<(Option<CountryCode>, Option<String>, f32)> {
     let g = Gazetteer::get();
     let plain = |r: &Range<usize>| -> Vec<&Mention> {
         s.mentions.iter().filter(|m| m.role == Role::Plain && m.start >= r.start && m.end <= r.end).collect()
@@ -351,7 +357,20 @@ fn attribute(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, subject_r
         };
         gap <= CLAUSE_PLACE_WINDOW
     };
-    let in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    let after_from = |m: &&Mention| {
+        let before = s.norm.text[..m.start].trim_end().to_ascii_lowercase();
+        before.ends_with(" from") || before.ends_with(" out of") || before.ends_with(" from the")
+    };
+    match from_places {
+        FromPlaces::Neutral => {}
+        FromPlaces::Prefer => {
+            if in_clause.iter().any(after_from) {
+                in_clause.retain(after_from);
+            }
+        }
+        FromPlaces::Exclude => in_clause.retain(|m| !after_from(m)),
+    }
     let mut out: Vec<(Option<CountryCode>, Option<String>, f32)> = Vec::new();
     let push = |c: CountryCode, factor: f32, out: &mut Vec<(Option<CountryCode>, Option<String>, f32)>| {
         if !out.iter().any(|(x, _, _)| *x == Some(c)) {

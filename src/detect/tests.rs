@@ -250,3 +250,14 @@ fn never_panics_on_odd_text() {
         let _ = e.analyze(&DetectInput { title: body, body, declared: &[], year: Some(2020) });
     }
 }
+
+#[test]
+fn from_places() {
+    // Evacuations leave a country: the country after "from" is affected, the evacuating one is
+    // only mentioned.
+    check("France evacuated its citizens and other foreign nationals from Sudan on Sunday.", &["SD"], &["evacuation/SD"]);
+    // Entry bans hold where they are imposed, not for the travellers' origin.
+    check("Japan barred foreign travellers arriving from South Africa.", &["JP"], &["entry_ban/JP"]);
+    // Some cancelled flights are not an airport closure.
+    check("Several flights were cancelled because of fog.", &["KZ"], &[]);
+}

@@ -157,6 +157,19 @@ pub struct Near {
     pub within: usize,
 }
 
+/// How a trigger treats places introduced by "from" ("evacuated from Sudan", "travellers
+/// from South Africa").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FromPlaces {
+    /// No special treatment.
+    #[default]
+    Neutral,
+    /// Places after "from"/"out of" are the affected ones (evacuations leave a country).
+    Prefer,
+    /// Places after "from" are origins, not where the measure holds (entry bans).
+    Exclude,
+}
+
 /// One validated trigger.
 #[derive(Debug, Clone)]
 pub struct Trigger {
@@ -169,6 +182,7 @@ pub struct Trigger {
     pub exclude: Vec<Term>,
     pub clears: Option<TriggerId>,
     pub ignore_modifiers: Vec<Polarity>,
+    pub from_places: FromPlaces,
 }
 
 /// A validated, internally consistent set of triggers (ids unique, `clears` targets exist).
