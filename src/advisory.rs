@@ -34,7 +34,10 @@ impl PartialDate {
                 continue;
             }
             let year = year as i32;
-            let month = (b.get(i + 4) == Some(&b'-')).then(|| digits(i + 5, 2)).flatten().filter(|m| (1..=12).contains(m));
+            let month = (b.get(i + 4) == Some(&b'-'))
+                .then(|| digits(i + 5, 2))
+                .flatten()
+                .filter(|m| (1..=12).contains(m));
             let day = month
                 .and_then(|_| (b.get(i + 7) == Some(&b'-')).then(|| digits(i + 8, 2)).flatten())
                 .filter(|d| (1..=31).contains(d));

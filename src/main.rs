@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tripwatch::app::{self, Format, evaluate::FileResult};
 
 #[derive(Parser)]
-#[command(name = "tripwatch", version, about = "Travel-security alerting: advisories in, explained alerts out")]
+#[command(
+    name = "tripwatch",
+    version,
+    about = "Travel-security alerting: advisories in, explained alerts out"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

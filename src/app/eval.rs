@@ -17,8 +17,16 @@ use crate::sources;
 
 /// The scored vocabulary.
 pub const SCORED: &[&str] = &[
-    "state_of_emergency", "state_of_emergency_lifted", "entry_ban", "live_ammunition", "curfew",
-    "airport_closure", "internet_shutdown", "banking_suspension", "martial_law", "evacuation",
+    "state_of_emergency",
+    "state_of_emergency_lifted",
+    "entry_ban",
+    "live_ammunition",
+    "curfew",
+    "airport_closure",
+    "internet_shutdown",
+    "banking_suspension",
+    "martial_law",
+    "evacuation",
 ];
 
 #[derive(Deserialize)]
@@ -98,15 +106,18 @@ pub struct Report {
 /// Score `engine` on the corpus in `dir`.
 pub fn run(cfg: &Config, engine: &Engine, dir: &Path) -> anyhow::Result<Report> {
     let labels_path = dir.join("labels.toml");
-    let src = std::fs::read_to_string(&labels_path).with_context(|| format!("reading {}", labels_path.display()))?;
-    let labels: Labels = toml::from_str(&src).with_context(|| format!("parsing {}", labels_path.display()))?;
+    let src = std::fs::read_to_string(&labels_path)
+        .with_context(|| format!("reading {}", labels_path.display()))?;
+    let labels: Labels =
+        toml::from_str(&src).with_context(|| format!("parsing {}", labels_path.display()))?;
     let mut report = Report { docs: Vec::new(), per_trigger: BTreeMap::new(), micro: Counts::default() };
     for t in SCORED {
         report.per_trigger.insert((*t).to_owned(), Counts::default());
     }
     for doc in labels.doc {
         let path = dir.join(&doc.file);
-        let expected: BTreeSet<Pair> = doc.fires.iter().filter(|p| SCORED.contains(&p.trigger.as_str())).cloned().collect();
+        let expected: BTreeSet<Pair> =
+            doc.fires.iter().filter(|p| SCORED.contains(&p.trigger.as_str())).cloned().collect();
         let ambiguous: BTreeSet<Pair> = doc.ambiguous.iter().cloned().collect();
         let mut res = DocResult {
             file: doc.file.clone(),
@@ -123,7 +134,9 @@ pub fn run(cfg: &Config, engine: &Engine, dir: &Path) -> anyhow::Result<Report> 
                 res.primary_found = a.primary_country.map(|c| c.to_string());
                 a.affirmed()
                     .filter(|d| SCORED.contains(&d.trigger.as_str()))
-                    .filter_map(|d| d.country.map(|c| Pair { trigger: d.trigger.to_string(), country: c.to_string() }))
+                    .filter_map(|d| {
+                        d.country.map(|c| Pair { trigger: d.trigger.to_string(), country: c.to_string() })
+                    })
                     .collect()
             }
             Err(e) => {
@@ -162,7 +175,8 @@ pub fn text(report: &Report) -> String {
         if d.fp.is_empty() && d.r#fn.is_empty() && d.error.is_none() {
             continue;
         }
-        let pairs = |v: &[(String, String)]| v.iter().map(|(t, c)| format!("{t}/{c}")).collect::<Vec<_>>().join(", ");
+        let pairs =
+            |v: &[(String, String)]| v.iter().map(|(t, c)| format!("{t}/{c}")).collect::<Vec<_>>().join(", ");
         let _ = write!(out, "{}:", d.file);
         if let Some(e) = &d.error {
             let _ = write!(out, " error: {e}");
@@ -175,11 +189,33 @@ pub fn text(report: &Report) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{:<27} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}", "trigger", "tp", "fp", "fn", "precision", "recall", "f1");
+    let _ = writeln!(
+        out,
+        "{:<27} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
+        "trigger", "tp", "fp", "fn", "precision", "recall", "f1"
+    );
     for (t, c) in &report.per_trigger {
-        let _ = writeln!(out, "{t:<27} {:>4} {:>4} {:>4} {:>9.3} {:>7.3} {:>6.3}", c.tp, c.fp, c.r#fn, c.precision(), c.recall(), c.f1());
+        let _ = writeln!(
+            out,
+            "{t:<27} {:>4} {:>4} {:>4} {:>9.3} {:>7.3} {:>6.3}",
+            c.tp,
+            c.fp,
+            c.r#fn,
+            c.precision(),
+            c.recall(),
+            c.f1()
+        );
     }
     let m = report.micro;
-    let _ = write!(out, "micro precision={:.3} recall={:.3} f1={:.3} tp={} fp={} fn={}", m.precision(), m.recall(), m.f1(), m.tp, m.fp, m.r#fn);
+    let _ = write!(
+        out,
+        "micro precision={:.3} recall={:.3} f1={:.3} tp={} fp={} fn={}",
+        m.precision(),
+        m.recall(),
+        m.f1(),
+        m.tp,
+        m.fp,
+        m.r#fn
+    );
     out
 }

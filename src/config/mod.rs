@@ -43,7 +43,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { state_dir: PathBuf::from("./var"), trigger_files: Vec::new(), max_advisory_bytes: DEFAULT_MAX_BYTES, path: None }
+        Config {
+            state_dir: PathBuf::from("./var"),
+            trigger_files: Vec::new(),
+            max_advisory_bytes: DEFAULT_MAX_BYTES,
+            path: None,
+        }
     }
 }
 
@@ -72,7 +77,12 @@ impl Config {
             let at = e.span().map_or(0, |s| s.start).min(src.len());
             let line = src[..at].matches('\n').count() + 1;
             let column = at - src[..at].rfind('\n').map_or(0, |p| p + 1) + 1;
-            ConfigError::Invalid { path: path.display().to_string(), line, column, message: e.message().to_owned() }
+            ConfigError::Invalid {
+                path: path.display().to_string(),
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let max = raw.detect.max_advisory_bytes.unwrap_or(DEFAULT_MAX_BYTES);
@@ -111,14 +121,19 @@ mod tests {
 
     #[test]
     fn parses_and_resolves_paths() {
-        let c = Config::parse("state_dir = \"var\"\ntriggers = [\"t.toml\"]\n", Path::new("/etc/tw/tripwatch.toml")).expect("ok");
+        let c = Config::parse(
+            "state_dir = \"var\"\ntriggers = [\"t.toml\"]\n",
+            Path::new("/etc/tw/tripwatch.toml"),
+        )
+        .expect("ok");
         assert_eq!(c.state_dir, PathBuf::from("/etc/tw/var"));
         assert_eq!(c.trigger_files, [PathBuf::from("/etc/tw/t.toml")]);
     }
 
     #[test]
     fn unknown_keys_are_located() {
-        let e = Config::parse("state_dir = \"v\"\nstate_dri = \"x\"\n", Path::new("c.toml")).expect_err("unknown key");
+        let e = Config::parse("state_dir = \"v\"\nstate_dri = \"x\"\n", Path::new("c.toml"))
+            .expect_err("unknown key");
         let msg = e.to_string();
         assert!(msg.starts_with("c.toml:2:"), "{msg}");
         assert!(msg.contains("state_dri"), "{msg}");

@@ -99,15 +99,32 @@ fn parse_term(file: &str, src: &str, raw: &Spanned<String>, field: &str) -> Resu
     };
     let folded = normalize_pattern(body).to_lowercase();
     if folded.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
-        return Err(locate(file, src, raw.span(), field, format!("term {text:?} is too short to match safely")));
+        return Err(locate(
+            file,
+            src,
+            raw.span(),
+            field,
+            format!("term {text:?} is too short to match safely"),
+        ));
     }
     if folded.contains('*') {
-        return Err(locate(file, src, raw.span(), field, format!("term {text:?}: * is only allowed at the end")));
+        return Err(locate(
+            file,
+            src,
+            raw.span(),
+            field,
+            format!("term {text:?}: * is only allowed at the end"),
+        ));
     }
     Ok(Term { text: folded, prefix })
 }
 
-fn parse_terms(file: &str, src: &str, raws: &[Spanned<String>], field: &str) -> Result<Vec<Term>, TriggerFileError> {
+fn parse_terms(
+    file: &str,
+    src: &str,
+    raws: &[Spanned<String>],
+    field: &str,
+) -> Result<Vec<Term>, TriggerFileError> {
     raws.iter().map(|r| parse_term(file, src, r, field)).collect()
 }
 
@@ -119,7 +136,8 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
     if name.is_empty() || name.contains(['\r', '\n']) {
         return Err(err(t.name.span(), "name", "name must be one non-empty line".into()));
     }
-    let severity: Severity = t.severity.get_ref().parse().map_err(|m| err(t.severity.span(), "severity", m))?;
+    let severity: Severity =
+        t.severity.get_ref().parse().map_err(|m| err(t.severity.span(), "severity", m))?;
     let phrases = parse_terms(file, src, &t.phrases, "phrases")?;
     let exclude = parse_terms(file, src, &t.exclude, "exclude")?;
     let mut near = Vec::new();
@@ -142,7 +160,11 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
         let pattern = format!("(?i){}", r.get_ref());
         if let Err(e) = regex::Regex::new(&pattern) {
             let first = e.to_string().lines().last().unwrap_or("invalid").trim().to_owned();
-            return Err(err(r.span(), "regex", format!("invalid regular expression {:?}: {first}", r.get_ref())));
+            return Err(err(
+                r.span(),
+                "regex",
+                format!("invalid regular expression {:?}: {first}", r.get_ref()),
+            ));
         }
         regex.push(pattern);
     }
@@ -162,15 +184,34 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             "prefer" => FromPlaces::Prefer,
             "exclude" => FromPlaces::Exclude,
             other => {
-                return Err(err(f.span(), "from_places", format!("unknown value {other:?} (expected neutral, prefer or exclude)")));
+                return Err(err(
+                    f.span(),
+                    "from_places",
+                    format!("unknown value {other:?} (expected neutral, prefer or exclude)"),
+                ));
             }
         },
     };
     if phrases.is_empty() && near.is_empty() && regex.is_empty() && clears.is_none() {
-        return Err(err(raw.span(), "phrases", format!("trigger {id} has no phrases, near rules or regex, so it can never fire")));
+        return Err(err(
+            raw.span(),
+            "phrases",
+            format!("trigger {id} has no phrases, near rules or regex, so it can never fire"),
+        ));
     }
     Ok(Located {
-        trigger: Trigger { id, name, severity, phrases, near, regex, exclude, clears, ignore_modifiers, from_places },
+        trigger: Trigger {
+            id,
+            name,
+            severity,
+            phrases,
+            near,
+            regex,
+            exclude,
+            clears,
+            ignore_modifiers,
+            from_places,
+        },
         file: file.to_owned(),
         source: src.to_owned(),
         id_span: t.id.span(),
@@ -209,7 +250,10 @@ pub fn parse_sources(sources: &[(String, String)]) -> Result<TriggerSet, Trigger
                 &l.source,
                 l.id_span.clone(),
                 "id",
-                format!("duplicate trigger id {} (first defined at {}:{})", l.trigger.id, where_first.file, where_first.line),
+                format!(
+                    "duplicate trigger id {} (first defined at {}:{})",
+                    l.trigger.id, where_first.file, where_first.line
+                ),
             ));
         }
         seen.insert(l.trigger.id.as_str().to_owned(), i);
@@ -218,10 +262,22 @@ pub fn parse_sources(sources: &[(String, String)]) -> Result<TriggerSet, Trigger
         if let Some(c) = &l.trigger.clears {
             let span = l.clears_span.clone().unwrap_or(0..0);
             if !seen.contains_key(c.as_str()) {
-                return Err(locate(&l.file, &l.source, span, "clears", format!("clears unknown trigger {c}")));
+                return Err(locate(
+                    &l.file,
+                    &l.source,
+                    span,
+                    "clears",
+                    format!("clears unknown trigger {c}"),
+                ));
             }
             if c == &l.trigger.id {
-                return Err(locate(&l.file, &l.source, span, "clears", "a trigger cannot clear itself".into()));
+                return Err(locate(
+                    &l.file,
+                    &l.source,
+                    span,
+                    "clears",
+                    "a trigger cannot clear itself".into(),
+                ));
             }
         }
     }
@@ -284,8 +340,16 @@ mod tests {
     fn default_library_loads() {
         let set = default_set();
         for id in [
-            "state_of_emergency", "state_of_emergency_lifted", "entry_ban", "live_ammunition", "curfew",
-            "airport_closure", "internet_shutdown", "banking_suspension", "martial_law", "evacuation",
+            "state_of_emergency",
+            "state_of_emergency_lifted",
+            "entry_ban",
+            "live_ammunition",
+            "curfew",
+            "airport_closure",
+            "internet_shutdown",
+            "banking_suspension",
+            "martial_law",
+            "evacuation",
         ] {
             assert!(set.get(id).is_some(), "missing {id}");
         }
@@ -297,16 +361,66 @@ mod tests {
     fn errors_name_line_and_field() {
         let ok = "[[trigger]]\nid = \"a_b\"\nname = \"A\"\nseverity = \"high\"\nphrases = [\"alpha beta\"]\n";
         assert!(parse_sources(&[("t.toml".into(), ok.into())]).is_ok());
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"high\"\nphrasse = [\"ab\"]\n", 5, "phrasse", "unknown field");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"severe\"\nphrases = [\"ab\"]\n", 4, "severity", "unknown severity");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nregex = [\"(unclosed\"]\n", 5, "regex", "invalid regular expression");
-        check_err("[[trigger]]\nid = \"Bad-Id\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\n", 2, "id", "invalid trigger id");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\nclears = \"nope\"\n", 6, "clears", "unknown trigger");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\n[[trigger]]\nid = \"x\"\nname = \"Y\"\nseverity = \"low\"\nphrases = [\"cd\"]\n", 7, "id", "duplicate");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\n", 1, "phrases", "can never fire");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"a\"]\n", 5, "phrases", "too short");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nphrases = [\"ab\"]\n", 1, "severity", "missing field");
-        check_err("[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\nignore_modifiers = [\"nagated\"]\n", 6, "ignore_modifiers", "unknown modifier");
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"high\"\nphrasse = [\"ab\"]\n",
+            5,
+            "phrasse",
+            "unknown field",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"severe\"\nphrases = [\"ab\"]\n",
+            4,
+            "severity",
+            "unknown severity",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nregex = [\"(unclosed\"]\n",
+            5,
+            "regex",
+            "invalid regular expression",
+        );
+        check_err(
+            "[[trigger]]\nid = \"Bad-Id\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\n",
+            2,
+            "id",
+            "invalid trigger id",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\nclears = \"nope\"\n",
+            6,
+            "clears",
+            "unknown trigger",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\n[[trigger]]\nid = \"x\"\nname = \"Y\"\nseverity = \"low\"\nphrases = [\"cd\"]\n",
+            7,
+            "id",
+            "duplicate",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\n",
+            1,
+            "phrases",
+            "can never fire",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"a\"]\n",
+            5,
+            "phrases",
+            "too short",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nphrases = [\"ab\"]\n",
+            1,
+            "severity",
+            "missing field",
+        );
+        check_err(
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"ab\"]\nignore_modifiers = [\"nagated\"]\n",
+            6,
+            "ignore_modifiers",
+            "unknown modifier",
+        );
         check_err("[[trigger]\n", 1, "toml", "");
     }
 }

@@ -38,24 +38,61 @@ pub struct Mention {
 }
 
 const ACTOR_NOUNS: &[&str] = &[
-    "forces", "force", "troops", "military", "army", "soldiers", "security", "police", "embassy",
-    "consulate", "government", "officials", "authorities", "citizens", "nationals", "personnel",
-    "employees", "carriers", "airlines", "president", "prime", "minister", "ministry", "navy",
-    "air", "state", "department", "mission", "diplomats", "diplomatic", "peacekeepers",
-    "counterparts", "officers", "regime", "leader", "leaders", "junta", "authority",
-    "administration", "parliament", "cabinet", "envoy", "spokesman", "spokesperson",
+    "forces",
+    "force",
+    "troops",
+    "military",
+    "army",
+    "soldiers",
+    "security",
+    "police",
+    "embassy",
+    "consulate",
+    "government",
+    "officials",
+    "authorities",
+    "citizens",
+    "nationals",
+    "personnel",
+    "employees",
+    "carriers",
+    "airlines",
+    "president",
+    "prime",
+    "minister",
+    "ministry",
+    "navy",
+    "air",
+    "state",
+    "department",
+    "mission",
+    "diplomats",
+    "diplomatic",
+    "peacekeepers",
+    "counterparts",
+    "officers",
+    "regime",
+    "leader",
+    "leaders",
+    "junta",
+    "authority",
+    "administration",
+    "parliament",
+    "cabinet",
+    "envoy",
+    "spokesman",
+    "spokesperson",
 ];
 /// Words that end a run of modifiers after a place ("U.S. direct hire employees").
 const STOP_WORDS: &[&str] = &[
-    "and", "or", "the", "a", "an", "in", "on", "at", "to", "of", "for", "from", "with", "where",
-    "which", "who", "that", "is", "are", "was", "were", "has", "have", "had", "will", "would",
-    "as", "by", "since", "after", "before", "but", "its", "their", "his", "her",
+    "and", "or", "the", "a", "an", "in", "on", "at", "to", "of", "for", "from", "with", "where", "which",
+    "who", "that", "is", "are", "was", "were", "has", "have", "had", "will", "would", "as", "by", "since",
+    "after", "before", "but", "its", "their", "his", "her",
 ];
-const ORG_SUFFIXES: &[&str] = &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
-const NEIGHBOUR_LEADS: &[&str] = &[
-    "border between", "borders of", "border of",
-    "flights to", "flights from", "to or from",
-];
+const ORG_SUFFIXES: &[&str] =
+    &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
+const NEIGHBOUR_LEADS: &[&str] =
+    &["border between", "borders of", "border of", "flights to", "flights from", "to or from"];
 
 /// Classify a mention at `[start, end)` of `text` by the words around it.
 pub fn role(text: &str, start: usize, end: usize) -> Role {
@@ -70,8 +107,11 @@ pub fn role(text: &str, start: usize, end: usize) -> Role {
 fn is_standalone_demonym(text: &str, start: usize, end: usize) -> bool {
     let name = &text[start..end];
     let g = super::places::Gazetteer::get();
-    let is_demonym = g.names().iter().any(|n| matches!(n.target, PlaceTarget::Demonym(_)) && super::normalize::normalize_pattern(n.text) == name)
-        && !g.names().iter().any(|n| matches!(n.target, PlaceTarget::Country(_)) && super::normalize::normalize_pattern(n.text) == name);
+    let is_demonym = g.names().iter().any(|n| {
+        matches!(n.target, PlaceTarget::Demonym(_)) && super::normalize::normalize_pattern(n.text) == name
+    }) && !g.names().iter().any(|n| {
+        matches!(n.target, PlaceTarget::Country(_)) && super::normalize::normalize_pattern(n.text) == name
+    });
     let after = text[end..].trim_start();
     is_demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':']))
 }
@@ -79,11 +119,7 @@ fn is_standalone_demonym(text: &str, start: usize, end: usize) -> bool {
 fn role_inner(text: &str, start: usize, end: usize) -> Role {
     let after = text[end..].trim_start_matches(['\'', 's']).trim_start();
     let after = if text[end..].starts_with("'s") { text[end + 2..].trim_start() } else { after };
-    let next: String = after
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
+    let next: String = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_lowercase();
     let raw_next = text[end..].trim_start();
     if ORG_SUFFIXES.contains(&next.as_str()) && !raw_next.starts_with("'s") {
         return Role::Org;
@@ -136,11 +172,7 @@ pub fn city_accepted(g: &Gazetteer, city: u32, subject: Option<CountryCode>) -> 
 /// Resolve a city mention's candidates: the subject country's city if there is one, else the
 /// most populous.
 pub fn resolve_city(g: &Gazetteer, candidates: &[u32], subject: Option<CountryCode>) -> u32 {
-    candidates
-        .iter()
-        .copied()
-        .find(|&i| Some(g.city(i).country) == subject)
-        .unwrap_or(candidates[0])
+    candidates.iter().copied().find(|&i| Some(g.city(i).country) == subject).unwrap_or(candidates[0])
 }
 
 /// Build raw mentions from place hits: drops blocked phrases and mentions inside longer ones.

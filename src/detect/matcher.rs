@@ -11,7 +11,7 @@ use regex::Regex;
 
 use super::cues::{CUES, CueKind};
 use super::normalize::normalize_pattern;
-use super::places::{Gazetteer, PlaceTarget};
+use super::places::Gazetteer;
 use super::trigger::{Term, TriggerSet};
 
 /// What a matched pattern means. One pattern can mean several things.
@@ -103,12 +103,10 @@ impl Matcher {
             let meaning = Meaning::Place { name: i as u32 };
             add(folded.to_ascii_lowercase(), Entry { meaning, prefix: false });
             let upper = folded.to_uppercase();
-            if upper.to_ascii_lowercase() != folded.to_ascii_lowercase() {
+            if !upper.eq_ignore_ascii_case(&folded) {
                 add(upper.to_ascii_lowercase(), Entry { meaning, prefix: false });
             }
-            if !matches!(name.target, PlaceTarget::Blocked) || !folded.is_empty() {
-                place_text.insert(i as u32, folded);
-            }
+            place_text.insert(i as u32, folded);
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -118,10 +116,8 @@ impl Matcher {
         let mut regexes = Vec::new();
         for (ti, t) in triggers.triggers().iter().enumerate() {
             for r in &t.regex {
-                let re = Regex::new(r).map_err(|e| BuildError::Regex {
-                    trigger: t.id.to_string(),
-                    message: e.to_string(),
-                })?;
+                let re = Regex::new(r)
+                    .map_err(|e| BuildError::Regex { trigger: t.id.to_string(), message: e.to_string() })?;
                 regexes.push((ti as u16, re));
             }
         }
@@ -130,7 +126,6 @@ impl Matcher {
 
     /// Every word-bounded hit in `text`, in order of start.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
-        let bytes = text.as_bytes();
         let mut hits = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             let (start, end) = (m.start(), m.end());
@@ -156,11 +151,14 @@ impl Matcher {
         for (trigger, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if boundary_before(text, m.start()) && boundary_after(text, m.end()) {
-                    hits.push(Hit { start: m.start(), end: m.end(), meaning: Meaning::Phrase { trigger: *trigger } });
+                    hits.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        meaning: Meaning::Phrase { trigger: *trigger },
+                    });
                 }
             }
         }
-        let _ = bytes;
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         hits
     }

@@ -191,14 +191,20 @@ impl Engine {
         let text = &s.norm.text;
         let mut out = Vec::new();
         for sent in &s.sentences {
-            let in_sent: Vec<&Hit> = s.hits.iter().filter(|h| h.start >= sent.start && h.end <= sent.end).collect();
+            let in_sent: Vec<&Hit> =
+                s.hits.iter().filter(|h| h.start >= sent.start && h.end <= sent.end).collect();
             if !in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
                 continue;
             }
             for clause in sentences::clauses(text, sent.clone()) {
-                let hits: Vec<&Hit> = in_sent.iter().copied().filter(|h| h.start >= clause.start && h.end <= clause.end).collect();
+                let hits: Vec<&Hit> = in_sent
+                    .iter()
+                    .copied()
+                    .filter(|h| h.start >= clause.start && h.end <= clause.end)
+                    .collect();
                 let mut seen: Vec<usize> = Vec::new();
-                let excluded = |t: usize| hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 });
+                let excluded =
+                    |t: usize| hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 });
                 for h in &hits {
                     if let Meaning::Phrase { trigger } = h.meaning {
                         let t = trigger as usize;
@@ -215,11 +221,10 @@ impl Engine {
                         });
                     }
                 }
-                for (t, rule, a, b) in near_pairs(text, &hits, &self.triggers) {
+                for NearPair { trigger: t, a, b } in near_pairs(text, &hits, &self.triggers) {
                     if seen.contains(&t) || excluded(t) {
                         continue;
                     }
-                    let _ = rule;
                     seen.push(t);
                     let (first, last) = if a.0 <= b.0 { (a, b) } else { (b, a) };
                     let gap = modifiers::words_between(text, first.1, last.0) as f32;
@@ -238,15 +243,30 @@ impl Engine {
 
     /// Polarity and places for one candidate; one detection per attributed country, each with
     /// the index of the trigger it reports lifted (if it does).
-    fn explain(&self, s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>, year: Option<i32>) -> Vec<(Detection, Option<usize>)> {
+    fn explain(
+        &self,
+        s: &Scanned<'_>,
+        raw: &Raw,
+        subject: Option<CountryCode>,
+        year: Option<i32>,
+    ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
         let cue_hits: Vec<Hit> = s
             .hits
             .iter()
-            .filter(|h| matches!(h.meaning, Meaning::Cue(_)) && h.start >= raw.clause.start && h.end <= raw.clause.end)
+            .filter(|h| {
+                matches!(h.meaning, Meaning::Cue(_)) && h.start >= raw.clause.start && h.end <= raw.clause.end
+            })
             .copied()
             .collect();
-        let found = modifiers::find(text, (raw.clause.start, raw.clause.end), raw.sentence.start, &raw.cand, &cue_hits, year);
+        let found = modifiers::find(
+            text,
+            (raw.clause.start, raw.clause.end),
+            raw.sentence.start,
+            &raw.cand,
+            &cue_hits,
+            year,
+        );
         let trigger = &self.triggers.triggers()[raw.trigger];
         let clearer = self.triggers.clearer_of(raw.trigger);
         let (polarity, cleared) = modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
@@ -256,26 +276,32 @@ impl Engine {
             _ => trigger,
         };
         let subject_ref = cue_hits.iter().any(|h| h.meaning == Meaning::Cue(CueKind::SubjectRef));
-        let places = attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);
+        let places =
+            attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);
         let (span_s, span_e) = s.norm.original_span(raw.sentence.start, raw.sentence.end);
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
         let evidence = s.original[span_s..span_e].trim().to_owned();
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
         places
             .into_iter()
-            .map(|(country, city, factor)| (Detection {
-                trigger: trigger.id.clone(),
-                name: trigger.name.clone(),
-                severity: trigger.severity,
-                country,
-                city,
-                polarity,
-                evidence: evidence.clone(),
-                section: s.section,
-                span: (span_s, span_e),
-                matched: (m_s, m_e),
-                confidence: ((raw.base_confidence * factor) * 100.0).round() / 100.0,
-            }, lifted_of))
+            .map(|(country, city, factor)| {
+                (
+                    Detection {
+                        trigger: trigger.id.clone(),
+                        name: trigger.name.clone(),
+                        severity: trigger.severity,
+                        country,
+                        city,
+                        polarity,
+                        evidence: evidence.clone(),
+                        section: s.section,
+                        span: (span_s, span_e),
+                        matched: (m_s, m_e),
+                        confidence: ((raw.base_confidence * factor) * 100.0).round() / 100.0,
+                    },
+                    lifted_of,
+                )
+            })
             .collect()
     }
 }
@@ -283,25 +309,31 @@ impl Engine {
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
 fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet) {
-    let lifts: Vec<(usize, usize, Option<CountryCode>, Section)> = all
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section)))
-        .collect();
+    let lifts: Vec<(usize, usize, Option<CountryCode>, Section)> =
+        all.iter().enumerate().filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section))).collect();
     for (i, (d, of)) in all.iter_mut().enumerate() {
         if d.polarity != Polarity::Affirmed || of.is_some() {
             continue;
         }
         let Some(t) = triggers.index_of(d.trigger.as_str()) else { continue };
-        let later_lift = lifts.iter().any(|&(j, lt, c, sec)| lt == t && c == d.country && (sec == Section::Title || j > i));
+        let later_lift = lifts
+            .iter()
+            .any(|&(j, lt, c, sec)| lt == t && c == d.country && (sec == Section::Title || j > i));
         if later_lift && d.section == Section::Body {
             d.polarity = Polarity::Lifted;
         }
     }
 }
 
-/// Near-rule pairs in one clause: (trigger, rule, a-span, b-span), the closest pair per rule.
-fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<(usize, usize, (usize, usize), (usize, usize))> {
+/// A satisfied near rule: the trigger and the spans of its two terms.
+struct NearPair {
+    trigger: usize,
+    a: (usize, usize),
+    b: (usize, usize),
+}
+
+/// Near-rule pairs in one clause: the closest satisfying pair for each `a` term.
+fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair> {
     let mut out = Vec::new();
     for h in hits {
         let Meaning::NearA { trigger, rule } = h.meaning else { continue };
@@ -311,17 +343,24 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<(usize, u
             .filter(|b| b.meaning == Meaning::NearB { trigger, rule })
             .filter(|b| b.end <= h.start || b.start >= h.end)
             .map(|b| {
-                let d = if b.start >= h.end { modifiers::words_between(text, h.end, b.start) } else { modifiers::words_between(text, b.end, h.start) };
+                let d = if b.start >= h.end {
+                    modifiers::words_between(text, h.end, b.start)
+                } else {
+                    modifiers::words_between(text, b.end, h.start)
+                };
                 (d, b)
             })
             .filter(|(d, _)| *d <= within)
             .min_by_key(|(d, _)| *d);
         if let Some((_, b)) = best {
-            out.push((trigger as usize, rule as usize, (h.start, h.end), (b.start, b.end)));
+            out.push(NearPair { trigger: trigger as usize, a: (h.start, h.end), b: (b.start, b.end) });
         }
     }
     out
 }
+
+/// An attributed place: country, city, and a confidence factor.
+type Place = (Option<CountryCode>, Option<String>, f32);
 
 /// How many words from a match a place in the same clause may be and still own it.
 const CLAUSE_PLACE_WINDOW: usize = 12;
@@ -333,19 +372,18 @@ fn attribute(
     subject: Option<CountryCode>,
     subject_ref: bool,
     from_places: FromPlaces,
-) -> Vec<(Option<CountryCode>, Option<String>, f32)> {
+) -> Vec<Place> {
     let g = Gazetteer::get();
     let plain = |r: &Range<usize>| -> Vec<&Mention> {
         s.mentions.iter().filter(|m| m.role == Role::Plain && m.start >= r.start && m.end <= r.end).collect()
     };
     let city_for = |country: CountryCode, r: &Range<usize>| -> Option<String> {
-        s.mentions
-            .iter()
-            .filter(|m| m.start >= r.start && m.end <= r.end && m.country == country)
-            .find_map(|m| match m.kind {
+        s.mentions.iter().filter(|m| m.start >= r.start && m.end <= r.end && m.country == country).find_map(
+            |m| match m.kind {
                 Kind::City(id) => Some(g.city(id).name.to_owned()),
                 _ => None,
-            })
+            },
+        )
     };
     // Plain places in the clause and close to the match (a long clause can name a far-off
     // country that has nothing to do with the measure).
@@ -371,8 +409,8 @@ fn attribute(
         }
         FromPlaces::Exclude => in_clause.retain(|m| !after_from(m)),
     }
-    let mut out: Vec<(Option<CountryCode>, Option<String>, f32)> = Vec::new();
-    let push = |c: CountryCode, factor: f32, out: &mut Vec<(Option<CountryCode>, Option<String>, f32)>| {
+    let mut out: Vec<Place> = Vec::new();
+    let push = |c: CountryCode, factor: f32, out: &mut Vec<Place>| {
         if !out.iter().any(|(x, _, _)| *x == Some(c)) {
             out.push((Some(c), city_for(c, &raw.sentence), factor));
         }
@@ -394,7 +432,9 @@ fn attribute(
         return out;
     }
     let anchor = raw.cand.first.0;
-    if let Some(m) = in_sentence.iter().min_by_key(|m| if m.start >= anchor { m.start - anchor } else { anchor - m.end }) {
+    if let Some(m) =
+        in_sentence.iter().min_by_key(|m| if m.start >= anchor { m.start - anchor } else { anchor - m.end })
+    {
         push(m.country, 0.9, &mut out);
         return out;
     }
@@ -435,7 +475,12 @@ fn subject_country(declared: &[CountryCode], sections: &[Scanned<'_>], g: &Gazet
         .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
         .map(|m| m.country)
         .collect();
-    let score = |c: &CountryCode| (salience.get(c).copied().unwrap_or(0.0), std::cmp::Reverse(first_seen.get(c).copied().unwrap_or(usize::MAX)));
+    let score = |c: &CountryCode| {
+        (
+            salience.get(c).copied().unwrap_or(0.0),
+            std::cmp::Reverse(first_seen.get(c).copied().unwrap_or(usize::MAX)),
+        )
+    };
     let pick = |cands: &mut dyn Iterator<Item = CountryCode>| {
         cands.max_by(|a, b| score(a).partial_cmp(&score(b)).unwrap_or(std::cmp::Ordering::Equal))
     };

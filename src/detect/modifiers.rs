@@ -43,7 +43,14 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 }
 
 /// Inspect the cue hits of one clause around a candidate.
-pub fn find(text: &str, clause: (usize, usize), sentence_start: usize, cand: &Candidate, cues: &[Hit], doc_year: Option<i32>) -> Found {
+pub fn find(
+    text: &str,
+    clause: (usize, usize),
+    sentence_start: usize,
+    cand: &Candidate,
+    cues: &[Hit],
+    doc_year: Option<i32>,
+) -> Found {
     let mut f = Found::default();
     for h in cues {
         let Meaning::Cue(kind) = h.meaning else { continue };
@@ -111,10 +118,42 @@ fn past_year_in(clause: &str, doc_year: i32) -> bool {
 }
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 fn is_time_word(w: &str) -> bool {

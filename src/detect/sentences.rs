@@ -8,10 +8,10 @@
 use std::ops::Range;
 
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "capt", "sgt", "gov", "sen", "rep", "jan",
-    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vs",
-    "approx", "corp", "inc", "ltd", "co", "jr", "sr", "prof", "maj", "adm", "cpl", "pvt", "ft",
-    "mt", "pres", "dept", "est", "fig", "al",
+    "mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "capt", "sgt", "gov", "sen", "rep", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vs", "approx", "corp",
+    "inc", "ltd", "co", "jr", "sr", "prof", "maj", "adm", "cpl", "pvt", "ft", "mt", "pres", "dept", "est",
+    "fig", "al",
 ];
 
 fn is_abbreviation(word: &str) -> bool {
@@ -109,8 +109,22 @@ fn ends_sentence(text: &str, at: usize) -> bool {
 }
 
 const CLAUSE_BREAKS: &[&str] = &[
-    "; ", ", but ", " but ", ", however", " however,", ", although ", " although ", " though ",
-    " whereas ", ", while ", ", and ", ", whereas ", " - ", ", which ", " unlike ", ", yet ",
+    "; ",
+    ", but ",
+    " but ",
+    ", however",
+    " however,",
+    ", although ",
+    " although ",
+    " though ",
+    " whereas ",
+    ", while ",
+    ", and ",
+    ", whereas ",
+    " - ",
+    ", which ",
+    " unlike ",
+    ", yet ",
 ];
 
 /// Whether ", and" after `before` closes a list ("A (x), B (y), and C"): the item before it
@@ -163,10 +177,16 @@ mod tests {
     #[test]
     fn splits_sentences() {
         check("A curfew is in place. Banks are shut.", &["A curfew is in place.", "Banks are shut."]);
-        check("The U.S. Embassy closed. Gen. Smith spoke.", &["The U.S. Embassy closed.", "Gen. Smith spoke."]);
+        check(
+            "The U.S. Embassy closed. Gen. Smith spoke.",
+            &["The U.S. Embassy closed.", "Gen. Smith spoke."],
+        );
         check("and students.Japan has been closed", &["and students.", "Japan has been closed"]);
         check("Heading\nBody line one.", &["Heading", "Body line one."]);
-        check("A long line that wraps\nonto the next line.", &["A long line that wraps\nonto the next line."]);
+        check(
+            "A long line that wraps\nonto the next line.",
+            &["A long line that wraps\nonto the next line."],
+        );
         check("• first bullet\n• second bullet", &["• first bullet", "• second bullet"]);
         check("He said \"stop.\" Then left.", &["He said \"stop.\"", "Then left."]);
         check("Prices rose 2.5 percent.", &["Prices rose 2.5 percent."]);
@@ -177,7 +197,10 @@ mod tests {
     fn splits_clauses() {
         let t = "Japan barred foreigners, and Australia delayed reopening; Singapore opened.";
         let got: Vec<&str> = clauses(t, 0..t.len()).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(got, ["Japan barred foreigners", ", and Australia delayed reopening", "; Singapore opened."]);
+        assert_eq!(
+            got,
+            ["Japan barred foreigners", ", and Australia delayed reopening", "; Singapore opened."]
+        );
         let t = "Airports in Ayacucho (AYP), Arequipa (AQP), and Cusco (CUZ) remain closed.";
         assert_eq!(clauses(t, 0..t.len()).len(), 1, "a list is one clause");
     }

@@ -21,7 +21,9 @@ fn found(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Vec<(
     a.detections
         .iter()
         .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
-        .map(|d| (d.trigger.to_string(), d.country.map_or("-".into(), |c| c.to_string()), d.polarity.to_string()))
+        .map(|d| {
+            (d.trigger.to_string(), d.country.map_or("-".into(), |c| c.to_string()), d.polarity.to_string())
+        })
         .collect()
 }
 
@@ -103,7 +105,10 @@ fn hypothetical_and_habitual() {
     ] {
         check(text, &["KZ"], &[]);
     }
-    assert_eq!(polarity_of("The government may declare a state of emergency.", "state_of_emergency"), "hypothetical");
+    assert_eq!(
+        polarity_of("The government may declare a state of emergency.", "state_of_emergency"),
+        "hypothetical"
+    );
     assert_eq!(polarity_of("Internet outages are common during protests.", "internet_shutdown"), "habitual");
 }
 
@@ -112,7 +117,13 @@ fn historical() {
     check_full("", "The embassy was placed on ordered departure in July 2019.", &["KZ"], Some(2024), &[]);
     check_full("", "A curfew was in force during 2016.", &["KZ"], Some(2024), &[]);
     // "since" a past year means it still holds; a same-year date is current.
-    check_full("", "A state of emergency has been in force since 2015.", &["KZ"], Some(2024), &["state_of_emergency/KZ"]);
+    check_full(
+        "",
+        "A state of emergency has been in force since 2015.",
+        &["KZ"],
+        Some(2024),
+        &["state_of_emergency/KZ"],
+    );
     check_full("", "On 5 January 2024 a curfew was imposed.", &["KZ"], Some(2024), &["curfew/KZ"]);
     assert_eq!(polarity_of("A curfew was in force in 2016.", "curfew"), "historical");
 }
@@ -135,11 +146,19 @@ fn lifted_and_advice_and_staff() {
     }
     assert_eq!(polarity_of("Martial law was lifted on Friday.", "martial_law"), "lifted");
     // A trigger with an all-clear turns into it.
-    let a = engine().analyze(&DetectInput { title: "", body: "The curfew was lifted on Friday.", declared: &[cc("KZ")], year: None });
+    let a = engine().analyze(&DetectInput {
+        title: "",
+        body: "The curfew was lifted on Friday.",
+        declared: &[cc("KZ")],
+        year: None,
+    });
     let ids: Vec<&str> = a.affirmed().map(|d| d.trigger.as_str()).collect();
     assert_eq!(ids, ["curfew_lifted"]);
     assert_eq!(polarity_of("U.S. government employees must observe a curfew.", "curfew"), "staff_only");
-    assert_eq!(polarity_of("Prepare to evacuate with other foreign nationals by road.", "evacuation"), "advice");
+    assert_eq!(
+        polarity_of("Prepare to evacuate with other foreign nationals by road.", "evacuation"),
+        "advice"
+    );
 }
 
 #[test]
@@ -178,7 +197,11 @@ fn attribution() {
     // A foreign actor acting in the subject country: the subject country.
     check("Russian troops opened fire on protesters in the city.", &["KZ"], &["live_ammunition/KZ"]);
     // A demonym of the subject's security forces.
-    check("Kazakhstani security personnel used lethal force against protesters.", &[], &["live_ammunition/KZ"]);
+    check(
+        "Kazakhstani security personnel used lethal force against protesters.",
+        &[],
+        &["live_ammunition/KZ"],
+    );
     // A city names its country.
     check_full("", "A curfew is in force in Almaty after clashes.", &[], None, &["curfew/KZ"]);
     // "-led" makes an organisation, not a place.
@@ -213,12 +236,22 @@ fn title_subject_and_city_fields() {
 #[test]
 fn ambiguous_place_names() {
     // Georgia as a US state context is not the country when the subject is the US...
-    let a = engine().analyze(&DetectInput { title: "", body: "Nice weather in the city; Mobile phones work.", declared: &[], year: None });
+    let a = engine().analyze(&DetectInput {
+        title: "",
+        body: "Nice weather in the city; Mobile phones work.",
+        declared: &[],
+        year: None,
+    });
     assert!(a.primary_country.is_none(), "common words are not places: {:?}", a.primary_country);
     // ...but "Male" is the Maldives' capital when the Maldives is the subject.
     check("A curfew was imposed in Male after protests.", &["MV"], &["curfew/MV"]);
     // Lower-case words never match places.
-    let a = engine().analyze(&DetectInput { title: "", body: "the chad and the turkey were cooked", declared: &[], year: None });
+    let a = engine().analyze(&DetectInput {
+        title: "",
+        body: "the chad and the turkey were cooked",
+        declared: &[],
+        year: None,
+    });
     assert!(a.primary_country.is_none());
 }
 
@@ -246,7 +279,20 @@ fn evidence_spans_point_into_the_original() {
 #[test]
 fn never_panics_on_odd_text() {
     let e = engine();
-    for body in ["", " ", "\u{FEFF}", ".", "...", "a\u{0301}", "state of emergency", "\n\n\n", "é".repeat(1000).as_str(), "(((", "U.S.", "1.2.3."] {
+    for body in [
+        "",
+        " ",
+        "\u{FEFF}",
+        ".",
+        "...",
+        "a\u{0301}",
+        "state of emergency",
+        "\n\n\n",
+        "é".repeat(1000).as_str(),
+        "(((",
+        "U.S.",
+        "1.2.3.",
+    ] {
         let _ = e.analyze(&DetectInput { title: body, body, declared: &[], year: Some(2020) });
     }
 }
@@ -255,7 +301,11 @@ fn never_panics_on_odd_text() {
 fn from_places() {
     // Evacuations leave a country: the country after "from" is affected, the evacuating one is
     // only mentioned.
-    check("France evacuated its citizens and other foreign nationals from Sudan on Sunday.", &["SD"], &["evacuation/SD"]);
+    check(
+        "France evacuated its citizens and other foreign nationals from Sudan on Sunday.",
+        &["SD"],
+        &["evacuation/SD"],
+    );
     // Entry bans hold where they are imposed, not for the travellers' origin.
     check("Japan barred foreign travellers arriving from South Africa.", &["JP"], &["entry_ban/JP"]);
     // Some cancelled flights are not an airport closure.

@@ -69,9 +69,7 @@ impl TriggerId {
         if ok {
             Ok(TriggerId(s.to_owned()))
         } else {
-            Err(format!(
-                "invalid trigger id {s:?}: use lower_snake_case letters, digits and _ (max 64)"
-            ))
+            Err(format!("invalid trigger id {s:?}: use lower_snake_case letters, digits and _ (max 64)"))
         }
     }
     pub fn as_str(&self) -> &str {

@@ -5,9 +5,8 @@ use super::ParseError;
 
 /// Windows-1252 code points for bytes 0x80..=0x9F (undefined bytes map to U+FFFD).
 const CP1252_HIGH: [char; 32] = [
-    '€', '\u{FFFD}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{FFFD}', 'Ž',
-    '\u{FFFD}', '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ',
-    '\u{FFFD}', 'ž', 'Ÿ',
+    '€', '\u{FFFD}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{FFFD}', 'Ž', '\u{FFFD}',
+    '\u{FFFD}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{FFFD}', 'ž', 'Ÿ',
 ];
 
 /// Decode advisory bytes into text.
@@ -77,7 +76,19 @@ mod tests {
         assert_eq!(decode(b"caf\xE9 \x93quoted\x94").expect("ok"), "café “quoted”");
         assert_eq!(decode("Ouédraogo".as_bytes()).expect("ok"), "Ouédraogo");
         // Mostly UTF-8 with one stray byte: lossy, not mojibake.
-        assert_eq!(decode("é \u{2019}x\u{2019} ".as_bytes().iter().copied().chain([0xFF]).collect::<Vec<_>>().as_slice()).expect("ok"), "é ’x’ \u{FFFD}");
+        assert_eq!(
+            decode(
+                "é \u{2019}x\u{2019} "
+                    .as_bytes()
+                    .iter()
+                    .copied()
+                    .chain([0xFF])
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            )
+            .expect("ok"),
+            "é ’x’ \u{FFFD}"
+        );
         assert!(matches!(decode(b""), Err(ParseError::Empty)));
         assert!(matches!(decode(b" \n\t"), Err(ParseError::Empty)));
         assert!(matches!(decode(b"\x7fELF\x02\x01\x01\x00\x00"), Err(ParseError::Binary)));

@@ -58,10 +58,9 @@ pub fn to_text(html: &str) -> String {
                 });
             }
             "li" if !closing => out.push_str("\n• "),
-            "br" | "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "tr" | "ul" | "ol" | "table" | "section"
-            | "article" | "blockquote" | "header" | "footer" | "li" | "dd" | "dt" | "pre" | "hr" => {
-                out.push_str("\n\n")
-            }
+            "br" | "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "tr" | "ul" | "ol" | "table"
+            | "section" | "article" | "blockquote" | "header" | "footer" | "li" | "dd" | "dt" | "pre"
+            | "hr" => out.push_str("\n\n"),
             "td" | "th" => out.push(' '),
             _ => {}
         }
@@ -106,7 +105,9 @@ pub fn decode_entities(s: &str) -> String {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
         let end = rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).map(|e| e + 1);
-        let decoded = end.filter(|&e| rest[e..].starts_with(';') && e > 1).and_then(|e| entity(&rest[1..e]).map(|c| (c, e + 1)));
+        let decoded = end
+            .filter(|&e| rest[e..].starts_with(';') && e > 1)
+            .and_then(|e| entity(&rest[1..e]).map(|c| (c, e + 1)));
         match decoded {
             Some((c, len)) => {
                 out.push(c);
@@ -186,7 +187,10 @@ mod tests {
 
     #[test]
     fn converts() {
-        check("<p>A curfew is in force.</p><p>Banks are shut.</p>", "A curfew is in force.\n\nBanks are shut.");
+        check(
+            "<p>A curfew is in force.</p><p>Banks are shut.</p>",
+            "A curfew is in force.\n\nBanks are shut.",
+        );
         check("<ul><li>one</li><li>two</li></ul>", "• one\n\n• two");
         check("Tom &amp; Jerry &#8217;s &#x2019; &bogus; & alone", "Tom & Jerry ’s ’ &bogus; & alone");
         check("<script>alert('x')</script>Safe <b>bold</b>", "Safe bold");

@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(a.metadata.get("severity").map(String::as_str), Some("x"));
         assert!(matches!(parse(b"{\"title\": 3}", "f"), Err(ParseError::Json(_))));
         assert!(matches!(parse(b"{}", "f"), Err(ParseError::Json(_))));
-        assert!(matches!(parse(br#"{"title":"x","countries":["Narnia"]}"#, "f"), Err(ParseError::UnknownCountry(_))));
+        assert!(matches!(
+            parse(br#"{"title":"x","countries":["Narnia"]}"#, "f"),
+            Err(ParseError::UnknownCountry(_))
+        ));
     }
 }

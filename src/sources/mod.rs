@@ -55,9 +55,5 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
 pub fn parse_bytes(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
     let trimmed = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = trimmed.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'{') {
-        json::parse(trimmed, source)
-    } else {
-        text::parse(bytes, source)
-    }
+    if first == Some(&b'{') { json::parse(trimmed, source) } else { text::parse(bytes, source) }
 }

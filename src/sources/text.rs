@@ -9,8 +9,20 @@ use crate::detect::places::Gazetteer;
 use super::{ParseError, decode::decode};
 
 const KNOWN_KEYS: &[&str] = &[
-    "title", "source", "url", "link", "date", "published", "updated", "country", "countries",
-    "author", "id", "guid", "language", "lang",
+    "title",
+    "source",
+    "url",
+    "link",
+    "date",
+    "published",
+    "updated",
+    "country",
+    "countries",
+    "author",
+    "id",
+    "guid",
+    "language",
+    "lang",
 ];
 
 /// Parse text-format advisory bytes.
@@ -29,7 +41,8 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
             "id" | "guid" => adv.guid = Some(value.clone()),
             "country" | "countries" => {
                 for part in value.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-                    let code = g.resolve_country(part).ok_or_else(|| ParseError::UnknownCountry(part.to_owned()))?;
+                    let code =
+                        g.resolve_country(part).ok_or_else(|| ParseError::UnknownCountry(part.to_owned()))?;
                     if !adv.countries.contains(&code) {
                         adv.countries.push(code);
                     }

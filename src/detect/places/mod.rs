@@ -14,13 +14,37 @@ const CITIES_TSV: &str = include_str!("cities.tsv");
 
 /// Phrases that contain a country name but name no country ("South America", "Indian Ocean").
 const BLOCKED: &[&str] = &[
-    "South America", "Latin America", "Central America", "North America", "the Americas",
-    "Indian Ocean", "New Jersey", "New Mexico", "New South Wales", "Gulf of Guinea",
-    "English Channel", "English language", "French language", "Chinese New Year",
-    "Congo River", "Georgia Tech", "Turkish Airlines", "Qatar Airways", "Emirates airline",
-    "Indian Ocean Territory", "Guinea pig", "Nova Scotia", "New England", "Mexico City",
-    "Kuwait City", "Panama City", "Guatemala City", "Vatican City", "Singapore dollar",
-    "American Samoa", "Central African Republic",
+    "South America",
+    "Latin America",
+    "Central America",
+    "North America",
+    "the Americas",
+    "Indian Ocean",
+    "New Jersey",
+    "New Mexico",
+    "New South Wales",
+    "Gulf of Guinea",
+    "English Channel",
+    "English language",
+    "French language",
+    "Chinese New Year",
+    "Congo River",
+    "Georgia Tech",
+    "Turkish Airlines",
+    "Qatar Airways",
+    "Emirates airline",
+    "Indian Ocean Territory",
+    "Guinea pig",
+    "Nova Scotia",
+    "New England",
+    "Mexico City",
+    "Kuwait City",
+    "Panama City",
+    "Guatemala City",
+    "Vatican City",
+    "Singapore dollar",
+    "American Samoa",
+    "Central African Republic",
 ];
 
 /// ISO 3166-1 alpha-2 code.
@@ -119,7 +143,8 @@ impl Gazetteer {
         let mut taken: HashMap<&'static str, ()> = HashMap::new();
         for line in COUNTRIES_TSV.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let cols: Vec<&'static str> = line.split('\t').collect();
-            let (Some(code), Some(name)) = (cols.first().and_then(|c| CountryCode::parse(c)), cols.get(1)) else {
+            let (Some(code), Some(name)) = (cols.first().and_then(|c| CountryCode::parse(c)), cols.get(1))
+            else {
                 continue;
             };
             countries.push(Country { code, name });
@@ -231,8 +256,15 @@ mod tests {
         let g = Gazetteer::get();
         assert!(g.countries().len() >= 249, "{}", g.countries().len());
         for (q, want) in [
-            ("KZ", "KZ"), ("kz", "KZ"), ("Kazakhstan", "KZ"), ("Burma", "MM"), ("Ivory Coast", "CI"),
-            ("the UAE", "AE"), ("UAE", "AE"), ("Côte d'Ivoire", "CI"), ("United States", "US"),
+            ("KZ", "KZ"),
+            ("kz", "KZ"),
+            ("Kazakhstan", "KZ"),
+            ("Burma", "MM"),
+            ("Ivory Coast", "CI"),
+            ("the UAE", "AE"),
+            ("UAE", "AE"),
+            ("Côte d'Ivoire", "CI"),
+            ("United States", "US"),
         ] {
             assert_eq!(g.resolve_country(q).map(|c| c.to_string()), Some(want.to_string()), "{q}");
         }

@@ -1,0 +1,219 @@
+//! Acceptance tests: the real `tripwatch` binary on the project's own fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run tripwatch")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The seed's facts, paraphrased: exactly these affirmed scored triggers for KZ and none for
+/// the countries that are only mentioned.
+#[test]
+fn seed_paraphrase_fires_exactly_the_kazakhstan_triggers() {
+    let file = fixtures().join("corpus/kz-paraphrase.txt");
+    let out = run(&["evaluate", "--format", "json", file.to_str().expect("utf8 path")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON line");
+    assert_eq!(line["primary_country"], "KZ");
+    let scored = [
+        "state_of_emergency",
+        "state_of_emergency_lifted",
+        "entry_ban",
+        "live_ammunition",
+        "curfew",
+        "airport_closure",
+        "internet_shutdown",
+        "banking_suspension",
+        "martial_law",
+        "evacuation",
+    ];
+    let mut affirmed: Vec<(String, String)> = line["detections"]
+        .as_array()
+        .expect("detections")
+        .iter()
+        .filter(|d| d["polarity"] == "affirmed" && scored.contains(&d["trigger"].as_str().unwrap_or("")))
+        .map(|d| {
+            (d["trigger"].as_str().unwrap_or("").to_owned(), d["country"].as_str().unwrap_or("-").to_owned())
+        })
+        .collect();
+    affirmed.sort();
+    affirmed.dedup();
+    let want: Vec<(String, String)> =
+        ["banking_suspension", "entry_ban", "internet_shutdown", "live_ammunition", "state_of_emergency"]
+            .iter()
+            .map(|t| (t.to_string(), "KZ".to_string()))
+            .collect();
+    assert_eq!(affirmed, want);
+    for d in line["detections"].as_array().expect("detections") {
+        let c = d["country"].as_str().unwrap_or("-");
+        if d["polarity"] == "affirmed" && scored.contains(&d["trigger"].as_str().unwrap_or("")) {
+            assert!(!["RU", "AM", "BY", "KG", "TJ", "CN"].contains(&c), "{d}");
+        }
+        // The JSON Lines contract.
+        for key in ["trigger", "country", "city", "polarity", "severity", "evidence", "span", "confidence"] {
+            assert!(d.get(key).is_some(), "missing {key} in {d}");
+        }
+    }
+}
+
+#[test]
+fn evidence_span_indexes_the_body() {
+    let file = fixtures().join("corpus/kz-paraphrase.txt");
+    let out = run(&["evaluate", "--format", "json", file.to_str().expect("utf8")]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let body = text.split_once("\n\n").map(|(_, b)| b.trim()).expect("body");
+    let soe = line["detections"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["trigger"] == "state_of_emergency" && d["polarity"] == "affirmed")
+        .expect("state of emergency");
+    let (s, e) = (soe["span"][0].as_u64().expect("s") as usize, soe["span"][1].as_u64().expect("e") as usize);
+    assert_eq!(&body[s..e], soe["evidence"].as_str().expect("evidence"));
+}
+
+#[test]
+fn text_report_marks_the_matched_phrase() {
+    let file = fixtures().join("corpus/kz-paraphrase.txt");
+    let out = run(&["evaluate", file.to_str().expect("utf8")]);
+    let text = stdout(&out);
+    assert!(text.contains("subject: KZ"), "{text}");
+    assert!(text.contains("[[live ammunition]]"), "{text}");
+    assert!(text.contains("FIRES state_of_emergency"), "{text}");
+}
+
+#[test]
+fn eval_prints_the_contract_line_last() {
+    let dir = fixtures().join("corpus");
+    let out = run(&["eval", "--corpus", dir.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.trim_end().lines().last().expect("a line");
+    let ok = last.starts_with("micro precision=")
+        && last.split(' ').count() == 7
+        && last
+            .split(' ')
+            .skip(1)
+            .take(3)
+            .all(|kv| kv.split_once('=').is_some_and(|(_, v)| v.len() == 5 && v.contains('.')));
+    assert!(ok, "bad last line: {last:?}");
+    assert_eq!(last, "micro precision=1.000 recall=1.000 f1=1.000 tp=14 fp=0 fn=0");
+}
+
+#[test]
+fn bad_inputs_get_clear_errors_not_panics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.txt");
+    {
+        let f = std::fs::File::create(&big).expect("create");
+        f.set_len(50 * 1024 * 1024).expect("50 MB sparse file");
+    }
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let garbage = dir.path().join("garbage.bin");
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(&garbage, bytes).expect("write");
+    let missing = dir.path().join("missing.txt");
+    for (file, needle) in
+        [(&big, "too large"), (&empty, "empty"), (&garbage, "binary"), (&missing, "cannot read")]
+    {
+        let out = run(&["evaluate", file.to_str().expect("utf8")]);
+        assert_eq!(out.status.code(), Some(1), "{file:?}");
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{file:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // One bad file does not stop the others.
+    let good = fixtures().join("corpus/cy-banks.txt");
+    let out =
+        run(&["evaluate", "--format", "json", empty.to_str().expect("utf8"), good.to_str().expect("utf8")]);
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).expect("utf8").lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("\"error\""));
+    assert!(lines[1].contains("banking_suspension"));
+}
+
+#[test]
+fn bad_trigger_files_are_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, "triggers = [\"mine.toml\"]\n").expect("write");
+    let cases = [
+        (
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"high\"\nphrase = [\"road block\"]\n",
+            "mine.toml:5:",
+            "unknown field",
+        ),
+        (
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"high\"\nregex = [\"road (block\"]\n",
+            "mine.toml:5:",
+            "invalid regular expression",
+        ),
+        (
+            "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"urgent\"\nphrases = [\"road block\"]\n",
+            "mine.toml:4:",
+            "severity",
+        ),
+    ];
+    for (src, at, needle) in cases {
+        std::fs::write(dir.path().join("mine.toml"), src).expect("write");
+        for args in [vec!["check-config", "--config"], vec!["evaluate", "--config"]] {
+            let mut args = args.clone();
+            args.push(cfg.to_str().expect("utf8"));
+            if args[0] == "evaluate" {
+                args.push("/dev/null");
+            }
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let err = stderr(&out);
+            assert!(err.contains(at) && err.contains(needle), "{args:?}: {err}");
+        }
+    }
+    std::fs::write(dir.path().join("mine.toml"), "[[trigger]]\nid = \"road_block\"\nname = \"Road block\"\nseverity = \"low\"\nphrases = [\"road block*\"]\n").expect("write");
+    let out = run(&["check-config", "--config", cfg.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 triggers"), "{}", stdout(&out));
+    // A user trigger works end to end.
+    let adv = dir.path().join("a.txt");
+    std::fs::write(&adv, "country: KZ\n\nPolice set up road blocks on the airport road.").expect("write");
+    let out = run(&[
+        "evaluate",
+        "--config",
+        cfg.to_str().expect("utf8"),
+        "--format",
+        "json",
+        adv.to_str().expect("utf8"),
+    ]);
+    assert!(stdout(&out).contains("\"trigger\":\"road_block\""), "{}", stdout(&out));
+}
+
+#[test]
+fn works_without_config_from_any_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let adv = dir.path().join("a.txt");
+    std::fs::write(&adv, "The curfew in Lima remains in force.").expect("write");
+    let out = bin().current_dir(dir.path()).args(["evaluate", "a.txt"]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("FIRES curfew"), "{}", stdout(&out));
+    let out = run(&["check-config"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("built-in defaults"));
+}
