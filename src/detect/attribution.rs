@@ -94,42 +94,39 @@ const ORG_SUFFIXES: &[&str] =
 const NEIGHBOUR_LEADS: &[&str] =
     &["border between", "borders of", "border of", "flights to", "flights from", "to or from"];
 
-/// Classify a mention at `[start, end)` of `text` by the words around it.
-pub fn role(text: &str, start: usize, end: usize) -> Role {
-    let r = role_inner(text, start, end);
-    if r == Role::Plain && is_standalone_demonym(text, start, end) {
+/// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
+/// noun after it ("(French)", "… in French.") names a language or people, not a place.
+pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
+    let r = role_by_context(text, start, end);
+    let after = text[end..].trim_start();
+    if r == Role::Plain && demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':'])) {
         return Role::Org;
     }
     r
 }
 
-/// "(French)" or "… in French." — a demonym used as a language or people, not a place.
-fn is_standalone_demonym(text: &str, start: usize, end: usize) -> bool {
-    let name = &text[start..end];
-    let g = super::places::Gazetteer::get();
-    let is_demonym = g.names().iter().any(|n| {
-        matches!(n.target, PlaceTarget::Demonym(_)) && super::normalize::normalize_pattern(n.text) == name
-    }) && !g.names().iter().any(|n| {
-        matches!(n.target, PlaceTarget::Country(_)) && super::normalize::normalize_pattern(n.text) == name
-    });
-    let after = text[end..].trim_start();
-    is_demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':']))
+/// Up to `n` bytes of `text` before `at`, on a char boundary, lower-cased.
+fn lower_before(text: &str, at: usize, n: usize) -> String {
+    let mut from = at.saturating_sub(n);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    text[from..at].to_lowercase()
 }
 
-fn role_inner(text: &str, start: usize, end: usize) -> Role {
-    let after = text[end..].trim_start_matches(['\'', 's']).trim_start();
-    let after = if text[end..].starts_with("'s") { text[end + 2..].trim_start() } else { after };
+fn role_by_context(text: &str, start: usize, end: usize) -> Role {
+    let possessive = text[end..].starts_with("'s");
+    let after = if possessive { text[end + 2..].trim_start() } else { text[end..].trim_start() };
     let next: String = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_lowercase();
-    let raw_next = text[end..].trim_start();
-    if ORG_SUFFIXES.contains(&next.as_str()) && !raw_next.starts_with("'s") {
+    if ORG_SUFFIXES.contains(&next.as_str()) && !possessive {
         return Role::Org;
     }
-    let before = text[..start].to_lowercase();
+    let before = lower_before(text, start, 48);
     let before = before.trim_end();
     if NEIGHBOUR_LEADS.iter().any(|l| before.ends_with(l)) || is_border_with(before) {
         return Role::Neighbour;
     }
-    if !text[end..].starts_with("'s") && actor_follows(after) {
+    if !possessive && actor_follows(after) {
         return Role::Actor;
     }
     if before.ends_with("government of") || before.ends_with("embassy of") {
@@ -198,7 +195,8 @@ pub fn mentions(text: &str, hits: &[(usize, usize, u32)]) -> Vec<Mention> {
             PlaceTarget::Demonym(c) => (*c, Kind::Demonym, Vec::new()),
             PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), ids.clone()),
         };
-        out.push(Mention { start, end, country, kind, role: role(text, start, end), candidates });
+        let role = role(text, start, end, kind == Kind::Demonym);
+        out.push(Mention { start, end, country, kind, role, candidates });
     }
     out.sort_by_key(|m| m.start);
     out
@@ -239,7 +237,8 @@ mod tests {
             ("ferment les frontières (French)", "French", Role::Org),
         ] {
             let start = text.find(name).expect("name in text");
-            assert_eq!(role(text, start, start + name.len()), want, "{name} in {text:?}");
+            let demonym = name.ends_with("ian") || name.ends_with("ani") || name == "French";
+            assert_eq!(role(text, start, start + name.len(), demonym), want, "{name} in {text:?}");
         }
     }
 }

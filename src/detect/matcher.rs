@@ -1,17 +1,21 @@
-//! The one-pass scanner: trigger terms, place names and modifier cues in one Aho-Corasick
-//! automaton over the normalised text, plus any trigger regexes.
+//! The scanner: one Aho-Corasick pass over the normalised text finds trigger terms, modifier
+//! cues and clause breaks; place names are found in the same walk over capitalised words by
+//! exact, case-sensitive lookup in a name index (40,000 gazetteer names would make the
+//! automaton slow; a hash probe per capitalised word is cheap).
 //!
-//! Input: normalised text. Output: [`Hit`]s with normalised byte spans, word-bounded, place
-//! names checked for capitalisation. Built once per trigger set; scanning is pure.
+//! Input: normalised text. Output: [`Hit`]s sorted by start, word-bounded. Built once per
+//! trigger set; scanning is pure.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::cues::{CUES, CueKind};
 use super::normalize::normalize_pattern;
 use super::places::Gazetteer;
+use super::sentences::CLAUSE_BREAKS;
 use super::trigger::{Term, TriggerSet};
 
 /// What a matched pattern means. One pattern can mean several things.
@@ -23,6 +27,7 @@ pub enum Meaning {
     Exclude { trigger: u16 },
     Place { name: u32 },
     Cue(CueKind),
+    ClauseBreak,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,13 +44,146 @@ pub struct Hit {
     pub meaning: Meaning,
 }
 
+/// FNV-1a: place-name keys are short, and SipHash's DoS resistance buys nothing for a fixed
+/// table probed with advisory words.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Longest place name, in words ("United Kingdom of Great Britain and Northern Ireland").
+const MAX_NAME_WORDS: usize = 9;
+
+/// Exact-case index of place names by their folded text.
+struct PlaceIndex {
+    names: FastMap<Box<str>, u32>,
+    /// Longest name (in words) that starts with this word.
+    first: FastMap<Box<str>, u8>,
+}
+
+impl PlaceIndex {
+    fn build() -> Self {
+        let mut names: FastMap<Box<str>, u32> = FastMap::default();
+        let mut first: FastMap<Box<str>, u8> = FastMap::default();
+        for (i, name) in Gazetteer::get().names().iter().enumerate() {
+            let folded = normalize_pattern(name.text);
+            if !folded.starts_with(char::is_uppercase) {
+                continue;
+            }
+            let upper = folded.to_uppercase();
+            let variants = if folded.chars().count() > 3 && upper != folded { vec![folded, upper] } else { vec![folded] };
+            for v in variants {
+                let words = v.split(' ').count().min(MAX_NAME_WORDS) as u8;
+                let head = v.split(' ').next().unwrap_or("").to_owned();
+                // Earlier names win (countries before cities), so keep the first entry.
+                names.entry(v.into_boxed_str()).or_insert(i as u32);
+                let w = first.entry(head.into_boxed_str()).or_insert(0);
+                *w = (*w).max(words);
+            }
+        }
+        PlaceIndex { names, first }
+    }
+
+    /// Find place names starting at capitalised words; leftmost-longest, non-overlapping.
+    fn scan(&self, text: &str, hits: &mut Vec<Hit>) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut prev_alnum = false;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let starts_word = !prev_alnum && (b.is_ascii_uppercase() || (b >= 0xC0 && starts_upper(&text[i..])));
+            if starts_word {
+                if let Some((end, name)) = self.longest_at(text, i) {
+                    hits.push(Hit { start: i, end, meaning: Meaning::Place { name } });
+                    i = end;
+                    prev_alnum = false;
+                    continue;
+                }
+            }
+            if b < 0x80 {
+                prev_alnum = b.is_ascii_alphanumeric();
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                prev_alnum = c.is_alphanumeric();
+                i += c.len_utf8();
+            }
+        }
+    }
+
+    fn longest_at(&self, text: &str, start: usize) -> Option<(usize, u32)> {
+        // Word ends: a word is a run of alphanumerics, '.' and '\''; words join by one space.
+        let mut ends: Vec<usize> = Vec::with_capacity(4);
+        let mut at = start;
+        let first_end = word_end(text, at);
+        let first_word = trim_word(&text[start..first_end]);
+        let max = *self.first.get(first_word).or_else(|| self.first.get(&text[start..first_end]))? as usize;
+        ends.push(first_end);
+        at = first_end;
+        while ends.len() < max && text[at..].starts_with(' ') {
+            let next = word_end(text, at + 1);
+            if next == at + 1 {
+                break;
+            }
+            ends.push(next);
+            at = next;
+        }
+        for &end in ends.iter().rev() {
+            let cand = &text[start..end];
+            for variant in [cand, trim_word(cand)] {
+                if let Some(&name) = self.names.get(variant) {
+                    return Some((start + variant.len(), name));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn starts_upper(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// End of the word at `at`: alphanumerics plus '.', '\'' and '&' inside.
+fn word_end(text: &str, at: usize) -> usize {
+    let mut end = at;
+    for (off, c) in text[at..].char_indices() {
+        if c.is_alphanumeric() || c == '.' || c == '\'' || c == '&' {
+            end = at + off + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// A word without a possessive or trailing punctuation ("Sudan's" → "Sudan", "Kazakhstan." →
+/// "Kazakhstan", but "U.S." keeps its dots when that is a name).
+fn trim_word(w: &str) -> &str {
+    let w = w.strip_suffix("'s").unwrap_or(w);
+    w.trim_end_matches(['.', '\''])
+}
+
 /// Compiled matcher for one trigger set and the embedded gazetteer.
 pub struct Matcher {
     ac: AhoCorasick,
     entries: Vec<Vec<Entry>>,
     regexes: Vec<(u16, Regex)>,
-    /// For place entries: the exact folded name (case-checked after an ASCII-insensitive hit).
-    place_text: HashMap<u32, String>,
+    places: PlaceIndex,
 }
 
 /// Errors building the matcher (only possible with pathological trigger sets).
@@ -62,55 +200,45 @@ impl Matcher {
         let mut keys: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
-        let mut add = |key: String, e: Entry| {
-            let id = *keys.entry(key.clone()).or_insert_with(|| {
-                patterns.push(key);
-                entries.push(Vec::new());
-                entries.len() - 1
-            });
-            if !entries[id].iter().any(|x| x.meaning == e.meaning && x.prefix == e.prefix) {
-                entries[id].push(e);
-            }
-        };
-        let mut add_term = |t: &Term, meaning: Meaning| {
+        let mut add = |t: &Term, meaning: Meaning| {
             for key in term_keys(&t.text) {
-                add(key, Entry { meaning, prefix: t.prefix });
+                let id = *keys.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    entries.push(Vec::new());
+                    entries.len() - 1
+                });
+                let e = Entry { meaning, prefix: t.prefix };
+                if !entries[id].iter().any(|x| x.meaning == e.meaning && x.prefix == e.prefix) {
+                    entries[id].push(e);
+                }
             }
         };
         for (ti, t) in triggers.triggers().iter().enumerate() {
             let trigger = ti as u16;
             for p in &t.phrases {
-                add_term(p, Meaning::Phrase { trigger });
+                add(p, Meaning::Phrase { trigger });
             }
             for (ri, n) in t.near.iter().enumerate() {
                 let rule = ri as u16;
-                n.a.iter().for_each(|x| add_term(x, Meaning::NearA { trigger, rule }));
-                n.b.iter().for_each(|x| add_term(x, Meaning::NearB { trigger, rule }));
+                n.a.iter().for_each(|x| add(x, Meaning::NearA { trigger, rule }));
+                n.b.iter().for_each(|x| add(x, Meaning::NearB { trigger, rule }));
             }
             for x in &t.exclude {
-                add_term(x, Meaning::Exclude { trigger });
+                add(x, Meaning::Exclude { trigger });
             }
         }
         for (kind, words) in CUES {
             for w in *words {
-                let text = normalize_pattern(w).to_lowercase();
-                add_term(&Term { text, prefix: false }, Meaning::Cue(*kind));
+                add(&Term { text: normalize_pattern(w).to_lowercase(), prefix: false }, Meaning::Cue(*kind));
             }
         }
-        let mut place_text = HashMap::new();
-        for (i, name) in Gazetteer::get().names().iter().enumerate() {
-            let folded = normalize_pattern(name.text);
-            let meaning = Meaning::Place { name: i as u32 };
-            add(folded.to_ascii_lowercase(), Entry { meaning, prefix: false });
-            let upper = folded.to_uppercase();
-            if !upper.eq_ignore_ascii_case(&folded) {
-                add(upper.to_ascii_lowercase(), Entry { meaning, prefix: false });
-            }
-            place_text.insert(i as u32, folded);
+        for b in CLAUSE_BREAKS {
+            add(&Term { text: (*b).to_owned(), prefix: false }, Meaning::ClauseBreak);
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
         let mut regexes = Vec::new();
@@ -121,10 +249,10 @@ impl Matcher {
                 regexes.push((ti as u16, re));
             }
         }
-        Ok(Matcher { ac, entries, regexes, place_text })
+        Ok(Matcher { ac, entries, regexes, places: PlaceIndex::build() })
     }
 
-    /// Every word-bounded hit in `text`, in order of start.
+    /// Every word-bounded hit in `text`, sorted by start (longest first at equal starts).
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
@@ -134,46 +262,33 @@ impl Matcher {
             }
             for e in &self.entries[m.pattern().as_usize()] {
                 let end = if e.prefix {
-                    word_end(text, end)
+                    word_end_alnum(text, end)
                 } else if boundary_after(text, end) {
                     end
                 } else {
                     continue;
                 };
-                if let Meaning::Place { name } = e.meaning {
-                    if !self.place_case_ok(name, &text[start..end]) {
-                        continue;
-                    }
-                }
                 hits.push(Hit { start, end, meaning: e.meaning });
             }
         }
         for (trigger, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if boundary_before(text, m.start()) && boundary_after(text, m.end()) {
-                    hits.push(Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        meaning: Meaning::Phrase { trigger: *trigger },
-                    });
+                    hits.push(Hit { start: m.start(), end: m.end(), meaning: Meaning::Phrase { trigger: *trigger } });
                 }
             }
         }
+        self.places.scan(text, &mut hits);
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         hits
     }
 
-    fn place_case_ok(&self, name: u32, found: &str) -> bool {
-        let Some(want) = self.place_text.get(&name) else { return false };
-        found == want || (found.chars().count() > 3 && found == want.to_uppercase())
-    }
-
-    /// Number of distinct patterns in the automaton.
+    /// Number of distinct automaton patterns plus indexed place names.
     pub fn pattern_count(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.places.names.len()
     }
 
-    /// Heap bytes used by the automaton.
+    /// Heap bytes used by the automaton (the place index is not counted).
     pub fn memory_usage(&self) -> usize {
         self.ac.memory_usage()
     }
@@ -196,14 +311,46 @@ fn term_keys(text: &str) -> Vec<String> {
     keys
 }
 
+/// A term starting with a letter or digit needs a non-word character before it; one that
+/// starts with punctuation (", and ") brings its own boundary.
 fn boundary_before(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+    let starts_word = text[at..].chars().next().is_some_and(char::is_alphanumeric);
+    !starts_word || text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn boundary_after(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+    let ends_word = text[..at].chars().next_back().is_some_and(char::is_alphanumeric);
+    !ends_word || text[at..].chars().next().is_none_or(|c| !c.is_alphanumeric())
 }
 
-fn word_end(text: &str, at: usize) -> usize {
+fn word_end_alnum(text: &str, at: usize) -> usize {
     at + text[at..].find(|c: char| !c.is_alphanumeric()).unwrap_or(text.len() - at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::triggers::default_set;
+
+    #[test]
+    fn finds_places_case_sensitively_and_longest_first() {
+        let m = Matcher::build(&default_set()).expect("builds");
+        let g = Gazetteer::get();
+        let names = |text: &str| -> Vec<String> {
+            m.scan(text)
+                .into_iter()
+                .filter_map(|h| match h.meaning {
+                    Meaning::Place { name } => Some(format!("{}={}", &text[h.start..h.end], g.names()[name as usize].text)),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(names("South Sudan's capital"), ["South Sudan=South Sudan"]);
+        assert_eq!(names("in Kazakhstan. Then"), ["Kazakhstan=Kazakhstan"]);
+        assert_eq!(names("the U.S. Embassy"), ["U.S.=U.S."]);
+        assert_eq!(names("KAZAKHSTAN: curfew"), ["KAZAKHSTAN=Kazakhstan"]);
+        assert_eq!(names("a turkey and a chad"), Vec::<String>::new());
+        assert_eq!(names("Côte d'Ivoire"), ["Côte d'Ivoire=Côte d'Ivoire"]);
+        assert_eq!(names("the Indian Ocean"), ["Indian Ocean=Indian Ocean"], "blocked phrase wins");
+    }
 }

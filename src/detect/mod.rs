@@ -196,7 +196,9 @@ impl Engine {
             if !in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
                 continue;
             }
-            for clause in sentences::clauses(text, sent.clone()) {
+            let breaks: Vec<(usize, usize)> =
+                in_sent.iter().filter(|h| h.meaning == Meaning::ClauseBreak).map(|h| (h.start, h.end)).collect();
+            for clause in sentences::clauses_at(text, sent.clone(), &breaks) {
                 let hits: Vec<&Hit> = in_sent
                     .iter()
                     .copied()
@@ -397,7 +399,11 @@ fn attribute(
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
     let after_from = |m: &&Mention| {
-        let before = s.norm.text[..m.start].trim_end().to_ascii_lowercase();
+        let mut from = m.start.saturating_sub(16);
+        while !s.norm.text.is_char_boundary(from) {
+            from += 1;
+        }
+        let before = s.norm.text[from..m.start].trim_end().to_ascii_lowercase();
         before.ends_with(" from") || before.ends_with(" out of") || before.ends_with(" from the")
     };
     match from_places {

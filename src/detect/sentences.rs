@@ -108,7 +108,8 @@ fn ends_sentence(text: &str, at: usize) -> bool {
     }
 }
 
-const CLAUSE_BREAKS: &[&str] = &[
+/// Where one clause ends and the next begins (the matcher finds these in its single pass).
+pub const CLAUSE_BREAKS: &[&str] = &[
     "; ",
     ", but ",
     " but ",
@@ -136,32 +137,37 @@ fn ends_list(before: &str) -> bool {
     }
 }
 
-/// Clause ranges (absolute offsets) inside one sentence range.
+/// Clause ranges (absolute offsets) inside one sentence range, finding the breaks by search.
 pub fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
-    let s = &text[sentence.clone()];
-    let lower = s.to_ascii_lowercase();
-    let mut cuts: Vec<usize> = Vec::new();
+    let lower = text[sentence.clone()].to_ascii_lowercase();
+    let mut breaks: Vec<(usize, usize)> = Vec::new();
     for brk in CLAUSE_BREAKS {
         let mut from = 0;
         while let Some(p) = lower[from..].find(brk) {
-            let at = from + p;
-            if *brk != ", and " || !ends_list(&lower[..at]) {
-                cuts.push(at);
-            }
-            from = at + brk.len();
+            breaks.push((sentence.start + from + p, sentence.start + from + p + brk.len()));
+            from += p + brk.len();
         }
     }
-    cuts.sort_unstable();
-    cuts.dedup();
+    breaks.sort_unstable();
+    clauses_at(text, sentence, &breaks)
+}
+
+/// Clause ranges given the sorted `(start, end)` spans of clause-break matches in the sentence.
+/// A ", and" that closes a list ("A (x), B (y), and C") does not break.
+pub fn clauses_at(text: &str, sentence: Range<usize>, breaks: &[(usize, usize)]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut start = 0;
-    for c in cuts {
-        if c > start {
-            out.push(sentence.start + start..sentence.start + c);
-            start = c;
+    let mut start = sentence.start;
+    for &(at, end) in breaks {
+        if at <= start || at >= sentence.end {
+            continue;
         }
+        if text[at..end].eq_ignore_ascii_case(", and ") && ends_list(&text[sentence.start..at]) {
+            continue;
+        }
+        out.push(start..at);
+        start = at;
     }
-    out.push(sentence.start + start..sentence.end);
+    out.push(start..sentence.end);
     out
 }
 

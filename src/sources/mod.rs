@@ -43,7 +43,7 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // Read one byte past the limit so a file that grows while being read is still refused.
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limit {
         return Err(ParseError::TooLarge { size: bytes.len() as u64, limit });
     }
