@@ -178,62 +178,29 @@ fn trim_word(w: &str) -> &str {
     w.trim_end_matches(['.', '\''])
 }
 
-/// Compiled matcher for one trigger set and the embedded gazetteer.
-pub struct Matcher {
+/// One automaton and what each of its patterns means.
+struct Automaton {
     ac: AhoCorasick,
     entries: Vec<Vec<Entry>>,
-    regexes: Vec<(u16, Regex)>,
-    places: PlaceIndex,
 }
 
-/// Errors building the matcher (only possible with pathological trigger sets).
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("cannot build the phrase automaton: {0}")]
-    Automaton(String),
-    #[error("trigger {trigger}: invalid regex: {message}")]
-    Regex { trigger: String, message: String },
-}
-
-impl Matcher {
-    pub fn build(triggers: &TriggerSet) -> Result<Self, BuildError> {
+impl Automaton {
+    fn build(terms: &[(Term, Meaning)]) -> Result<Self, BuildError> {
         let mut keys: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<Entry>> = Vec::new();
-        let mut add = |t: &Term, meaning: Meaning| {
+        for (t, meaning) in terms {
             for key in term_keys(&t.text) {
                 let id = *keys.entry(key.clone()).or_insert_with(|| {
                     patterns.push(key);
                     entries.push(Vec::new());
                     entries.len() - 1
                 });
-                let e = Entry { meaning, prefix: t.prefix };
+                let e = Entry { meaning: *meaning, prefix: t.prefix };
                 if !entries[id].iter().any(|x| x.meaning == e.meaning && x.prefix == e.prefix) {
                     entries[id].push(e);
                 }
             }
-        };
-        for (ti, t) in triggers.triggers().iter().enumerate() {
-            let trigger = ti as u16;
-            for p in &t.phrases {
-                add(p, Meaning::Phrase { trigger });
-            }
-            for (ri, n) in t.near.iter().enumerate() {
-                let rule = ri as u16;
-                n.a.iter().for_each(|x| add(x, Meaning::NearA { trigger, rule }));
-                n.b.iter().for_each(|x| add(x, Meaning::NearB { trigger, rule }));
-            }
-            for x in &t.exclude {
-                add(x, Meaning::Exclude { trigger });
-            }
-        }
-        for (kind, words) in CUES {
-            for w in *words {
-                add(&Term { text: normalize_pattern(w).to_lowercase(), prefix: false }, Meaning::Cue(*kind));
-            }
-        }
-        for b in CLAUSE_BREAKS {
-            add(&Term { text: (*b).to_owned(), prefix: false }, Meaning::ClauseBreak);
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -241,21 +208,13 @@ impl Matcher {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
-        let mut regexes = Vec::new();
-        for (ti, t) in triggers.triggers().iter().enumerate() {
-            for r in &t.regex {
-                let re = Regex::new(r)
-                    .map_err(|e| BuildError::Regex { trigger: t.id.to_string(), message: e.to_string() })?;
-                regexes.push((ti as u16, re));
-            }
-        }
-        Ok(Matcher { ac, entries, regexes, places: PlaceIndex::build() })
+        Ok(Automaton { ac, entries })
     }
 
-    /// Every word-bounded hit in `text`, sorted by start (longest first at equal starts).
-    pub fn scan(&self, text: &str) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        for m in self.ac.find_overlapping_iter(text) {
+    /// Word-bounded hits inside `range` of `text`.
+    fn scan(&self, text: &str, range: std::ops::Range<usize>, hits: &mut Vec<Hit>) {
+        let input = aho_corasick::Input::new(text).span(range);
+        for m in self.ac.find_overlapping_iter(input) {
             let (start, end) = (m.start(), m.end());
             if !boundary_before(text, start) {
                 continue;
@@ -271,6 +230,71 @@ impl Matcher {
                 hits.push(Hit { start, end, meaning: e.meaning });
             }
         }
+    }
+}
+
+/// Compiled matcher for one trigger set and the embedded gazetteer.
+pub struct Matcher {
+    /// Trigger phrases, near terms and excludes.
+    terms: Automaton,
+    /// Modifier cues and clause breaks.
+    context: Automaton,
+    regexes: Vec<(u16, Regex)>,
+    places: PlaceIndex,
+}
+
+/// Errors building the matcher (only possible with pathological trigger sets).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot build the phrase automaton: {0}")]
+    Automaton(String),
+    #[error("trigger {trigger}: invalid regex: {message}")]
+    Regex { trigger: String, message: String },
+}
+
+impl Matcher {
+    pub fn build(triggers: &TriggerSet) -> Result<Self, BuildError> {
+        let mut terms: Vec<(Term, Meaning)> = Vec::new();
+        for (ti, t) in triggers.triggers().iter().enumerate() {
+            let trigger = ti as u16;
+            terms.extend(t.phrases.iter().map(|p| (p.clone(), Meaning::Phrase { trigger })));
+            for (ri, n) in t.near.iter().enumerate() {
+                let rule = ri as u16;
+                terms.extend(n.a.iter().map(|x| (x.clone(), Meaning::NearA { trigger, rule })));
+                terms.extend(n.b.iter().map(|x| (x.clone(), Meaning::NearB { trigger, rule })));
+            }
+            terms.extend(t.exclude.iter().map(|x| (x.clone(), Meaning::Exclude { trigger })));
+        }
+        let mut context: Vec<(Term, Meaning)> = Vec::new();
+        for (kind, words) in CUES {
+            for w in *words {
+                let term = Term { text: normalize_pattern(w).to_lowercase(), prefix: false };
+                context.push((term, Meaning::Cue(*kind)));
+            }
+        }
+        for b in CLAUSE_BREAKS {
+            context.push((Term { text: (*b).to_owned(), prefix: false }, Meaning::ClauseBreak));
+        }
+        let mut regexes = Vec::new();
+        for (ti, t) in triggers.triggers().iter().enumerate() {
+            for r in &t.regex {
+                let re = Regex::new(r)
+                    .map_err(|e| BuildError::Regex { trigger: t.id.to_string(), message: e.to_string() })?;
+                regexes.push((ti as u16, re));
+            }
+        }
+        Ok(Matcher {
+            terms: Automaton::build(&terms)?,
+            context: Automaton::build(&context)?,
+            regexes,
+            places: PlaceIndex::build(),
+        })
+    }
+
+    /// Trigger terms and place names in `text`, sorted by start (longest first at a start).
+    pub fn scan(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.terms.scan(text, 0..text.len(), &mut hits);
         for (trigger, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if boundary_before(text, m.start()) && boundary_after(text, m.end()) {
@@ -283,14 +307,21 @@ impl Matcher {
         hits
     }
 
+    /// Modifier cues and clause breaks inside `range` (one sentence), appended in order.
+    pub fn scan_context(&self, text: &str, range: std::ops::Range<usize>, hits: &mut Vec<Hit>) {
+        let from = hits.len();
+        self.context.scan(text, range, hits);
+        hits[from..].sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    }
+
     /// Number of distinct automaton patterns plus indexed place names.
     pub fn pattern_count(&self) -> usize {
-        self.entries.len() + self.places.names.len()
+        self.terms.entries.len() + self.context.entries.len() + self.places.names.len()
     }
 
     /// Heap bytes used by the automaton (the place index is not counted).
     pub fn memory_usage(&self) -> usize {
-        self.ac.memory_usage()
+        self.terms.ac.memory_usage() + self.context.ac.memory_usage()
     }
 }
 

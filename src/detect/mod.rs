@@ -96,7 +96,10 @@ struct Scanned<'a> {
     section: Section,
     original: &'a str,
     norm: Normalized,
+    /// Trigger terms and places.
     hits: Vec<Hit>,
+    /// Cues and clause breaks, in sentences that hold a trigger term.
+    context: Vec<Hit>,
     mentions: Vec<Mention>,
     sentences: Vec<Range<usize>>,
 }
@@ -183,7 +186,14 @@ impl Engine {
             .collect();
         let mentions = attribution::mentions(&norm.text, &place_hits);
         let sentences = sentences::sentences(&norm.text);
-        Scanned { section, original, norm, hits, mentions, sentences }
+        // Modifier cues and clause breaks matter only where a trigger term is.
+        let mut context = Vec::new();
+        for sent in &sentences {
+            if hits_in(&hits, sent).any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
+                self.matcher.scan_context(&norm.text, sent.clone(), &mut context);
+            }
+        }
+        Scanned { section, original, norm, hits, context, mentions, sentences }
     }
 
     /// Trigger candidates: phrases, regexes and near-pairs, one per trigger and clause.
@@ -191,13 +201,14 @@ impl Engine {
         let text = &s.norm.text;
         let mut out = Vec::new();
         for sent in &s.sentences {
-            let in_sent: Vec<&Hit> =
-                s.hits.iter().filter(|h| h.start >= sent.start && h.end <= sent.end).collect();
+            let in_sent: Vec<&Hit> = hits_in(&s.hits, sent).collect();
             if !in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
                 continue;
             }
-            let breaks: Vec<(usize, usize)> =
-                in_sent.iter().filter(|h| h.meaning == Meaning::ClauseBreak).map(|h| (h.start, h.end)).collect();
+            let breaks: Vec<(usize, usize)> = hits_in(&s.context, sent)
+                .filter(|h| h.meaning == Meaning::ClauseBreak)
+                .map(|h| (h.start, h.end))
+                .collect();
             for clause in sentences::clauses_at(text, sent.clone(), &breaks) {
                 let hits: Vec<&Hit> = in_sent
                     .iter()
@@ -253,14 +264,8 @@ impl Engine {
         year: Option<i32>,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
-        let cue_hits: Vec<Hit> = s
-            .hits
-            .iter()
-            .filter(|h| {
-                matches!(h.meaning, Meaning::Cue(_)) && h.start >= raw.clause.start && h.end <= raw.clause.end
-            })
-            .copied()
-            .collect();
+        let cue_hits: Vec<Hit> =
+            hits_in(&s.context, &raw.clause).filter(|h| matches!(h.meaning, Meaning::Cue(_))).copied().collect();
         let found = modifiers::find(
             text,
             (raw.clause.start, raw.clause.end),
@@ -325,6 +330,13 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Hits wholly inside `r`; `hits` is sorted by start.
+fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hit> {
+    let lo = hits.partition_point(|h| h.start < r.start);
+    let end = r.end;
+    hits[lo..].iter().take_while(move |h| h.start < end).filter(move |h| h.end <= end)
 }
 
 /// A satisfied near rule: the trigger and the spans of its two terms.

@@ -53,36 +53,65 @@ fn fold(c: char) -> Option<char> {
     })
 }
 
+fn is_plain(b: u8) -> bool {
+    (0x21..0x7F).contains(&b) && b != b'-' && b != b'`'
+}
+
 /// Fold `input` into its matching form.
 pub fn normalize(input: &str) -> Normalized {
-    let mut text = String::with_capacity(input.len());
+    let bytes = input.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(input.len());
     let mut map: Vec<u32> = Vec::with_capacity(input.len() + 1);
     let mut prev_alnum = false;
-    let mut chars = input.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        let Some(c) = fold(c) else { continue };
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        // Fast path: a run of printable ASCII (other than the characters folded below), plus
+        // single spaces between words, copied in one go.
+        if is_plain(b) {
+            let mut end = at + 1;
+            while end < bytes.len() && (is_plain(bytes[end]) || (bytes[end] == b' ' && bytes.get(end + 1).is_some_and(|&n| is_plain(n)))) {
+                end += 1;
+            }
+            out.extend_from_slice(&bytes[at..end]);
+            map.extend(at as u32..end as u32);
+            prev_alnum = bytes[end - 1].is_ascii_alphanumeric();
+            at = end;
+            continue;
+        }
+        let c = input[at..].chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
+        let Some(c) = fold(c) else {
+            at += len;
+            continue;
+        };
         let c = if is_dash(c) {
-            let next_alnum = chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric());
+            let next_alnum = input[at + len..].chars().next().is_some_and(char::is_alphanumeric);
             if prev_alnum && next_alnum { ' ' } else { '-' }
         } else {
             c
         };
-        if c == ' ' && (text.ends_with(' ') || text.ends_with('\n')) {
+        let last = out.last().copied();
+        if c == ' ' && matches!(last, Some(b' ' | b'\n')) {
+            at += len;
             continue;
         }
-        if c == '\n' && text.ends_with(' ') {
-            text.pop();
+        if c == '\n' && last == Some(b' ') {
+            out.pop();
             map.pop();
         }
         prev_alnum = c.is_alphanumeric();
         let mut buf = [0u8; 4];
         let encoded = c.encode_utf8(&mut buf);
-        for _ in 0..encoded.len() {
+        for &e in encoded.as_bytes() {
+            out.push(e);
             map.push(at as u32);
         }
-        text.push(c);
+        at += len;
     }
     map.push(input.len() as u32);
+    // Only whole UTF-8 characters were pushed, so this cannot fail; fall back rather than panic.
+    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Normalized { text, map }
 }
 
