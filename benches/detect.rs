@@ -29,7 +29,11 @@ fn main() {
     // The corpus: the project's own fixture advisories, repeated with varied numbering so no
     // two copies are byte-identical, up to TARGET_BYTES.
     let mut docs: Vec<(String, String)> = Vec::new();
-    for entry in std::fs::read_dir(root.join("tests/fixtures/corpus")).expect("fixtures") {
+    // TRIPWATCH_BENCH_CORPUS=DIR measures on another folder of text advisories instead.
+    let dir = std::env::var_os("TRIPWATCH_BENCH_CORPUS")
+        .map_or_else(|| root.join("tests/fixtures/corpus"), std::path::PathBuf::from);
+    println!("corpus: advisories from {}", dir.display());
+    for entry in std::fs::read_dir(&dir).expect("corpus folder") {
         let p = entry.expect("entry").path();
         if p.extension().is_some_and(|e| e == "txt") {
             let a = sources::read_file(&p, u64::MAX).expect("fixture parses");

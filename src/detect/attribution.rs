@@ -105,31 +105,39 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
     r
 }
 
-/// Up to `n` bytes of `text` before `at`, on a char boundary, lower-cased.
-fn lower_before(text: &str, at: usize, n: usize) -> String {
+/// Up to `n` bytes of `text` before `at`, on a char boundary.
+fn text_before(text: &str, at: usize, n: usize) -> &str {
     let mut from = at.saturating_sub(n);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    text[from..at].to_lowercase()
+    &text[from..at]
+}
+
+/// ASCII case-insensitive `ends_with`.
+fn ends_with_ci(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len() && hay.as_bytes()[hay.len() - needle.len()..].eq_ignore_ascii_case(needle.as_bytes())
+}
+
+fn in_list(list: &[&str], word: &str) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     let possessive = text[end..].starts_with("'s");
     let after = if possessive { text[end + 2..].trim_start() } else { text[end..].trim_start() };
-    let next: String = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_lowercase();
-    if ORG_SUFFIXES.contains(&next.as_str()) && !possessive {
+    let next = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    if !possessive && in_list(ORG_SUFFIXES, next) {
         return Role::Org;
     }
-    let before = lower_before(text, start, 48);
-    let before = before.trim_end();
-    if NEIGHBOUR_LEADS.iter().any(|l| before.ends_with(l)) || is_border_with(before) {
+    let before = text_before(text, start, 48).trim_end();
+    if NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before) {
         return Role::Neighbour;
     }
     if !possessive && actor_follows(after) {
         return Role::Actor;
     }
-    if before.ends_with("government of") || before.ends_with("embassy of") {
+    if ends_with_ci(before, "government of") || ends_with_ci(before, "embassy of") {
         return Role::Actor;
     }
     Role::Plain
@@ -137,20 +145,24 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
 
 /// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
 fn is_border_with(before: &str) -> bool {
-    let before = before.strip_suffix(" the").unwrap_or(before);
-    let Some(head) = before.strip_suffix(" with") else { return false };
-    let tail: Vec<&str> = head.split_whitespace().rev().take(3).collect();
-    tail.iter().any(|w| w.starts_with("border") || w.starts_with("crossing") || w.starts_with("frontier"))
+    let before = if ends_with_ci(before, " the") { &before[..before.len() - 4] } else { before };
+    if !ends_with_ci(before, " with") {
+        return false;
+    }
+    let head = &before[..before.len() - 5];
+    head.split_whitespace().rev().take(3).any(|w| {
+        let w = w.as_bytes();
+        ["border", "crossing", "frontier"].iter().any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    })
 }
 
 /// An actor noun within the next three non-stop words ("Russian military forces").
 fn actor_follows(after: &str) -> bool {
     for w in after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
-        let w = w.to_lowercase();
-        if ACTOR_NOUNS.contains(&w.as_str()) {
+        if in_list(ACTOR_NOUNS, w) {
             return true;
         }
-        if STOP_WORDS.contains(&w.as_str()) || w.chars().next().is_some_and(char::is_numeric) {
+        if in_list(STOP_WORDS, w) || w.chars().next().is_some_and(char::is_numeric) {
             return false;
         }
     }

@@ -102,47 +102,40 @@ impl PlaceIndex {
     fn scan(&self, text: &str, hits: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
         let mut i = 0;
-        let mut prev_alnum = false;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let starts_word = !prev_alnum && (b.is_ascii_uppercase() || (b >= 0xC0 && starts_upper(&text[i..])));
-            if starts_word {
-                if let Some((end, name)) = self.longest_at(text, i) {
-                    hits.push(Hit { start: i, end, meaning: Meaning::Place { name } });
+        while let Some(start) = next_capital(text, i) {
+            match self.longest_at(text, start) {
+                Some((end, name)) => {
+                    hits.push(Hit { start, end, meaning: Meaning::Place { name } });
                     i = end;
-                    prev_alnum = false;
-                    continue;
                 }
+                None => i = start + 1,
             }
-            if b < 0x80 {
-                prev_alnum = b.is_ascii_alphanumeric();
+            // Skip the rest of the current word.
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
                 i += 1;
-            } else {
-                let c = text[i..].chars().next().unwrap_or(' ');
-                prev_alnum = c.is_alphanumeric();
-                i += c.len_utf8();
             }
         }
     }
 
     fn longest_at(&self, text: &str, start: usize) -> Option<(usize, u32)> {
         // Word ends: a word is a run of alphanumerics, '.' and '\''; words join by one space.
-        let mut ends: Vec<usize> = Vec::with_capacity(4);
-        let mut at = start;
-        let first_end = word_end(text, at);
+        let first_end = word_end(text, start);
         let first_word = trim_word(&text[start..first_end]);
         let max = *self.first.get(first_word).or_else(|| self.first.get(&text[start..first_end]))? as usize;
-        ends.push(first_end);
-        at = first_end;
-        while ends.len() < max && text[at..].starts_with(' ') {
+        let mut ends = [0usize; MAX_NAME_WORDS];
+        ends[0] = first_end;
+        let mut n = 1;
+        let mut at = first_end;
+        while n < max && text.as_bytes().get(at) == Some(&b' ') {
             let next = word_end(text, at + 1);
             if next == at + 1 {
                 break;
             }
-            ends.push(next);
+            ends[n] = next;
+            n += 1;
             at = next;
         }
-        for &end in ends.iter().rev() {
+        for &end in ends[..n].iter().rev() {
             let cand = &text[start..end];
             for variant in [cand, trim_word(cand)] {
                 if let Some(&name) = self.names.get(variant) {
@@ -154,8 +147,25 @@ impl PlaceIndex {
     }
 }
 
-fn starts_upper(s: &str) -> bool {
-    s.chars().next().is_some_and(char::is_uppercase)
+/// The next word start at or after `from` whose first letter is upper case.
+fn next_capital(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    loop {
+        // Jump to a byte that can begin a capitalised word.
+        i += bytes.get(i..)?.iter().position(|&b| b.is_ascii_uppercase() || b >= 0xC0)?;
+        let word_start = i == 0 || {
+            let prev = text[..i].chars().next_back().unwrap_or(' ');
+            !prev.is_alphanumeric()
+        };
+        if word_start && (bytes[i] < 0x80 || text[i..].chars().next().is_some_and(char::is_uppercase)) {
+            return Some(i);
+        }
+        i += 1;
+        while i < bytes.len() && !text.is_char_boundary(i) {
+            i += 1;
+        }
+    }
 }
 
 /// End of the word at `at`: alphanumerics plus '.', '\'' and '&' inside.

@@ -20,14 +20,19 @@ fn is_abbreviation(word: &str) -> bool {
         return false;
     }
     // Initialisms: U.S, U.N, e.g, i.e (the final dot is the one being judged).
-    let parts: Vec<&str> = w.split('.').collect();
-    if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
+    if w.contains('.') && w.split('.').all(|p| p.chars().count() == 1) {
         return true;
     }
-    if w.chars().count() == 1 && w.chars().all(|c| c.is_uppercase()) {
-        return true;
+    let mut chars = w.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return c.is_uppercase();
     }
-    ABBREVIATIONS.contains(&w.to_lowercase().as_str())
+    ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(w))
+}
+
+/// Position of the next byte that may end a sentence.
+fn next_break_byte(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes.get(from..)?.iter().position(|&b| matches!(b, b'.' | b'!' | b'?' | b'\n')).map(|p| from + p)
 }
 
 /// Split `text` into sentence ranges (trimmed, non-empty).
@@ -36,7 +41,8 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(found) = next_break_byte(bytes, i) {
+        i = found;
         let b = bytes[i];
         let end_here = match b {
             b'\n' => !continues_line(text, i),
