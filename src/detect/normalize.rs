@@ -6,20 +6,26 @@
 //! back to the original byte offset so evidence spans always point into the original text.
 //! Case is preserved: trigger phrases match case-insensitively, place names do not.
 
-/// Normalised text plus a byte map back into the original.
+/// Normalised text plus a map back into the original.
 #[derive(Debug, Clone)]
 pub struct Normalized {
     /// The folded text.
     pub text: String,
-    /// `map[i]` is the original byte offset of normalised byte `i`; one extra entry at the end
-    /// holds the original length.
-    map: Vec<u32>,
+    /// Sparse map: `(normalised offset, original offset)` wherever the two stop advancing
+    /// together (a folded or dropped character). Starts with `(0, 0)`.
+    marks: Vec<(u32, u32)>,
+    original_len: u32,
 }
 
 impl Normalized {
-    /// Original byte offset of a normalised byte offset.
+    /// Original byte offset of a normalised byte offset (the original length at the end).
     pub fn original(&self, at: usize) -> usize {
-        self.map[at.min(self.map.len() - 1)] as usize
+        if at >= self.text.len() {
+            return self.original_len as usize;
+        }
+        let k = self.marks.partition_point(|m| m.0 as usize <= at).saturating_sub(1);
+        let (n, o) = self.marks.get(k).copied().unwrap_or((0, 0));
+        o as usize + (at - n as usize)
     }
 
     /// Original byte span of a normalised span `[start, end)`.
@@ -31,6 +37,22 @@ impl Normalized {
         // The end is where the next normalised byte came from (or the original's end).
         (self.original(start), self.original(end))
     }
+}
+
+/// Record that normalised offset `n` comes from original offset `o`, if that breaks the
+/// one-to-one run of the previous mark.
+fn mark(marks: &mut Vec<(u32, u32)>, n: usize, o: usize) {
+    let (n, o) = (n as u32, o as u32);
+    if let Some(last) = marks.last_mut() {
+        if last.0 == n {
+            *last = (n, o);
+            return;
+        }
+        if o.wrapping_sub(last.1) == n.wrapping_sub(last.0) {
+            return;
+        }
+    }
+    marks.push((n, o));
 }
 
 fn is_dash(c: char) -> bool {
@@ -61,7 +83,7 @@ fn is_plain(b: u8) -> bool {
 pub fn normalize(input: &str) -> Normalized {
     let bytes = input.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(input.len());
-    let mut map: Vec<u32> = Vec::with_capacity(input.len() + 1);
+    let mut marks: Vec<(u32, u32)> = vec![(0, 0)];
     let mut prev_alnum = false;
     let mut at = 0;
     while at < bytes.len() {
@@ -73,8 +95,8 @@ pub fn normalize(input: &str) -> Normalized {
             while end < bytes.len() && (is_plain(bytes[end]) || (bytes[end] == b' ' && bytes.get(end + 1).is_some_and(|&n| is_plain(n)))) {
                 end += 1;
             }
+            mark(&mut marks, out.len(), at);
             out.extend_from_slice(&bytes[at..end]);
-            map.extend(at as u32..end as u32);
             prev_alnum = bytes[end - 1].is_ascii_alphanumeric();
             at = end;
             continue;
@@ -98,21 +120,17 @@ pub fn normalize(input: &str) -> Normalized {
         }
         if c == '\n' && last == Some(b' ') {
             out.pop();
-            map.pop();
         }
         prev_alnum = c.is_alphanumeric();
         let mut buf = [0u8; 4];
         let encoded = c.encode_utf8(&mut buf);
-        for &e in encoded.as_bytes() {
-            out.push(e);
-            map.push(at as u32);
-        }
+        mark(&mut marks, out.len(), at);
+        out.extend_from_slice(encoded.as_bytes());
         at += len;
     }
-    map.push(input.len() as u32);
     // Only whole UTF-8 characters were pushed, so this cannot fail; fall back rather than panic.
     let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Normalized { text, map }
+    Normalized { text, marks, original_len: input.len() as u32 }
 }
 
 /// Fold a pattern (trigger phrase or place name) the same way the text is folded.
@@ -152,5 +170,15 @@ mod tests {
         let q = n.text.find('\'').expect("quote");
         let (s, e) = n.original_span(q, q + 1);
         assert_eq!(&input[s..e], "\u{2019}");
+        // Every character boundary of the normalised text maps onto one in the original.
+        for input in ["a\u{200B}b  c\u{2014}d\r\ne \nf", "état\u{a0}d\u{2019}urgence", "x \u{2013} y"] {
+            let n = normalize(input);
+            for (i, _) in n.text.char_indices() {
+                assert!(input.is_char_boundary(n.original(i)), "{input:?} at {i}");
+            }
+            let start = n.text.find(|c: char| c.is_alphabetic()).unwrap_or(0);
+            let (s, e) = n.original_span(start, n.text.len());
+            assert!(input[s..e].trim_end().ends_with(|c: char| c.is_alphabetic()), "{input:?}");
+        }
     }
 }

@@ -32,7 +32,11 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Position of the next byte that may end a sentence.
 fn next_break_byte(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&b| matches!(b, b'.' | b'!' | b'?' | b'\n')).map(|p| from + p)
+    let rest = bytes.get(from..)?;
+    // '!' is rare: look for it only before the next of the common three.
+    let common = memchr::memchr3(b'.', b'\n', b'?', rest);
+    let bang = memchr::memchr(b'!', &rest[..common.unwrap_or(rest.len())]);
+    bang.or(common).map(|p| from + p)
 }
 
 /// Split `text` into sentence ranges (trimmed, non-empty).
