@@ -189,7 +189,9 @@ impl Engine {
         // Modifier cues and clause breaks matter only where a trigger term is.
         let mut context = Vec::new();
         for sent in &sentences {
-            if hits_in(&hits, sent).any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
+            let in_sent: Vec<&Hit> = hits_in(&hits, sent).collect();
+            let phrase = in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. }));
+            if phrase || !near_pairs(&norm.text, &in_sent, &self.triggers).is_empty() {
                 self.matcher.scan_context(&norm.text, sent.clone(), &mut context);
             }
         }

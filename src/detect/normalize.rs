@@ -75,8 +75,19 @@ fn fold(c: char) -> Option<char> {
     })
 }
 
+/// Bytes copied as they are: printable ASCII except the dash and backtick, which fold.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7F {
+        t[b] = b != b'-' as usize && b != b'`' as usize;
+        b += 1;
+    }
+    t
+};
+
 fn is_plain(b: u8) -> bool {
-    (0x21..0x7F).contains(&b) && b != b'-' && b != b'`'
+    PLAIN[b as usize]
 }
 
 /// Fold `input` into its matching form.
@@ -91,9 +102,17 @@ pub fn normalize(input: &str) -> Normalized {
         // Fast path: a run of printable ASCII (other than the characters folded below), plus
         // single spaces between words, copied in one go.
         if is_plain(b) {
+            let n = bytes.len();
             let mut end = at + 1;
-            while end < bytes.len() && (is_plain(bytes[end]) || (bytes[end] == b' ' && bytes.get(end + 1).is_some_and(|&n| is_plain(n)))) {
-                end += 1;
+            loop {
+                while end < n && is_plain(bytes[end]) {
+                    end += 1;
+                }
+                if end + 1 < n && bytes[end] == b' ' && is_plain(bytes[end + 1]) {
+                    end += 2;
+                    continue;
+                }
+                break;
             }
             mark(&mut marks, out.len(), at);
             out.extend_from_slice(&bytes[at..end]);
