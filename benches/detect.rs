@@ -23,9 +23,13 @@ fn main() {
     let engine = Engine::new(default_set()).expect("engine");
     let build = t0.elapsed();
     let rss1 = rss_kb("VmRSS");
-    println!("matcher: {} patterns, built in {:.1} ms, automaton {:.1} MiB, process RSS +{:.1} MiB",
-        engine.matcher().pattern_count(), ms(build), engine.matcher().memory_usage() as f64 / 1048576.0,
-        (rss1.saturating_sub(rss0)) as f64 / 1024.0);
+    println!(
+        "matcher: {} patterns, built in {:.1} ms, automaton {:.1} MiB, process RSS +{:.1} MiB",
+        engine.matcher().pattern_count(),
+        ms(build),
+        engine.matcher().memory_usage() as f64 / 1048576.0,
+        (rss1.saturating_sub(rss0)) as f64 / 1024.0
+    );
 
     // The corpus: the project's own fixture advisories, repeated with varied numbering so no
     // two copies are byte-identical, up to TARGET_BYTES.
@@ -66,8 +70,14 @@ fn main() {
         best = best.min(t.elapsed());
     }
     let ours = mb / best.as_secs_f64();
-    println!("tripwatch detect: {:.1} MB in {:.0} ms = {:.1} MB/s on one core ({} advisories, {} detections)",
-        mb, ms(best), ours, corpus.len(), detections);
+    println!(
+        "tripwatch detect: {:.1} MB in {:.0} ms = {:.1} MB/s on one core ({} advisories, {} detections)",
+        mb,
+        ms(best),
+        ours,
+        corpus.len(),
+        detections
+    );
 
     // Where the time goes: the same corpus through the first stages only.
     let stage = |f: &dyn Fn(&str, &str) -> usize| -> f64 {
@@ -93,16 +103,28 @@ fn main() {
             five.push_str("\n\n");
         }
     }
-    five.truncate(five.char_indices().take_while(|(i, _)| *i < 5 * 1024).last().map_or(0, |(i, c)| i + c.len_utf8()));
+    five.truncate(
+        five.char_indices().take_while(|(i, _)| *i < 5 * 1024).last().map_or(0, |(i, c)| i + c.len_utf8()),
+    );
     let mut lat: Vec<Duration> = (0..2000)
         .map(|_| {
             let t = Instant::now();
-            black_box(engine.analyze(&DetectInput { title: "Kazakhstan", body: &five, declared: &[], year: Some(2022) }));
+            black_box(engine.analyze(&DetectInput {
+                title: "Kazakhstan",
+                body: &five,
+                declared: &[],
+                year: Some(2022),
+            }));
             t.elapsed()
         })
         .collect();
     lat.sort();
-    println!("latency for a {} B advisory: p50 {:.3} ms, p99 {:.3} ms", five.len(), ms(lat[lat.len() / 2]), ms(lat[lat.len() * 99 / 100]));
+    println!(
+        "latency for a {} B advisory: p50 {:.3} ms, p99 {:.3} ms",
+        five.len(),
+        ms(lat[lat.len() / 2]),
+        ms(lat[lat.len() * 99 / 100])
+    );
     println!("peak RSS: {:.1} MiB", rss_kb("VmHWM") as f64 / 1024.0);
 
     // ripgrep over the same bytes with the library's literal phrases.
@@ -132,7 +154,12 @@ fn main() {
         let mut best = Duration::MAX;
         for _ in 0..3 {
             let t = Instant::now();
-            let out = Command::new("rg").args(["-c", "-i", "-F", "-j", threads, "-f"]).arg(&phrases_file).arg(&corpus_file).output().ok()?;
+            let out = Command::new("rg")
+                .args(["-c", "-i", "-F", "-j", threads, "-f"])
+                .arg(&phrases_file)
+                .arg(&corpus_file)
+                .output()
+                .ok()?;
             if !out.status.success() {
                 return None;
             }
@@ -143,9 +170,17 @@ fn main() {
     match rg("1") {
         Some(d) => {
             let theirs = mb / d.as_secs_f64();
-            println!("rg -c -i -F -f PHRASES ({} phrases): {:.0} ms = {:.1} MB/s", phrases.len(), ms(d), theirs);
-            println!("ratio tripwatch/rg: {:.2} (tripwatch also splits sentences, matches {} place names, applies modifiers and attributes places)",
-                ours / theirs, tripwatch::detect::places::Gazetteer::get().names().len());
+            println!(
+                "rg -c -i -F -f PHRASES ({} phrases): {:.0} ms = {:.1} MB/s",
+                phrases.len(),
+                ms(d),
+                theirs
+            );
+            println!(
+                "ratio tripwatch/rg: {:.2} (tripwatch also splits sentences, matches {} place names, applies modifiers and attributes places)",
+                ours / theirs,
+                tripwatch::detect::places::Gazetteer::get().names().len()
+            );
         }
         None => println!("rg not found: install Debian's ripgrep to get the side-by-side ratio"),
     }
@@ -159,6 +194,8 @@ fn ms(d: Duration) -> f64 {
 fn rss_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }

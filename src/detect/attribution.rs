@@ -116,7 +116,8 @@ fn text_before(text: &str, at: usize, n: usize) -> &str {
 
 /// ASCII case-insensitive `ends_with`.
 fn ends_with_ci(hay: &str, needle: &str) -> bool {
-    hay.len() >= needle.len() && hay.as_bytes()[hay.len() - needle.len()..].eq_ignore_ascii_case(needle.as_bytes())
+    hay.len() >= needle.len()
+        && hay.as_bytes()[hay.len() - needle.len()..].eq_ignore_ascii_case(needle.as_bytes())
 }
 
 fn in_list(list: &[&str], word: &str) -> bool {
@@ -152,7 +153,9 @@ fn is_border_with(before: &str) -> bool {
     let head = &before[..before.len() - 5];
     head.split_whitespace().rev().take(3).any(|w| {
         let w = w.as_bytes();
-        ["border", "crossing", "frontier"].iter().any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        ["border", "crossing", "frontier"]
+            .iter()
+            .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
     })
 }
 

@@ -85,7 +85,11 @@ impl PlaceIndex {
                 continue;
             }
             let upper = folded.to_uppercase();
-            let variants = if folded.chars().count() > 3 && upper != folded { vec![folded, upper] } else { vec![folded] };
+            let variants = if folded.chars().count() > 3 && upper != folded {
+                vec![folded, upper]
+            } else {
+                vec![folded]
+            };
             for v in variants {
                 let words = v.split(' ').count().min(MAX_NAME_WORDS) as u8;
                 let head = v.split(' ').next().unwrap_or("").to_owned();
@@ -308,7 +312,11 @@ impl Matcher {
         for (trigger, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if boundary_before(text, m.start()) && boundary_after(text, m.end()) {
-                    hits.push(Hit { start: m.start(), end: m.end(), meaning: Meaning::Phrase { trigger: *trigger } });
+                    hits.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        meaning: Meaning::Phrase { trigger: *trigger },
+                    });
                 }
             }
         }
@@ -381,7 +389,9 @@ mod tests {
             m.scan(text)
                 .into_iter()
                 .filter_map(|h| match h.meaning {
-                    Meaning::Place { name } => Some(format!("{}={}", &text[h.start..h.end], g.names()[name as usize].text)),
+                    Meaning::Place { name } => {
+                        Some(format!("{}={}", &text[h.start..h.end], g.names()[name as usize].text))
+                    }
                     _ => None,
                 })
                 .collect()

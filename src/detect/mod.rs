@@ -266,8 +266,10 @@ impl Engine {
         year: Option<i32>,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
-        let cue_hits: Vec<Hit> =
-            hits_in(&s.context, &raw.clause).filter(|h| matches!(h.meaning, Meaning::Cue(_))).copied().collect();
+        let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
+            .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
+            .copied()
+            .collect();
         let found = modifiers::find(
             text,
             (raw.clause.start, raw.clause.end),
