@@ -214,7 +214,25 @@ pub fn mentions(text: &str, hits: &[(usize, usize, u32)]) -> Vec<Mention> {
         out.push(Mention { start, end, country, kind, role, candidates });
     }
     out.sort_by_key(|m| m.start);
+    demote_regions_named_like_countries(text, &mut out, g);
     out
+}
+
+/// "Atlanta, Georgia": a country name right after "<city>, " where that city has no namesake
+/// in the country is a region (a US state, a province), not the country. "Tbilisi, Georgia"
+/// stays the country.
+fn demote_regions_named_like_countries(text: &str, out: &mut [Mention], g: &Gazetteer) {
+    for i in 1..out.len() {
+        let (prev, cur) = (&out[i - 1], &out[i]);
+        let Kind::Name = cur.kind else { continue };
+        if !matches!(prev.kind, Kind::City(_)) || text.get(prev.end..cur.start) != Some(", ") {
+            continue;
+        }
+        let in_country = prev.candidates.iter().any(|&c| g.city(c).country == cur.country);
+        if !in_country {
+            out[i].role = Role::Org;
+        }
+    }
 }
 
 /// Salience weight of a mention for choosing the subject country.

@@ -311,3 +311,13 @@ fn from_places() {
     // Some cancelled flights are not an airport closure.
     check("Several flights were cancelled because of fog.", &["KZ"], &[]);
 }
+
+#[test]
+fn georgia_the_state_and_nice_the_city() {
+    // A US state that shares a country's name is not the country.
+    check_full("", "A curfew was imposed in Atlanta, Georgia after the riots.", &[], None, &["curfew/US"]);
+    check_full("", "A curfew was imposed in Tbilisi, Georgia after the riots.", &[], None, &["curfew/GE"]);
+    // A city that is also an English word counts in its own country.
+    check("The airport in Nice was closed after the attack.", &["FR"], &["airport_closure/FR"]);
+    check("Nice weather is expected; the airport was closed for an hour.", &["KZ"], &["airport_closure/KZ"]);
+}
