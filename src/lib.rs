@@ -7,4 +7,6 @@ pub mod advisory;
 pub mod app;
 pub mod config;
 pub mod detect;
+pub mod route;
 pub mod sources;
+pub mod store;

@@ -2,6 +2,7 @@
 //! `main.rs` parses arguments into these typed requests and prints what they return.
 
 pub mod eval;
+pub mod process;
 pub mod evaluate;
 
 use std::path::Path;

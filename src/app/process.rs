@@ -1,0 +1,96 @@
+//! The processing pipeline for one advisory: detect → route → commit, in that order, with the
+//! commit a single transaction. Re-processing the same content is a no-op; an updated version
+//! alerts only on what is new.
+
+use jiff::Timestamp;
+
+use crate::advisory::Advisory;
+use crate::detect::{Analysis, Engine, Polarity};
+use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInput};
+use crate::store::{AdvisoryState, Committed, Store, StoreError};
+
+/// Environment variable naming a failpoint, for crash tests: `before_commit` aborts the
+/// process after detection and routing, before the transaction commits.
+pub const FAILPOINT_ENV: &str = "TRIPWATCH_FAILPOINT";
+
+/// Everything decided about one advisory.
+#[derive(Debug)]
+pub struct Outcome {
+    pub id: String,
+    pub state: AdvisoryState,
+    pub analysis: Analysis,
+    pub plan: Plan,
+    pub committed: Option<Committed>,
+}
+
+/// The advisory's time for trip windows: its published date (midday UTC), else its arrival.
+pub fn advisory_time(adv: &Advisory, received_at: Timestamp) -> Timestamp {
+    adv.published
+        .and_then(|d| jiff::civil::date(d.year as i16, d.month.unwrap_or(1) as i8, d.day.unwrap_or(1) as i8).at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .unwrap_or(received_at)
+}
+
+/// Affirmed detections with a country, in routing's shape.
+pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetection> {
+    analysis
+        .detections
+        .iter()
+        .filter(|d| d.polarity == Polarity::Affirmed)
+        .filter_map(|d| {
+            let country = d.country?;
+            let all_clear = engine.triggers().get(d.trigger.as_str()).is_some_and(|t| t.clears.is_some());
+            Some(RouteDetection {
+                trigger: d.trigger.to_string(),
+                name: d.name.clone(),
+                severity: d.severity,
+                country,
+                city: d.city.clone(),
+                evidence: d.evidence.clone(),
+                all_clear,
+            })
+        })
+        .collect()
+}
+
+/// Detect and route without writing anything (what `preview` shows).
+pub fn plan(store: &Store, engine: &Engine, policy: &Policy, adv: &Advisory, received_at: Timestamp, now: Timestamp) -> Result<Outcome, StoreError> {
+    let state = store.advisory_state(adv)?;
+    let analysis = engine.analyze(&adv.detect_input());
+    if let AdvisoryState::Unchanged { .. } = state {
+        return Ok(Outcome { id: adv.id(), state, analysis, plan: Plan::default(), committed: None });
+    }
+    let detections = route_detections(engine, &analysis);
+    let previous = match &state {
+        AdvisoryState::Updated { previous, .. } => previous.clone(),
+        _ => Vec::new(),
+    };
+    let when = advisory_time(adv, received_at);
+    let mut countries: Vec<_> = detections.iter().map(|d| d.country).collect();
+    countries.sort();
+    countries.dedup();
+    let people: People = if countries.is_empty() { People::default() } else { store.people_for(&countries, when.to_zoned(jiff::tz::TimeZone::UTC).date(), policy)? };
+    let mut recipients: Vec<_> = people.travellers.iter().map(|t| t.email.clone()).collect();
+    recipients.extend(people.subscriptions.iter().map(|s| s.recipient.email.clone()));
+    recipients.sort();
+    recipients.dedup();
+    let history = store.history_for(&recipients, &adv.id())?;
+    let input = RouteInput { advisory_time: when, now, detections: &detections, previous: &previous };
+    let plan = policy::route(&input, &people, &history, policy);
+    Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })
+}
+
+/// Detect, route and commit one advisory.
+pub fn process(store: &mut Store, engine: &Engine, policy: &Policy, adv: &Advisory, received_at: Timestamp, now: Timestamp) -> Result<Outcome, StoreError> {
+    let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
+    if let AdvisoryState::Unchanged { .. } = outcome.state {
+        return Ok(outcome);
+    }
+    if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {
+        // A crash between detection and commit: nothing may have been written.
+        std::process::abort();
+    }
+    let committed = store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
+    outcome.committed = Some(committed);
+    Ok(outcome)
+}

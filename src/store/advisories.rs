@@ -1,0 +1,249 @@
+//! Advisories, their detections, and the alerts they cause, committed in one transaction.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::advisory::Advisory;
+use crate::detect::places::CountryCode;
+use crate::detect::{Analysis, Polarity, Severity};
+use crate::route::model::Email;
+use crate::route::policy::{Delivery, History, Plan};
+
+use super::{Store, StoreError};
+
+/// Whether an advisory is new, already stored unchanged, or an update of a stored one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdvisoryState {
+    New,
+    Unchanged { version: i64 },
+    Updated { previous_version: i64, previous: Vec<(String, CountryCode)> },
+}
+
+/// What a commit wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Committed {
+    pub version: i64,
+    pub alerts: usize,
+    pub rollups: usize,
+    pub deliveries: usize,
+}
+
+/// An alert row, for listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredAlert {
+    pub id: i64,
+    pub advisory_id: String,
+    pub version: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub severity: String,
+    pub status: String,
+    pub release_at: Option<i64>,
+    pub channels: Vec<String>,
+    pub payload: serde_json::Value,
+}
+
+impl Store {
+    /// Compare an incoming advisory with what is stored under its id.
+    pub fn advisory_state(&self, adv: &Advisory) -> Result<AdvisoryState, StoreError> {
+        let id = adv.id();
+        let same: Option<i64> = self
+            .conn
+            .query_row("SELECT version FROM advisories WHERE id = ?1 AND content_hash = ?2", params![id, adv.content_hash()], |r| r.get(0))
+            .optional()?;
+        if let Some(version) = same {
+            return Ok(AdvisoryState::Unchanged { version });
+        }
+        let latest: Option<i64> = self.conn.query_row("SELECT MAX(version) FROM advisories WHERE id = ?1", [&id], |r| r.get(0))?;
+        let Some(previous_version) = latest else { return Ok(AdvisoryState::New) };
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = 'affirmed' AND country IS NOT NULL",
+        )?;
+        let previous = stmt
+            .query_map(params![id, previous_version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .filter_map(|r| r.ok())
+            .filter_map(|(t, c)| CountryCode::parse(&c).map(|c| (t, c)))
+            .collect();
+        Ok(AdvisoryState::Updated { previous_version, previous })
+    }
+
+    /// Alert history for these recipients, triggers and countries, plus who was already
+    /// alerted about this advisory.
+    pub fn history_for(&self, recipients: &[Email], advisory_id: &str) -> Result<History, StoreError> {
+        let mut h = History::default();
+        let mut stmt = self.conn.prepare_cached("SELECT trigger, country, last_at, severity FROM alert_history WHERE recipient = ?1")?;
+        for r in recipients {
+            let rows = stmt.query_map([r.as_str()], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?))
+            })?;
+            for row in rows {
+                let (trigger, country, at, sev) = row?;
+                let (Some(country), Ok(at), Ok(sev)) = (CountryCode::parse(&country), Timestamp::from_second(at), sev.parse::<Severity>()) else {
+                    continue;
+                };
+                h.last.insert((r.clone(), trigger, country), (at, sev));
+            }
+        }
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT recipient FROM alerts WHERE advisory_id = ?1")?;
+        let already: HashSet<String> = stmt.query_map([advisory_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        h.alerted_on_advisory = already.iter().filter_map(|e| Email::parse(e).ok()).collect();
+        Ok(h)
+    }
+
+    /// Store the advisory version, its detections, the planned alerts and their delivery rows,
+    /// and the dedup history — all in one transaction. Nothing is half-written.
+    pub fn commit_processed(
+        &mut self,
+        adv: &Advisory,
+        state: &AdvisoryState,
+        analysis: &Analysis,
+        plan: &Plan,
+        received_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Committed, StoreError> {
+        let version = match state {
+            AdvisoryState::New => 1,
+            AdvisoryState::Updated { previous_version, .. } => previous_version + 1,
+            AdvisoryState::Unchanged { version } => return Ok(Committed { version: *version, ..Default::default() }),
+        };
+        let id = adv.id();
+        let tx = self.conn.transaction()?;
+        let countries: Vec<&str> = adv.countries.iter().map(|c| c.as_str()).collect();
+        tx.execute(
+            "INSERT INTO advisories (id, version, source, guid, title, body, url, published, countries, content_hash, received_at, processed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                id,
+                version,
+                adv.source,
+                adv.guid,
+                adv.title,
+                adv.body,
+                adv.url,
+                adv.published.map(|d| d.to_string()),
+                countries.join(","),
+                adv.content_hash(),
+                received_at.as_second(),
+                now.as_second()
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO detections (advisory_id, version, trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for d in &analysis.detections {
+                stmt.execute(params![
+                    id,
+                    version,
+                    d.trigger.as_str(),
+                    d.country.map(|c| c.as_str().to_owned()),
+                    d.city,
+                    d.polarity.as_str(),
+                    d.severity.as_str(),
+                    d.evidence,
+                    d.span.0 as i64,
+                    d.span.1 as i64,
+                    f64::from(d.confidence)
+                ])?;
+            }
+        }
+        let mut out = Committed { version, ..Default::default() };
+        {
+            let mut alert = tx.prepare(
+                "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut delivery = tx.prepare(
+                "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut history = tx.prepare(
+                "INSERT INTO alert_history (recipient, trigger, country, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (recipient, trigger, country) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
+            )?;
+            for m in &plan.messages {
+                let (status, release) = match &m.delivery {
+                    Delivery::Now => ("ready", None),
+                    Delivery::Digest { release_at, .. } => ("digest", Some(release_at.as_second())),
+                };
+                let payload = serde_json::to_string(m).map_err(|e| StoreError::invalid(e.to_string()))?;
+                alert.execute(params![
+                    id,
+                    version,
+                    "alert",
+                    m.recipient.email.as_str(),
+                    m.traveller_id,
+                    m.severity.as_str(),
+                    status,
+                    release,
+                    payload,
+                    now.as_second()
+                ])?;
+                let alert_id = tx.last_insert_rowid();
+                out.alerts += 1;
+                for c in &m.channels {
+                    let due = release.unwrap_or(now.as_second());
+                    delivery.execute(params![alert_id, c.key(), if status == "ready" { "pending" } else { "held" }, due])?;
+                    out.deliveries += 1;
+                }
+                for item in &m.items {
+                    history.execute(params![m.recipient.email.as_str(), item.trigger, item.country.as_str(), now.as_second(), item.severity.as_str()])?;
+                }
+            }
+            for r in &plan.rollups {
+                let payload = serde_json::to_string(r).map_err(|e| StoreError::invalid(e.to_string()))?;
+                alert.execute(params![id, version, "rollup", r.manager.as_str(), Option::<i64>::None, r.severity.as_str(), "ready", Option::<i64>::None, payload, now.as_second()])?;
+                let alert_id = tx.last_insert_rowid();
+                delivery.execute(params![alert_id, "email", "pending", now.as_second()])?;
+                out.rollups += 1;
+                out.deliveries += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Stored alerts, newest first (all, or one advisory's).
+    pub fn alerts(&self, advisory_id: Option<&str>) -> Result<Vec<StoredAlert>, StoreError> {
+        let sql = "SELECT id, advisory_id, version, kind, recipient, severity, status, release_at, payload FROM alerts
+                   WHERE (?1 IS NULL OR advisory_id = ?1) ORDER BY id";
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([advisory_id], |r| {
+            Ok(StoredAlert {
+                id: r.get(0)?,
+                advisory_id: r.get(1)?,
+                version: r.get(2)?,
+                kind: r.get(3)?,
+                recipient: r.get(4)?,
+                severity: r.get(5)?,
+                status: r.get(6)?,
+                release_at: r.get(7)?,
+                channels: Vec::new(),
+                payload: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(serde_json::Value::Null),
+            })
+        })?;
+        let mut out: Vec<StoredAlert> = rows.collect::<Result<_, _>>()?;
+        let mut ch = self.conn.prepare_cached("SELECT channel FROM deliveries WHERE alert_id = ?1 ORDER BY channel")?;
+        for a in &mut out {
+            a.channels = ch.query_map([a.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        }
+        Ok(out)
+    }
+
+    /// Number of stored versions of an advisory.
+    pub fn advisory_versions(&self, id: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM advisories WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Affirmed detections stored for an advisory version.
+    pub fn affirmed_pairs(&self, id: &str, version: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = ?3 ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map(params![id, version, Polarity::Affirmed.as_str()], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,389 @@
+//! Travellers, trips and subscriptions in the store, and the slice of them routing needs.
+
+use std::collections::HashSet;
+
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+use crate::detect::Severity;
+use crate::detect::places::CountryCode;
+use crate::route::cron::Cron;
+use crate::route::model::{Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip, Zone};
+use crate::route::policy::{People, Policy};
+
+use super::{Store, StoreError};
+
+/// A traveller to create or update (matched by email).
+#[derive(Debug, Clone)]
+pub struct NewTraveller {
+    pub name: String,
+    pub email: Email,
+    pub timezone: Zone,
+    pub language: String,
+    pub manager: Option<Email>,
+    pub webhooks: Vec<String>,
+}
+
+/// A trip for the traveller with this email.
+#[derive(Debug, Clone)]
+pub struct NewTrip {
+    pub email: Email,
+    pub place: Place,
+    pub start: Date,
+    pub end: Date,
+}
+
+/// A subscription to create.
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    pub recipient: Recipient,
+    pub scope: Scope,
+    pub triggers: Vec<String>,
+    pub min_severity: Severity,
+    pub channels: Vec<Channel>,
+    pub mode: Mode,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub travellers_created: usize,
+    pub travellers_updated: usize,
+    pub trips_created: usize,
+    pub unchanged: usize,
+}
+
+fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, String, Option<String>, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+}
+
+type TravellerRow = (i64, String, String, String, String, Option<String>, String);
+
+fn build_traveller(row: TravellerRow) -> Result<Traveller, StoreError> {
+    let (id, name, email, tz, language, manager, webhooks) = row;
+    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
+    Ok(Traveller {
+        id,
+        name,
+        email: Email::parse(&email).map_err(|_| corrupt("email"))?,
+        timezone: Zone::parse(&tz).map_err(|_| corrupt("time zone"))?,
+        language,
+        manager: manager.map(|m| Email::parse(&m)).transpose().map_err(|_| corrupt("manager"))?,
+        webhooks: serde_json::from_str(&webhooks).map_err(|_| corrupt("webhook list"))?,
+    })
+}
+
+const TRAVELLER_COLS: &str = "id, name, email, timezone, language, manager, webhooks";
+
+/// Insert or update a traveller inside `tx`; returns (id, created, changed).
+fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, bool, bool), StoreError> {
+    let webhooks = serde_json::to_string(&t.webhooks).unwrap_or_else(|_| "[]".into());
+    let manager = t.manager.as_ref().map(|m| m.as_str().to_owned());
+    let existing: Option<TravellerRow> = tx
+        .query_row(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"), [t.email.as_str()], traveller_from_row)
+        .optional()?;
+    match existing {
+        None => {
+            tx.execute(
+                "INSERT INTO travellers (name, email, timezone, language, manager, webhooks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![t.name, t.email.as_str(), t.timezone.name, t.language, manager, webhooks],
+            )?;
+            Ok((tx.last_insert_rowid(), true, true))
+        }
+        Some((id, name, _, tz, language, old_manager, old_webhooks)) => {
+            let same = name == t.name && tz == t.timezone.name && language == t.language && old_manager == manager && old_webhooks == webhooks;
+            if !same {
+                tx.execute(
+                    "UPDATE travellers SET name = ?2, timezone = ?3, language = ?4, manager = ?5, webhooks = ?6 WHERE id = ?1",
+                    params![id, t.name, t.timezone.name, t.language, manager, webhooks],
+                )?;
+            }
+            Ok((id, false, !same))
+        }
+    }
+}
+
+/// Insert a trip unless the same one exists; returns (id, created).
+fn add_trip_tx(tx: &Transaction<'_>, traveller_id: i64, t: &NewTrip) -> Result<(i64, bool), StoreError> {
+    let city = t.place.city.clone().unwrap_or_default();
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO trips (traveller_id, country, city, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![traveller_id, t.place.country.as_str(), city, t.start.to_string(), t.end.to_string()],
+    )?;
+    let id = tx.query_row(
+        "SELECT id FROM trips WHERE traveller_id = ?1 AND country = ?2 AND city = ?3 AND start_date = ?4 AND end_date = ?5",
+        params![traveller_id, t.place.country.as_str(), city, t.start.to_string(), t.end.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok((id, n == 1))
+}
+
+fn trip_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn build_trip(row: (i64, i64, String, String, String, String)) -> Result<Trip, StoreError> {
+    let (id, traveller_id, country, city, start, end) = row;
+    let corrupt = || StoreError::invalid(format!("stored trip {id} is invalid"));
+    Ok(Trip {
+        id,
+        traveller_id,
+        place: Place {
+            country: CountryCode::parse(&country).ok_or_else(corrupt)?,
+            city: (!city.is_empty()).then_some(city),
+        },
+        start: start.parse().map_err(|_| corrupt())?,
+        end: end.parse().map_err(|_| corrupt())?,
+    })
+}
+
+const TRIP_COLS: &str = "id, traveller_id, country, city, start_date, end_date";
+
+impl Store {
+    /// Create or update a traveller (matched by email). Returns the id.
+    pub fn upsert_traveller(&mut self, t: &NewTraveller) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let (id, _, _) = upsert_traveller_tx(&tx, t)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn traveller_by_email(&self, email: &Email) -> Result<Option<Traveller>, StoreError> {
+        let row = self
+            .conn
+            .query_row(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"), [email.as_str()], traveller_from_row)
+            .optional()?;
+        row.map(build_traveller).transpose()
+    }
+
+    pub fn travellers(&self) -> Result<Vec<Traveller>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
+        let rows = stmt.query_map([], traveller_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(build_traveller).collect()
+    }
+
+    /// Remove a traveller and their trips.
+    pub fn remove_traveller(&mut self, email: &Email) -> Result<(), StoreError> {
+        let n = self.conn.execute("DELETE FROM travellers WHERE email = ?1", [email.as_str()])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("traveller {}", crate::route::model::redact(email.as_str()))));
+        }
+        Ok(())
+    }
+
+    /// Add a trip for an existing traveller (idempotent). Returns the trip id.
+    pub fn add_trip(&mut self, t: &NewTrip) -> Result<i64, StoreError> {
+        Trip::check_dates(t.start, t.end).map_err(|e| StoreError::invalid(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        let traveller_id: i64 = tx
+            .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str()))))?;
+        let (id, _) = add_trip_tx(&tx, traveller_id, t)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn trips(&self, email: Option<&Email>) -> Result<Vec<Trip>, StoreError> {
+        let rows = match email {
+            Some(e) => {
+                let mut stmt = self.conn.prepare(&format!(
+                    "SELECT t.{} FROM trips t JOIN travellers p ON p.id = t.traveller_id WHERE p.email = ?1 ORDER BY start_date",
+                    TRIP_COLS.replace(", ", ", t.")
+                ))?;
+                stmt.query_map([e.as_str()], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
+            }
+            None => {
+                let mut stmt = self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"))?;
+                stmt.query_map([], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        rows.into_iter().map(build_trip).collect()
+    }
+
+    pub fn remove_trip(&mut self, id: i64) -> Result<(), StoreError> {
+        if self.conn.execute("DELETE FROM trips WHERE id = ?1", [id])? == 0 {
+            return Err(StoreError::NotFound(format!("trip {id}")));
+        }
+        Ok(())
+    }
+
+    /// Create a subscription. Returns its id.
+    pub fn add_subscription(&mut self, s: &NewSubscription) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let (follow, places) = match &s.scope {
+            Scope::FollowTrips => (1, Vec::new()),
+            Scope::Places(p) => (0, p.clone()),
+        };
+        let schedule = match &s.mode {
+            Mode::Immediate => None,
+            Mode::Digest(c) => Some(c.as_str().to_owned()),
+        };
+        let channels: Vec<String> = s.channels.iter().map(Channel::key).collect();
+        tx.execute(
+            "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                s.recipient.email.as_str(),
+                s.recipient.name,
+                s.recipient.timezone.name,
+                follow,
+                serde_json::to_string(&s.triggers).unwrap_or_else(|_| "[]".into()),
+                s.min_severity.as_str(),
+                serde_json::to_string(&channels).unwrap_or_else(|_| "[]".into()),
+                schedule
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for p in places {
+            tx.execute(
+                "INSERT INTO subscription_places (subscription_id, country, city) VALUES (?1, ?2, ?3)",
+                params![id, p.country.as_str(), p.city.unwrap_or_default()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn remove_subscription(&mut self, id: i64) -> Result<(), StoreError> {
+        if self.conn.execute("DELETE FROM subscriptions WHERE id = ?1", [id])? == 0 {
+            return Err(StoreError::NotFound(format!("subscription {id}")));
+        }
+        Ok(())
+    }
+
+    /// All subscriptions, or those whose ids are given.
+    pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.load_subscriptions("SELECT id FROM subscriptions ORDER BY id", &[])
+    }
+
+    fn load_subscriptions(&self, id_sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Subscription>, StoreError> {
+        let mut ids_stmt = self.conn.prepare(id_sql)?;
+        let ids: Vec<i64> = ids_stmt.query_map(args, |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut stmt = self.conn.prepare(
+            "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule FROM subscriptions WHERE id = ?1",
+        )?;
+        let mut places_stmt = self.conn.prepare("SELECT country, city FROM subscription_places WHERE subscription_id = ?1")?;
+        for id in ids {
+            let row: (String, String, String, i64, String, String, String, Option<String>) = stmt.query_row([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })?;
+            let corrupt = || StoreError::invalid(format!("stored subscription {id} is invalid"));
+            let (email, name, tz, follow, triggers, min_severity, channels, schedule) = row;
+            let scope = if follow == 1 {
+                Scope::FollowTrips
+            } else {
+                let places: Vec<(String, String)> =
+                    places_stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                Scope::Places(
+                    places
+                        .into_iter()
+                        .map(|(c, city)| {
+                            Ok(Place { country: CountryCode::parse(&c).ok_or_else(corrupt)?, city: (!city.is_empty()).then_some(city) })
+                        })
+                        .collect::<Result<_, StoreError>>()?,
+                )
+            };
+            let channels: Vec<String> = serde_json::from_str(&channels).map_err(|_| corrupt())?;
+            out.push(Subscription {
+                id,
+                recipient: Recipient {
+                    email: Email::parse(&email).map_err(|_| corrupt())?,
+                    name,
+                    timezone: Zone::parse(&tz).map_err(|_| corrupt())?,
+                },
+                scope,
+                triggers: serde_json::from_str(&triggers).map_err(|_| corrupt())?,
+                min_severity: min_severity.parse().map_err(|_| corrupt())?,
+                channels: channels.iter().map(|c| Channel::parse(c)).collect::<Result<_, _>>().map_err(|_| corrupt())?,
+                mode: match schedule {
+                    None => Mode::Immediate,
+                    Some(s) => Mode::Digest(Cron::parse(&s).map_err(|_| corrupt())?),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Bulk upsert in one transaction: all rows or none.
+    pub fn import(&mut self, travellers: &[NewTraveller], trips: &[NewTrip]) -> Result<ImportReport, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut report = ImportReport::default();
+        let mut ids = std::collections::HashMap::new();
+        for t in travellers {
+            let (id, created, changed) = upsert_traveller_tx(&tx, t)?;
+            ids.insert(t.email.clone(), id);
+            match (created, changed) {
+                (true, _) => report.travellers_created += 1,
+                (false, true) => report.travellers_updated += 1,
+                _ => report.unchanged += 1,
+            }
+        }
+        for t in trips {
+            let id = match ids.get(&t.email) {
+                Some(id) => *id,
+                None => tx
+                    .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str()))))?,
+            };
+            let (_, created) = add_trip_tx(&tx, id, t)?;
+            if created {
+                report.trips_created += 1;
+            } else {
+                report.unchanged += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Everyone an advisory about `countries` on `day` could concern: trips whose widened
+    /// window covers the day, their travellers, place subscriptions for those countries, and
+    /// the follow-trips subscriptions of those travellers.
+    pub fn people_for(&self, countries: &[CountryCode], day: Date, policy: &Policy) -> Result<People, StoreError> {
+        let mut people = People::default();
+        let latest_start = day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day).to_string();
+        let earliest_end = day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day).to_string();
+        let mut trip_stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TRIP_COLS} FROM trips WHERE country = ?1 AND end_date >= ?2 AND start_date <= ?3"
+        ))?;
+        let mut traveller_ids: HashSet<i64> = HashSet::new();
+        for c in countries {
+            let rows = trip_stmt.query_map(params![c.as_str(), earliest_end, latest_start], trip_from_row)?;
+            for row in rows {
+                let trip = build_trip(row?)?;
+                traveller_ids.insert(trip.traveller_id);
+                people.trips.push(trip);
+            }
+        }
+        let mut t_stmt = self.conn.prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE id = ?1"))?;
+        let mut emails: Vec<String> = Vec::with_capacity(traveller_ids.len());
+        for id in traveller_ids {
+            let t = build_traveller(t_stmt.query_row([id], traveller_from_row)?)?;
+            emails.push(t.email.as_str().to_owned());
+            people.travellers.push(t);
+        }
+        let mut sub_ids: Vec<i64> = Vec::new();
+        for c in countries {
+            let mut stmt = self.conn.prepare_cached("SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1")?;
+            sub_ids.extend(stmt.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);
+        }
+        let follow: HashSet<i64> = {
+            let mut stmt = self.conn.prepare_cached("SELECT id FROM subscriptions WHERE follow_trips = 1 AND email = ?1")?;
+            let mut ids = HashSet::new();
+            for e in &emails {
+                ids.extend(stmt.query_map([e], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);
+            }
+            ids
+        };
+        sub_ids.extend(follow);
+        sub_ids.sort_unstable();
+        sub_ids.dedup();
+        for id in sub_ids {
+            people.subscriptions.extend(self.load_subscriptions("SELECT ?1", &[&id])?);
+        }
+        Ok(people)
+    }
+}

@@ -1,0 +1,119 @@
+//! Versioned migrations. Each entry runs once, in order, inside a transaction; the applied
+//! version is kept in `PRAGMA user_version`. Never edit a released migration: add one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: people, advisories, detections, alerts, deliveries, history.
+    r#"
+    CREATE TABLE travellers (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        email      TEXT NOT NULL UNIQUE,
+        timezone   TEXT NOT NULL,
+        language   TEXT NOT NULL DEFAULT 'en',
+        manager    TEXT,
+        webhooks   TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX travellers_manager ON travellers(manager);
+
+    CREATE TABLE trips (
+        id           INTEGER PRIMARY KEY,
+        traveller_id INTEGER NOT NULL REFERENCES travellers(id) ON DELETE CASCADE,
+        country      TEXT NOT NULL,
+        city         TEXT NOT NULL DEFAULT '',
+        start_date   TEXT NOT NULL,
+        end_date     TEXT NOT NULL,
+        UNIQUE (traveller_id, country, city, start_date, end_date)
+    );
+    CREATE INDEX trips_country_end ON trips(country, end_date, start_date);
+
+    CREATE TABLE subscriptions (
+        id           INTEGER PRIMARY KEY,
+        email        TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        timezone     TEXT NOT NULL,
+        follow_trips INTEGER NOT NULL,
+        triggers     TEXT NOT NULL,
+        min_severity TEXT NOT NULL,
+        channels     TEXT NOT NULL,
+        schedule     TEXT
+    );
+    CREATE INDEX subscriptions_email ON subscriptions(email);
+    CREATE TABLE subscription_places (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        country         TEXT NOT NULL,
+        city            TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX subscription_places_country ON subscription_places(country);
+
+    CREATE TABLE advisories (
+        id           TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        source       TEXT NOT NULL,
+        guid         TEXT,
+        title        TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        url          TEXT,
+        published    TEXT,
+        countries    TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        received_at  INTEGER NOT NULL,
+        processed_at INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+    );
+    CREATE UNIQUE INDEX advisories_content ON advisories(id, content_hash);
+
+    CREATE TABLE detections (
+        advisory_id TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        trigger     TEXT NOT NULL,
+        country     TEXT,
+        city        TEXT,
+        polarity    TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        evidence    TEXT NOT NULL,
+        span_start  INTEGER NOT NULL,
+        span_end    INTEGER NOT NULL,
+        confidence  REAL NOT NULL,
+        FOREIGN KEY (advisory_id, version) REFERENCES advisories(id, version)
+    );
+    CREATE INDEX detections_advisory ON detections(advisory_id, version);
+
+    CREATE TABLE alerts (
+        id           INTEGER PRIMARY KEY,
+        advisory_id  TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        kind         TEXT NOT NULL,
+        recipient    TEXT NOT NULL,
+        traveller_id INTEGER,
+        severity     TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        release_at   INTEGER,
+        payload      TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    CREATE INDEX alerts_advisory ON alerts(advisory_id);
+    CREATE INDEX alerts_status_release ON alerts(status, release_at);
+
+    CREATE TABLE deliveries (
+        id              INTEGER PRIMARY KEY,
+        alert_id        INTEGER NOT NULL REFERENCES alerts(id),
+        channel         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        lease_until     INTEGER,
+        last_error      TEXT,
+        UNIQUE (alert_id, channel)
+    );
+    CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+
+    CREATE TABLE alert_history (
+        recipient TEXT NOT NULL,
+        trigger   TEXT NOT NULL,
+        country   TEXT NOT NULL,
+        last_at   INTEGER NOT NULL,
+        severity  TEXT NOT NULL,
+        PRIMARY KEY (recipient, trigger, country)
+    );
+    "#,
+];
