@@ -58,6 +58,144 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Process the spool once: advisories in `spool/incoming` are detected, routed and their
+    /// alerts committed to the store. (The long-running daemon is not built yet.)
+    Run {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Process what is waiting and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Show the detections and who would be alerted, and why; nothing is written or sent.
+    Preview {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// Bulk add or update travellers and trips from a CSV or TOML file (idempotent).
+    Import {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// Add (or update, by email), list and remove travellers.
+    Traveller {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: TravellerCmd,
+    },
+    /// Add, list and remove trips.
+    Trip {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: TripCmd,
+    },
+    /// Add, list and remove subscriptions.
+    Subscription {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: SubscriptionCmd,
+    },
+    /// List the alerts stored for delivery.
+    Alerts {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Only this advisory's alerts.
+        #[arg(long)]
+        advisory: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TravellerCmd {
+    /// Add a traveller, or update the one with this email.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// IANA time zone (default UTC).
+        #[arg(long)]
+        timezone: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+        /// The traveller's security manager, who gets roll-ups.
+        #[arg(long)]
+        manager: Option<String>,
+        /// A configured webhook name this traveller's alerts also go to (repeatable).
+        #[arg(long = "webhook")]
+        webhooks: Vec<String>,
+    },
+    List,
+    Remove {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TripCmd {
+    Add {
+        #[arg(long)]
+        email: String,
+        /// ISO 3166-1 alpha-2 code or English name.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        city: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        start: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        end: String,
+    },
+    List {
+        #[arg(long)]
+        email: Option<String>,
+    },
+    Remove {
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscriptionCmd {
+    Add {
+        /// The recipient (a traveller or a manager).
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Follow the recipient's own trips.
+        #[arg(long)]
+        follow_trips: bool,
+        /// A place to watch: CC or CC:City (repeatable).
+        #[arg(long = "place")]
+        places: Vec<String>,
+        /// Only these trigger ids (repeatable; default all).
+        #[arg(long = "trigger")]
+        triggers: Vec<String>,
+        /// critical | high | medium | low | info (default medium).
+        #[arg(long)]
+        min_severity: Option<String>,
+        /// email or webhook:NAME (repeatable; default email).
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        /// Collect into a digest released on this cron schedule, in the recipient's zone.
+        #[arg(long)]
+        digest: Option<String>,
+    },
+    List,
+    Remove {
+        id: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +237,113 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match Format::from(format) {
                 Format::Text => println!("{}", app::eval::text(&report)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { config, once } => {
+            if !once {
+                anyhow::bail!("the long-running daemon is not built yet; use `tripwatch run --once` to process the spool");
+            }
+            let (cfg, engine) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let clock = || app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+            let report = app::spool::run_once(&cfg, &engine, &mut store, &clock)?;
+            println!(
+                "spool {}: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
+                cfg.spool_dir.display(),
+                report.processed,
+                report.unchanged,
+                report.failed,
+                report.alerts,
+                report.rollups
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Preview { config, file } => {
+            let (cfg, engine) = app::load(config.as_deref())?;
+            let adv = tripwatch::sources::read_file(&file, cfg.max_advisory_bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let db = cfg.state_dir.join(tripwatch::store::DB_FILE);
+            let store = if db.exists() { app::open_store(&cfg)? } else { tripwatch::store::Store::memory()? };
+            let now = app::now()?;
+            let outcome = app::process::plan(&store, &engine, &cfg.policy, &adv, now, now)?;
+            print!("{}", app::preview::text(&file.display().to_string(), &adv, &outcome));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { config, file } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let rows = app::import::read(&file)?;
+            let mut store = app::open_store(&cfg)?;
+            let r = store.import(&rows.travellers, &rows.trips)?;
+            println!(
+                "{}: {} travellers created, {} updated, {} trips created, {} rows unchanged",
+                file.display(),
+                r.travellers_created,
+                r.travellers_updated,
+                r.trips_created,
+                r.unchanged
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Traveller { config, action } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let out = match action {
+                TravellerCmd::Add { name, email, timezone, language, manager, webhooks } => app::people::add_traveller(
+                    &mut store,
+                    &app::people::TravellerArgs { name, email, timezone, language, manager, webhooks },
+                )?,
+                TravellerCmd::List => app::people::list_travellers(&store)?,
+                TravellerCmd::Remove { email } => {
+                    store.remove_traveller(&tripwatch::route::model::Email::parse(&email)?)?;
+                    "traveller removed".into()
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trip { config, action } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let out = match action {
+                TripCmd::Add { email, country, city, start, end } => {
+                    app::people::add_trip(&mut store, &email, &country, city.as_deref(), &start, &end)?
+                }
+                TripCmd::List { email } => app::people::list_trips(&store, email.as_deref())?,
+                TripCmd::Remove { id } => {
+                    store.remove_trip(id)?;
+                    format!("trip {id} removed")
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Subscription { config, action } => {
+            let (cfg, engine) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let out = match action {
+                SubscriptionCmd::Add { email, name, timezone, follow_trips, places, triggers, min_severity, channels, digest } => {
+                    let known: Vec<&str> = engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
+                    app::people::add_subscription(
+                        &mut store,
+                        &known,
+                        &app::people::SubscriptionArgs { email, name, timezone, follow_trips, places, triggers, min_severity, channels, digest },
+                    )?
+                }
+                SubscriptionCmd::List => app::people::list_subscriptions(&store)?,
+                SubscriptionCmd::Remove { id } => {
+                    store.remove_subscription(id)?;
+                    format!("subscription {id} removed")
+                }
+            };
+            println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alerts { config, advisory } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let store = app::open_store(&cfg)?;
+            for a in store.alerts(advisory.as_deref())? {
+                println!("{}", serde_json::to_string(&a)?);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -2,8 +2,12 @@
 //! `main.rs` parses arguments into these typed requests and prints what they return.
 
 pub mod eval;
+pub mod preview;
 pub mod process;
+pub mod spool;
 pub mod evaluate;
+pub mod import;
+pub mod people;
 
 use std::path::Path;
 
@@ -43,4 +47,20 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<String> {
         engine.matcher().pattern_count(),
         cfg.state_dir.display()
     ))
+}
+
+/// Environment variable that fixes the clock (RFC 3339), for reproducible runs and tests.
+pub const NOW_ENV: &str = "TRIPWATCH_NOW";
+
+/// The current time, or the time fixed by `TRIPWATCH_NOW`.
+pub fn now() -> anyhow::Result<jiff::Timestamp> {
+    match std::env::var(NOW_ENV) {
+        Ok(s) => s.parse().with_context(|| format!("{NOW_ENV}={s:?} is not an RFC 3339 timestamp")),
+        Err(_) => Ok(jiff::Timestamp::now()),
+    }
+}
+
+/// Open the store under the configured state directory.
+pub fn open_store(cfg: &Config) -> anyhow::Result<crate::store::Store> {
+    Ok(crate::store::Store::open(&cfg.state_dir)?)
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::detect::TriggerSet;
+use crate::detect::{Severity, TriggerSet};
+use crate::route::policy::Policy;
 use crate::sources::DEFAULT_MAX_BYTES;
 
 /// The main configuration file as written (before validation).
@@ -20,6 +21,33 @@ struct RawConfig {
     triggers: Vec<PathBuf>,
     #[serde(default)]
     detect: RawDetect,
+    #[serde(default)]
+    routing: RawRouting,
+    #[serde(default)]
+    spool: RawSpool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRouting {
+    /// Days before a trip starts from which it is concerned (default 7).
+    pre_trip_days: Option<i64>,
+    /// Days after a trip ends during which it is still concerned (default 1).
+    grace_days: Option<i64>,
+    /// Hours before the same recipient is alerted again for the same trigger and country
+    /// (default 24), optionally per severity.
+    realert_hours: Option<f64>,
+    #[serde(default)]
+    realert_hours_by_severity: std::collections::BTreeMap<String, f64>,
+    /// Minimum severity of the no-setup defaults (default "medium").
+    default_min_severity: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSpool {
+    /// Spool directory (default `<state_dir>/spool`).
+    dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -37,6 +65,9 @@ pub struct Config {
     /// Trigger files, resolved relative to the config file. Empty means the built-in library.
     pub trigger_files: Vec<PathBuf>,
     pub max_advisory_bytes: u64,
+    pub policy: Policy,
+    /// Spool directory with `incoming/`, `processing/`, `processed/`, `failed/`.
+    pub spool_dir: PathBuf,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -47,6 +78,8 @@ impl Default for Config {
             state_dir: PathBuf::from("./var"),
             trigger_files: Vec::new(),
             max_advisory_bytes: DEFAULT_MAX_BYTES,
+            policy: Policy::default(),
+            spool_dir: PathBuf::from("./var/spool"),
             path: None,
         }
     }
@@ -94,10 +127,19 @@ impl Config {
                 message: "detect.max_advisory_bytes must be greater than 0".into(),
             });
         }
+        let state_dir = base.join(raw.state_dir.unwrap_or_else(|| PathBuf::from("./var")));
+        let policy = routing_policy(&raw.routing).map_err(|(key, message)| ConfigError::Invalid {
+            path: path.display().to_string(),
+            line: line_of(src, key),
+            column: 1,
+            message,
+        })?;
         Ok(Config {
-            state_dir: base.join(raw.state_dir.unwrap_or_else(|| PathBuf::from("./var"))),
+            spool_dir: raw.spool.dir.map_or_else(|| state_dir.join("spool"), |d| base.join(d)),
+            state_dir,
             trigger_files: raw.triggers.iter().map(|t| base.join(t)).collect(),
             max_advisory_bytes: max,
+            policy,
             path: Some(path.to_owned()),
         })
     }
@@ -109,6 +151,42 @@ impl Config {
         }
         Ok(triggers::load_files(&self.trigger_files)?)
     }
+}
+
+fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
+    let mut p = Policy::default();
+    if let Some(d) = r.pre_trip_days {
+        if !(0..=365).contains(&d) {
+            return Err(("pre_trip_days", format!("routing.pre_trip_days = {d} must be 0..=365")));
+        }
+        p.pre_trip_days = d;
+    }
+    if let Some(d) = r.grace_days {
+        if !(0..=365).contains(&d) {
+            return Err(("grace_days", format!("routing.grace_days = {d} must be 0..=365")));
+        }
+        p.grace_days = d;
+    }
+    let hours = |key: &'static str, h: f64| -> Result<jiff::SignedDuration, (&'static str, String)> {
+        if !(0.0..=24.0 * 365.0).contains(&h) {
+            return Err((key, format!("routing.{key} = {h} must be between 0 and 8760 hours")));
+        }
+        Ok(jiff::SignedDuration::from_secs((h * 3600.0) as i64))
+    };
+    if let Some(h) = r.realert_hours {
+        let d = hours("realert_hours", h)?;
+        for v in p.realert.values_mut() {
+            *v = d;
+        }
+    }
+    for (sev, h) in &r.realert_hours_by_severity {
+        let s: Severity = sev.parse().map_err(|m| ("realert_hours_by_severity", format!("routing.realert_hours_by_severity: {m}")))?;
+        p.realert.insert(s, hours("realert_hours_by_severity", *h)?);
+    }
+    if let Some(s) = &r.default_min_severity {
+        p.default_min_severity = s.parse().map_err(|m| ("default_min_severity", format!("routing.default_min_severity: {m}")))?;
+    }
+    Ok(p)
 }
 
 fn line_of(src: &str, key: &str) -> usize {
@@ -139,5 +217,13 @@ mod tests {
         assert!(msg.contains("state_dri"), "{msg}");
         let e = Config::parse("[detect]\nmax_advisory_bytes = 0\n", Path::new("c.toml")).expect_err("zero");
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+        let e = Config::parse("[routing]\ngrace_days = -1\n", Path::new("c.toml")).expect_err("negative");
+        assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+        let e = Config::parse("[routing]\nrealert_hours_by_severity = { severe = 2 }\n", Path::new("c.toml")).expect_err("bad severity");
+        assert!(e.to_string().contains("unknown severity"), "{e}");
+        let c = Config::parse("[routing]\npre_trip_days = 3\nrealert_hours = 6\nrealert_hours_by_severity = { critical = 1 }\n", Path::new("c.toml")).expect("ok");
+        assert_eq!(c.policy.pre_trip_days, 3);
+        assert_eq!(c.policy.realert[&Severity::Critical], jiff::SignedDuration::from_hours(1));
+        assert_eq!(c.policy.realert[&Severity::High], jiff::SignedDuration::from_hours(6));
     }
 }

@@ -14,6 +14,9 @@ use std::path::Path;
 
 use crate::advisory::Advisory;
 
+/// Source name of advisories read from local files that do not declare one.
+pub const LOCAL_SOURCE: &str = "local";
+
 /// Default cap on one advisory's size.
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -47,8 +50,8 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
     if bytes.len() as u64 > limit {
         return Err(ParseError::TooLarge { size: bytes.len() as u64, limit });
     }
-    let source = path.display().to_string();
-    parse_bytes(&bytes, &source)
+    // Not the path: the same advisory dropped twice under two names is one advisory.
+    parse_bytes(&bytes, LOCAL_SOURCE)
 }
 
 /// Parse advisory bytes whose format is sniffed: JSON objects start with `{`, else text.

@@ -51,6 +51,9 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
             _ => {}
         }
         if k == "source" {
+            // The declared source names the advisory's origin, so the same report arriving
+            // through two paths is recognised as one.
+            adv.source = value.clone();
             adv.metadata.insert("source".into(), value);
         } else if !matches!(k.as_str(), "title" | "country" | "countries") {
             adv.metadata.insert(k, value);
