@@ -242,7 +242,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Run { config, once } => {
             if !once {
-                anyhow::bail!("the long-running daemon is not built yet; use `tripwatch run --once` to process the spool");
+                anyhow::bail!(
+                    "the long-running daemon is not built yet; use `tripwatch run --once` to process the spool"
+                );
             }
             let (cfg, engine) = app::load(config.as_deref())?;
             let mut store = app::open_store(&cfg)?;
@@ -289,10 +291,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, _) = app::load(config.as_deref())?;
             let mut store = app::open_store(&cfg)?;
             let out = match action {
-                TravellerCmd::Add { name, email, timezone, language, manager, webhooks } => app::people::add_traveller(
-                    &mut store,
-                    &app::people::TravellerArgs { name, email, timezone, language, manager, webhooks },
-                )?,
+                TravellerCmd::Add { name, email, timezone, language, manager, webhooks } => {
+                    app::people::add_traveller(
+                        &mut store,
+                        &app::people::TravellerArgs { name, email, timezone, language, manager, webhooks },
+                    )?
+                }
                 TravellerCmd::List => app::people::list_travellers(&store)?,
                 TravellerCmd::Remove { email } => {
                     store.remove_traveller(&tripwatch::route::model::Email::parse(&email)?)?;
@@ -322,12 +326,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, engine) = app::load(config.as_deref())?;
             let mut store = app::open_store(&cfg)?;
             let out = match action {
-                SubscriptionCmd::Add { email, name, timezone, follow_trips, places, triggers, min_severity, channels, digest } => {
-                    let known: Vec<&str> = engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
+                SubscriptionCmd::Add {
+                    email,
+                    name,
+                    timezone,
+                    follow_trips,
+                    places,
+                    triggers,
+                    min_severity,
+                    channels,
+                    digest,
+                } => {
+                    let known: Vec<&str> =
+                        engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
                     app::people::add_subscription(
                         &mut store,
                         &known,
-                        &app::people::SubscriptionArgs { email, name, timezone, follow_trips, places, triggers, min_severity, channels, digest },
+                        &app::people::SubscriptionArgs {
+                            email,
+                            name,
+                            timezone,
+                            follow_trips,
+                            places,
+                            triggers,
+                            min_severity,
+                            channels,
+                            digest,
+                        },
                     )?
                 }
                 SubscriptionCmd::List => app::people::list_subscriptions(&store)?,

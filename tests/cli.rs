@@ -217,3 +217,141 @@ fn works_without_config_from_any_directory() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("built-in defaults"));
 }
+
+/// A temp state with a config, imported travellers and an advisory in the spool.
+fn spool_setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, "state_dir = \"var\"\n").expect("write config");
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "name,email,country,city,start,end,manager,timezone\n\
+         Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,\n\
+         Bob Roe,bob@example.org,KZ,,2022-01-05,2022-01-09,boss@example.org,Europe/Berlin\n",
+    )
+    .expect("write csv");
+    let out = run(&["import", "--config", cfg.to_str().expect("utf8"), csv.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let incoming = dir.path().join("var/spool/incoming");
+    std::fs::create_dir_all(&incoming).expect("mkdir");
+    std::fs::copy(fixtures().join("corpus/kz-paraphrase.txt"), incoming.join("kz.txt")).expect("copy");
+    (dir, cfg)
+}
+
+fn alerts(cfg: &Path) -> Vec<serde_json::Value> {
+    let out = run(&["alerts", "--config", cfg.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).lines().map(|l| serde_json::from_str(l).expect("json line")).collect()
+}
+
+fn run_once(cfg: &Path, failpoint: Option<&str>) -> Output {
+    let mut cmd = bin();
+    cmd.args(["run", "--once", "--config", cfg.to_str().expect("utf8")])
+        .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z");
+    if let Some(f) = failpoint {
+        cmd.env("TRIPWATCH_FAILPOINT", f);
+    }
+    cmd.output().expect("run")
+}
+
+/// Killed between detection and commit: nothing is written; after restart every alert is
+/// there exactly once; a re-delivery of the same file adds nothing.
+#[test]
+fn crash_between_detection_and_commit_loses_and_duplicates_nothing() {
+    let (dir, cfg) = spool_setup();
+    let out = run_once(&cfg, Some("before_commit"));
+    assert!(!out.status.success(), "the failpoint aborts the process");
+    assert!(alerts(&cfg).is_empty(), "nothing committed before the crash");
+    assert!(dir.path().join("var/spool/processing/kz.txt").exists(), "the claimed file waits in processing/");
+
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = alerts(&cfg);
+    let kinds: Vec<(String, String)> = after
+        .iter()
+        .map(|a| {
+            (a["kind"].as_str().unwrap_or("").to_owned(), a["recipient"].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("alert".to_string(), "ann@example.org".to_string()),
+            ("alert".to_string(), "bob@example.org".to_string()),
+            ("rollup".to_string(), "boss@example.org".to_string())
+        ]
+    );
+    assert!(dir.path().join("var/spool/processed/kz.txt").exists());
+
+    // A crash after the commit but before the file moved: the file is processed again, and
+    // nothing is duplicated.
+    std::fs::copy(
+        dir.path().join("var/spool/processed/kz.txt"),
+        dir.path().join("var/spool/processing/kz.txt"),
+    )
+    .expect("copy");
+    let out = run_once(&cfg, None);
+    assert!(stdout(&out).contains("1 unchanged"), "{}", stdout(&out));
+    assert_eq!(alerts(&cfg).len(), 3);
+}
+
+#[test]
+fn spool_rejects_bad_files_with_a_reason_and_skips_partial_ones() {
+    let (dir, cfg) = spool_setup();
+    let incoming = dir.path().join("var/spool/incoming");
+    std::fs::write(incoming.join("empty.txt"), "").expect("write");
+    std::fs::write(incoming.join("half-written.txt.part"), "title: partial").expect("write");
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 processed, 0 unchanged, 1 failed"), "{}", stdout(&out));
+    let reason =
+        std::fs::read_to_string(dir.path().join("var/spool/failed/empty.txt.reason")).expect("reason file");
+    assert!(reason.contains("empty"), "{reason}");
+    assert!(incoming.join("half-written.txt.part").exists(), "a file still being written is left alone");
+}
+
+#[test]
+fn import_reports_bad_rows_by_line_and_applies_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, "state_dir = \"var\"\n").expect("write");
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "name,email,country,city,start,end,manager,timezone\n\
+         Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,,\n\
+         Bob Roe,bob@example,KZ,,2022-01-05,2022-01-09,,\n\
+         Cy Doe,cy@example.org,KZ,,2022-01-05,2022-01-09,,Mars/Base\n",
+    )
+    .expect("write");
+    let out = run(&["import", "--config", cfg.to_str().expect("utf8"), csv.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 3: email")
+            && err.contains("line 4: timezone")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = run(&["traveller", "list", "--config", cfg.to_str().expect("utf8")]);
+    assert_eq!(stdout(&out).trim(), "", "no traveller from a failed import");
+}
+
+#[test]
+fn preview_explains_who_and_why_and_writes_nothing() {
+    let (dir, cfg) = spool_setup();
+    let file = fixtures().join("corpus/kz-paraphrase.txt");
+    let out = bin()
+        .args(["preview", "--config", cfg.to_str().expect("utf8"), file.to_str().expect("utf8")])
+        .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Ann Lee <ann@example.org> [CRITICAL] now via email"), "{text}");
+    assert!(text.contains("because trip 1 to Almaty, KZ 2022-01-03..2022-01-20"), "{text}");
+    assert!(text.contains("boss@example.org — 2 traveller(s)"), "{text}");
+    assert!(alerts(&cfg).is_empty(), "preview commits nothing");
+    drop(dir);
+}

@@ -71,12 +71,24 @@ fn validate(r: &RowIn<'_>) -> Result<(NewTraveller, NewTrip), String> {
     let start = parse_date("start", r.start).map_err(|e| e.to_string())?;
     let end = parse_date("end", r.end).map_err(|e| e.to_string())?;
     Trip::check_dates(start, end).map_err(|e| e.to_string())?;
-    let manager = r.manager.filter(|m| !m.trim().is_empty()).map(Email::parse).transpose().map_err(|e| format!("manager {e}"))?;
+    let manager = r
+        .manager
+        .filter(|m| !m.trim().is_empty())
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| format!("manager {e}"))?;
     let timezone = match r.timezone.filter(|t| !t.trim().is_empty()) {
         Some(t) => Zone::parse(t).map_err(|e| e.to_string())?,
         None => default_zone(&place),
     };
-    let traveller = NewTraveller { name, email: email.clone(), timezone, language: "en".into(), manager, webhooks: Vec::new() };
+    let traveller = NewTraveller {
+        name,
+        email: email.clone(),
+        timezone,
+        language: "en".into(),
+        manager,
+        webhooks: Vec::new(),
+    };
     Ok((traveller, NewTrip { email, place, start, end }))
 }
 
@@ -99,7 +111,12 @@ fn collect(rows: Vec<(NewTraveller, NewTrip)>) -> Rows {
 
 pub fn parse_csv(text: &str) -> Result<Rows, Vec<String>> {
     let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr.headers().map_err(|e| vec![format!("line 1: {e}")])?.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| vec![format!("line 1: {e}")])?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let known = ["name", "email", "country", "city", "start", "end", "manager", "timezone"];
     if let Some(unknown) = headers.iter().find(|h| !known.contains(&h.as_str())) {
@@ -192,7 +209,8 @@ fn value_str(v: &DateField) -> String {
 
 pub fn parse_toml(text: &str) -> Result<Rows, Vec<String>> {
     let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
-    let file: TomlFile = toml::from_str(text).map_err(|e| vec![format!("line {}: {}", line_of(e.span().map_or(0, |s| s.start)), e.message())])?;
+    let file: TomlFile = toml::from_str(text)
+        .map_err(|e| vec![format!("line {}: {}", line_of(e.span().map_or(0, |s| s.start)), e.message())])?;
     let mut errors = Vec::new();
     let mut out = Rows::default();
     let mut zones: HashMap<Email, Zone> = HashMap::new();
@@ -201,14 +219,25 @@ pub fn parse_toml(text: &str) -> Result<Rows, Vec<String>> {
         let r = t.get_ref();
         let res = (|| -> Result<NewTraveller, String> {
             let email = Email::parse(&r.email).map_err(|e| e.to_string())?;
-            let timezone = r.timezone.as_deref().map(Zone::parse).transpose().map_err(|e| e.to_string())?.unwrap_or_else(Zone::utc);
+            let timezone = r
+                .timezone
+                .as_deref()
+                .map(Zone::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(Zone::utc);
             zones.insert(email.clone(), timezone.clone());
             Ok(NewTraveller {
                 name: parse_name(&r.name).map_err(|e| e.to_string())?,
                 email,
                 timezone,
                 language: r.language.clone().unwrap_or_else(|| "en".into()),
-                manager: r.manager.as_deref().map(Email::parse).transpose().map_err(|e| format!("manager {e}"))?,
+                manager: r
+                    .manager
+                    .as_deref()
+                    .map(Email::parse)
+                    .transpose()
+                    .map_err(|e| format!("manager {e}"))?,
                 webhooks: r.webhooks.clone(),
             })
         })();
@@ -262,13 +291,21 @@ mod tests {
         assert!(errs[1].starts_with("line 4: country"), "{errs:?}");
         assert!(errs[2].starts_with("line 5: end"), "{errs:?}");
         assert!(errs[3].starts_with("line 6: city"), "{errs:?}");
-        assert!(parse_csv("name,email\nA,a@example.org\n").expect_err("missing")[0].contains("missing column"));
-        assert!(parse_csv("name,email,country,start,end,shoe\n").expect_err("unknown")[0].contains("unknown column"));
+        assert!(
+            parse_csv("name,email\nA,a@example.org\n").expect_err("missing")[0].contains("missing column")
+        );
+        assert!(
+            parse_csv("name,email,country,start,end,shoe\n").expect_err("unknown")[0]
+                .contains("unknown column")
+        );
     }
 
     #[test]
     fn city_time_zone_is_the_default() {
-        let rows = parse_csv("name,email,country,city,start,end\nAnn,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20\n").expect("ok");
+        let rows = parse_csv(
+            "name,email,country,city,start,end\nAnn,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20\n",
+        )
+        .expect("ok");
         assert_eq!(rows.travellers[0].timezone.name, "Asia/Almaty");
     }
 

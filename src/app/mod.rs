@@ -2,12 +2,12 @@
 //! `main.rs` parses arguments into these typed requests and prints what they return.
 
 pub mod eval;
-pub mod preview;
-pub mod process;
-pub mod spool;
 pub mod evaluate;
 pub mod import;
 pub mod people;
+pub mod preview;
+pub mod process;
+pub mod spool;
 
 use std::path::Path;
 

@@ -33,12 +33,22 @@ pub fn list_travellers(store: &Store) -> anyhow::Result<String> {
     let mut out = String::new();
     for t in store.travellers()? {
         let manager = t.manager.as_ref().map_or("-".to_owned(), |m| m.to_string());
-        out.push_str(&format!("{}\t{}\t{}\t{}\tmanager {}\n", t.id, t.name, t.email, t.timezone.name, manager));
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\tmanager {}\n",
+            t.id, t.name, t.email, t.timezone.name, manager
+        ));
     }
     Ok(out)
 }
 
-pub fn add_trip(store: &mut Store, email: &str, country: &str, city: Option<&str>, start: &str, end: &str) -> anyhow::Result<String> {
+pub fn add_trip(
+    store: &mut Store,
+    email: &str,
+    country: &str,
+    city: Option<&str>,
+    start: &str,
+    end: &str,
+) -> anyhow::Result<String> {
     let trip = NewTrip {
         email: Email::parse(email)?,
         place: Place::parse(country, city)?,
@@ -53,7 +63,10 @@ pub fn list_trips(store: &Store, email: Option<&str>) -> anyhow::Result<String> 
     let email = email.map(Email::parse).transpose()?;
     let mut out = String::new();
     for t in store.trips(email.as_ref())? {
-        out.push_str(&format!("{}\ttraveller {}\t{}\t{}..{}\n", t.id, t.traveller_id, t.place, t.start, t.end));
+        out.push_str(&format!(
+            "{}\ttraveller {}\t{}\t{}..{}\n",
+            t.id, t.traveller_id, t.place, t.start, t.end
+        ));
     }
     Ok(out)
 }
@@ -72,7 +85,11 @@ pub struct SubscriptionArgs {
     pub digest: Option<String>,
 }
 
-pub fn add_subscription(store: &mut Store, known_triggers: &[&str], a: &SubscriptionArgs) -> anyhow::Result<String> {
+pub fn add_subscription(
+    store: &mut Store,
+    known_triggers: &[&str],
+    a: &SubscriptionArgs,
+) -> anyhow::Result<String> {
     let email = Email::parse(&a.email)?;
     let traveller = store.traveller_by_email(&email)?;
     let timezone = match (&a.timezone, &traveller) {

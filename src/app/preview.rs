@@ -14,11 +14,17 @@ pub fn text(file: &str, adv: &Advisory, o: &Outcome) -> String {
     let mut out = super::evaluate::text_report(file, adv, &o.analysis);
     match &o.state {
         AdvisoryState::Unchanged { version } => {
-            let _ = writeln!(out, "\nalready processed unchanged (version {version}): nobody would be alerted again");
+            let _ = writeln!(
+                out,
+                "\nalready processed unchanged (version {version}): nobody would be alerted again"
+            );
             return out;
         }
         AdvisoryState::Updated { previous_version, .. } => {
-            let _ = writeln!(out, "\nan update of version {previous_version}: only detections new since then are routed");
+            let _ = writeln!(
+                out,
+                "\nan update of version {previous_version}: only detections new since then are routed"
+            );
         }
         AdvisoryState::New => {}
     }
@@ -29,16 +35,27 @@ pub fn text(file: &str, adv: &Advisory, o: &Outcome) -> String {
     for m in &o.plan.messages {
         let when = match &m.delivery {
             Delivery::Now => "now".to_owned(),
-            Delivery::Digest { release_at, schedule } => format!("in the digest ({schedule}) at {release_at}"),
+            Delivery::Digest { release_at, schedule } => {
+                format!("in the digest ({schedule}) at {release_at}")
+            }
         };
         let channels: Vec<String> = m.channels.iter().map(|c| c.key()).collect();
-        let _ = writeln!(out, "  {} <{}> [{}] {when} via {}", m.recipient.name, m.recipient.email, m.severity.as_str().to_uppercase(), channels.join(", "));
+        let _ = writeln!(
+            out,
+            "  {} <{}> [{}] {when} via {}",
+            m.recipient.name,
+            m.recipient.email,
+            m.severity.as_str().to_uppercase(),
+            channels.join(", ")
+        );
         for i in &m.items {
             let why: Vec<String> = i
                 .reasons
                 .iter()
                 .map(|r| match r {
-                    Reason::Trip { trip_id, place, start, end } => format!("trip {trip_id} to {place} {start}..{end}"),
+                    Reason::Trip { trip_id, place, start, end } => {
+                        format!("trip {trip_id} to {place} {start}..{end}")
+                    }
                     Reason::Subscription { subscription_id } => format!("subscription {subscription_id}"),
                 })
                 .collect();
@@ -52,11 +69,24 @@ pub fn text(file: &str, adv: &Advisory, o: &Outcome) -> String {
         for r in &o.plan.rollups {
             let _ = writeln!(out, "  {} — {} traveller(s):", r.manager, r.entries.len());
             for e in &r.entries {
-                let _ = writeln!(out, "    {} in {} {}..{}: {}", e.traveller, e.place, e.start, e.end, e.triggers.join(", "));
+                let _ = writeln!(
+                    out,
+                    "    {} in {} {}..{}: {}",
+                    e.traveller,
+                    e.place,
+                    e.start,
+                    e.end,
+                    e.triggers.join(", ")
+                );
             }
         }
     }
-    let skipped: Vec<_> = o.plan.decisions.iter().filter(|d| !d.outcome.starts_with("alert now") && !d.outcome.starts_with("digest")).collect();
+    let skipped: Vec<_> = o
+        .plan
+        .decisions
+        .iter()
+        .filter(|d| !d.outcome.starts_with("alert now") && !d.outcome.starts_with("digest"))
+        .collect();
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nnot alerted:");
         for d in skipped {

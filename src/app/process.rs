@@ -26,7 +26,12 @@ pub struct Outcome {
 /// The advisory's time for trip windows: its published date (midday UTC), else its arrival.
 pub fn advisory_time(adv: &Advisory, received_at: Timestamp) -> Timestamp {
     adv.published
-        .and_then(|d| jiff::civil::date(d.year as i16, d.month.unwrap_or(1) as i8, d.day.unwrap_or(1) as i8).at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .and_then(|d| {
+            jiff::civil::date(d.year as i16, d.month.unwrap_or(1) as i8, d.day.unwrap_or(1) as i8)
+                .at(12, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()
+        })
         .map(|z| z.timestamp())
         .unwrap_or(received_at)
 }
@@ -54,7 +59,14 @@ pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetect
 }
 
 /// Detect and route without writing anything (what `preview` shows).
-pub fn plan(store: &Store, engine: &Engine, policy: &Policy, adv: &Advisory, received_at: Timestamp, now: Timestamp) -> Result<Outcome, StoreError> {
+pub fn plan(
+    store: &Store,
+    engine: &Engine,
+    policy: &Policy,
+    adv: &Advisory,
+    received_at: Timestamp,
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
     let state = store.advisory_state(adv)?;
     let analysis = engine.analyze(&adv.detect_input());
     if let AdvisoryState::Unchanged { .. } = state {
@@ -69,7 +81,11 @@ pub fn plan(store: &Store, engine: &Engine, policy: &Policy, adv: &Advisory, rec
     let mut countries: Vec<_> = detections.iter().map(|d| d.country).collect();
     countries.sort();
     countries.dedup();
-    let people: People = if countries.is_empty() { People::default() } else { store.people_for(&countries, when.to_zoned(jiff::tz::TimeZone::UTC).date(), policy)? };
+    let people: People = if countries.is_empty() {
+        People::default()
+    } else {
+        store.people_for(&countries, when.to_zoned(jiff::tz::TimeZone::UTC).date(), policy)?
+    };
     let mut recipients: Vec<_> = people.travellers.iter().map(|t| t.email.clone()).collect();
     recipients.extend(people.subscriptions.iter().map(|s| s.recipient.email.clone()));
     recipients.sort();
@@ -81,7 +97,14 @@ pub fn plan(store: &Store, engine: &Engine, policy: &Policy, adv: &Advisory, rec
 }
 
 /// Detect, route and commit one advisory.
-pub fn process(store: &mut Store, engine: &Engine, policy: &Policy, adv: &Advisory, received_at: Timestamp, now: Timestamp) -> Result<Outcome, StoreError> {
+pub fn process(
+    store: &mut Store,
+    engine: &Engine,
+    policy: &Policy,
+    adv: &Advisory,
+    received_at: Timestamp,
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
     let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
     if let AdvisoryState::Unchanged { .. } = outcome.state {
         return Ok(outcome);
@@ -90,7 +113,8 @@ pub fn process(store: &mut Store, engine: &Engine, policy: &Policy, adv: &Adviso
         // A crash between detection and commit: nothing may have been written.
         std::process::abort();
     }
-    let committed = store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
+    let committed =
+        store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
     outcome.committed = Some(committed);
     Ok(outcome)
 }

@@ -46,7 +46,8 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Move `from` into `dir`, keeping the name unless taken (then `name.N`).
 fn move_into(from: &Path, dir: &Path) -> std::io::Result<PathBuf> {
-    let name = from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "advisory".into());
+    let name =
+        from.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "advisory".into());
     let mut to = dir.join(&name);
     let mut n = 1;
     while to.exists() {
@@ -66,7 +67,12 @@ pub fn ensure(spool: &Path) -> std::io::Result<()> {
 }
 
 /// Process everything waiting in the spool once. `now` is called per file.
-pub fn run_once(cfg: &Config, engine: &Engine, store: &mut Store, now: &dyn Fn() -> Timestamp) -> Result<SpoolReport, SpoolError> {
+pub fn run_once(
+    cfg: &Config,
+    engine: &Engine,
+    store: &mut Store,
+    now: &dyn Fn() -> Timestamp,
+) -> Result<SpoolReport, SpoolError> {
     let spool = &cfg.spool_dir;
     ensure(spool).map_err(|e| SpoolError::Io(format!("{}: {e}", spool.display())))?;
     let mut report = SpoolReport::default();

@@ -180,11 +180,14 @@ fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
         }
     }
     for (sev, h) in &r.realert_hours_by_severity {
-        let s: Severity = sev.parse().map_err(|m| ("realert_hours_by_severity", format!("routing.realert_hours_by_severity: {m}")))?;
+        let s: Severity = sev
+            .parse()
+            .map_err(|m| ("realert_hours_by_severity", format!("routing.realert_hours_by_severity: {m}")))?;
         p.realert.insert(s, hours("realert_hours_by_severity", *h)?);
     }
     if let Some(s) = &r.default_min_severity {
-        p.default_min_severity = s.parse().map_err(|m| ("default_min_severity", format!("routing.default_min_severity: {m}")))?;
+        p.default_min_severity =
+            s.parse().map_err(|m| ("default_min_severity", format!("routing.default_min_severity: {m}")))?;
     }
     Ok(p)
 }
@@ -219,9 +222,14 @@ mod tests {
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
         let e = Config::parse("[routing]\ngrace_days = -1\n", Path::new("c.toml")).expect_err("negative");
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
-        let e = Config::parse("[routing]\nrealert_hours_by_severity = { severe = 2 }\n", Path::new("c.toml")).expect_err("bad severity");
+        let e = Config::parse("[routing]\nrealert_hours_by_severity = { severe = 2 }\n", Path::new("c.toml"))
+            .expect_err("bad severity");
         assert!(e.to_string().contains("unknown severity"), "{e}");
-        let c = Config::parse("[routing]\npre_trip_days = 3\nrealert_hours = 6\nrealert_hours_by_severity = { critical = 1 }\n", Path::new("c.toml")).expect("ok");
+        let c = Config::parse(
+            "[routing]\npre_trip_days = 3\nrealert_hours = 6\nrealert_hours_by_severity = { critical = 1 }\n",
+            Path::new("c.toml"),
+        )
+        .expect("ok");
         assert_eq!(c.policy.pre_trip_days, 3);
         assert_eq!(c.policy.realert[&Severity::Critical], jiff::SignedDuration::from_hours(1));
         assert_eq!(c.policy.realert[&Severity::High], jiff::SignedDuration::from_hours(6));

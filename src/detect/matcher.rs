@@ -349,12 +349,12 @@ fn term_keys(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
     let mut keys = vec![lower.clone()];
     let mut chars = lower.chars();
-    if let Some(first) = chars.next() {
-        if !first.is_ascii() {
-            let cap: String = first.to_uppercase().chain(chars).collect();
-            if cap != lower {
-                keys.push(cap);
-            }
+    if let Some(first) = chars.next()
+        && !first.is_ascii()
+    {
+        let cap: String = first.to_uppercase().chain(chars).collect();
+        if cap != lower {
+            keys.push(cap);
         }
     }
     keys

@@ -441,10 +441,8 @@ fn attribute(
         for m in &in_clause {
             push(m.country, 1.0, &mut out);
         }
-        if subject_ref {
-            if let Some(c) = subject {
-                push(c, 1.0, &mut out);
-            }
+        if subject_ref && let Some(c) = subject {
+            push(c, 1.0, &mut out);
         }
         return out;
     }

@@ -76,10 +76,10 @@ pub fn find(
             _ => {}
         }
     }
-    if let Some(year) = doc_year {
-        if past_year_in(&text[clause.0..clause.1], year) {
-            f.historical = true;
-        }
+    if let Some(year) = doc_year
+        && past_year_in(&text[clause.0..clause.1], year)
+    {
+        f.historical = true;
     }
     let first_word = text[sentence_start..]
         .trim_start_matches(|c: char| !c.is_alphanumeric())

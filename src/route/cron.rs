@@ -27,7 +27,8 @@ pub struct Cron {
     dow_any: bool,
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] =
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 fn field(spec: &str, lo: u32, hi: u32, names: &[&str], name_base: u32, what: &str) -> Result<u64, String> {
@@ -73,7 +74,14 @@ impl Cron {
         let (sec, rest) = match parts.len() {
             5 => ("0", &parts[..]),
             6 => (parts[0], &parts[1..]),
-            n => return Err(invalid("schedule", format!("{src:?} has {n} fields; use 5 (min hour dom month dow) or 6 (with seconds first)"))),
+            n => {
+                return Err(invalid(
+                    "schedule",
+                    format!(
+                        "{src:?} has {n} fields; use 5 (min hour dom month dow) or 6 (with seconds first)"
+                    ),
+                ));
+            }
         };
         let e = |m: String| invalid("schedule", format!("{src:?}: {m}"));
         let seconds = field(sec, 0, 59, &[], 0, "seconds").map_err(e)?;
@@ -126,7 +134,16 @@ impl Cron {
                     }
                     for m in (0..60).filter(|m| self.minutes & (1u64 << m) != 0) {
                         for s in (0..60).filter(|s| self.seconds & (1u64 << s) != 0) {
-                            let dt = DateTime::new(date.year(), date.month(), date.day(), h as i8, m as i8, s as i8, 0).ok()?;
+                            let dt = DateTime::new(
+                                date.year(),
+                                date.month(),
+                                date.day(),
+                                h as i8,
+                                m as i8,
+                                s as i8,
+                                0,
+                            )
+                            .ok()?;
                             let ts = tz.to_ambiguous_zoned(dt).compatible().ok()?.timestamp();
                             if ts > after {
                                 return Some(ts);
@@ -191,8 +208,14 @@ mod tests {
     #[test]
     fn dst_changes() {
         // Europe/Berlin springs forward 2026-03-29 02:00 -> 03:00: 02:30 does not exist.
-        assert_eq!(next("30 2 * * *", "2026-03-29T00:00:00Z", "Europe/Berlin"), "Sun 2026-03-29 03:30:00 CEST");
-        assert_eq!(next("0 8 * * *", "2026-03-28T08:00:00Z", "Europe/Berlin"), "Sun 2026-03-29 08:00:00 CEST");
+        assert_eq!(
+            next("30 2 * * *", "2026-03-29T00:00:00Z", "Europe/Berlin"),
+            "Sun 2026-03-29 03:30:00 CEST"
+        );
+        assert_eq!(
+            next("0 8 * * *", "2026-03-28T08:00:00Z", "Europe/Berlin"),
+            "Sun 2026-03-29 08:00:00 CEST"
+        );
         // Falls back 2026-10-25 03:00 -> 02:00: 02:30 happens twice, fires once.
         let tz = TimeZone::get("Europe/Berlin").expect("zone");
         let c = Cron::parse("30 2 * * *").expect("ok");
@@ -204,7 +227,18 @@ mod tests {
 
     #[test]
     fn bad_schedules() {
-        for bad in ["", "* * * *", "61 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "a * * * *", "5-1 * * * *"] {
+        for bad in [
+            "",
+            "* * * *",
+            "61 * * * *",
+            "* 24 * * *",
+            "* * 0 * *",
+            "* * * 13 *",
+            "* * * * 8",
+            "*/0 * * * *",
+            "a * * * *",
+            "5-1 * * * *",
+        ] {
             assert!(Cron::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Cron::parse("0 8 * jan-mar mon-fri").is_ok());

@@ -41,7 +41,12 @@ impl Email {
             return Err(bad("forbidden character"));
         }
         let Some((local, domain)) = s.rsplit_once('@') else { return Err(bad("no @")) };
-        if local.is_empty() || local.len() > 64 || local.contains('@') || local.starts_with('.') || local.ends_with('.') {
+        if local.is_empty()
+            || local.len() > 64
+            || local.contains('@')
+            || local.starts_with('.')
+            || local.ends_with('.')
+        {
             return Err(bad("bad local part"));
         }
         let labels: Vec<&str> = domain.split('.').collect();
@@ -92,7 +97,8 @@ pub struct Zone {
 impl Zone {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
-        let tz = TimeZone::get(s).map_err(|_| invalid("timezone", format!("unknown IANA time zone {s:?}")))?;
+        let tz =
+            TimeZone::get(s).map_err(|_| invalid("timezone", format!("unknown IANA time zone {s:?}")))?;
         Ok(Zone { name: s.to_owned(), tz })
     }
     pub fn utc() -> Self {
@@ -118,9 +124,12 @@ impl Place {
     /// in that country's gazetteer.
     pub fn parse(country: &str, city: Option<&str>) -> Result<Self, Invalid> {
         let g = Gazetteer::get();
-        let country = g
-            .resolve_country(country)
-            .ok_or_else(|| invalid("country", format!("unknown country {:?} (use ISO 3166-1 alpha-2 or an English name)", country.trim())))?;
+        let country = g.resolve_country(country).ok_or_else(|| {
+            invalid(
+                "country",
+                format!("unknown country {:?} (use ISO 3166-1 alpha-2 or an English name)", country.trim()),
+            )
+        })?;
         let city = match city.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => {
@@ -229,7 +238,10 @@ impl Channel {
             return Ok(Channel::Email);
         }
         match s.strip_prefix("webhook:") {
-            Some(name) if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) => {
+            Some(name)
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) =>
+            {
                 Ok(Channel::Webhook(name.to_owned()))
             }
             _ => Err(invalid("channels", format!("unknown channel {s:?} (use email or webhook:NAME)"))),
@@ -266,7 +278,17 @@ mod tests {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(Email::parse(" A@Example.ORG ").expect("ok").as_str(), "a@example.org");
-        for bad in ["", "no-at", "a@b", "a b@example.org", "a@example.org\r\nBcc: x@y.z", "<a@example.org>", "a@-x.org", "a@@example.org", ".a@example.org"] {
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a b@example.org",
+            "a@example.org\r\nBcc: x@y.z",
+            "<a@example.org>",
+            "a@-x.org",
+            "a@@example.org",
+            ".a@example.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         let e = Email::parse("secret.person@example.org").expect("ok");
@@ -283,7 +305,13 @@ mod tests {
         assert_eq!(Zone::parse("Mars/Olympus").expect_err("bad").field, "timezone");
         assert!(parse_date("start", "2022-01-06").is_ok());
         assert!(parse_date("start", "06/01/2022").is_err());
-        assert!(Trip::check_dates(parse_date("s", "2022-01-06").expect("d"), parse_date("e", "2022-01-05").expect("d")).is_err());
+        assert!(
+            Trip::check_dates(
+                parse_date("s", "2022-01-06").expect("d"),
+                parse_date("e", "2022-01-05").expect("d")
+            )
+            .is_err()
+        );
         assert_eq!(Channel::parse("webhook:soc").expect("ok"), Channel::Webhook("soc".into()));
         assert!(Channel::parse("sms").is_err());
         assert!(parse_name("A\nB").is_err());

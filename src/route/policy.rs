@@ -167,6 +167,9 @@ struct Route {
     timezone: super::model::Zone,
 }
 
+/// One outgoing message being assembled: when, over which channels, which items.
+type Bucket = (Delivery, Vec<Channel>, BTreeMap<usize, Item>);
+
 /// Whether a trip window (widened by the policy) covers `day`.
 pub fn trip_covers(trip: &Trip, day: Date, policy: &Policy) -> bool {
     let from = trip.start.checked_sub(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(trip.start);
@@ -208,8 +211,14 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 continue;
             }
             let Some(t) = travellers.get(&trip.traveller_id) else { continue };
-            let recipient = Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() };
-            let reason = Reason::Trip { trip_id: trip.id, place: trip.place.to_string(), start: trip.start, end: trip.end };
+            let recipient =
+                Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() };
+            let reason = Reason::Trip {
+                trip_id: trip.id,
+                place: trip.place.to_string(),
+                start: trip.start,
+                end: trip.end,
+            };
             let routes: Vec<Route> = match follow_subs.get(&t.email) {
                 Some(subs) => subs.iter().map(|s| route_of(s)).collect(),
                 None => vec![default_route(t, policy)],
@@ -218,21 +227,21 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             for r in routes {
                 entry.2.push((di, r, reason.clone()));
             }
-            if let Some(m) = &t.manager {
-                if d.severity >= policy.default_min_severity {
-                    let list = rollups.entry(m.clone()).or_default();
-                    match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place.to_string()) {
-                        Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
-                        Some(_) => {}
-                        None => list.push(RollupEntry {
-                            traveller: t.name.clone(),
-                            traveller_id: t.id,
-                            place: trip.place.to_string(),
-                            start: trip.start,
-                            end: trip.end,
-                            triggers: vec![d.trigger.clone()],
-                        }),
-                    }
+            if let Some(m) = &t.manager
+                && d.severity >= policy.default_min_severity
+            {
+                let list = rollups.entry(m.clone()).or_default();
+                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place.to_string()) {
+                    Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
+                    Some(_) => {}
+                    None => list.push(RollupEntry {
+                        traveller: t.name.clone(),
+                        traveller_id: t.id,
+                        place: trip.place.to_string(),
+                        start: trip.start,
+                        end: trip.end,
+                        triggers: vec![d.trigger.clone()],
+                    }),
                 }
             }
         }
@@ -242,7 +251,9 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 continue;
             }
             let traveller_id = people.travellers.iter().find(|t| t.email == s.recipient.email).map(|t| t.id);
-            let entry = pending.entry(s.recipient.email.clone()).or_insert_with(|| (s.recipient.clone(), traveller_id, Vec::new()));
+            let entry = pending
+                .entry(s.recipient.email.clone())
+                .or_insert_with(|| (s.recipient.clone(), traveller_id, Vec::new()));
             entry.2.push((di, route_of(s), Reason::Subscription { subscription_id: s.id }));
         }
     }
@@ -250,27 +261,36 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     for (email, (recipient, traveller_id, hits)) in pending {
         let mut now_items: BTreeMap<usize, Item> = BTreeMap::new();
         let mut now_channels: Vec<Channel> = Vec::new();
-        let mut digests: BTreeMap<String, (Delivery, Vec<Channel>, BTreeMap<usize, Item>)> = BTreeMap::new();
+        let mut digests: BTreeMap<String, Bucket> = BTreeMap::new();
         for (di, r, reason) in hits {
             let d = &input.detections[di];
-            let decide = |outcome: String| Decision { recipient: email.clone(), trigger: d.trigger.clone(), country: d.country, outcome };
+            let decide = |outcome: String| Decision {
+                recipient: email.clone(),
+                trigger: d.trigger.clone(),
+                country: d.country,
+                outcome,
+            };
             if !r.triggers.is_empty() && !r.triggers.contains(&d.trigger) {
                 plan.decisions.push(decide(format!("filtered: subscription does not include {}", d.trigger)));
                 continue;
             }
             if d.severity < r.min_severity {
-                plan.decisions.push(decide(format!("below minimum severity {} ({})", r.min_severity, d.severity)));
+                plan.decisions
+                    .push(decide(format!("below minimum severity {} ({})", r.min_severity, d.severity)));
                 continue;
             }
             let bypass = bypass_reason(d, &email, history);
-            if bypass.is_none() {
-                if let Some((last, sev)) = history.last.get(&(email.clone(), d.trigger.clone(), d.country)) {
-                    let interval = policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
-                    let escalated = d.severity > *sev;
-                    if !escalated && input.now.duration_since(*last) < interval {
-                        plan.decisions.push(decide(format!("deduplicated: already alerted at {last} (re-alert after {interval:#})")));
-                        continue;
-                    }
+            if bypass.is_none()
+                && let Some((last, sev)) = history.last.get(&(email.clone(), d.trigger.clone(), d.country))
+            {
+                let interval =
+                    policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
+                let escalated = d.severity > *sev;
+                if !escalated && input.now.duration_since(*last) < interval {
+                    plan.decisions.push(decide(format!(
+                        "deduplicated: already alerted at {last} (re-alert after {interval:#})"
+                    )));
+                    continue;
                 }
             }
             let bypass = bypass.or_else(|| {
@@ -295,7 +315,11 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 Mode::Digest(cron) => {
                     let release = cron.next_after(input.now, &r.timezone.tz).unwrap_or(input.now);
                     let e = digests.entry(cron.to_string()).or_insert_with(|| {
-                        (Delivery::Digest { release_at: release, schedule: cron.to_string() }, Vec::new(), BTreeMap::new())
+                        (
+                            Delivery::Digest { release_at: release, schedule: cron.to_string() },
+                            Vec::new(),
+                            BTreeMap::new(),
+                        )
                     });
                     (&mut e.2, &mut e.1, format!("digest at {release}"))
                 }
@@ -323,7 +347,14 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             }
             let items: Vec<Item> = items.into_values().collect();
             let severity = items.iter().map(|i| i.severity).max().unwrap_or(Severity::Info);
-            plan.messages.push(Message { recipient: recipient.clone(), traveller_id, channels, delivery, severity, items });
+            plan.messages.push(Message {
+                recipient: recipient.clone(),
+                traveller_id,
+                channels,
+                delivery,
+                severity,
+                items,
+            });
         };
         push(Delivery::Now, now_channels, now_items);
         for (_, (delivery, channels, items)) in digests {

@@ -50,7 +50,14 @@ fn det(trigger: &str, severity: Severity, country: &str, city: Option<&str>) -> 
     }
 }
 
-fn run(people: &People, history: &History, dets: &[RouteDetection], when: &str, now: &str, previous: &[(String, CountryCode)]) -> Plan {
+fn run(
+    people: &People,
+    history: &History,
+    dets: &[RouteDetection],
+    when: &str,
+    now: &str,
+    previous: &[(String, CountryCode)],
+) -> Plan {
     let input = RouteInput { advisory_time: ts(when), now: ts(now), detections: dets, previous };
     route(&input, people, history, &Policy::default())
 }
@@ -93,20 +100,65 @@ fn city_and_country_trips() {
     let when = "2022-01-12T00:00:00Z";
     // A city trip: country-wide detections and the same city concern it, another city does not.
     let p = one_trip_people(Some("Almaty"));
-    assert_eq!(sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "KZ", None)], when, when, &[])).len(), 1);
-    assert_eq!(sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "KZ", Some("Almaty"))], when, when, &[])).len(), 1);
-    assert!(sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "KZ", Some("Astana"))], when, when, &[])).is_empty());
+    assert_eq!(
+        sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "KZ", None)], when, when, &[]))
+            .len(),
+        1
+    );
+    assert_eq!(
+        sent(&run(
+            &p,
+            &History::default(),
+            &[det("curfew", Severity::High, "KZ", Some("Almaty"))],
+            when,
+            when,
+            &[]
+        ))
+        .len(),
+        1
+    );
+    assert!(
+        sent(&run(
+            &p,
+            &History::default(),
+            &[det("curfew", Severity::High, "KZ", Some("Astana"))],
+            when,
+            when,
+            &[]
+        ))
+        .is_empty()
+    );
     // A country trip is concerned by a detection in any of its cities; another country is not.
     let p = one_trip_people(None);
-    assert_eq!(sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "KZ", Some("Astana"))], when, when, &[])).len(), 1);
-    assert!(sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "UZ", None)], when, when, &[])).is_empty());
+    assert_eq!(
+        sent(&run(
+            &p,
+            &History::default(),
+            &[det("curfew", Severity::High, "KZ", Some("Astana"))],
+            when,
+            when,
+            &[]
+        ))
+        .len(),
+        1
+    );
+    assert!(
+        sent(&run(&p, &History::default(), &[det("curfew", Severity::High, "UZ", None)], when, when, &[]))
+            .is_empty()
+    );
 }
 
 #[test]
 fn grouping_severity_and_rollups() {
     let p = People {
-        travellers: vec![traveller(1, "Ann", Some("boss@example.org")), traveller(2, "Bob", Some("boss@example.org"))],
-        trips: vec![trip(10, 1, "KZ", Some("Almaty"), "2022-01-01", "2022-01-30"), trip(11, 2, "KZ", None, "2022-01-05", "2022-01-08")],
+        travellers: vec![
+            traveller(1, "Ann", Some("boss@example.org")),
+            traveller(2, "Bob", Some("boss@example.org")),
+        ],
+        trips: vec![
+            trip(10, 1, "KZ", Some("Almaty"), "2022-01-01", "2022-01-30"),
+            trip(11, 2, "KZ", None, "2022-01-05", "2022-01-08"),
+        ],
         subscriptions: vec![],
     };
     let dets = [
@@ -122,7 +174,11 @@ fn grouping_severity_and_rollups() {
         assert_eq!(triggers, &["state_of_emergency", "live_ammunition"]);
     }
     assert!(plan.messages.iter().all(|m| m.severity == Severity::Critical));
-    assert!(plan.decisions.iter().any(|d| d.trigger == "civil_unrest" && d.outcome.starts_with("below minimum severity")));
+    assert!(
+        plan.decisions
+            .iter()
+            .any(|d| d.trigger == "civil_unrest" && d.outcome.starts_with("below minimum severity"))
+    );
     // One roll-up for the shared manager, listing both travellers.
     assert_eq!(plan.rollups.len(), 1);
     let r = &plan.rollups[0];
@@ -155,7 +211,10 @@ fn dedup_interval_escalation_all_clear_correction() {
     assert_eq!(plan.messages[0].items[0].bypass, Some("escalation"));
     // An all-clear always passes.
     let mut h = hist("2022-01-12T11:00:00Z", Severity::High);
-    h.last.insert((ann.clone(), "state_of_emergency_lifted".into(), kz), (ts("2022-01-12T11:00:00Z"), Severity::Medium));
+    h.last.insert(
+        (ann.clone(), "state_of_emergency_lifted".into(), kz),
+        (ts("2022-01-12T11:00:00Z"), Severity::Medium),
+    );
     let plan = run(&p, &h, &[det("state_of_emergency_lifted", Severity::Medium, "KZ", None)], now, now, &[]);
     assert_eq!(plan.messages[0].items[0].bypass, Some("all-clear"));
     // A correction to an advisory this recipient was alerted about passes.
@@ -175,7 +234,8 @@ fn updated_advisory_alerts_only_what_is_new() {
     let p = one_trip_people(None);
     let kz = CountryCode::parse("KZ").expect("cc");
     let now = "2022-01-12T12:00:00Z";
-    let dets = [det("state_of_emergency", Severity::High, "KZ", None), det("curfew", Severity::High, "KZ", None)];
+    let dets =
+        [det("state_of_emergency", Severity::High, "KZ", None), det("curfew", Severity::High, "KZ", None)];
     let plan = run(&p, &History::default(), &dets, now, now, &[("state_of_emergency".into(), kz)]);
     assert_eq!(sent(&plan), [("ann@example.org".to_string(), vec!["curfew".to_string()])]);
 }
@@ -200,7 +260,11 @@ fn subscriptions_by_place_filters_and_follow_trips() {
         // Ann narrows her own trips to critical only.
         Subscription {
             id: 8,
-            recipient: Recipient { email: ann.email.clone(), name: ann.name.clone(), timezone: ann.timezone.clone() },
+            recipient: Recipient {
+                email: ann.email.clone(),
+                name: ann.name.clone(),
+                timezone: ann.timezone.clone(),
+            },
             scope: Scope::FollowTrips,
             triggers: vec![],
             min_severity: Severity::Critical,
@@ -224,7 +288,11 @@ fn digest_release_across_dst() {
     p.trips = vec![trip(10, 1, "DE", None, "2026-03-20", "2026-04-05")];
     p.subscriptions = vec![Subscription {
         id: 9,
-        recipient: Recipient { email: ann.email.clone(), name: ann.name.clone(), timezone: Zone::parse("Europe/Berlin").expect("zone") },
+        recipient: Recipient {
+            email: ann.email.clone(),
+            name: ann.name.clone(),
+            timezone: Zone::parse("Europe/Berlin").expect("zone"),
+        },
         scope: Scope::FollowTrips,
         triggers: vec![],
         min_severity: Severity::Low,
@@ -245,5 +313,7 @@ fn digest_release_across_dst() {
     // The week before, in CET, the same schedule is 07:00 UTC.
     let now = "2026-03-20T10:00:00Z";
     let plan = run(&p, &History::default(), &[det("curfew", Severity::Low, "DE", None)], now, now, &[]);
-    assert!(matches!(&plan.messages[0].delivery, Delivery::Digest { release_at, .. } if *release_at == ts("2026-03-23T07:00:00Z")));
+    assert!(
+        matches!(&plan.messages[0].delivery, Delivery::Digest { release_at, .. } if *release_at == ts("2026-03-23T07:00:00Z"))
+    );
 }

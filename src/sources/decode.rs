@@ -56,10 +56,10 @@ fn has_utf8_sequences(bytes: &[u8]) -> bool {
                 continue;
             }
         };
-        if let Some(seq) = bytes.get(i..i + len) {
-            if std::str::from_utf8(seq).is_ok() {
-                return true;
-            }
+        if let Some(seq) = bytes.get(i..i + len)
+            && std::str::from_utf8(seq).is_ok()
+        {
+            return true;
         }
         i += 1;
     }

@@ -52,18 +52,25 @@ impl Store {
         let id = adv.id();
         let same: Option<i64> = self
             .conn
-            .query_row("SELECT version FROM advisories WHERE id = ?1 AND content_hash = ?2", params![id, adv.content_hash()], |r| r.get(0))
+            .query_row(
+                "SELECT version FROM advisories WHERE id = ?1 AND content_hash = ?2",
+                params![id, adv.content_hash()],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(version) = same {
             return Ok(AdvisoryState::Unchanged { version });
         }
-        let latest: Option<i64> = self.conn.query_row("SELECT MAX(version) FROM advisories WHERE id = ?1", [&id], |r| r.get(0))?;
+        let latest: Option<i64> =
+            self.conn.query_row("SELECT MAX(version) FROM advisories WHERE id = ?1", [&id], |r| r.get(0))?;
         let Some(previous_version) = latest else { return Ok(AdvisoryState::New) };
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = 'affirmed' AND country IS NOT NULL",
         )?;
         let previous = stmt
-            .query_map(params![id, previous_version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map(params![id, previous_version], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
             .filter_map(|r| r.ok())
             .filter_map(|(t, c)| CountryCode::parse(&c).map(|c| (t, c)))
             .collect();
@@ -74,21 +81,32 @@ impl Store {
     /// alerted about this advisory.
     pub fn history_for(&self, recipients: &[Email], advisory_id: &str) -> Result<History, StoreError> {
         let mut h = History::default();
-        let mut stmt = self.conn.prepare_cached("SELECT trigger, country, last_at, severity FROM alert_history WHERE recipient = ?1")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT trigger, country, last_at, severity FROM alert_history WHERE recipient = ?1",
+        )?;
         for r in recipients {
             let rows = stmt.query_map([r.as_str()], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
             })?;
             for row in rows {
                 let (trigger, country, at, sev) = row?;
-                let (Some(country), Ok(at), Ok(sev)) = (CountryCode::parse(&country), Timestamp::from_second(at), sev.parse::<Severity>()) else {
+                let (Some(country), Ok(at), Ok(sev)) =
+                    (CountryCode::parse(&country), Timestamp::from_second(at), sev.parse::<Severity>())
+                else {
                     continue;
                 };
                 h.last.insert((r.clone(), trigger, country), (at, sev));
             }
         }
-        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT recipient FROM alerts WHERE advisory_id = ?1")?;
-        let already: HashSet<String> = stmt.query_map([advisory_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT DISTINCT recipient FROM alerts WHERE advisory_id = ?1")?;
+        let already: HashSet<String> =
+            stmt.query_map([advisory_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
         h.alerted_on_advisory = already.iter().filter_map(|e| Email::parse(e).ok()).collect();
         Ok(h)
     }
@@ -107,7 +125,9 @@ impl Store {
         let version = match state {
             AdvisoryState::New => 1,
             AdvisoryState::Updated { previous_version, .. } => previous_version + 1,
-            AdvisoryState::Unchanged { version } => return Ok(Committed { version: *version, ..Default::default() }),
+            AdvisoryState::Unchanged { version } => {
+                return Ok(Committed { version: *version, ..Default::default() });
+            }
         };
         let id = adv.id();
         let tx = self.conn.transaction()?;
@@ -186,16 +206,38 @@ impl Store {
                 out.alerts += 1;
                 for c in &m.channels {
                     let due = release.unwrap_or(now.as_second());
-                    delivery.execute(params![alert_id, c.key(), if status == "ready" { "pending" } else { "held" }, due])?;
+                    delivery.execute(params![
+                        alert_id,
+                        c.key(),
+                        if status == "ready" { "pending" } else { "held" },
+                        due
+                    ])?;
                     out.deliveries += 1;
                 }
                 for item in &m.items {
-                    history.execute(params![m.recipient.email.as_str(), item.trigger, item.country.as_str(), now.as_second(), item.severity.as_str()])?;
+                    history.execute(params![
+                        m.recipient.email.as_str(),
+                        item.trigger,
+                        item.country.as_str(),
+                        now.as_second(),
+                        item.severity.as_str()
+                    ])?;
                 }
             }
             for r in &plan.rollups {
                 let payload = serde_json::to_string(r).map_err(|e| StoreError::invalid(e.to_string()))?;
-                alert.execute(params![id, version, "rollup", r.manager.as_str(), Option::<i64>::None, r.severity.as_str(), "ready", Option::<i64>::None, payload, now.as_second()])?;
+                alert.execute(params![
+                    id,
+                    version,
+                    "rollup",
+                    r.manager.as_str(),
+                    Option::<i64>::None,
+                    r.severity.as_str(),
+                    "ready",
+                    Option::<i64>::None,
+                    payload,
+                    now.as_second()
+                ])?;
                 let alert_id = tx.last_insert_rowid();
                 delivery.execute(params![alert_id, "email", "pending", now.as_second()])?;
                 out.rollups += 1;
@@ -226,7 +268,9 @@ impl Store {
             })
         })?;
         let mut out: Vec<StoredAlert> = rows.collect::<Result<_, _>>()?;
-        let mut ch = self.conn.prepare_cached("SELECT channel FROM deliveries WHERE alert_id = ?1 ORDER BY channel")?;
+        let mut ch = self
+            .conn
+            .prepare_cached("SELECT channel FROM deliveries WHERE alert_id = ?1 ORDER BY channel")?;
         for a in &mut out {
             a.channels = ch.query_map([a.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
         }
@@ -243,7 +287,9 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = ?3 ORDER BY 1, 2",
         )?;
-        let rows = stmt.query_map(params![id, version, Polarity::Affirmed.as_str()], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))?;
+        let rows = stmt.query_map(params![id, version, Polarity::Affirmed.as_str()], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -53,8 +53,10 @@ pub const DB_FILE: &str = "tripwatch.db";
 impl Store {
     /// Open (creating if needed) the store in `state_dir`.
     pub fn open(state_dir: &Path) -> Result<Store, StoreError> {
-        let open_err = |m: String| StoreError::Open { path: state_dir.join(DB_FILE).display().to_string(), message: m };
-        std::fs::create_dir_all(state_dir).map_err(|e| open_err(format!("cannot create state directory: {e}")))?;
+        let open_err =
+            |m: String| StoreError::Open { path: state_dir.join(DB_FILE).display().to_string(), message: m };
+        std::fs::create_dir_all(state_dir)
+            .map_err(|e| open_err(format!("cannot create state directory: {e}")))?;
         let path = state_dir.join(DB_FILE);
         let conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
         Self::init(conn, path)

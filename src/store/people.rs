@@ -8,7 +8,9 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use crate::detect::Severity;
 use crate::detect::places::CountryCode;
 use crate::route::cron::Cron;
-use crate::route::model::{Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip, Zone};
+use crate::route::model::{
+    Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip, Zone,
+};
 use crate::route::policy::{People, Policy};
 
 use super::{Store, StoreError};
@@ -53,7 +55,7 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
-fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, String, Option<String>, String)> {
+fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<TravellerRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
@@ -80,7 +82,11 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
     let webhooks = serde_json::to_string(&t.webhooks).unwrap_or_else(|_| "[]".into());
     let manager = t.manager.as_ref().map(|m| m.as_str().to_owned());
     let existing: Option<TravellerRow> = tx
-        .query_row(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"), [t.email.as_str()], traveller_from_row)
+        .query_row(
+            &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
+            [t.email.as_str()],
+            traveller_from_row,
+        )
         .optional()?;
     match existing {
         None => {
@@ -91,7 +97,11 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
             Ok((tx.last_insert_rowid(), true, true))
         }
         Some((id, name, _, tz, language, old_manager, old_webhooks)) => {
-            let same = name == t.name && tz == t.timezone.name && language == t.language && old_manager == manager && old_webhooks == webhooks;
+            let same = name == t.name
+                && tz == t.timezone.name
+                && language == t.language
+                && old_manager == manager
+                && old_webhooks == webhooks;
             if !same {
                 tx.execute(
                     "UPDATE travellers SET name = ?2, timezone = ?3, language = ?4, manager = ?5, webhooks = ?6 WHERE id = ?1",
@@ -151,13 +161,18 @@ impl Store {
     pub fn traveller_by_email(&self, email: &Email) -> Result<Option<Traveller>, StoreError> {
         let row = self
             .conn
-            .query_row(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"), [email.as_str()], traveller_from_row)
+            .query_row(
+                &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
+                [email.as_str()],
+                traveller_from_row,
+            )
             .optional()?;
         row.map(build_traveller).transpose()
     }
 
     pub fn travellers(&self) -> Result<Vec<Traveller>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
         let rows = stmt.query_map([], traveller_from_row)?.collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(build_traveller).collect()
     }
@@ -166,7 +181,10 @@ impl Store {
     pub fn remove_traveller(&mut self, email: &Email) -> Result<(), StoreError> {
         let n = self.conn.execute("DELETE FROM travellers WHERE email = ?1", [email.as_str()])?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("traveller {}", crate::route::model::redact(email.as_str()))));
+            return Err(StoreError::NotFound(format!(
+                "traveller {}",
+                crate::route::model::redact(email.as_str())
+            )));
         }
         Ok(())
     }
@@ -178,7 +196,9 @@ impl Store {
         let traveller_id: i64 = tx
             .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str()))))?;
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str())))
+            })?;
         let (id, _) = add_trip_tx(&tx, traveller_id, t)?;
         tx.commit()?;
         Ok(id)
@@ -194,7 +214,8 @@ impl Store {
                 stmt.query_map([e.as_str()], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
             }
             None => {
-                let mut stmt = self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"))?;
+                let mut stmt =
+                    self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"))?;
                 stmt.query_map([], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
             }
         };
@@ -257,18 +278,33 @@ impl Store {
         self.load_subscriptions("SELECT id FROM subscriptions ORDER BY id", &[])
     }
 
-    fn load_subscriptions(&self, id_sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Subscription>, StoreError> {
+    fn load_subscriptions(
+        &self,
+        id_sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Subscription>, StoreError> {
         let mut ids_stmt = self.conn.prepare(id_sql)?;
         let ids: Vec<i64> = ids_stmt.query_map(args, |r| r.get(0))?.collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         let mut stmt = self.conn.prepare(
             "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule FROM subscriptions WHERE id = ?1",
         )?;
-        let mut places_stmt = self.conn.prepare("SELECT country, city FROM subscription_places WHERE subscription_id = ?1")?;
+        let mut places_stmt =
+            self.conn.prepare("SELECT country, city FROM subscription_places WHERE subscription_id = ?1")?;
         for id in ids {
-            let row: (String, String, String, i64, String, String, String, Option<String>) = stmt.query_row([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
-            })?;
+            let row: (String, String, String, i64, String, String, String, Option<String>) =
+                stmt.query_row([id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })?;
             let corrupt = || StoreError::invalid(format!("stored subscription {id} is invalid"));
             let (email, name, tz, follow, triggers, min_severity, channels, schedule) = row;
             let scope = if follow == 1 {
@@ -280,7 +316,10 @@ impl Store {
                     places
                         .into_iter()
                         .map(|(c, city)| {
-                            Ok(Place { country: CountryCode::parse(&c).ok_or_else(corrupt)?, city: (!city.is_empty()).then_some(city) })
+                            Ok(Place {
+                                country: CountryCode::parse(&c).ok_or_else(corrupt)?,
+                                city: (!city.is_empty()).then_some(city),
+                            })
                         })
                         .collect::<Result<_, StoreError>>()?,
                 )
@@ -296,7 +335,11 @@ impl Store {
                 scope,
                 triggers: serde_json::from_str(&triggers).map_err(|_| corrupt())?,
                 min_severity: min_severity.parse().map_err(|_| corrupt())?,
-                channels: channels.iter().map(|c| Channel::parse(c)).collect::<Result<_, _>>().map_err(|_| corrupt())?,
+                channels: channels
+                    .iter()
+                    .map(|c| Channel::parse(c))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| corrupt())?,
                 mode: match schedule {
                     None => Mode::Immediate,
                     Some(s) => Mode::Digest(Cron::parse(&s).map_err(|_| corrupt())?),
@@ -307,7 +350,11 @@ impl Store {
     }
 
     /// Bulk upsert in one transaction: all rows or none.
-    pub fn import(&mut self, travellers: &[NewTraveller], trips: &[NewTrip]) -> Result<ImportReport, StoreError> {
+    pub fn import(
+        &mut self,
+        travellers: &[NewTraveller],
+        trips: &[NewTrip],
+    ) -> Result<ImportReport, StoreError> {
         let tx = self.conn.transaction()?;
         let mut report = ImportReport::default();
         let mut ids = std::collections::HashMap::new();
@@ -326,7 +373,12 @@ impl Store {
                 None => tx
                     .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
                     .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str()))))?,
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!(
+                            "traveller {}",
+                            crate::route::model::redact(t.email.as_str())
+                        ))
+                    })?,
             };
             let (_, created) = add_trip_tx(&tx, id, t)?;
             if created {
@@ -342,10 +394,17 @@ impl Store {
     /// Everyone an advisory about `countries` on `day` could concern: trips whose widened
     /// window covers the day, their travellers, place subscriptions for those countries, and
     /// the follow-trips subscriptions of those travellers.
-    pub fn people_for(&self, countries: &[CountryCode], day: Date, policy: &Policy) -> Result<People, StoreError> {
+    pub fn people_for(
+        &self,
+        countries: &[CountryCode],
+        day: Date,
+        policy: &Policy,
+    ) -> Result<People, StoreError> {
         let mut people = People::default();
-        let latest_start = day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day).to_string();
-        let earliest_end = day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day).to_string();
+        let latest_start =
+            day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day).to_string();
+        let earliest_end =
+            day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day).to_string();
         let mut trip_stmt = self.conn.prepare_cached(&format!(
             "SELECT {TRIP_COLS} FROM trips WHERE country = ?1 AND end_date >= ?2 AND start_date <= ?3"
         ))?;
@@ -358,7 +417,8 @@ impl Store {
                 people.trips.push(trip);
             }
         }
-        let mut t_stmt = self.conn.prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE id = ?1"))?;
+        let mut t_stmt =
+            self.conn.prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE id = ?1"))?;
         let mut emails: Vec<String> = Vec::with_capacity(traveller_ids.len());
         for id in traveller_ids {
             let t = build_traveller(t_stmt.query_row([id], traveller_from_row)?)?;
@@ -367,11 +427,17 @@ impl Store {
         }
         let mut sub_ids: Vec<i64> = Vec::new();
         for c in countries {
-            let mut stmt = self.conn.prepare_cached("SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1")?;
-            sub_ids.extend(stmt.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1",
+            )?;
+            sub_ids.extend(
+                stmt.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?,
+            );
         }
         let follow: HashSet<i64> = {
-            let mut stmt = self.conn.prepare_cached("SELECT id FROM subscriptions WHERE follow_trips = 1 AND email = ?1")?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM subscriptions WHERE follow_trips = 1 AND email = ?1")?;
             let mut ids = HashSet::new();
             for e in &emails {
                 ids.extend(stmt.query_map([e], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);

@@ -1,1 +1,153 @@
+//! Store tests on a real SQLite database in a temporary directory.
 
+use jiff::Timestamp;
+
+use super::*;
+use crate::app::{import, process};
+use crate::config::triggers::default_set;
+use crate::detect::Engine;
+use crate::route::model::{Email, Place, Zone};
+use crate::route::policy::Policy;
+use crate::sources;
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+fn csv(rows: &str) -> import::Rows {
+    import::parse_csv(&format!("name,email,country,city,start,end,manager,timezone\n{rows}"))
+        .expect("valid csv")
+}
+
+fn engine() -> Engine {
+    Engine::new(default_set()).expect("engine")
+}
+
+const PEOPLE: &str = "Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,\n\
+                      Bob Roe,bob@example.org,KZ,,2022-01-05,2022-01-09,boss@example.org,Europe/Berlin\n";
+
+#[test]
+fn opens_migrates_and_reopens() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = Store::open(&dir.path().join("state")).expect("open");
+    assert_eq!(s.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+    drop(s);
+    let s = Store::open(&dir.path().join("state")).expect("reopen");
+    assert_eq!(s.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+    let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(mode, "wal");
+    let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(sync, 2, "synchronous=FULL");
+}
+
+#[test]
+fn import_is_idempotent_and_all_or_nothing() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    let first = s.import(&rows.travellers, &rows.trips).expect("import");
+    assert_eq!((first.travellers_created, first.trips_created), (2, 2));
+    let again = s.import(&rows.travellers, &rows.trips).expect("import");
+    assert_eq!(
+        (again.travellers_created, again.travellers_updated, again.trips_created, again.unchanged),
+        (0, 0, 0, 4)
+    );
+    assert_eq!(s.trips(None).expect("trips").len(), 2);
+    // A trip for an unknown traveller fails the whole batch: the new traveller is not kept.
+    let mut rows = csv("Cy Doe,cy@example.org,FR,Paris,2022-01-01,2022-01-10,,\n");
+    rows.trips.push(crate::store::NewTrip {
+        email: Email::parse("nobody@example.org").expect("email"),
+        place: Place::parse("FR", None).expect("place"),
+        start: "2022-01-01".parse().expect("date"),
+        end: "2022-01-02".parse().expect("date"),
+    });
+    assert!(s.import(&rows.travellers, &rows.trips).is_err());
+    assert!(s.traveller_by_email(&Email::parse("cy@example.org").expect("e")).expect("query").is_none());
+    // An update changes the row, not the count.
+    let rows =
+        csv("Ann Lee-Smith,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,Asia/Almaty\n");
+    let r = s.import(&rows.travellers, &rows.trips).expect("import");
+    assert_eq!(r.travellers_updated, 1);
+    let ann = s.traveller_by_email(&Email::parse("ann@example.org").expect("e")).expect("q").expect("ann");
+    assert_eq!((ann.name.as_str(), ann.timezone.name.as_str()), ("Ann Lee-Smith", "Asia/Almaty"));
+}
+
+#[test]
+fn people_for_uses_the_widened_window() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let kz = crate::detect::places::CountryCode::parse("KZ").expect("cc");
+    let p = Policy::default();
+    let count = |day: &str| s.people_for(&[kz], day.parse().expect("date"), &p).expect("query").trips.len();
+    assert_eq!(count("2021-12-26"), 0);
+    assert_eq!(count("2021-12-27"), 1, "Ann, 7 days before departure");
+    assert_eq!(count("2022-01-06"), 2);
+    assert_eq!(count("2022-01-10"), 2, "Bob, 1 grace day");
+    assert_eq!(count("2022-01-11"), 1);
+    assert_eq!(count("2022-01-22"), 0);
+}
+
+fn advisory(guid: &str, body: &str) -> crate::advisory::Advisory {
+    let text = format!("id: {guid}\nsource: test\ndate: 2022-01-06\ncountry: KZ\n\n{body}");
+    sources::parse_bytes(text.as_bytes(), "test").expect("parses")
+}
+
+#[test]
+fn processing_commits_alerts_once_and_updates_add_only_what_is_new() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    s.add_subscription(&NewSubscription {
+        recipient: crate::route::model::Recipient {
+            email: Email::parse("soc@example.org").expect("e"),
+            name: "SOC".into(),
+            timezone: Zone::utc(),
+        },
+        scope: crate::route::model::Scope::Places(vec![Place::parse("KZ", None).expect("p")]),
+        triggers: vec![],
+        min_severity: crate::detect::Severity::High,
+        channels: vec![
+            crate::route::model::Channel::Email,
+            crate::route::model::Channel::Webhook("soc".into()),
+        ],
+        mode: crate::route::model::Mode::Immediate,
+    })
+    .expect("subscription");
+    let e = engine();
+    let p = Policy::default();
+    let now = ts("2022-01-06T12:00:00Z");
+    let v1 = advisory("kz-1", "A state of emergency is in force nationwide.");
+    let o = process::process(&mut s, &e, &p, &v1, now, now).expect("process");
+    let c = o.committed.expect("committed");
+    assert_eq!((c.version, c.alerts, c.rollups), (1, 3, 1));
+    // Alert × channel rows: Ann email, Bob email, SOC email + webhook, boss roll-up email.
+    assert_eq!(c.deliveries, 5);
+    // Same content again: a no-op.
+    let o = process::process(&mut s, &e, &p, &v1, now, now).expect("process");
+    assert!(o.committed.is_none());
+    assert_eq!(s.alerts(None).expect("alerts").len(), 4);
+    // An updated version adds a curfew: only the curfew goes out, threaded as a correction.
+    let later = ts("2022-01-06T14:00:00Z");
+    let v2 = advisory(
+        "kz-1",
+        "A state of emergency is in force nationwide. A curfew applies in Almaty from 11pm.",
+    );
+    let o = process::process(&mut s, &e, &p, &v2, later, later).expect("process");
+    let c = o.committed.expect("committed");
+    assert_eq!(c.version, 2);
+    let new: Vec<_> = s
+        .alerts(Some(&v2.id()))
+        .expect("alerts")
+        .into_iter()
+        .filter(|a| a.version == 2 && a.kind == "alert")
+        .collect();
+    assert_eq!(new.len(), 3);
+    for a in &new {
+        let items = a.payload["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "{}", a.payload);
+        assert_eq!(items[0]["trigger"], "curfew");
+        assert_eq!(items[0]["bypass"], "correction");
+    }
+    assert_eq!(s.advisory_versions(&v2.id()).expect("versions"), 2);
+    assert_eq!(s.affirmed_pairs(&v2.id(), 2).expect("pairs").len(), 2);
+}
