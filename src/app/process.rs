@@ -90,7 +90,7 @@ pub fn plan(
     recipients.extend(people.subscriptions.iter().map(|s| s.recipient.email.clone()));
     recipients.sort();
     recipients.dedup();
-    let history = store.history_for(&recipients, &adv.id())?;
+    let history = store.history_for(&recipients, &countries, &adv.id())?;
     let input = RouteInput { advisory_time: when, now, detections: &detections, previous: &previous };
     let plan = policy::route(&input, &people, &history, policy);
     Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })

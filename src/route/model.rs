@@ -65,6 +65,11 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An address read back from the store, where only parsed addresses are written.
+    pub(crate) fn from_store(s: String) -> Self {
+        Email(s)
+    }
 }
 
 /// `a***@example.org`: enough to recognise, not enough to harvest.

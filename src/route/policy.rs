@@ -64,6 +64,8 @@ pub struct People {
 pub struct History {
     /// Last alert per (recipient, trigger, country): when and at what severity.
     pub last: HashMap<(Email, String, CountryCode), (Timestamp, Severity)>,
+    /// Recipients that appear in `last` (lets routing skip the lookup for everyone else).
+    pub recipients: HashSet<Email>,
     /// Recipients already alerted about earlier versions of this advisory.
     pub alerted_on_advisory: HashSet<Email>,
 }
@@ -139,7 +141,7 @@ pub struct Rollup {
     pub entries: Vec<RollupEntry>,
 }
 
-/// What happened to one (recipient, detection) pair, for `preview` and the logs.
+/// Why one (recipient, detection) pair was not sent, for `preview` and the logs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
     pub recipient: Email,
@@ -170,11 +172,12 @@ struct Route {
 /// One outgoing message being assembled: when, over which channels, which items.
 type Bucket = (Delivery, Vec<Channel>, BTreeMap<usize, Item>);
 
-/// Whether a trip window (widened by the policy) covers `day`.
-pub fn trip_covers(trip: &Trip, day: Date, policy: &Policy) -> bool {
-    let from = trip.start.checked_sub(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(trip.start);
-    let to = trip.end.checked_add(jiff::Span::new().days(policy.grace_days)).unwrap_or(trip.end);
-    from <= day && day <= to
+/// The trips whose window (widened by the policy) covers `day` start no later than the first
+/// date and end no earlier than the second.
+pub fn window_bounds(day: Date, policy: &Policy) -> (Date, Date) {
+    let latest_start = day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day);
+    let earliest_end = day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day);
+    (latest_start, earliest_end)
 }
 
 fn city_matches(want: &Option<String>, got: &Option<String>) -> bool {
@@ -189,6 +192,7 @@ fn city_matches(want: &Option<String>, got: &Option<String>) -> bool {
 pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy: &Policy) -> Plan {
     let mut plan = Plan::default();
     let day = input.advisory_time.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let (latest_start, earliest_end) = window_bounds(day, policy);
     let travellers: HashMap<i64, &Traveller> = people.travellers.iter().map(|t| (t.id, t)).collect();
     let follow_subs: HashMap<&Email, Vec<&Subscription>> = {
         let mut m: HashMap<&Email, Vec<&Subscription>> = HashMap::new();
@@ -199,7 +203,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     };
     // (recipient) -> (recipient, traveller id, routes hit, items by detection index)
     type Pending = (Recipient, Option<i64>, Vec<(usize, Route, Reason)>);
-    let mut pending: BTreeMap<Email, Pending> = BTreeMap::new();
+    let mut pending: HashMap<Email, Pending> = HashMap::new();
     let mut rollups: BTreeMap<Email, Vec<RollupEntry>> = BTreeMap::new();
 
     for (di, d) in input.detections.iter().enumerate() {
@@ -207,23 +211,25 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             continue;
         }
         for trip in people.trips.iter().filter(|t| t.place.country == d.country) {
-            if !city_matches(&trip.place.city, &d.city) || !trip_covers(trip, day, policy) {
+            let covered = trip.start <= latest_start && trip.end >= earliest_end;
+            if !covered || !city_matches(&trip.place.city, &d.city) {
                 continue;
             }
             let Some(t) = travellers.get(&trip.traveller_id) else { continue };
-            let recipient =
-                Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() };
-            let reason = Reason::Trip {
-                trip_id: trip.id,
-                place: trip.place.to_string(),
-                start: trip.start,
-                end: trip.end,
-            };
+            let place = trip.place.to_string();
+            let reason =
+                Reason::Trip { trip_id: trip.id, place: place.clone(), start: trip.start, end: trip.end };
             let routes: Vec<Route> = match follow_subs.get(&t.email) {
                 Some(subs) => subs.iter().map(|s| route_of(s)).collect(),
                 None => vec![default_route(t, policy)],
             };
-            let entry = pending.entry(t.email.clone()).or_insert_with(|| (recipient, Some(t.id), Vec::new()));
+            let entry = pending.entry(t.email.clone()).or_insert_with(|| {
+                (
+                    Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() },
+                    Some(t.id),
+                    Vec::new(),
+                )
+            });
             for r in routes {
                 entry.2.push((di, r, reason.clone()));
             }
@@ -231,13 +237,13 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 && d.severity >= policy.default_min_severity
             {
                 let list = rollups.entry(m.clone()).or_default();
-                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place.to_string()) {
+                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == place) {
                     Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
                     Some(_) => {}
                     None => list.push(RollupEntry {
                         traveller: t.name.clone(),
                         traveller_id: t.id,
-                        place: trip.place.to_string(),
+                        place,
                         start: trip.start,
                         end: trip.end,
                         triggers: vec![d.trigger.clone()],
@@ -258,6 +264,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
         }
     }
 
+    let mut pending: Vec<(Email, Pending)> = pending.into_iter().collect();
+    pending.sort_by(|a, b| a.0.cmp(&b.0));
     for (email, (recipient, traveller_id, hits)) in pending {
         let mut now_items: BTreeMap<usize, Item> = BTreeMap::new();
         let mut now_channels: Vec<Channel> = Vec::new();
@@ -280,8 +288,13 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 continue;
             }
             let bypass = bypass_reason(d, &email, history);
+            let last_alert = if history.recipients.contains(&email) {
+                history.last.get(&(email.clone(), d.trigger.clone(), d.country)).copied()
+            } else {
+                None
+            };
             if bypass.is_none()
-                && let Some((last, sev)) = history.last.get(&(email.clone(), d.trigger.clone(), d.country))
+                && let Some((last, sev)) = &last_alert
             {
                 let interval =
                     policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
@@ -293,13 +306,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                     continue;
                 }
             }
-            let bypass = bypass.or_else(|| {
-                history
-                    .last
-                    .get(&(email.clone(), d.trigger.clone(), d.country))
-                    .filter(|(_, sev)| d.severity > *sev)
-                    .map(|_| "escalation")
-            });
+            let bypass =
+                bypass.or_else(|| last_alert.filter(|(_, sev)| d.severity > *sev).map(|_| "escalation"));
             let item = Item {
                 trigger: d.trigger.clone(),
                 name: d.name.clone(),
@@ -310,8 +318,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 reasons: vec![reason.clone()],
                 bypass,
             };
-            let (items, channels, outcome) = match &r.mode {
-                Mode::Immediate => (&mut now_items, &mut now_channels, "alert now".to_owned()),
+            let (items, channels) = match &r.mode {
+                Mode::Immediate => (&mut now_items, &mut now_channels),
                 Mode::Digest(cron) => {
                     let release = cron.next_after(input.now, &r.timezone.tz).unwrap_or(input.now);
                     let e = digests.entry(cron.to_string()).or_insert_with(|| {
@@ -321,7 +329,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                             BTreeMap::new(),
                         )
                     });
-                    (&mut e.2, &mut e.1, format!("digest at {release}"))
+                    (&mut e.2, &mut e.1)
                 }
             };
             match items.get_mut(&di) {
@@ -332,7 +340,6 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 }
                 None => {
                     items.insert(di, item);
-                    plan.decisions.push(decide(outcome));
                 }
             }
             for c in r.channels {

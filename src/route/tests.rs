@@ -197,6 +197,7 @@ fn dedup_interval_escalation_all_clear_correction() {
     let hist = |at: &str, sev: Severity| {
         let mut h = History::default();
         h.last.insert((ann.clone(), "curfew".into(), kz), (ts(at), sev));
+        h.recipients.insert(ann.clone());
         h
     };
     let high = [det("curfew", Severity::High, "KZ", None)];

@@ -77,30 +77,34 @@ impl Store {
         Ok(AdvisoryState::Updated { previous_version, previous })
     }
 
-    /// Alert history for these recipients, triggers and countries, plus who was already
-    /// alerted about this advisory.
-    pub fn history_for(&self, recipients: &[Email], advisory_id: &str) -> Result<History, StoreError> {
+    /// Alert history for these recipients in these countries, plus who was already alerted
+    /// about this advisory. One query per country, not per recipient.
+    pub fn history_for(
+        &self,
+        recipients: &[Email],
+        countries: &[CountryCode],
+        advisory_id: &str,
+    ) -> Result<History, StoreError> {
         let mut h = History::default();
+        let wanted: HashSet<&str> = recipients.iter().map(Email::as_str).collect();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT trigger, country, last_at, severity FROM alert_history WHERE recipient = ?1",
+            "SELECT recipient, trigger, last_at, severity FROM alert_history WHERE country = ?1",
         )?;
-        for r in recipients {
-            let rows = stmt.query_map([r.as_str()], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
-            })?;
-            for row in rows {
-                let (trigger, country, at, sev) = row?;
-                let (Some(country), Ok(at), Ok(sev)) =
-                    (CountryCode::parse(&country), Timestamp::from_second(at), sev.parse::<Severity>())
+        for c in countries {
+            let mut rows = stmt.query([c.as_str()])?;
+            while let Some(row) = rows.next()? {
+                let recipient: String = row.get(0)?;
+                if !wanted.contains(recipient.as_str()) {
+                    continue;
+                }
+                let (trigger, at, sev): (String, i64, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
+                let (Ok(email), Ok(at), Ok(sev)) =
+                    (Email::parse(&recipient), Timestamp::from_second(at), sev.parse::<Severity>())
                 else {
                     continue;
                 };
-                h.last.insert((r.clone(), trigger, country), (at, sev));
+                h.recipients.insert(email.clone());
+                h.last.insert((email, trigger, *c), (at, sev));
             }
         }
         let mut stmt =

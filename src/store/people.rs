@@ -75,6 +75,36 @@ fn build_traveller(row: TravellerRow) -> Result<Traveller, StoreError> {
     })
 }
 
+/// Like `build_traveller`, reusing parsed time zones (thousands of travellers share a few).
+fn build_traveller_cached(
+    row: TravellerRow,
+    zones: &mut std::collections::HashMap<String, Zone>,
+) -> Result<Traveller, StoreError> {
+    let (id, name, email, tz, language, manager, webhooks) = row;
+    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
+    let timezone = match zones.get(&tz) {
+        Some(z) => z.clone(),
+        None => {
+            let z = Zone::parse(&tz).map_err(|_| corrupt("time zone"))?;
+            zones.insert(tz, z.clone());
+            z
+        }
+    };
+    Ok(Traveller {
+        id,
+        name,
+        email: Email::from_store(email),
+        timezone,
+        language,
+        manager: manager.map(Email::from_store),
+        webhooks: if webhooks == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(&webhooks).map_err(|_| corrupt("webhook list"))?
+        },
+    })
+}
+
 const TRAVELLER_COLS: &str = "id, name, email, timezone, language, manager, webhooks";
 
 /// Insert or update a traveller inside `tx`; returns (id, created, changed).
@@ -82,18 +112,15 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
     let webhooks = serde_json::to_string(&t.webhooks).unwrap_or_else(|_| "[]".into());
     let manager = t.manager.as_ref().map(|m| m.as_str().to_owned());
     let existing: Option<TravellerRow> = tx
-        .query_row(
-            &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
-            [t.email.as_str()],
-            traveller_from_row,
-        )
+        .prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"))?
+        .query_row([t.email.as_str()], traveller_from_row)
         .optional()?;
     match existing {
         None => {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO travellers (name, email, timezone, language, manager, webhooks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![t.name, t.email.as_str(), t.timezone.name, t.language, manager, webhooks],
-            )?;
+            )?
+            .execute(params![t.name, t.email.as_str(), t.timezone.name, t.language, manager, webhooks])?;
             Ok((tx.last_insert_rowid(), true, true))
         }
         Some((id, name, _, tz, language, old_manager, old_webhooks)) => {
@@ -103,10 +130,10 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
                 && old_manager == manager
                 && old_webhooks == webhooks;
             if !same {
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE travellers SET name = ?2, timezone = ?3, language = ?4, manager = ?5, webhooks = ?6 WHERE id = ?1",
-                    params![id, t.name, t.timezone.name, t.language, manager, webhooks],
-                )?;
+                )?
+                .execute(params![id, t.name, t.timezone.name, t.language, manager, webhooks])?;
             }
             Ok((id, false, !same))
         }
@@ -116,16 +143,21 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
 /// Insert a trip unless the same one exists; returns (id, created).
 fn add_trip_tx(tx: &Transaction<'_>, traveller_id: i64, t: &NewTrip) -> Result<(i64, bool), StoreError> {
     let city = t.place.city.clone().unwrap_or_default();
-    let n = tx.execute(
-        "INSERT OR IGNORE INTO trips (traveller_id, country, city, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![traveller_id, t.place.country.as_str(), city, t.start.to_string(), t.end.to_string()],
-    )?;
-    let id = tx.query_row(
-        "SELECT id FROM trips WHERE traveller_id = ?1 AND country = ?2 AND city = ?3 AND start_date = ?4 AND end_date = ?5",
-        params![traveller_id, t.place.country.as_str(), city, t.start.to_string(), t.end.to_string()],
-        |r| r.get(0),
-    )?;
-    Ok((id, n == 1))
+    let (start, end) = (t.start.to_string(), t.end.to_string());
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO trips (traveller_id, country, city, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![traveller_id, t.place.country.as_str(), city, start, end])?;
+    if n == 1 {
+        return Ok((tx.last_insert_rowid(), true));
+    }
+    let id = tx
+        .prepare_cached(
+            "SELECT id FROM trips WHERE traveller_id = ?1 AND country = ?2 AND city = ?3 AND start_date = ?4 AND end_date = ?5",
+        )?
+        .query_row(params![traveller_id, t.place.country.as_str(), city, start, end], |r| r.get(0))?;
+    Ok((id, false))
 }
 
 fn trip_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String, String)> {
@@ -371,7 +403,8 @@ impl Store {
             let id = match ids.get(&t.email) {
                 Some(id) => *id,
                 None => tx
-                    .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
+                    .prepare_cached("SELECT id FROM travellers WHERE email = ?1")?
+                    .query_row([t.email.as_str()], |r| r.get(0))
                     .optional()?
                     .ok_or_else(|| {
                         StoreError::NotFound(format!(
@@ -393,7 +426,8 @@ impl Store {
 
     /// Everyone an advisory about `countries` on `day` could concern: trips whose widened
     /// window covers the day, their travellers, place subscriptions for those countries, and
-    /// the follow-trips subscriptions of those travellers.
+    /// the follow-trips subscriptions of those travellers. A few set-based queries, whatever
+    /// the number of trips.
     pub fn people_for(
         &self,
         countries: &[CountryCode],
@@ -405,46 +439,45 @@ impl Store {
             day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day).to_string();
         let earliest_end =
             day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day).to_string();
-        let mut trip_stmt = self.conn.prepare_cached(&format!(
-            "SELECT {TRIP_COLS} FROM trips WHERE country = ?1 AND end_date >= ?2 AND start_date <= ?3"
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT t.{}, p.{} FROM trips t JOIN travellers p ON p.id = t.traveller_id
+             WHERE t.country = ?1 AND t.end_date >= ?2 AND t.start_date <= ?3",
+            TRIP_COLS.replace(", ", ", t."),
+            TRAVELLER_COLS.replace(", ", ", p.")
         ))?;
-        let mut traveller_ids: HashSet<i64> = HashSet::new();
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut zones: std::collections::HashMap<String, Zone> = std::collections::HashMap::new();
         for c in countries {
-            let rows = trip_stmt.query_map(params![c.as_str(), earliest_end, latest_start], trip_from_row)?;
-            for row in rows {
-                let trip = build_trip(row?)?;
-                traveller_ids.insert(trip.traveller_id);
+            let mut rows = stmt.query(params![c.as_str(), earliest_end, latest_start])?;
+            while let Some(r) = rows.next()? {
+                let trip = build_trip((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))?;
+                if seen.insert(trip.traveller_id) {
+                    let row: TravellerRow =
+                        (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?);
+                    people.travellers.push(build_traveller_cached(row, &mut zones)?);
+                }
                 people.trips.push(trip);
             }
         }
-        let mut t_stmt =
-            self.conn.prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE id = ?1"))?;
-        let mut emails: Vec<String> = Vec::with_capacity(traveller_ids.len());
-        for id in traveller_ids {
-            let t = build_traveller(t_stmt.query_row([id], traveller_from_row)?)?;
-            emails.push(t.email.as_str().to_owned());
-            people.travellers.push(t);
-        }
         let mut sub_ids: Vec<i64> = Vec::new();
+        let mut by_place = self
+            .conn
+            .prepare_cached("SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1")?;
+        let mut follow = self.conn.prepare_cached(
+            "SELECT DISTINCT s.id FROM subscriptions s
+             JOIN travellers p ON p.email = s.email JOIN trips t ON t.traveller_id = p.id
+             WHERE s.follow_trips = 1 AND t.country = ?1 AND t.end_date >= ?2 AND t.start_date <= ?3",
+        )?;
         for c in countries {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1",
-            )?;
             sub_ids.extend(
-                stmt.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?,
+                by_place.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?,
+            );
+            sub_ids.extend(
+                follow
+                    .query_map(params![c.as_str(), earliest_end, latest_start], |r| r.get::<_, i64>(0))?
+                    .collect::<Result<Vec<_>, _>>()?,
             );
         }
-        let follow: HashSet<i64> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id FROM subscriptions WHERE follow_trips = 1 AND email = ?1")?;
-            let mut ids = HashSet::new();
-            for e in &emails {
-                ids.extend(stmt.query_map([e], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?);
-            }
-            ids
-        };
-        sub_ids.extend(follow);
         sub_ids.sort_unstable();
         sub_ids.dedup();
         for id in sub_ids {

@@ -115,5 +115,6 @@ pub const MIGRATIONS: &[&str] = &[
         severity  TEXT NOT NULL,
         PRIMARY KEY (recipient, trigger, country)
     );
+    CREATE INDEX alert_history_country ON alert_history(country);
     "#,
 ];
