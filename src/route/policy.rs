@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::detect::Severity;
 use crate::detect::places::CountryCode;
 
-use super::model::{Channel, Email, Mode, Recipient, Scope, Subscription, Traveller, Trip};
+use super::model::{Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip};
 
 /// Tunables, with the defaults of DESIGN.md.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ pub struct RouteInput<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Reason {
-    Trip { trip_id: i64, place: String, start: Date, end: Date },
+    Trip { trip_id: i64, place: Place, start: Date, end: Date },
     Subscription { subscription_id: i64 },
 }
 
@@ -127,7 +127,7 @@ pub struct Message {
 pub struct RollupEntry {
     pub traveller: String,
     pub traveller_id: i64,
-    pub place: String,
+    pub place: Place,
     pub start: Date,
     pub end: Date,
     pub triggers: Vec<String>,
@@ -203,7 +203,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     };
     // (recipient) -> (recipient, traveller id, routes hit, items by detection index)
     type Pending = (Recipient, Option<i64>, Vec<(usize, Route, Reason)>);
-    let mut pending: HashMap<Email, Pending> = HashMap::new();
+    // Boxed: the entries are large and get moved when the map grows and when sorted.
+    let mut pending: HashMap<Email, Box<Pending>> = HashMap::new();
     let mut rollups: BTreeMap<Email, Vec<RollupEntry>> = BTreeMap::new();
 
     for (di, d) in input.detections.iter().enumerate() {
@@ -216,19 +217,22 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 continue;
             }
             let Some(t) = travellers.get(&trip.traveller_id) else { continue };
-            let place = trip.place.to_string();
-            let reason =
-                Reason::Trip { trip_id: trip.id, place: place.clone(), start: trip.start, end: trip.end };
+            let reason = Reason::Trip {
+                trip_id: trip.id,
+                place: trip.place.clone(),
+                start: trip.start,
+                end: trip.end,
+            };
             let routes: Vec<Route> = match follow_subs.get(&t.email) {
                 Some(subs) => subs.iter().map(|s| route_of(s)).collect(),
                 None => vec![default_route(t, policy)],
             };
             let entry = pending.entry(t.email.clone()).or_insert_with(|| {
-                (
+                Box::new((
                     Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() },
                     Some(t.id),
                     Vec::new(),
-                )
+                ))
             });
             for r in routes {
                 entry.2.push((di, r, reason.clone()));
@@ -236,14 +240,17 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             if let Some(m) = &t.manager
                 && d.severity >= policy.default_min_severity
             {
-                let list = rollups.entry(m.clone()).or_default();
-                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == place) {
+                if !rollups.contains_key(m) {
+                    rollups.insert(m.clone(), Vec::new());
+                }
+                let Some(list) = rollups.get_mut(m) else { continue };
+                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
                     Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
                     Some(_) => {}
                     None => list.push(RollupEntry {
                         traveller: t.name.clone(),
                         traveller_id: t.id,
-                        place,
+                        place: trip.place.clone(),
                         start: trip.start,
                         end: trip.end,
                         triggers: vec![d.trigger.clone()],
@@ -259,14 +266,16 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             let traveller_id = people.travellers.iter().find(|t| t.email == s.recipient.email).map(|t| t.id);
             let entry = pending
                 .entry(s.recipient.email.clone())
-                .or_insert_with(|| (s.recipient.clone(), traveller_id, Vec::new()));
+                .or_insert_with(|| Box::new((s.recipient.clone(), traveller_id, Vec::new())));
             entry.2.push((di, route_of(s), Reason::Subscription { subscription_id: s.id }));
         }
     }
 
-    let mut pending: Vec<(Email, Pending)> = pending.into_iter().collect();
-    pending.sort_by(|a, b| a.0.cmp(&b.0));
-    for (email, (recipient, traveller_id, hits)) in pending {
+    let mut pending: Vec<(Email, Box<Pending>)> = pending.into_iter().collect();
+    pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    plan.messages.reserve(pending.len());
+    for (email, boxed) in pending {
+        let (recipient, traveller_id, hits) = *boxed;
         let mut now_items: BTreeMap<usize, Item> = BTreeMap::new();
         let mut now_channels: Vec<Channel> = Vec::new();
         let mut digests: BTreeMap<String, Bucket> = BTreeMap::new();
