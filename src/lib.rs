@@ -5,8 +5,10 @@
 
 pub mod advisory;
 pub mod app;
+pub mod channels;
 pub mod config;
 pub mod detect;
+pub mod outbox;
 pub mod route;
 pub mod sources;
 pub mod store;

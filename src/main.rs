@@ -100,6 +100,22 @@ enum Command {
         #[command(subcommand)]
         action: SubscriptionCmd,
     },
+    /// List deliveries, or queue failed and dead ones again.
+    Deliveries {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: DeliveriesCmd,
+    },
+    /// Send a test message through one channel, bypassing the store.
+    SendTest {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, conflicts_with = "webhook", required_unless_present = "webhook")]
+        email: Option<String>,
+        #[arg(long)]
+        webhook: Option<String>,
+    },
     /// List the alerts stored for delivery.
     Alerts {
         #[arg(long)]
@@ -107,6 +123,22 @@ enum Command {
         /// Only this advisory's alerts.
         #[arg(long)]
         advisory: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeliveriesCmd {
+    /// List deliveries (all, or one status: pending, failed, held, sent, dead).
+    List {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Queue a delivery again now (by id), or every dead one.
+    Retry {
+        #[arg(required_unless_present = "dead")]
+        id: Option<i64>,
+        #[arg(long)]
+        dead: bool,
     },
 }
 
@@ -259,6 +291,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.alerts,
                 report.rollups
             );
+            let (d, _) = app::deliver::drain(&cfg, store, clock())?;
+            println!(
+                "outbox: {} sent, {} to retry, {} dead, {} digests released",
+                d.sent, d.retried, d.dead, d.released_digests
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Preview { config, file } => {
@@ -362,6 +399,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deliveries { config, action } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            match action {
+                DeliveriesCmd::List { status } => {
+                    for d in store.deliveries(status.as_deref())? {
+                        println!("{}", serde_json::to_string(&d)?);
+                    }
+                }
+                DeliveriesCmd::Retry { id, dead } => {
+                    let n = store.retry_delivery(if dead { None } else { id }, app::now()?)?;
+                    println!("{n} deliveries queued again");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SendTest { config, email, webhook } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let now = app::now()?;
+            let msg = match (email, webhook) {
+                (Some(e), _) => app::deliver::send_test_email(&cfg, &e, now)?,
+                (None, Some(w)) => app::deliver::send_test_webhook(&cfg, &w, now)?,
+                (None, None) => anyhow::bail!("give --email ADDR or --webhook NAME"),
+            };
+            println!("{msg}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Alerts { config, advisory } => {

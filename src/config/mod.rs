@@ -2,7 +2,12 @@
 //! settings. Paths inside the file are relative to the file. Without a config file the
 //! built-in defaults apply (the compiled-in trigger library, `./var` state).
 
+pub mod delivery;
 pub mod triggers;
+
+pub use delivery::{
+    EmailConfig, EmailTransport, OutboxConfig, Secret, TlsMode, WebhookConfig, WebhookFormat,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +30,16 @@ struct RawConfig {
     routing: RawRouting,
     #[serde(default)]
     spool: RawSpool,
+    #[serde(default)]
+    email: delivery::RawEmail,
+    #[serde(default)]
+    webhook: Vec<delivery::RawWebhook>,
+    #[serde(default)]
+    network: delivery::RawNetwork,
+    #[serde(default)]
+    outbox: delivery::RawOutbox,
+    /// Folder whose templates override the built-in ones, file by file.
+    templates_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -68,6 +83,12 @@ pub struct Config {
     pub policy: Policy,
     /// Spool directory with `incoming/`, `processing/`, `processed/`, `failed/`.
     pub spool_dir: PathBuf,
+    pub email: EmailConfig,
+    pub webhooks: Vec<WebhookConfig>,
+    /// Private ranges outgoing requests may reach anyway.
+    pub allow_private: Vec<crate::channels::ssrf::Cidr>,
+    pub outbox: OutboxConfig,
+    pub templates_dir: Option<PathBuf>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -80,6 +101,14 @@ impl Default for Config {
             max_advisory_bytes: DEFAULT_MAX_BYTES,
             policy: Policy::default(),
             spool_dir: PathBuf::from("./var/spool"),
+            email: EmailConfig {
+                from: "Tripwatch Alerts <alerts@tripwatch.invalid>".into(),
+                transport: EmailTransport::File { dir: PathBuf::from("./var/mail") },
+            },
+            webhooks: Vec::new(),
+            allow_private: Vec::new(),
+            outbox: OutboxConfig::default(),
+            templates_dir: None,
             path: None,
         }
     }
@@ -134,7 +163,22 @@ impl Config {
             column: 1,
             message,
         })?;
+        let located = |(key, message): (&'static str, String)| ConfigError::Invalid {
+            path: path.display().to_string(),
+            line: line_of(src, key),
+            column: 1,
+            message,
+        };
+        let email = delivery::email(&raw.email, base, &state_dir).map_err(located)?;
+        let webhooks = delivery::webhooks(&raw.webhook, base).map_err(located)?;
+        let allow_private = delivery::network(&raw.network).map_err(located)?;
+        let outbox = delivery::outbox(&raw.outbox).map_err(located)?;
         Ok(Config {
+            email,
+            webhooks,
+            allow_private,
+            outbox,
+            templates_dir: raw.templates_dir.map(|d| base.join(d)),
             spool_dir: raw.spool.dir.map_or_else(|| state_dir.join("spool"), |d| base.join(d)),
             state_dir,
             trigger_files: raw.triggers.iter().map(|t| base.join(t)).collect(),

@@ -6,6 +6,7 @@
 //! single statements so a PostgreSQL implementation can map them to `FOR UPDATE SKIP LOCKED`.
 
 mod advisories;
+mod outbox;
 mod people;
 mod schema;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
+pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
 
 /// Store errors: the message says what failed; `Invalid` is the caller's input.

@@ -117,4 +117,15 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alert_history_country ON alert_history(country);
     "#,
+    // 2: delivery outcomes and endpoint state.
+    r#"
+    ALTER TABLE deliveries ADD COLUMN sent_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN message_id TEXT;
+    CREATE TABLE endpoints (
+        name        TEXT PRIMARY KEY,
+        disabled_at INTEGER NOT NULL,
+        reason      TEXT NOT NULL
+    );
+    CREATE INDEX alerts_thread ON alerts(advisory_id, recipient, kind);
+    "#,
 ];

@@ -1,0 +1,80 @@
+//! Delivery commands: draining the outbox, `deliveries list|retry`, `send-test`.
+
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::channels::email::Mailer;
+use crate::channels::render::{AdvisoryInfo, Job, Templates};
+use crate::channels::ssrf::Guard;
+use crate::channels::webhook::Endpoint;
+use crate::config::Config;
+use crate::outbox::{DrainReport, Outbox};
+use crate::store::Store;
+
+/// A runtime for the commands that do network IO.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+/// Deliver everything due now.
+pub fn drain(cfg: &Config, store: Store, now: Timestamp) -> anyhow::Result<(DrainReport, Store)> {
+    let shared = Arc::new(Mutex::new(store));
+    let outbox = Arc::new(Outbox::new(cfg, shared.clone())?);
+    let report = runtime()?.block_on(outbox.drain(now))?;
+    drop(outbox);
+    let store = Arc::try_unwrap(shared)
+        .map_err(|_| anyhow::anyhow!("outbox still running"))?
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    Ok((report, store))
+}
+
+fn test_job(recipient: &str, now: Timestamp) -> Job {
+    Job {
+        delivery_id: 0,
+        alert_id: 0,
+        kind: "alert".into(),
+        recipient: recipient.into(),
+        payload: json!({
+            "recipient": {"email": recipient, "name": "tripwatch test", "timezone": "UTC"},
+            "severity": "info",
+            "items": [{"trigger": "test", "name": "Test message", "severity": "info", "country": "ZZ", "city": null,
+                       "evidence": "This is a test message from tripwatch; no action is needed.", "reasons": [], "bypass": null}]
+        }),
+        advisory: AdvisoryInfo {
+            id: "test".into(),
+            title: "tripwatch send-test".into(),
+            url: None,
+            source: "tripwatch".into(),
+            published: None,
+        },
+        thread: None,
+        created_at: now,
+    }
+}
+
+/// `send-test --email ADDR`.
+pub fn send_test_email(cfg: &Config, to: &str, now: Timestamp) -> anyhow::Result<String> {
+    let to = crate::route::model::Email::parse(to)?;
+    let rendered = Templates::load(cfg.templates_dir.as_deref())?.render_job(&test_job(to.as_str(), now))?;
+    let mailer = Mailer::new(&cfg.email).map_err(anyhow::Error::msg)?;
+    let from = cfg.email.from.parse()?;
+    runtime()?.block_on(mailer.send(&from, to.as_str(), &rendered))?;
+    Ok(format!("test email sent via {mailer:?}"))
+}
+
+/// `send-test --webhook NAME`.
+pub fn send_test_webhook(cfg: &Config, name: &str, now: Timestamp) -> anyhow::Result<String> {
+    let w = cfg.webhooks.iter().find(|w| w.name == name).ok_or_else(|| {
+        let names: Vec<&str> = cfg.webhooks.iter().map(|w| w.name.as_str()).collect();
+        anyhow::anyhow!("no webhook named {name:?} (configured: {})", names.join(", "))
+    })?;
+    let ep = Endpoint::new(w.clone(), Arc::new(Guard::new(cfg.allow_private.clone())))
+        .map_err(anyhow::Error::msg)?;
+    let rendered = Templates::load(cfg.templates_dir.as_deref())?
+        .render_job(&test_job("test@tripwatch.invalid", now))?;
+    runtime()?.block_on(ep.send(&format!("msg_test_{}", now.as_second()), &rendered, now.as_second()))?;
+    Ok(format!("test webhook delivered to {name}"))
+}

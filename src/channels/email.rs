@@ -1,0 +1,139 @@
+//! Email through lettre: SMTP with a connection pool, STARTTLS or implicit TLS (rustls), AUTH
+//! and timeouts; or a file transport that writes `.eml` files (local use, the quick start).
+//! SMTP 4xx replies and connection failures are transient, 5xx permanent.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::DeliveryError;
+use super::render::{Rendered, one_line};
+use crate::config::{EmailConfig, EmailTransport, TlsMode};
+
+/// A configured email sender.
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::File(_, dir) => write!(f, "Mailer::File({})", dir.display()),
+        }
+    }
+}
+
+impl Mailer {
+    pub fn new(cfg: &EmailConfig) -> Result<Mailer, String> {
+        match &cfg.transport {
+            EmailTransport::File { dir } => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("mail directory {}: {e}", dir.display()))?;
+                Ok(Mailer::File(AsyncFileTransport::new(dir), dir.clone()))
+            }
+            EmailTransport::Smtp { host, port, tls, username, password, timeout, pool_size, ca_file } => {
+                let mut params = TlsParameters::builder(host.clone());
+                if let Some(ca) = ca_file {
+                    let pem = std::fs::read(ca).map_err(|e| format!("tls_ca_file {}: {e}", ca.display()))?;
+                    let cert = lettre::transport::smtp::client::Certificate::from_pem(&pem)
+                        .map_err(|e| format!("tls_ca_file {}: {e}", ca.display()))?;
+                    params = params.add_root_certificate(cert);
+                }
+                let params = params.build_rustls().map_err(|e| format!("TLS setup: {e}"))?;
+                let tls = match tls {
+                    TlsMode::None => Tls::None,
+                    TlsMode::Starttls => Tls::Required(params),
+                    TlsMode::Tls => Tls::Wrapper(params),
+                };
+                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                    .port(*port)
+                    .tls(tls)
+                    .timeout(Some(*timeout))
+                    .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(*pool_size));
+                if let (Some(u), Some(p)) = (username, password) {
+                    b = b.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
+                }
+                Ok(Mailer::Smtp(b.build()))
+            }
+        }
+    }
+
+    /// Send one rendered alert to `to` from `from`.
+    pub async fn send(&self, from: &Mailbox, to: &str, r: &Rendered) -> Result<(), DeliveryError> {
+        let msg = build(from, to, r)?;
+        match self {
+            Mailer::File(t, _) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| DeliveryError::transient(format!("writing mail file: {e}"))),
+            Mailer::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(classify),
+        }
+    }
+}
+
+/// A timeout bound for callers that want one beyond lettre's own.
+pub const SEND_DEADLINE: Duration = Duration::from_secs(120);
+
+fn classify(e: lettre::transport::smtp::Error) -> DeliveryError {
+    let text = one_line(&e.to_string());
+    if e.is_permanent() {
+        DeliveryError::permanent(format!("SMTP {text}"))
+    } else {
+        // 4xx, timeouts, refused or dropped connections, TLS hiccups: try again later.
+        DeliveryError::transient(format!("SMTP {text}"))
+    }
+}
+
+fn header(name: &'static str, value: &str) -> Result<lettre::message::header::HeaderValue, DeliveryError> {
+    if value.chars().any(|c| c.is_control()) {
+        return Err(DeliveryError::permanent(format!("refusing a control character in the {name} header")));
+    }
+    Ok(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned()))
+}
+
+fn build(from: &Mailbox, to: &str, r: &Rendered) -> Result<Message, DeliveryError> {
+    let to_addr = to.parse().map_err(|_| DeliveryError::permanent("recipient address is not valid"))?;
+    let name = one_line(&r.recipient_name);
+    let to = Mailbox::new(if name.is_empty() { None } else { Some(name) }, to_addr);
+    let mut b = Message::builder().from(from.clone()).to(to).subject(one_line(&r.subject));
+    b = b.raw_header(header("Message-ID", &r.message_id)?);
+    if let Some(parent) = &r.in_reply_to {
+        b = b.raw_header(header("In-Reply-To", parent)?).raw_header(header("References", parent)?);
+    }
+    b = b.raw_header(header("Auto-Submitted", "auto-generated")?);
+    b.multipart(MultiPart::alternative_plain_html(r.text.clone(), r.html.clone()))
+        .map_err(|e| DeliveryError::permanent(format!("building the message: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_cannot_be_injected() {
+        let r = Rendered {
+            subject: "Alert\r\nBcc: evil@example.org".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            message_id: "<alert-1.x@tripwatch.invalid>".into(),
+            in_reply_to: None,
+            recipient_name: "Ann\r\nBcc: evil@example.org".into(),
+            facts: serde_json::Value::Null,
+        };
+        let from: Mailbox = "Tripwatch <alerts@example.org>".parse().expect("from");
+        let msg = build(&from, "ann@example.org", &r).expect("builds");
+        let raw = String::from_utf8(msg.formatted()).expect("utf8");
+        let headers = raw.split("\r\n\r\n").next().expect("headers");
+        assert!(!headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{headers}");
+        assert!(headers.contains("Message-ID: <alert-1.x@tripwatch.invalid>"), "{headers}");
+        let bad = Rendered { in_reply_to: Some("<a>\r\nBcc: x@y.z".into()), ..r };
+        assert!(build(&from, "ann@example.org", &bad).is_err());
+    }
+}

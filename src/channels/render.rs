@@ -1,0 +1,300 @@
+//! Rendering an alert for a channel: subject, text and HTML (minijinja templates, HTML
+//! auto-escaped), and the webhook's JSON facts. Templates ship in `config/templates/` and are
+//! compiled in; a `templates_dir` in config overrides them file by file.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use minijinja::Environment;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::detect::places::{CountryCode, Gazetteer};
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("alert_subject.txt", include_str!("../../config/templates/alert_subject.txt")),
+    ("alert.txt", include_str!("../../config/templates/alert.txt")),
+    ("alert.html", include_str!("../../config/templates/alert.html")),
+    ("rollup_subject.txt", include_str!("../../config/templates/rollup_subject.txt")),
+    ("rollup.txt", include_str!("../../config/templates/rollup.txt")),
+    ("rollup.html", include_str!("../../config/templates/rollup.html")),
+];
+
+/// The advisory facts an alert quotes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AdvisoryInfo {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub source: String,
+    pub published: Option<String>,
+}
+
+/// One delivery to render: the stored alert plus its advisory.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub delivery_id: i64,
+    pub alert_id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub payload: Value,
+    pub advisory: AdvisoryInfo,
+    /// Message-ID of this recipient's first alert about the advisory, to thread onto.
+    pub thread: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A rendered alert.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub recipient_name: String,
+    /// The machine-readable facts (webhook JSON).
+    pub facts: Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {message}")]
+pub struct TemplateError {
+    pub name: String,
+    pub message: String,
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Load the built-in templates, overridden by any same-named file in `dir`.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, TemplateError> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") { minijinja::AutoEscape::Html } else { minijinja::AutoEscape::None }
+        });
+        for (name, builtin) in BUILTIN {
+            let src = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                Some(p) => std::fs::read_to_string(&p)
+                    .map_err(|e| TemplateError { name: p.display().to_string(), message: e.to_string() })?,
+                None => (*builtin).to_owned(),
+            };
+            env.add_template_owned(*name, src)
+                .map_err(|e| TemplateError { name: (*name).to_owned(), message: e.to_string() })?;
+        }
+        Ok(Templates { env })
+    }
+
+    fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| TemplateError { name: name.into(), message: e.to_string() })?;
+        t.render(ctx).map_err(|e| TemplateError { name: name.into(), message: e.to_string() })
+    }
+
+    /// Render a job. Subjects are forced onto one line.
+    pub fn render_job(&self, job: &Job) -> Result<Rendered, TemplateError> {
+        let (ctx, facts, recipient_name) = context(job);
+        let prefix = if job.kind == "rollup" { "rollup" } else { "alert" };
+        let subject = one_line(&self.render(&format!("{prefix}_subject.txt"), &ctx)?);
+        let text = self.render(&format!("{prefix}.txt"), &ctx)?;
+        let html = self.render(&format!("{prefix}.html"), &ctx)?;
+        Ok(Rendered {
+            subject,
+            text,
+            html,
+            message_id: message_id(job.alert_id, &job.advisory.id),
+            in_reply_to: job.thread.clone(),
+            recipient_name,
+            facts,
+        })
+    }
+}
+
+/// Collapse every control character (CR, LF, tab, …) into single spaces: nothing a template
+/// or an advisory title produces can start a new header line.
+pub fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_control()).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+}
+
+/// The stable Message-ID of an alert.
+pub fn message_id(alert_id: i64, advisory_id: &str) -> String {
+    let adv: String = advisory_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("<alert-{alert_id}.{adv}@tripwatch.invalid>")
+}
+
+fn country_name(code: &str) -> String {
+    CountryCode::parse(code)
+        .and_then(|c| Gazetteer::get().country(c))
+        .map_or_else(|| code.to_owned(), |c| c.name.to_owned())
+}
+
+fn place_of(v: &Value) -> String {
+    let country = country_name(v["country"].as_str().unwrap_or(""));
+    match v["city"].as_str() {
+        Some(city) if !city.is_empty() => format!("{city}, {country}"),
+        _ => country,
+    }
+}
+
+fn zone_of(payload: &Value) -> (String, TimeZone) {
+    let name = payload["recipient"]["timezone"].as_str().unwrap_or("UTC").to_owned();
+    let tz = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
+    (name, tz)
+}
+
+fn why(reasons: &Value) -> String {
+    let parts: Vec<String> = reasons
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| match r["kind"].as_str() {
+                    Some("trip") => format!(
+                        "your trip to {} ({} to {})",
+                        place_of(&r["place"]),
+                        r["start"].as_str().unwrap_or("?"),
+                        r["end"].as_str().unwrap_or("?")
+                    ),
+                    _ => format!("your subscription {}", r["subscription_id"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if parts.is_empty() { "you follow this place".into() } else { parts.join("; ") }
+}
+
+/// Template context, webhook facts and the recipient's name.
+fn context(job: &Job) -> (Value, Value, String) {
+    let p = &job.payload;
+    let (tz_name, tz) = zone_of(p);
+    let sent_at = job.created_at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    let a = &job.advisory;
+    if job.kind == "rollup" {
+        let entries: Vec<Value> = p["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| json!({"traveller": e["traveller"], "place": place_of(&e["place"]), "start": e["start"], "end": e["end"], "triggers": e["triggers"]}))
+            .collect();
+        let mut triggers: Vec<String> = Vec::new();
+        let mut places: Vec<String> = Vec::new();
+        for e in p["entries"].as_array().into_iter().flatten() {
+            for t in e["triggers"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !triggers.iter().any(|x| x == t) {
+                    triggers.push(t.to_owned());
+                }
+            }
+            let c = country_name(e["place"]["country"].as_str().unwrap_or(""));
+            if !places.contains(&c) {
+                places.push(c);
+            }
+        }
+        let ctx = json!({
+            "alert_id": job.alert_id, "severity": p["severity"], "entries": entries, "trigger_names": triggers,
+            "place": places.join(", "), "advisory_title": a.title, "source": a.source, "url": a.url,
+            "sent_at": sent_at, "timezone": "UTC",
+        });
+        let facts = json!({
+            "alert_id": format!("alert-{}", job.alert_id), "kind": "rollup", "advisory": a, "manager": job.recipient,
+            "severity": p["severity"], "entries": p["entries"], "created_at": job.created_at.to_string(),
+        });
+        return (ctx, facts, job.recipient.clone());
+    }
+    let items: Vec<Value> = p["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": place_of(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    let mut places: Vec<String> = Vec::new();
+    for i in &items {
+        if let Some(n) = i["name"].as_str().filter(|n| !names.iter().any(|x| x == n)) {
+            names.push(n.to_owned());
+        }
+    }
+    for i in p["items"].as_array().into_iter().flatten() {
+        let c = country_name(i["country"].as_str().unwrap_or(""));
+        if !places.contains(&c) {
+            places.push(c);
+        }
+    }
+    let correction = p["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["bypass"] == "correction" || i["bypass"] == "all-clear");
+    let recipient_name = p["recipient"]["name"].as_str().unwrap_or("").to_owned();
+    let ctx = json!({
+        "alert_id": job.alert_id, "recipient_name": recipient_name, "severity": p["severity"], "items": items,
+        "trigger_names": names, "place": places.join(", "), "advisory_title": a.title, "source": a.source,
+        "url": a.url, "published": a.published, "sent_at": sent_at, "timezone": tz_name, "correction": correction,
+    });
+    let facts = json!({
+        "alert_id": format!("alert-{}", job.alert_id), "kind": "alert", "advisory": a,
+        "recipient": {"name": recipient_name, "email": job.recipient, "timezone": tz_name},
+        "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
+    });
+    (ctx, facts, recipient_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(title: &str, evidence: &str) -> Job {
+        Job {
+            delivery_id: 1,
+            alert_id: 7,
+            kind: "alert".into(),
+            recipient: "ann@example.org".into(),
+            payload: json!({
+                "recipient": {"email": "ann@example.org", "name": "Ann Lee", "timezone": "Asia/Almaty"},
+                "severity": "critical",
+                "items": [{"trigger": "state_of_emergency", "name": "State of emergency", "severity": "high", "country": "KZ", "city": null,
+                           "evidence": evidence, "reasons": [{"kind": "trip", "trip_id": 1, "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20"}], "bypass": null},
+                          {"trigger": "live_ammunition", "name": "Live ammunition", "severity": "critical", "country": "KZ", "city": "Almaty",
+                           "evidence": "Police used live rounds.", "reasons": [], "bypass": null}]
+            }),
+            advisory: AdvisoryInfo {
+                id: "abc123".into(),
+                title: title.into(),
+                url: Some("https://example.org/a".into()),
+                source: "analyst".into(),
+                published: Some("2022-01-06".into()),
+            },
+            thread: None,
+            created_at: "2022-01-06T12:00:00Z".parse().expect("ts"),
+        }
+    }
+
+    #[test]
+    fn renders_subject_text_and_html() {
+        let t = Templates::load(None).expect("templates");
+        let r =
+            t.render_job(&job("Kazakhstan update", "A state of emergency is in force.")).expect("renders");
+        assert_eq!(r.subject, "[CRITICAL] Kazakhstan — State of emergency, Live ammunition");
+        assert!(r.text.contains("\"A state of emergency is in force.\""), "{}", r.text);
+        assert!(r.text.contains("your trip to Almaty, Kazakhstan (2022-01-03 to 2022-01-20)"), "{}", r.text);
+        assert!(r.text.contains("Sent: 2022-01-06 18:00 +06 (Asia/Almaty)"), "{}", r.text);
+        assert_eq!(r.facts["alert_id"], "alert-7");
+        assert_eq!(r.message_id, "<alert-7.abc123@tripwatch.invalid>");
+    }
+
+    #[test]
+    fn html_is_escaped_and_subjects_stay_on_one_line() {
+        let t = Templates::load(None).expect("templates");
+        let r =
+            t.render_job(&job("Title\r\nBcc: x@y.z", "<script>alert(1)</script> & more")).expect("renders");
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;alert(1)&lt;") && r.html.contains("&amp; more"), "{}", r.html);
+        assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
+        assert_eq!(one_line("a\r\nBcc: b\tc"), "a Bcc: b c");
+    }
+}

@@ -1,0 +1,246 @@
+//! The SSRF guard for outgoing HTTP: which addresses a webhook or feed may reach.
+//!
+//! Refused unless an allowlist CIDR names them: loopback, private (RFC 1918), link-local,
+//! CGNAT (100.64/10), "this network" (0/8), broadcast, multicast, documentation and benchmark
+//! ranges, IPv6 unspecified/loopback/unique-local/link-local/multicast, and IPv4 addresses
+//! hidden in IPv6 (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible, NAT64 `64:ff9b::/96`, 6to4
+//! `2002::/16`). Names are resolved once and the connection goes to a checked address.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// An address range `a.b.c.d/n` or `x::/n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cidr {
+    net: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (addr, bits) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s.trim(), None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| format!("{s:?} is not an IP address or CIDR"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            Some(b) => b
+                .parse::<u8>()
+                .ok()
+                .filter(|b| *b <= max)
+                .ok_or_else(|| format!("{s:?}: bad prefix length"))?,
+            None => max,
+        };
+        Ok(Cidr { net, bits })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), self.bits),
+            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), self.bits),
+            (IpAddr::V4(_), IpAddr::V6(a)) => embedded_v4(&a).is_some_and(|v4| self.contains(IpAddr::V4(v4))),
+            _ => false,
+        }
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let full = (bits / 8) as usize;
+    if a[..full] != b[..full] {
+        return false;
+    }
+    let rest = bits % 8;
+    rest == 0 || (a[full] ^ b[full]) >> (8 - rest) == 0
+}
+
+/// An IPv4 address carried inside an IPv6 one.
+fn embedded_v4(a: &Ipv6Addr) -> Option<Ipv4Addr> {
+    let o = a.octets();
+    let tail = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let seg = a.segments();
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if seg[..6] == [0, 0, 0, 0, 0, 0] && !(seg[6] == 0 && seg[7] <= 1) {
+        return Some(tail); // IPv4-compatible (deprecated)
+    }
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || seg[..2] == [0x64, 0xff9b] && seg[2] == 1 {
+        return Some(tail); // NAT64 (well-known and local-use prefixes)
+    }
+    if seg[0] == 0x2002 {
+        return Some(Ipv4Addr::new(o[2], o[3], o[4], o[5])); // 6to4
+    }
+    None
+}
+
+fn v4_blocked(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || ip.is_unspecified()
+        || o[0] == 0
+        || (o[0] == 100 && (o[1] & 0xC0) == 64) // CGNAT 100.64/10
+        || (o[0] == 198 && (o[1] & 0xFE) == 18) // benchmarking 198.18/15
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+        || o[0] >= 240 // reserved
+}
+
+fn v6_blocked(ip: Ipv6Addr) -> bool {
+    let seg = ip.segments();
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || seg[0] == 0x2001 && seg[1] == 0x0db8 // documentation
+        || embedded_v4(&ip).is_some_and(v4_blocked)
+}
+
+/// Addresses outgoing requests may reach.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    allow: Vec<Cidr>,
+}
+
+impl Guard {
+    pub fn new(allow: Vec<Cidr>) -> Self {
+        Guard { allow }
+    }
+
+    /// Why `ip` is refused, or `None` if it may be used.
+    pub fn refuse(&self, ip: IpAddr) -> Option<String> {
+        if self.allow.iter().any(|c| c.contains(ip)) {
+            return None;
+        }
+        let blocked = match ip {
+            IpAddr::V4(v4) => v4_blocked(v4),
+            IpAddr::V6(v6) => v6_blocked(v6),
+        };
+        blocked.then(|| format!("{ip} is a private, loopback, link-local or reserved address (allow it in [network] allow_private)"))
+    }
+
+    /// Resolve `host` once and keep the addresses the guard allows; an error names why none.
+    pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .collect();
+        let mut reasons = Vec::new();
+        let ok: Vec<SocketAddr> = addrs
+            .into_iter()
+            .filter(|a| match self.refuse(a.ip()) {
+                Some(r) => {
+                    reasons.push(r);
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        if ok.is_empty() {
+            return Err(format!(
+                "{host} refused: {}",
+                reasons.first().cloned().unwrap_or_else(|| "no address".into())
+            ));
+        }
+        Ok(ok)
+    }
+}
+
+/// A reqwest resolver that applies the guard: reqwest connects only to what this returns.
+pub struct GuardedResolver(pub Arc<Guard>);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let guard = self.0.clone();
+        Box::pin(async move {
+            let addrs = guard
+                .resolve(name.as_str(), 0)
+                .await
+                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })?;
+            let iter: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(iter)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_every_internal_form() {
+        let g = Guard::default();
+        for ip in [
+            "127.0.0.1",
+            "127.255.255.254",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.255",
+            "0.0.0.0",
+            "0.1.2.3",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+            "198.18.0.1",
+            "192.0.2.1",
+        ] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(g.refuse(ip).is_some(), "{ip} should be refused");
+        }
+        for ip in
+            ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "100.128.0.1", "172.32.0.1"]
+        {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(g.refuse(ip).is_none(), "{ip} should be allowed");
+        }
+    }
+
+    #[test]
+    fn allowlist_permits_named_ranges_only() {
+        let g = Guard::new(vec![Cidr::parse("127.0.0.0/8").expect("cidr")]);
+        assert!(g.refuse("127.0.0.1".parse().expect("ip")).is_none());
+        assert!(
+            g.refuse("::ffff:127.0.0.1".parse().expect("ip")).is_none(),
+            "mapped form of an allowed address"
+        );
+        assert!(g.refuse("10.0.0.1".parse().expect("ip")).is_some());
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Cidr::parse("nonsense").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_is_refused() {
+        let err = Guard::default().resolve("localhost", 80).await.expect_err("refused");
+        assert!(err.contains("refused"), "{err}");
+        let ok = Guard::new(vec![
+            Cidr::parse("127.0.0.0/8").expect("cidr"),
+            Cidr::parse("::1/128").expect("cidr"),
+        ])
+        .resolve("localhost", 80)
+        .await
+        .expect("allowed");
+        assert!(!ok.is_empty());
+    }
+}

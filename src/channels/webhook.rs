@@ -1,0 +1,169 @@
+//! Webhooks through reqwest: JSON, Slack or Microsoft Teams payloads, signed the Standard
+//! Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256
+//! of "id.timestamp.body">`, secret `whsec_<base64>`). 2xx is success; a redirect is a failure
+//! and is never followed; 410 disables the endpoint; 429 and 5xx are transient and honour
+//! `Retry-After`; other 4xx are permanent; timeouts and connection errors are transient.
+//! Every request goes through the SSRF guard.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::DeliveryError;
+use super::render::Rendered;
+use super::ssrf::{Guard, GuardedResolver};
+use crate::config::{WebhookConfig, WebhookFormat};
+
+/// Sign a payload: the value of the `webhook-signature` header.
+pub fn sign(secret_key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key).unwrap_or_else(|_| unreachable_hmac());
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1,{}", B64.encode(mac.finalize().into_bytes()))
+}
+
+// HMAC accepts keys of any length; this only satisfies the type.
+fn unreachable_hmac() -> Hmac<Sha256> {
+    match Hmac::<Sha256>::new_from_slice(b"k") {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC-SHA256 takes any key length"),
+    }
+}
+
+/// Decode a `whsec_…` secret into key bytes.
+pub fn decode_secret(secret: &str) -> Result<Vec<u8>, String> {
+    let b64 = secret.strip_prefix("whsec_").ok_or("webhook secrets start with whsec_")?;
+    B64.decode(b64).map_err(|_| "webhook secret is not valid base64 after whsec_".to_owned())
+}
+
+/// One configured endpoint with its client.
+pub struct Endpoint {
+    pub cfg: WebhookConfig,
+    client: reqwest::Client,
+    guard: Arc<Guard>,
+    key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint").field("name", &self.cfg.name).finish()
+    }
+}
+
+impl Endpoint {
+    pub fn new(cfg: WebhookConfig, guard: Arc<Guard>) -> Result<Endpoint, String> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
+            .user_agent(concat!("tripwatch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("webhook {}: {e}", cfg.name))?;
+        let key = cfg.secret.as_ref().map(|s| decode_secret(s.expose())).transpose()?;
+        Ok(Endpoint { cfg, client, guard, key })
+    }
+
+    /// The body for this endpoint's format.
+    pub fn body(&self, r: &Rendered) -> Value {
+        match self.cfg.format {
+            WebhookFormat::Json => r.facts.clone(),
+            WebhookFormat::Slack => {
+                json!({"text": format!("*{}*\n{}", r.subject, r.text), "alert_id": r.facts["alert_id"]})
+            }
+            WebhookFormat::Teams => json!({
+                "@type": "MessageCard", "@context": "https://schema.org/extensions",
+                "summary": r.subject, "title": r.subject, "text": r.text.replace('\n', "\n\n"),
+            }),
+        }
+    }
+
+    /// POST a rendered alert. `id` is stable across retries so receivers can deduplicate.
+    pub async fn send(&self, id: &str, r: &Rendered, now: i64) -> Result<(), DeliveryError> {
+        let url = &self.cfg.url;
+        if let Some(host) = url.host() {
+            let literal = match host {
+                url::Host::Ipv4(ip) => Some(std::net::IpAddr::V4(ip)),
+                url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
+                url::Host::Domain(_) => None,
+            };
+            // reqwest does not resolve IP literals, so they are checked here.
+            if let Some(reason) = literal.and_then(|ip| self.guard.refuse(ip)) {
+                return Err(DeliveryError::permanent(format!("webhook {}: {reason}", self.cfg.name)));
+            }
+        }
+        let body = serde_json::to_vec(&self.body(r)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        let mut req = self
+            .client
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", now.to_string());
+        if let Some(key) = &self.key {
+            req = req.header("webhook-signature", sign(key, id, now, &body));
+        }
+        let resp = req.body(body).send().await.map_err(|e| {
+            let msg = error_chain(&e);
+            if msg.contains("refused:") && msg.contains("allow_private") {
+                DeliveryError::permanent(format!("webhook {}: {msg}", self.cfg.name))
+            } else {
+                DeliveryError::transient(format!("webhook {}: {msg}", self.cfg.name))
+            }
+        })?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let name = &self.cfg.name;
+        match status.as_u16() {
+            200..=299 => Ok(()),
+            300..=399 => {
+                Err(DeliveryError::permanent(format!("webhook {name}: HTTP {status} redirect not followed")))
+            }
+            410 => Err(DeliveryError::Gone { message: format!("webhook {name}: HTTP 410 Gone") }),
+            429 | 500..=599 => Err(DeliveryError::Transient {
+                message: format!("webhook {name}: HTTP {status}"),
+                retry_after,
+            }),
+            408 => Err(DeliveryError::transient(format!("webhook {name}: HTTP {status}"))),
+            _ => Err(DeliveryError::permanent(format!("webhook {name}: HTTP {status}"))),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        parts.push(s.to_string());
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_webhooks_signature() {
+        // The example from the Standard Webhooks specification.
+        let key = decode_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret");
+        let body = br#"{"test": 2432232314}"#;
+        let sig = sign(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
+        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        assert!(decode_secret("nope").is_err());
+    }
+}

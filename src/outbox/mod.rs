@@ -1,0 +1,245 @@
+//! The outbox: the only code that changes delivery state. Workers claim due deliveries under
+//! a lease, render them, hand them to a channel, and record the outcome: sent; retried later
+//! with exponential backoff and jitter (or the server's `Retry-After`) up to a cap; or dead
+//! after a permanent failure or when failures outlast the maximum age. A crash loses nothing:
+//! an expired lease is claimed again.
+//!
+//! Work is stepped with [`Outbox::try_execute_task`] (`Completed` or `EmptyQueue`), so tests and
+//! `run --once` can drain it deterministically; [`Outbox::drain`] runs several steps at once,
+//! bounded overall and per destination.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use lettre::message::Mailbox;
+use tokio::sync::Semaphore;
+
+use crate::channels::DeliveryError;
+use crate::channels::email::Mailer;
+use crate::channels::render::{TemplateError, Templates};
+use crate::channels::ssrf::Guard;
+use crate::channels::webhook::Endpoint;
+use crate::config::{Config, OutboxConfig};
+use crate::store::{Claimed, Store, StoreError};
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Completed { delivery: i64, outcome: Outcome },
+    EmptyQueue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    Retry { at: Timestamp, error: String },
+    Dead { error: String },
+}
+
+/// Totals of a drain.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub dead: usize,
+    pub released_digests: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+/// The delivery engine for one configuration.
+pub struct Outbox {
+    store: Arc<Mutex<Store>>,
+    mailer: Mailer,
+    from: Mailbox,
+    endpoints: HashMap<String, Arc<Endpoint>>,
+    limits: HashMap<String, Arc<Semaphore>>,
+    templates: Templates,
+    cfg: OutboxConfig,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    // A panic while holding the lock leaves SQLite consistent (transactions roll back), so a
+    // poisoned lock is still usable.
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Exponential backoff with deterministic jitter (±25%, from the delivery id and attempt).
+pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
+    let exp = (attempts.max(1) - 1).min(30) as u32;
+    let base = cfg.backoff_base.saturating_mul(2u32.saturating_pow(exp)).min(cfg.backoff_max);
+    let mut h = (delivery as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (attempts as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 29;
+    let jitter = (h % 501) as f64 / 1000.0 - 0.25; // -0.25 ..= +0.25
+    base.mul_f64(1.0 + jitter).min(cfg.backoff_max)
+}
+
+impl Outbox {
+    pub fn new(cfg: &Config, store: Arc<Mutex<Store>>) -> Result<Outbox, OutboxError> {
+        let mailer = Mailer::new(&cfg.email).map_err(OutboxError::Setup)?;
+        let from: Mailbox =
+            cfg.email.from.parse().map_err(|e| OutboxError::Setup(format!("email.from: {e}")))?;
+        let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
+        let mut endpoints = HashMap::new();
+        let mut limits = HashMap::new();
+        for w in &cfg.webhooks {
+            let key = format!("webhook:{}", w.name);
+            limits.insert(key.clone(), Arc::new(Semaphore::new(w.max_concurrency)));
+            endpoints
+                .insert(key, Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?));
+        }
+        limits.insert("email".to_owned(), Arc::new(Semaphore::new(cfg.outbox.concurrency)));
+        let templates = Templates::load(cfg.templates_dir.as_deref())?;
+        Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone() })
+    }
+
+    pub fn store(&self) -> &Arc<Mutex<Store>> {
+        &self.store
+    }
+
+    /// Claim one due delivery and carry it out.
+    pub async fn try_execute_task(&self, now: Timestamp) -> Result<Step, OutboxError> {
+        let lease_until = now.checked_add(self.cfg.lease).unwrap_or(now);
+        let claimed = { lock(&self.store).claim(now, lease_until)? };
+        let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
+        let outcome = self.execute(&c, now).await;
+        let outcome = self.record(&c, outcome, now)?;
+        Ok(Step::Completed { delivery: c.id, outcome })
+    }
+
+    async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<String, DeliveryError> {
+        let job = { lock(&self.store).job(c).map_err(|e| DeliveryError::permanent(e.to_string()))? };
+        let rendered =
+            self.templates.render_job(&job).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        let _permit = match self.limits.get(&c.channel) {
+            Some(s) => {
+                Some(s.clone().acquire_owned().await.map_err(|_| DeliveryError::transient("shutting down"))?)
+            }
+            None => None,
+        };
+        if c.channel == "email" {
+            let send = self.mailer.send(&self.from, &job.recipient, &rendered);
+            match tokio::time::timeout(crate::channels::email::SEND_DEADLINE, send).await {
+                Ok(r) => r?,
+                Err(_) => return Err(DeliveryError::transient("SMTP send timed out")),
+            }
+            return Ok(rendered.message_id);
+        }
+        let Some(ep) = self.endpoints.get(&c.channel) else {
+            return Err(DeliveryError::permanent(format!("no configured channel {:?}", c.channel)));
+        };
+        if let Some(reason) = {
+            lock(&self.store)
+                .endpoint_disabled(&ep.cfg.name)
+                .map_err(|e| DeliveryError::transient(e.to_string()))?
+        } {
+            return Err(DeliveryError::permanent(format!("endpoint disabled: {reason}")));
+        }
+        let id = format!("msg_{}_{}", c.alert_id, ep.cfg.name);
+        ep.send(&id, &rendered, now.as_second()).await?;
+        Ok(id)
+    }
+
+    fn record(
+        &self,
+        c: &Claimed,
+        result: Result<String, DeliveryError>,
+        now: Timestamp,
+    ) -> Result<Outcome, OutboxError> {
+        let mut store = lock(&self.store);
+        let outcome = match result {
+            Ok(message_id) => {
+                store.record_sent(c.id, &message_id, now)?;
+                Outcome::Sent
+            }
+            Err(DeliveryError::Gone { message }) => {
+                if let Some(name) = c.channel.strip_prefix("webhook:") {
+                    store.disable_endpoint(name, &message, now)?;
+                }
+                store.record_dead(c.id, &message)?;
+                Outcome::Dead { error: message }
+            }
+            Err(DeliveryError::Permanent { message }) => {
+                store.record_dead(c.id, &message)?;
+                Outcome::Dead { error: message }
+            }
+            Err(DeliveryError::Transient { message, retry_after }) => {
+                let created = store.job(c).map(|j| j.created_at).unwrap_or(now);
+                let age = now.duration_since(created).unsigned_abs();
+                if age >= self.cfg.max_age {
+                    let error =
+                        format!("{message} (giving up after {} h)", self.cfg.max_age.as_secs() / 3600);
+                    store.record_dead(c.id, &error)?;
+                    Outcome::Dead { error }
+                } else {
+                    let wait = retry_after.map_or_else(
+                        || backoff(&self.cfg, c.id, c.attempts),
+                        |r| r.min(self.cfg.backoff_max),
+                    );
+                    let at = now.checked_add(wait).unwrap_or(now);
+                    store.record_retry(c.id, at, &message)?;
+                    Outcome::Retry { at, error: message }
+                }
+            }
+        };
+        Ok(outcome)
+    }
+
+    /// Release due digests, then carry out every delivery due at `now`, `concurrency` at a
+    /// time, until none is left.
+    pub async fn drain(self: &Arc<Self>, now: Timestamp) -> Result<DrainReport, OutboxError> {
+        let mut report =
+            DrainReport { released_digests: lock(&self.store).release_digests(now)?, ..Default::default() };
+        loop {
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..self.cfg.concurrency {
+                let me = self.clone();
+                tasks.spawn(async move { me.try_execute_task(now).await });
+            }
+            let mut empty = 0;
+            while let Some(res) = tasks.join_next().await {
+                match res.map_err(|e| OutboxError::Setup(format!("worker failed: {e}")))?? {
+                    Step::EmptyQueue => empty += 1,
+                    Step::Completed { outcome, .. } => match outcome {
+                        Outcome::Sent => report.sent += 1,
+                        Outcome::Retry { .. } => report.retried += 1,
+                        Outcome::Dead { .. } => report.dead += 1,
+                    },
+                }
+            }
+            if empty == self.cfg.concurrency {
+                return Ok(report);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_jittered_and_capped() {
+        let cfg = OutboxConfig::default();
+        let b1 = backoff(&cfg, 1, 1);
+        let b2 = backoff(&cfg, 1, 2);
+        let b5 = backoff(&cfg, 1, 5);
+        assert!(b1 >= Duration::from_secs_f64(7.5) && b1 <= Duration::from_secs_f64(12.5), "{b1:?}");
+        assert!(b2 >= Duration::from_secs(15) && b2 <= Duration::from_secs(25), "{b2:?}");
+        assert!(b5 >= Duration::from_secs(120) && b5 <= Duration::from_secs(200), "{b5:?}");
+        assert!(backoff(&cfg, 1, 40) <= cfg.backoff_max);
+        assert_ne!(backoff(&cfg, 1, 3), backoff(&cfg, 2, 3), "jitter spreads deliveries");
+        assert_eq!(backoff(&cfg, 9, 3), backoff(&cfg, 9, 3), "and is deterministic");
+    }
+}

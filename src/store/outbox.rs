@@ -1,0 +1,216 @@
+//! The outbox tables: claiming deliveries under a lease, and recording what happened.
+//! Each claim is one statement (`UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING …`), the
+//! shape that maps onto PostgreSQL's `FOR UPDATE SKIP LOCKED`.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::channels::render::{AdvisoryInfo, Job, message_id};
+
+use super::{Store, StoreError};
+
+/// A delivery claimed by a worker.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub alert_id: i64,
+    pub channel: String,
+    pub attempts: i64,
+}
+
+/// A delivery row, for `deliveries list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub alert_id: i64,
+    pub channel: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub recipient: String,
+    pub kind: String,
+}
+
+impl Store {
+    /// Make held digest deliveries whose release time has come due. Returns how many.
+    pub fn release_digests(&mut self, now: Timestamp) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1
+             WHERE status = 'held' AND alert_id IN (SELECT id FROM alerts WHERE status = 'digest' AND release_at <= ?1)",
+            [now.as_second()],
+        )?;
+        tx.execute(
+            "UPDATE alerts SET status = 'released' WHERE status = 'digest' AND release_at <= ?1",
+            [now.as_second()],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Claim the next due delivery, leasing it until `lease_until`.
+    pub fn claim(&mut self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Claimed>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM deliveries
+                         WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                         ORDER BY next_attempt_at, id LIMIT 1)
+             RETURNING id, alert_id, channel, attempts",
+        )?;
+        Ok(stmt
+            .query_row(params![now.as_second(), lease_until.as_second()], |r| {
+                Ok(Claimed { id: r.get(0)?, alert_id: r.get(1)?, channel: r.get(2)?, attempts: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// Everything a channel needs to send a claimed delivery.
+    pub fn job(&self, c: &Claimed) -> Result<Job, StoreError> {
+        let (kind, recipient, payload, created, adv_id, version): (String, String, String, i64, String, i64) = self
+            .conn
+            .prepare_cached("SELECT kind, recipient, payload, created_at, advisory_id, version FROM alerts WHERE id = ?1")?
+            .query_row([c.alert_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+        let advisory = self
+            .conn
+            .prepare_cached(
+                "SELECT title, url, source, published FROM advisories WHERE id = ?1 AND version = ?2",
+            )?
+            .query_row(params![adv_id, version], |r| {
+                Ok(AdvisoryInfo {
+                    id: adv_id.clone(),
+                    title: r.get(0)?,
+                    url: r.get(1)?,
+                    source: r.get(2)?,
+                    published: r.get(3)?,
+                })
+            })
+            .optional()?
+            .unwrap_or_else(|| AdvisoryInfo { id: adv_id.clone(), ..Default::default() });
+        let first: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT MIN(id) FROM alerts WHERE advisory_id = ?1 AND recipient = ?2 AND kind = ?3",
+            )?
+            .query_row(params![adv_id, recipient, kind], |r| r.get(0))?;
+        Ok(Job {
+            delivery_id: c.id,
+            alert_id: c.alert_id,
+            kind,
+            recipient,
+            payload: serde_json::from_str(&payload)
+                .map_err(|e| StoreError::invalid(format!("alert {} payload: {e}", c.alert_id)))?,
+            thread: first.filter(|f| *f < c.alert_id).map(|f| message_id(f, &adv_id)),
+            advisory,
+            created_at: Timestamp::from_second(created).unwrap_or(Timestamp::UNIX_EPOCH),
+        })
+    }
+
+    pub fn record_sent(&mut self, id: i64, message_id: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.prepare_cached(
+            "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
+        )?
+        .execute(params![id, now.as_second(), message_id])?;
+        Ok(())
+    }
+
+    pub fn record_retry(&mut self, id: i64, next: Timestamp, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1")?
+            .execute(params![id, next.as_second(), error])?;
+        Ok(())
+    }
+
+    pub fn record_dead(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
+            )?
+            .execute(params![id, error])?;
+        Ok(())
+    }
+
+    /// Give claimed deliveries back (clean shutdown) without counting the attempt.
+    pub fn release_lease(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE deliveries SET lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND status = 'pending'")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    pub fn disable_endpoint(&mut self, name: &str, reason: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO endpoints (name, disabled_at, reason) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason",
+            params![name, now.as_second(), reason],
+        )?;
+        Ok(())
+    }
+
+    pub fn endpoint_disabled(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT reason FROM endpoints WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Deliveries, optionally of one status (`pending`, `held`, `sent`, `dead`, or `failed`:
+    /// pending with at least one failed attempt).
+    pub fn deliveries(&self, status: Option<&str>) -> Result<Vec<DeliveryRow>, StoreError> {
+        let filter = match status {
+            None => "1 = 1",
+            Some("failed") => "d.status = 'pending' AND d.last_error IS NOT NULL",
+            Some("pending") => "d.status = 'pending'",
+            Some("held") => "d.status = 'held'",
+            Some("sent") => "d.status = 'sent'",
+            Some("dead") => "d.status = 'dead'",
+            Some(other) => {
+                return Err(StoreError::invalid(format!(
+                    "unknown status {other:?} (pending, failed, held, sent, dead)"
+                )));
+            }
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT d.id, d.alert_id, d.channel, d.status, d.attempts, d.next_attempt_at, d.last_error, a.recipient, a.kind
+             FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE {filter} ORDER BY d.id"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeliveryRow {
+                id: r.get(0)?,
+                alert_id: r.get(1)?,
+                channel: r.get(2)?,
+                status: r.get(3)?,
+                attempts: r.get(4)?,
+                next_attempt_at: r.get(5)?,
+                last_error: r.get(6)?,
+                recipient: r.get(7)?,
+                kind: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Queue a dead or failed delivery again, now. Returns how many rows changed.
+    pub fn retry_delivery(&mut self, id: Option<i64>, now: Timestamp) -> Result<usize, StoreError> {
+        let n = match id {
+            Some(id) => self.conn.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL WHERE id = ?1 AND status IN ('dead', 'pending')",
+                params![id, now.as_second()],
+            )?,
+            None => self.conn.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, lease_until = NULL WHERE status = 'dead'",
+                [now.as_second()],
+            )?,
+        };
+        Ok(n)
+    }
+
+    /// Count deliveries by status.
+    pub fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt =
+            self.conn.prepare("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status")?;
+        Ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
+    }
+}
