@@ -21,9 +21,13 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Deliver everything due now.
 pub fn drain(cfg: &Config, store: Store, now: Timestamp) -> anyhow::Result<(DrainReport, Store)> {
     let shared = Arc::new(Mutex::new(store));
-    let outbox = Arc::new(Outbox::new(cfg, shared.clone())?);
-    let report = runtime()?.block_on(outbox.drain(now))?;
-    drop(outbox);
+    // The SMTP pool lives on the runtime: build, use and drop it inside.
+    let report = runtime()?.block_on(async {
+        let outbox = Arc::new(Outbox::new(cfg, shared.clone())?);
+        let report = outbox.drain(now).await;
+        drop(outbox);
+        report.map_err(anyhow::Error::from)
+    })?;
     let store = Arc::try_unwrap(shared)
         .map_err(|_| anyhow::anyhow!("outbox still running"))?
         .into_inner()
@@ -59,10 +63,12 @@ fn test_job(recipient: &str, now: Timestamp) -> Job {
 pub fn send_test_email(cfg: &Config, to: &str, now: Timestamp) -> anyhow::Result<String> {
     let to = crate::route::model::Email::parse(to)?;
     let rendered = Templates::load(cfg.templates_dir.as_deref())?.render_job(&test_job(to.as_str(), now))?;
-    let mailer = Mailer::new(&cfg.email).map_err(anyhow::Error::msg)?;
     let from = cfg.email.from.parse()?;
-    runtime()?.block_on(mailer.send(&from, to.as_str(), &rendered))?;
-    Ok(format!("test email sent via {mailer:?}"))
+    runtime()?.block_on(async {
+        let mailer = Mailer::new(&cfg.email).map_err(anyhow::Error::msg)?;
+        mailer.send(&from, to.as_str(), &rendered).await?;
+        Ok(format!("test email sent via {mailer:?}"))
+    })
 }
 
 /// `send-test --webhook NAME`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -17,14 +17,14 @@ use crate::config::{EmailConfig, EmailTransport, TlsMode};
 
 /// A configured email sender.
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::Smtp(..) => f.write_str("Mailer::Smtp"),
             Mailer::File(_, dir) => write!(f, "Mailer::File({})", dir.display()),
         }
     }
@@ -57,9 +57,13 @@ impl Mailer {
                     .timeout(Some(*timeout))
                     .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(*pool_size));
                 if let (Some(u), Some(p)) = (username, password) {
-                    b = b.credentials(Credentials::new(u.clone(), p.expose().to_owned()));
+                    b = b
+                        .credentials(Credentials::new(u.clone(), p.expose().to_owned()))
+                        .authentication(vec![Mechanism::Plain, Mechanism::Login]);
                 }
-                Ok(Mailer::Smtp(b.build()))
+                // lettre's timeout covers single socket operations; this bounds the whole
+                // exchange (connect, TLS, AUTH, DATA) so a stalled server cannot hold a worker.
+                Ok(Mailer::Smtp(b.build(), *timeout * 4))
             }
         }
     }
@@ -73,7 +77,13 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| DeliveryError::transient(format!("writing mail file: {e}"))),
-            Mailer::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(classify),
+            Mailer::Smtp(t, deadline) => match tokio::time::timeout(*deadline, t.send(msg)).await {
+                Ok(r) => r.map(|_| ()).map_err(classify),
+                Err(_) => Err(DeliveryError::transient(format!(
+                    "SMTP exchange took longer than {}s",
+                    deadline.as_secs()
+                ))),
+            },
         }
     }
 }

@@ -182,8 +182,9 @@ pub(super) fn email(raw: &RawEmail, base: &Path, state_dir: &Path) -> Result<Ema
             };
             let password = match (&raw.password_file, std::env::var("TRIPWATCH_SMTP_PASSWORD")) {
                 (Some(p), _) => Some(read_secret(&base.join(p)).map_err(|e| ("password_file", e))?),
-                (None, Ok(v)) => Some(Secret(v)),
-                (None, Err(_)) => None,
+                // The environment fills in a password only where a username asks for one.
+                (None, Ok(v)) if raw.username.is_some() => Some(Secret(v)),
+                _ => None,
             };
             if raw.username.is_some() != password.is_some() {
                 return Err((
