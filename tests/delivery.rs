@@ -406,3 +406,62 @@ fn ssrf_guard_refuses_loopback_without_an_allowlist() {
     }
     assert!(hook.requests().is_empty(), "nothing reached the internal address");
 }
+
+/// 1,000 due deliveries; the process is killed five times right after a send and before it
+/// is recorded (the worst moment), then restarted with the clock past the lease. Every alert
+/// arrives at least once, duplicates per kill stay within the in-flight concurrency, and
+/// nothing is left pending.
+#[test]
+fn crash_safety_under_repeated_kills() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let hook = Sink::start("webhook_sink.py", &tmp.path().join("h"), &["--script", "200"]);
+    let env = Env::new("transport = \"file\"", &webhook_config("soc", hook.port, ""));
+    let mut toml = String::new();
+    for i in 0..1000 {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"2022-01-01\"\nend = \"2022-01-30\"\n"
+        ));
+    }
+    let people = tmp.path().join("people.toml");
+    std::fs::write(&people, toml).expect("write");
+    assert!(env.cmd(&["import", people.to_str().expect("utf8")], T0).status.success());
+    env.drop_advisory("a.txt", ADVISORY);
+    let concurrency = 4; // [outbox] concurrency in Env's config
+    let mut now = jiff::Timestamp::from_second(1_641_470_400).expect("t0");
+    let mut seen_before = 0;
+    for (kill, after) in [137, 311, 59, 421, 200].into_iter().enumerate() {
+        let out = bin()
+            .args(["run", "--once", "--config"])
+            .arg(&env.cfg)
+            .env("TRIPWATCH_NOW", now.to_string())
+            .env("TRIPWATCH_FAILPOINT", format!("abort_after_send:{after}"))
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "kill {kill} should abort");
+        let seen = hook.requests().len();
+        assert!(seen >= seen_before, "progress");
+        seen_before = seen;
+        // Past the lease, so deliveries claimed by the dead process can be taken again.
+        now = now.checked_add(jiff::SignedDuration::from_mins(10)).expect("time");
+    }
+    let out = env.run(&now.to_string());
+    assert!(out.contains("0 to retry, 0 dead"), "{out}");
+    let deliveries = env.deliveries();
+    assert_eq!(deliveries.len(), 2001, "one email and one webhook per imported traveller, one email for Ann");
+    assert!(deliveries.iter().all(|d| d["status"] == "sent"), "nothing left pending");
+    let mut ids: Vec<String> = hook
+        .requests()
+        .iter()
+        .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000, "every alert delivered at least once");
+    let duplicates = total - ids.len();
+    eprintln!("crash test: {total} webhook requests for 1000 alerts, {duplicates} duplicates after 5 kills");
+    assert!(
+        duplicates <= 5 * concurrency,
+        "{duplicates} duplicates for 5 kills at concurrency {concurrency}"
+    );
+}

@@ -74,6 +74,25 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Crash tests: `TRIPWATCH_FAILPOINT=abort_after_send:N` aborts the process right after the
+/// Nth successful send, before it is recorded — the moment a crash duplicates work.
+fn failpoint_after_send() {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static LIMIT: OnceLock<Option<usize>> = OnceLock::new();
+    static SENT: AtomicUsize = AtomicUsize::new(0);
+    let limit = LIMIT.get_or_init(|| {
+        std::env::var(crate::app::process::FAILPOINT_ENV)
+            .ok()
+            .and_then(|v| v.strip_prefix("abort_after_send:").and_then(|n| n.parse().ok()))
+    });
+    if let Some(n) = limit {
+        if SENT.fetch_add(1, Ordering::SeqCst) + 1 >= *n {
+            std::process::abort();
+        }
+    }
+}
+
 /// Exponential backoff with deterministic jitter (±25%, from the delivery id and attempt).
 pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
     let exp = (attempts.max(1) - 1).min(30) as u32;
@@ -157,6 +176,9 @@ impl Outbox {
         result: Result<String, DeliveryError>,
         now: Timestamp,
     ) -> Result<Outcome, OutboxError> {
+        if result.is_ok() {
+            failpoint_after_send();
+        }
         let mut store = lock(&self.store);
         let outcome = match result {
             Ok(message_id) => {
