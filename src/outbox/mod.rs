@@ -86,10 +86,10 @@ fn failpoint_after_send() {
             .ok()
             .and_then(|v| v.strip_prefix("abort_after_send:").and_then(|n| n.parse().ok()))
     });
-    if let Some(n) = limit {
-        if SENT.fetch_add(1, Ordering::SeqCst) + 1 >= *n {
-            std::process::abort();
-        }
+    if let Some(n) = limit
+        && SENT.fetch_add(1, Ordering::SeqCst) + 1 >= *n
+    {
+        std::process::abort();
     }
 }
 
