@@ -134,6 +134,8 @@ impl Store {
             }
         };
         let id = adv.id();
+        // Alerts and their delivery rows are acknowledged work: fully durable.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let tx = self.conn.transaction()?;
         let countries: Vec<&str> = adv.countries.iter().map(|c| c.as_str()).collect();
         tx.execute(

@@ -34,6 +34,15 @@ pub struct DeliveryRow {
 }
 
 impl Store {
+    /// Outbox bookkeeping runs with `synchronous=NORMAL`: in WAL mode that survives a process
+    /// crash; a power loss can forget the last few "sent" marks, which means a resend
+    /// (at-least-once), never a lost alert — alerts and their delivery rows were committed with
+    /// `synchronous=FULL` by `commit_processed`.
+    fn outbox_durability(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
     /// Make held digest deliveries whose release time has come due. Returns how many.
     pub fn release_digests(&mut self, now: Timestamp) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
@@ -52,6 +61,7 @@ impl Store {
 
     /// Claim the next due delivery, leasing it until `lease_until`.
     pub fn claim(&mut self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Claimed>, StoreError> {
+        self.outbox_durability()?;
         let mut stmt = self.conn.prepare_cached(
             "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
              WHERE id = (SELECT id FROM deliveries
@@ -108,6 +118,7 @@ impl Store {
     }
 
     pub fn record_sent(&mut self, id: i64, message_id: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.outbox_durability()?;
         self.conn.prepare_cached(
             "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
         )?
@@ -116,6 +127,7 @@ impl Store {
     }
 
     pub fn record_retry(&mut self, id: i64, next: Timestamp, error: &str) -> Result<(), StoreError> {
+        self.outbox_durability()?;
         self.conn
             .prepare_cached("UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1")?
             .execute(params![id, next.as_second(), error])?;
@@ -123,6 +135,7 @@ impl Store {
     }
 
     pub fn record_dead(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.outbox_durability()?;
         self.conn
             .prepare_cached(
                 "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
@@ -133,6 +146,7 @@ impl Store {
 
     /// Give claimed deliveries back (clean shutdown) without counting the attempt.
     pub fn release_lease(&mut self, id: i64) -> Result<(), StoreError> {
+        self.outbox_durability()?;
         self.conn
             .prepare_cached("UPDATE deliveries SET lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND status = 'pending'")?
             .execute([id])?;
