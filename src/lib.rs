@@ -4,6 +4,7 @@
 //! outbox → channels. See `ARCHITECTURE.md` for the code map and invariants.
 
 pub mod advisory;
+pub mod api;
 pub mod app;
 pub mod channels;
 pub mod config;

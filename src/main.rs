@@ -58,8 +58,8 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Process the spool once: advisories in `spool/incoming` are detected, routed and their
-    /// alerts committed to the store. (The long-running daemon is not built yet.)
+    /// Run the service: HTTP API, spool, outbox (until SIGTERM). With --once: process the
+    /// spool, deliver what is due, and exit.
     Run {
         #[arg(long)]
         config: Option<PathBuf>,
@@ -115,6 +115,24 @@ enum Command {
         email: Option<String>,
         #[arg(long)]
         webhook: Option<String>,
+    },
+    /// Hand advisory files to the running daemon (POST /api/v1/advisories).
+    Ingest {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A token with the ingest scope (or set TRIPWATCH_TOKEN).
+        #[arg(long, env = "TRIPWATCH_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Make a new API token and print it with the line to put in the config.
+    Token {
+        #[arg(long)]
+        name: String,
+        /// admin, manage, ingest or read (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
     },
     /// List the alerts stored for delivery.
     Alerts {
@@ -274,9 +292,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Run { config, once } => {
             if !once {
-                anyhow::bail!(
-                    "the long-running daemon is not built yet; use `tripwatch run --once` to process the spool"
-                );
+                app::daemon::run(config.as_deref())?;
+                return Ok(ExitCode::SUCCESS);
             }
             let (cfg, engine) = app::load(config.as_deref())?;
             let mut store = app::open_store(&cfg)?;
@@ -426,6 +443,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, None) => anyhow::bail!("give --email ADDR or --webhook NAME"),
             };
             println!("{msg}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { config, token, files } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            for line in app::daemon::ingest(&cfg, &files, &token)? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { name, scopes } => {
+            let (token, hash) = tripwatch::api::new_token()?;
+            let scopes: Vec<String> = scopes.iter().map(|s| format!("{s:?}")).collect();
+            println!("token (give it to the client; it is not stored): {token}");
+            println!(
+                "[api] tokens entry: {{ name = {name:?}, sha256 = \"{hash}\", scopes = [{}] }}",
+                scopes.join(", ")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Alerts { config, advisory } => {

@@ -1,6 +1,7 @@
 //! The application layer: each CLI command wired from config, sources and stages.
 //! `main.rs` parses arguments into these typed requests and prints what they return.
 
+pub mod daemon;
 pub mod deliver;
 pub mod eval;
 pub mod evaluate;

@@ -40,6 +40,64 @@ struct RawConfig {
     outbox: delivery::RawOutbox,
     /// Folder whose templates override the built-in ones, file by file.
     templates_dir: Option<PathBuf>,
+    #[serde(default)]
+    api: RawApi,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    /// Address the HTTP API listens on (default 127.0.0.1:8470; port 0 picks a free one).
+    listen: Option<String>,
+    /// Bearer tokens: name, hex SHA-256 of the token (`tripwatch token`), scopes.
+    #[serde(default)]
+    tokens: Vec<RawToken>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToken {
+    name: String,
+    sha256: String,
+    scopes: Vec<String>,
+}
+
+/// A configured API token: only its hash is kept.
+#[derive(Clone)]
+pub struct ApiToken {
+    pub name: String,
+    pub sha256: Vec<u8>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiToken").field("name", &self.name).field("scopes", &self.scopes).finish()
+    }
+}
+
+fn api_tokens(raw: &[RawToken]) -> Result<Vec<ApiToken>, (&'static str, String)> {
+    let mut out = Vec::new();
+    for t in raw {
+        let hex = t.sha256.trim();
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err((
+                "sha256",
+                format!("api token {:?}: sha256 must be 64 hex digits (see `tripwatch token`)", t.name),
+            ));
+        }
+        let bytes = (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0)).collect();
+        for s in &t.scopes {
+            if !["admin", "manage", "ingest", "read"].contains(&s.as_str()) {
+                return Err((
+                    "scopes",
+                    format!("api token {:?}: unknown scope {s:?} (admin, manage, ingest, read)", t.name),
+                ));
+            }
+        }
+        out.push(ApiToken { name: t.name.clone(), sha256: bytes, scopes: t.scopes.clone() });
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -89,6 +147,9 @@ pub struct Config {
     pub allow_private: Vec<crate::channels::ssrf::Cidr>,
     pub outbox: OutboxConfig,
     pub templates_dir: Option<PathBuf>,
+    /// Where the HTTP API listens.
+    pub api_listen: String,
+    pub api_tokens: Vec<ApiToken>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -109,6 +170,8 @@ impl Default for Config {
             allow_private: Vec::new(),
             outbox: OutboxConfig::default(),
             templates_dir: None,
+            api_listen: "127.0.0.1:8470".into(),
+            api_tokens: Vec::new(),
             path: None,
         }
     }
@@ -173,7 +236,14 @@ impl Config {
         let webhooks = delivery::webhooks(&raw.webhook, base).map_err(located)?;
         let allow_private = delivery::network(&raw.network).map_err(located)?;
         let outbox = delivery::outbox(&raw.outbox).map_err(located)?;
+        let api_tokens = api_tokens(&raw.api.tokens).map_err(located)?;
+        let api_listen = raw.api.listen.clone().unwrap_or_else(|| "127.0.0.1:8470".into());
+        if api_listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(located(("listen", format!("api.listen {api_listen:?} is not an address:port"))));
+        }
         Ok(Config {
+            api_tokens,
+            api_listen,
             email,
             webhooks,
             allow_private,

@@ -1,0 +1,231 @@
+//! The HTTP API (axum): `POST /api/v1/advisories`, `/healthz`, `/readyz`.
+//!
+//! Bearer tokens are configured as SHA-256 hashes and compared in constant time; each has
+//! scopes (`admin`, `manage`, `ingest`, `read`). No token or a wrong token is 401, a token
+//! without the scope 403, and neither says more. An accepted advisory is answered 202 with its
+//! id only after it is durably in the spool (written, fsynced, renamed into `incoming/`).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::ApiToken;
+use crate::sources;
+
+/// What the handlers share.
+pub struct ApiState {
+    pub tokens: Vec<ApiToken>,
+    pub spool_incoming: PathBuf,
+    pub max_body: usize,
+    pub ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn error(status: StatusCode, reason: &str) -> Response {
+    (status, axum::Json(json!({ "error": reason }))).into_response()
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// No token, or not one of ours: 401.
+    Unauthorized,
+    /// A valid token without the scope: 403.
+    Forbidden,
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        match self {
+            Denied::Unauthorized => {
+                let mut r = error(StatusCode::UNAUTHORIZED, "authentication required");
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+                r
+            }
+            Denied::Forbidden => error(StatusCode::FORBIDDEN, "forbidden"),
+        }
+    }
+}
+
+/// Check the bearer token for `scope`; returns the token's name.
+pub fn authorize(tokens: &[ApiToken], headers: &HeaderMap, scope: &str) -> Result<String, Denied> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Denied::Unauthorized)?;
+    let digest = Sha256::digest(presented.trim().as_bytes());
+    // Compare against every token, without stopping early, in constant time.
+    let mut found: Option<&ApiToken> = None;
+    for t in tokens {
+        if bool::from(t.sha256.as_slice().ct_eq(digest.as_slice())) {
+            found = Some(t);
+        }
+    }
+    let t = found.ok_or(Denied::Unauthorized)?;
+    if t.scopes.iter().any(|s| s == scope || s == "admin") {
+        Ok(t.name.clone())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+/// Write `bytes` into `dir` durably under a fresh name, and return that name.
+fn spool_write(dir: &std::path::Path, id: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let stamp =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let name = format!("api-{stamp}-{id}.{ext}");
+    let tmp = dir.join(format!(".{name}"));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    let final_path = dir.join(&name);
+    std::fs::rename(&tmp, &final_path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(final_path)
+}
+
+async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(denied) = authorize(&st.tokens, &headers, "ingest") {
+        return denied.into_response();
+    }
+    let ctype =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let (kind, ext) = if ctype.starts_with("text/plain") {
+        ("text", "txt")
+    } else if ctype.starts_with("application/json") {
+        ("json", "json")
+    } else {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "use text/plain (the text advisory format) or application/json",
+        );
+    };
+    let parsed = match kind {
+        "json" => sources::json::parse(&body, "api"),
+        _ => sources::text::parse(&body, "api"),
+    };
+    let adv = match parsed {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let id = adv.id();
+    let dir = st.spool_incoming.clone();
+    let bytes = body.to_vec();
+    let write_id = id.clone();
+    match tokio::task::spawn_blocking(move || spool_write(&dir, &write_id, ext, &bytes)).await {
+        Ok(Ok(_)) => {
+            (StatusCode::ACCEPTED, axum::Json(json!({ "id": id, "status": "accepted" }))).into_response()
+        }
+        _ => error(StatusCode::SERVICE_UNAVAILABLE, "could not store the advisory; retry"),
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
+    if st.ready.load(std::sync::atomic::Ordering::SeqCst) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
+    }
+}
+
+async fn too_large_guard(
+    State(st): State<Arc<ApiState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > st.max_body) {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "advisory larger than the configured limit");
+    }
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "advisory larger than the configured limit");
+    }
+    resp
+}
+
+/// The router.
+pub fn router(state: Arc<ApiState>) -> Router {
+    let limit = state.max_body;
+    Router::new()
+        .route("/api/v1/advisories", post(post_advisory))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), too_large_guard))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// A new random token (hex, 256 bits) and its SHA-256, for `tripwatch token`.
+pub fn new_token() -> std::io::Result<(String, String)> {
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    let token = format!("tw_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let hash = hash_of(&token);
+    Ok((token, hash))
+}
+
+/// The hex SHA-256 of a token, as written in config.
+pub fn hash_of(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> Vec<ApiToken> {
+        let t = |name: &str, token: &str, scopes: &[&str]| ApiToken {
+            name: name.into(),
+            sha256: Sha256::digest(token.as_bytes()).to_vec(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        };
+        vec![
+            t("ops", "tw_admin", &["admin"]),
+            t("feed", "tw_ingest", &["ingest"]),
+            t("dash", "tw_read", &["read"]),
+        ]
+    }
+
+    fn check(auth: Option<&str>, scope: &str) -> Result<String, Denied> {
+        let mut h = HeaderMap::new();
+        if let Some(a) = auth {
+            h.insert(header::AUTHORIZATION, a.parse().expect("header"));
+        }
+        authorize(&tokens(), &h, scope)
+    }
+
+    #[test]
+    fn every_scope() {
+        for scope in ["admin", "manage", "ingest", "read"] {
+            assert_eq!(check(Some("Bearer tw_admin"), scope), Ok("ops".into()), "admin has {scope}");
+            assert_eq!(check(None, scope), Err(Denied::Unauthorized));
+            assert_eq!(check(Some("Bearer nope"), scope), Err(Denied::Unauthorized));
+            assert_eq!(check(Some("Basic dHc6YWRtaW4="), scope), Err(Denied::Unauthorized));
+        }
+        assert_eq!(check(Some("Bearer tw_ingest"), "ingest"), Ok("feed".into()));
+        assert_eq!(check(Some("Bearer tw_ingest"), "read"), Err(Denied::Forbidden));
+        assert_eq!(check(Some("Bearer tw_read"), "read"), Ok("dash".into()));
+        assert_eq!(check(Some("Bearer tw_read"), "manage"), Err(Denied::Forbidden));
+    }
+}

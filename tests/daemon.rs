@@ -1,0 +1,194 @@
+//! The daemon end to end: `tripwatch run` as a child process with its HTTP API on 127.0.0.1
+//! port 0. The test follows the daemon's own log lines (no sleeps) and signals it with kill.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+const INGEST_TOKEN: &str = "tw_test_ingest_token";
+const READ_TOKEN: &str = "tw_test_read_token";
+
+fn sha256_hex(s: &str) -> String {
+    tripwatch::api::hash_of(s)
+}
+
+struct Daemon {
+    child: Child,
+    lines: Receiver<String>,
+    port: u16,
+}
+
+impl Daemon {
+    fn start(cfg: &Path) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+            .args(["run", "--config"])
+            .arg(cfg)
+            .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start daemon");
+        let (tx, rx) = channel();
+        for stream in [
+            Box::new(child.stdout.take().expect("out")) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().expect("err")),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let mut d = Daemon { child, lines: rx, port: 0 };
+        let line = d.wait_for("listening on http://");
+        d.port = line
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split(';').next())
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        d
+    }
+
+    /// Block until a log line contains `needle` (bounded, so a broken daemon fails the test).
+    fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(30)) {
+                Ok(l) if l.contains(needle) => return l,
+                Ok(_) => {}
+                Err(e) => panic!("daemon never logged {needle:?}: {e}"),
+            }
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill");
+        assert!(ok.success());
+    }
+
+    fn post(&self, token: Option<&str>, ctype: &str, body: &[u8]) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let head = format!(
+            "POST /api/v1/advisories HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).expect("write");
+        let _ = s.write_all(body);
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (status, resp)
+    }
+
+    fn get(&self, path: &str) -> u16 {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .expect("write");
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config_text() -> String {
+    format!(
+        "state_dir = \"var\"\n[detect]\nmax_advisory_bytes = 100000\n[api]\nlisten = \"127.0.0.1:0\"\ntokens = [\n  {{ name = \"ingest\", sha256 = \"{}\", scopes = [\"ingest\"] }},\n  {{ name = \"reader\", sha256 = \"{}\", scopes = [\"read\"] }},\n]\n",
+        sha256_hex(INGEST_TOKEN),
+        sha256_hex(READ_TOKEN)
+    )
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, config_text()).expect("config");
+    let csv = dir.path().join("people.csv");
+    std::fs::write(&csv, "name,email,country,city,start,end,manager,timezone\nAnn Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,,\n").expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(&csv)
+        .output()
+        .expect("import");
+    assert!(out.status.success());
+    (dir, cfg)
+}
+
+const SEED_PARAPHRASE: &str = include_str!("fixtures/corpus/kz-paraphrase.txt");
+
+fn mails(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir.join("var/mail"))
+        .map(|d| d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn http_push_is_authenticated_durable_and_delivered() {
+    let (dir, cfg) = setup();
+    let mut d = Daemon::start(&cfg);
+    assert_eq!(d.get("/healthz"), 200);
+    assert_eq!(d.get("/readyz"), 200);
+    // Authentication and scopes.
+    assert_eq!(d.post(None, "text/plain", SEED_PARAPHRASE.as_bytes()).0, 401);
+    assert_eq!(d.post(Some("tw_wrong"), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 401);
+    assert_eq!(d.post(Some(READ_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 403);
+    // Bad input, each with its status and the daemon still up.
+    assert_eq!(d.post(Some(INGEST_TOKEN), "application/xml", b"<alert/>").0, 415);
+    let (status, body) = d.post(Some(INGEST_TOKEN), "application/json", br#"{"title": 3}"#);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("invalid JSON advisory"), "{body}");
+    assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", b"").0, 400);
+    assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", &vec![b'a'; 200_000]).0, 413);
+    assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", &[0xff, 0xfe, 0x00, 0x01]).0, 400);
+    // The real thing: 202 with the id, then processed and delivered.
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    assert!(body.contains("\"id\":"), "{body}");
+    d.wait_for("outbox: 1 sent");
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("Subject: [CRITICAL] Kazakhstan"), "{}", m[0]);
+    // The same advisory again, through the API: nothing new.
+    assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 202);
+    d.wait_for("1 unchanged");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    assert_eq!(d.child.wait().expect("exit").code(), Some(0));
+    assert_eq!(mails(dir.path()).len(), 1);
+}
+
+#[test]
+fn sighup_with_a_broken_config_keeps_the_old_one() {
+    let (dir, cfg) = setup();
+    let mut d = Daemon::start(&cfg);
+    std::fs::write(&cfg, "state_dir = \"var\"\nthis is not toml\n").expect("break config");
+    d.signal("-HUP");
+    d.wait_for("reload failed");
+    // Still working: an advisory dropped in the spool is processed and delivered.
+    let incoming = dir.path().join("var/spool/incoming");
+    std::fs::write(incoming.join(".kz.txt"), SEED_PARAPHRASE).expect("write");
+    std::fs::rename(incoming.join(".kz.txt"), incoming.join("kz.txt")).expect("rename");
+    d.wait_for("outbox: 1 sent");
+    assert_eq!(d.post(Some(INGEST_TOKEN), "application/xml", b"<a/>").0, 415, "API still up");
+    // A fixed config reloads.
+    std::fs::write(&cfg, config_text()).expect("fix config");
+    d.signal("-HUP");
+    d.wait_for("configuration reloaded");
+    d.signal("-INT");
+    d.wait_for("stopped");
+    assert_eq!(d.child.wait().expect("exit").code(), Some(0));
+}
