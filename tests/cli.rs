@@ -355,3 +355,66 @@ fn preview_explains_who_and_why_and_writes_nothing() {
     assert!(alerts(&cfg).is_empty(), "preview commits nothing");
     drop(dir);
 }
+
+/// The README's first command, run as written (with `cargo run --release --` standing for the
+/// built binary) in a scratch copy of `config/`: the alert emails appear as files.
+#[test]
+fn readme_quick_start_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let block = readme.split("```sh\n").nth(1).expect("a sh block");
+    let first = block.lines().next().expect("first command");
+    assert!(first.contains("run --once"), "the quick start runs the main job: {first}");
+    let bin = env!("CARGO_BIN_EXE_tripwatch");
+    let command = first.replace("cargo run --release --", bin);
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"), &dir.path().join("config"));
+    let out = Command::new("sh").arg("-c").arg(&command).current_dir(dir.path()).output().expect("sh");
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("outbox: 3 sent"), "{text}");
+    let mails: Vec<String> = std::fs::read_dir(dir.path().join("var/mail"))
+        .expect("var/mail")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).expect("eml"))
+        .collect();
+    assert_eq!(mails.len(), 3);
+    let ann =
+        mails.iter().find(|m| m.contains("To: \"Ann Lee\" <ann.lee@example.org>")).expect("Ann's alert");
+    assert!(ann.contains("Subject: [CRITICAL] Kazakhstan"), "{ann}");
+    assert!(ann.contains("Live ammunition (critical)"), "{ann}");
+    assert!(!mails.iter().any(|m| m.contains("cy.doe@example.org")), "Cy is in Paris");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+/// The documented example config is valid (given the credential file it names).
+#[test]
+fn example_config_is_valid() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/tripwatch.toml"))
+        .expect("example");
+    let cred = dir.path().join("smtp");
+    std::fs::write(&cred, "password").expect("cred");
+    let text = src
+        .replace("/run/credentials/tripwatch.service/smtp", cred.to_str().expect("utf8"))
+        .replace("state_dir = \"/var/lib/tripwatch\"", "state_dir = \"var\"");
+    std::fs::write(dir.path().join("tripwatch.toml"), text).expect("write");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/triggers.toml"),
+        dir.path().join("triggers.toml"),
+    )
+    .expect("copy");
+    let out = run(&["check-config", "--config", dir.path().join("tripwatch.toml").to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
