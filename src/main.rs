@@ -134,6 +134,10 @@ enum Command {
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), generated from this command line definition.
+    Manpage,
     /// List the alerts stored for delivery.
     Alerts {
         #[arg(long)]
@@ -460,6 +464,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "[api] tokens entry: {{ name = {name:?}, sha256 = \"{hash}\", scopes = [{}] }}",
                 scopes.join(", ")
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "tripwatch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manpage => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Alerts { config, advisory } => {
