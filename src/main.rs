@@ -134,6 +134,11 @@ enum Command {
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
+    /// Show the status of polled sources (last success, last error, items seen).
+    Sources {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), generated from this command line definition.
@@ -464,6 +469,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "[api] tokens entry: {{ name = {name:?}, sha256 = \"{hash}\", scopes = [{}] }}",
                 scopes.join(", ")
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { config } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let store = app::open_store(&cfg)?;
+            for s in &cfg.sources {
+                println!("{}", serde_json::to_string(&store.source_state(&s.name)?)?);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {

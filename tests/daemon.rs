@@ -192,3 +192,120 @@ fn sighup_with_a_broken_config_keeps_the_old_one() {
     d.wait_for("stopped");
     assert_eq!(d.child.wait().expect("exit").code(), Some(0));
 }
+
+/// A loopback HTTP server serves an RSS feed whose item paraphrases the seed; the daemon polls
+/// it, and a real SMTP server receives the traveller's email and a webhook receiver the signed
+/// JSON, within 2 seconds of the poll.
+#[test]
+fn rss_feed_to_email_and_webhook() {
+    let (dir, _) = setup();
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(&web).expect("mkdir");
+    let body: String = SEED_PARAPHRASE.split_once("\n\n").map(|(_, b)| b).unwrap_or("").replace(']', "");
+    let rss = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Advice</title><link>http://example.org/</link><description>d</description>\n\
+         <item><title>Kazakhstan - Level 4: Do Not Travel</title><link>http://example.org/kz</link><guid>kz-2022-01-06</guid>\
+         <pubDate>Thu, 06 Jan 2022 10:00:00 GMT</pubDate><description><![CDATA[<p>{}</p>]]></description></item></channel></rss>",
+        body.replace("\n\n", "</p><p>")
+    );
+    std::fs::write(web.join("feed.xml"), rss).expect("feed");
+    let mut http = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(&web)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("http.server");
+    let mut first = String::new();
+    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
+    let http_port: u16 = first
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let start = |script: &str, out: &Path, extra: &[&str]| -> (Child, u16) {
+        let mut c = Command::new("python3")
+            .arg(support.join(script))
+            .arg("--dir")
+            .arg(out)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sink");
+        let mut line = String::new();
+        BufReader::new(c.stdout.take().expect("out")).read_line(&mut line).expect("port");
+        let port = line.trim().trim_start_matches("PORT ").parse().expect("port");
+        (c, port)
+    };
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let (mut smtp, smtp_port) = start("smtp_sink.py", &dir.path().join("smtp"), &[]);
+    let (mut hook, hook_port) = start("webhook_sink.py", &dir.path().join("hook"), &["--secret", secret]);
+    std::fs::write(dir.path().join("secret"), secret).expect("secret");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[network]\nallow_private = [\"127.0.0.0/8\"]\n[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\n\
+             [[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{hook_port}/hook\"\nsecret_file = \"secret\"\n\
+             [[source]]\nname = \"advice\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{http_port}/feed.xml\"\nschedule = \"* * * * *\"\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args([
+            "subscription",
+            "add",
+            "--email",
+            "soc@example.org",
+            "--place",
+            "KZ",
+            "--channel",
+            "webhook:soc",
+            "--config",
+        ])
+        .arg(&cfg)
+        .output()
+        .expect("subscribe");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut d = Daemon::start(&cfg);
+    d.wait_for("sources: 1 polled, 1 items, 1 new or updated");
+    let polled = std::time::Instant::now();
+    d.wait_for("outbox: 2 sent");
+    assert!(polled.elapsed() < Duration::from_secs(2), "delivered {:?} after the poll", polled.elapsed());
+    let mails: Vec<String> = std::fs::read_dir(dir.path().join("smtp"))
+        .expect("smtp dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("eml"))
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].starts_with("X-Envelope-To: ann@example.org"), "{}", mails[0]);
+    assert!(mails[0].contains("Kazakhstan"), "{}", mails[0]);
+    let reqs: Vec<serde_json::Value> = std::fs::read_dir(dir.path().join("hook"))
+        .expect("hook dir")
+        .filter_map(Result::ok)
+        .map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).expect("read")).expect("json"))
+        .collect();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0]["valid_signature"], true);
+    let triggers: Vec<&str> = reqs[0]["body"]["detections"]
+        .as_array()
+        .expect("detections")
+        .iter()
+        .filter_map(|x| x["trigger"].as_str())
+        .collect();
+    for t in ["state_of_emergency", "entry_ban", "live_ammunition", "banking_suspension", "internet_shutdown"]
+    {
+        assert!(triggers.contains(&t), "{t} missing from {triggers:?}");
+    }
+    assert!(reqs[0]["body"]["detections"].as_array().expect("d").iter().all(|x| x["country"] == "KZ"));
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    for c in [&mut http, &mut smtp, &mut hook] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}

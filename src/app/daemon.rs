@@ -123,6 +123,13 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
 /// One pass: the spool, then due deliveries.
 async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>) {
     let now = super::now().unwrap_or_else(|_| jiff::Timestamp::now());
+    let polled = crate::sources::poll::poll_due(&loaded.cfg, &loaded.engine, store, now).await;
+    if polled.polled > 0 {
+        println!(
+            "tripwatch: sources: {} polled, {} items, {} new or updated, {} failed",
+            polled.polled, polled.items, polled.processed, polled.failed
+        );
+    }
     let (cfg, engine, store2) = (loaded.cfg.clone(), loaded.engine.clone(), store.clone());
     let spool = tokio::task::spawn_blocking(move || {
         let mut guard = store2.lock().unwrap_or_else(|p| p.into_inner());

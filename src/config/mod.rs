@@ -3,6 +3,7 @@
 //! built-in defaults apply (the compiled-in trigger library, `./var` state).
 
 pub mod delivery;
+pub mod feeds;
 pub mod triggers;
 
 pub use delivery::{
@@ -42,6 +43,8 @@ struct RawConfig {
     templates_dir: Option<PathBuf>,
     #[serde(default)]
     api: RawApi,
+    #[serde(default)]
+    source: Vec<feeds::RawSource>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -150,6 +153,8 @@ pub struct Config {
     /// Where the HTTP API listens.
     pub api_listen: String,
     pub api_tokens: Vec<ApiToken>,
+    /// Feeds to poll.
+    pub sources: Vec<feeds::SourceConfig>,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -172,6 +177,7 @@ impl Default for Config {
             templates_dir: None,
             api_listen: "127.0.0.1:8470".into(),
             api_tokens: Vec::new(),
+            sources: Vec::new(),
             path: None,
         }
     }
@@ -241,7 +247,9 @@ impl Config {
         if api_listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(located(("listen", format!("api.listen {api_listen:?} is not an address:port"))));
         }
+        let sources = feeds::sources(&raw.source).map_err(located)?;
         Ok(Config {
+            sources,
             api_tokens,
             api_listen,
             email,

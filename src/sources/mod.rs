@@ -5,8 +5,10 @@
 //! nothing here panics on any input.
 
 pub mod decode;
+pub mod feed;
 pub mod html;
 pub mod json;
+pub mod poll;
 pub mod text;
 
 use std::io::Read;
@@ -32,6 +34,8 @@ pub enum ParseError {
     Json(String),
     #[error("unknown country {0:?} (use an ISO 3166-1 alpha-2 code or an English name)")]
     UnknownCountry(String),
+    #[error("invalid feed: {0}")]
+    Feed(String),
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
 }

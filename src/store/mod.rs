@@ -9,6 +9,7 @@ mod advisories;
 mod outbox;
 mod people;
 mod schema;
+mod sources;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use rusqlite::Connection;
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
+pub use sources::SourceState;
 
 /// Store errors: the message says what failed; `Invalid` is the caller's input.
 #[derive(Debug, thiserror::Error)]

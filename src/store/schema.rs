@@ -128,4 +128,18 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_thread ON alerts(advisory_id, recipient, kind);
     "#,
+    // 3: polled sources (feeds): conditional-GET validators, status, schedule.
+    r#"
+    CREATE TABLE sources (
+        name          TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        last_success  INTEGER,
+        last_error    TEXT,
+        last_error_at INTEGER,
+        items_seen    INTEGER NOT NULL DEFAULT 0,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_run      INTEGER NOT NULL DEFAULT 0
+    );
+    "#,
 ];

@@ -1,0 +1,91 @@
+//! State of polled sources: validators for conditional GET, last success and error, counts.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+
+/// One source's state.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceState {
+    pub name: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_success: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub items_seen: i64,
+    pub failures: i64,
+    pub next_run: i64,
+}
+
+impl Store {
+    pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT etag, last_modified, last_success, last_error, last_error_at, items_seen, failures, next_run FROM sources WHERE name = ?1",
+            )?
+            .query_row([name], |r| {
+                Ok(SourceState {
+                    name: name.to_owned(),
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                    last_success: r.get(2)?,
+                    last_error: r.get(3)?,
+                    last_error_at: r.get(4)?,
+                    items_seen: r.get(5)?,
+                    failures: r.get(6)?,
+                    next_run: r.get(7)?,
+                })
+            })
+            .optional()?;
+        Ok(row.unwrap_or(SourceState { name: name.to_owned(), ..Default::default() }))
+    }
+
+    pub fn sources(&self) -> Result<Vec<SourceState>, StoreError> {
+        let names: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM sources ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        names.iter().map(|n| self.source_state(n)).collect()
+    }
+
+    /// Record a successful poll.
+    pub fn source_ok(
+        &mut self,
+        name: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        items: i64,
+        now: Timestamp,
+        next: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sources (name, etag, last_modified, last_success, items_seen, failures, next_run) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
+             ON CONFLICT (name) DO UPDATE SET etag = COALESCE(excluded.etag, etag), last_modified = COALESCE(excluded.last_modified, last_modified),
+               last_success = excluded.last_success, items_seen = items_seen + excluded.items_seen, failures = 0, next_run = excluded.next_run",
+            params![name, etag, last_modified, now.as_second(), items, next.as_second()],
+        )?;
+        Ok(())
+    }
+
+    /// Record a failed poll; returns the number of consecutive failures.
+    pub fn source_failed(
+        &mut self,
+        name: &str,
+        error: &str,
+        now: Timestamp,
+        next: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO sources (name, last_error, last_error_at, failures, next_run) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+               failures = failures + 1, next_run = excluded.next_run",
+            params![name, error, now.as_second(), next.as_second()],
+        )?;
+        Ok(self.source_state(name)?.failures)
+    }
+}
