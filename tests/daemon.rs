@@ -157,11 +157,32 @@ fn http_push_is_authenticated_durable_and_delivered() {
     // The real thing: 202 with the id, then processed and delivered.
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
-    assert!(body.contains("\"id\":"), "{body}");
+    let id = body.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_owned();
     d.wait_for("outbox: 1 sent");
+    // The id the API answered is the stored advisory's id.
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["alerts", "--advisory", &id, "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("alerts");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "one alert for advisory {id}");
     let m = mails(dir.path());
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("Subject: [CRITICAL] Kazakhstan"), "{}", m[0]);
+    // Metrics.
+    let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
+    let mut metrics = String::new();
+    let _ = s.read_to_string(&mut metrics);
+    for needle in [
+        "tripwatch_advisories_total{source=\"local\",outcome=\"new\"} 1",
+        "tripwatch_detections_total{trigger=\"state_of_emergency\"} 1",
+        "tripwatch_deliveries_total{channel=\"email\",outcome=\"sent\"} 1",
+        "tripwatch_deliveries{status=\"sent\"} 1",
+        "tripwatch_delivery_latency_seconds_count 1",
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing from\n{metrics}");
+    }
     // The same advisory again, through the API: nothing new.
     assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 202);
     d.wait_for("1 unchanged");

@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::ApiToken;
+use crate::store::Store;
+
+pub mod metrics;
 use crate::sources;
 
 /// What the handlers share.
@@ -28,6 +31,8 @@ pub struct ApiState {
     pub spool_incoming: PathBuf,
     pub max_body: usize,
     pub ready: Arc<std::sync::atomic::AtomicBool>,
+    /// For gauges read at scrape time (queue depth).
+    pub store: Option<Arc<std::sync::Mutex<Store>>>,
 }
 
 fn error(status: StatusCode, reason: &str) -> Response {
@@ -113,8 +118,8 @@ async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body
         );
     };
     let parsed = match kind {
-        "json" => sources::json::parse(&body, "api"),
-        _ => sources::text::parse(&body, "api"),
+        "json" => sources::json::parse(&body, sources::LOCAL_SOURCE),
+        _ => sources::text::parse(&body, sources::LOCAL_SOURCE),
     };
     let adv = match parsed {
         Ok(a) => a,
@@ -144,6 +149,17 @@ async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
     }
 }
 
+async fn metrics_handler(State(st): State<Arc<ApiState>>) -> Response {
+    let mut gauges = Vec::new();
+    if let Some(store) = &st.store {
+        let counts = { store.lock().unwrap_or_else(|p| p.into_inner()).delivery_counts() };
+        for (status, n) in counts.unwrap_or_default() {
+            gauges.push(("tripwatch_deliveries", format!("status=\"{status}\""), n));
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render(&gauges)).into_response()
+}
+
 async fn too_large_guard(
     State(st): State<Arc<ApiState>>,
     req: axum::extract::Request,
@@ -171,6 +187,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/advisories", post(post_advisory))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_handler))
         .layer(axum::middleware::from_fn_with_state(state.clone(), too_large_guard))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

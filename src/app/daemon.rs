@@ -68,6 +68,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
         spool_incoming: loaded.cfg.spool_dir.join("incoming"),
         max_body: loaded.cfg.max_advisory_bytes as usize,
         ready: ready.clone(),
+        store: Some(store.clone()),
     });
     let listener = tokio::net::TcpListener::bind(&loaded.cfg.api_listen)
         .await
@@ -99,10 +100,12 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                 match load(config.as_deref(), &store) {
                     Ok(new) => {
                         loaded = new;
+                        crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
                         println!("tripwatch: configuration reloaded");
                     }
                     Err(e) => {
                         let n = reloads_failed.fetch_add(1, Ordering::SeqCst) + 1;
+                        crate::api::metrics::add("tripwatch_reloads_total", &[("result", "failed")], 1);
                         log(&format!("reload failed ({n} so far), keeping the previous configuration: {e:#}"));
                     }
                 }

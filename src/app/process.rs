@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 
 use crate::advisory::Advisory;
+use crate::api::metrics;
 use crate::detect::{Analysis, Engine, Polarity};
 use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInput};
 use crate::store::{AdvisoryState, Committed, Store, StoreError};
@@ -96,6 +97,16 @@ pub fn plan(
     Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })
 }
 
+fn record_metrics(adv: &Advisory, o: &Outcome, c: &Committed) {
+    let outcome = if matches!(o.state, AdvisoryState::Updated { .. }) { "updated" } else { "new" };
+    metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", outcome)], 1);
+    for d in o.analysis.affirmed() {
+        metrics::add("tripwatch_detections_total", &[("trigger", d.trigger.as_str())], 1);
+    }
+    metrics::add("tripwatch_alerts_total", &[("kind", "alert")], c.alerts as u64);
+    metrics::add("tripwatch_alerts_total", &[("kind", "rollup")], c.rollups as u64);
+}
+
 /// Detect, route and commit one advisory.
 pub fn process(
     store: &mut Store,
@@ -107,6 +118,7 @@ pub fn process(
 ) -> Result<Outcome, StoreError> {
     let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
     if let AdvisoryState::Unchanged { .. } = outcome.state {
+        metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", "unchanged")], 1);
         return Ok(outcome);
     }
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {
@@ -115,6 +127,7 @@ pub fn process(
     }
     let committed =
         store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
+    record_metrics(adv, &outcome, &committed);
     outcome.committed = Some(committed);
     Ok(outcome)
 }

@@ -134,6 +134,17 @@ impl Outbox {
         let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
         let outcome = self.execute(&c, now).await;
         let outcome = self.record(&c, outcome, now)?;
+        let label = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Dead { .. } => "dead",
+        };
+        let channel = if c.channel.starts_with("webhook:") { c.channel.as_str() } else { "email" };
+        crate::api::metrics::add(
+            "tripwatch_deliveries_total",
+            &[("channel", channel), ("outcome", label)],
+            1,
+        );
         Ok(Step::Completed { delivery: c.id, outcome })
     }
 
@@ -183,6 +194,10 @@ impl Outbox {
         let outcome = match result {
             Ok(message_id) => {
                 store.record_sent(c.id, &message_id, now)?;
+                if let Ok(job) = store.job(c) {
+                    let waited = now.duration_since(job.created_at).as_secs_f64().max(0.0);
+                    crate::api::metrics::observe_latency(waited);
+                }
                 Outcome::Sent
             }
             Err(DeliveryError::Gone { message }) => {

@@ -167,6 +167,7 @@ pub async fn poll_due(
             }
             Err(e) => {
                 report.failed += 1;
+                crate::api::metrics::add("tripwatch_source_errors_total", &[("source", &s.name)], 1);
                 // Back off: 1, 2, 4 … minutes, capped at an hour, never sooner than the schedule.
                 let failures = state.failures + 1;
                 let wait = Duration::from_secs(60u64.saturating_mul(1 << failures.clamp(0, 6) as u32))
