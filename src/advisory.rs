@@ -102,6 +102,13 @@ impl Advisory {
         if let Some(d) = self.published {
             h.update(d.to_string().as_bytes());
         }
+        // A CAP Update or Cancel with the same text as the alert it replaces is still news.
+        for (k, v) in self.metadata.iter().filter(|(k, _)| k.starts_with("cap_")) {
+            h.update([0]);
+            h.update(k.as_bytes());
+            h.update([b'=']);
+            h.update(v.as_bytes());
+        }
         hex(&h.finalize())
     }
 

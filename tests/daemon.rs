@@ -56,11 +56,12 @@ impl Daemon {
 
     /// Block until a log line contains `needle` (bounded, so a broken daemon fails the test).
     fn wait_for(&mut self, needle: &str) -> String {
+        let mut seen = Vec::new();
         loop {
             match self.lines.recv_timeout(Duration::from_secs(30)) {
                 Ok(l) if l.contains(needle) => return l,
-                Ok(_) => {}
-                Err(e) => panic!("daemon never logged {needle:?}: {e}"),
+                Ok(l) => seen.push(l),
+                Err(e) => panic!("daemon never logged {needle:?} ({e}); it logged:\n{}", seen.join("\n")),
             }
         }
     }
@@ -147,7 +148,8 @@ fn http_push_is_authenticated_durable_and_delivered() {
     assert_eq!(d.post(Some("tw_wrong"), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 401);
     assert_eq!(d.post(Some(READ_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 403);
     // Bad input, each with its status and the daemon still up.
-    assert_eq!(d.post(Some(INGEST_TOKEN), "application/xml", b"<alert/>").0, 415);
+    assert_eq!(d.post(Some(INGEST_TOKEN), "image/png", b"<alert/>").0, 415);
+    assert_eq!(d.post(Some(INGEST_TOKEN), "application/xml", b"<alert/>").0, 400, "not a CAP alert");
     let (status, body) = d.post(Some(INGEST_TOKEN), "application/json", br#"{"title": 3}"#);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("invalid JSON advisory"), "{body}");
@@ -204,7 +206,7 @@ fn sighup_with_a_broken_config_keeps_the_old_one() {
     std::fs::write(incoming.join(".kz.txt"), SEED_PARAPHRASE).expect("write");
     std::fs::rename(incoming.join(".kz.txt"), incoming.join("kz.txt")).expect("rename");
     d.wait_for("outbox: 1 sent");
-    assert_eq!(d.post(Some(INGEST_TOKEN), "application/xml", b"<a/>").0, 415, "API still up");
+    assert_eq!(d.post(Some(INGEST_TOKEN), "image/png", b"<a/>").0, 415, "API still up");
     // A fixed config reloads.
     std::fs::write(&cfg, config_text()).expect("fix config");
     d.signal("-HUP");
@@ -329,4 +331,53 @@ fn rss_feed_to_email_and_webhook() {
         let _ = c.kill();
         let _ = c.wait();
     }
+}
+
+fn cap_alert(status: &str, msg_type: &str, identifier: &str, refs: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\
+         <identifier>{identifier}</identifier><sender>alerts@example.gov</sender><sent>2022-01-06T10:00:00+06:00</sent>\
+         <status>{status}</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}\
+         <info><category>Security</category><event>Unrest</event><urgency>Immediate</urgency><severity>Severe</severity><certainty>Observed</certainty>\
+         <headline>Curfew in Almaty</headline><description>A curfew is in force in Almaty from 11pm to 7am.</description>\
+         <area><areaDesc>Almaty</areaDesc><geocode><valueName>ISO3166-1</valueName><value>KZ</value></geocode></area></info></alert>"
+    )
+}
+
+/// CAP through the API: a Test alert is stored, not alerted; an Actual one alerts; its Cancel
+/// sends the all-clear to the original recipients, threaded; a Cancel for an unknown alert is
+/// rejected with a reason and the daemon stays up.
+#[test]
+fn cap_status_and_cancel() {
+    let (dir, cfg) = setup();
+    let mut d = Daemon::start(&cfg);
+    let post = |d: &Daemon, body: &str| d.post(Some(INGEST_TOKEN), "application/cap+xml", body.as_bytes());
+    let (status, body) = post(&d, &cap_alert("Test", "Alert", "T-1", ""));
+    assert_eq!(status, 202, "{body}");
+    d.wait_for("spool: 1 processed");
+    assert!(mails(dir.path()).is_empty(), "a Test alert alerts nobody");
+    let (status, body) = post(&d, &cap_alert("Actual", "Alert", "A-1", ""));
+    assert_eq!(status, 202, "{body}");
+    d.wait_for("outbox: 1 sent");
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("Curfew"), "{}", m[0]);
+    let refs = "<references>alerts@example.gov,A-1,2022-01-06T10:00:00+06:00</references>";
+    assert_eq!(post(&d, &cap_alert("Actual", "Cancel", "C-1", refs)).0, 202);
+    d.wait_for("outbox: 1 sent");
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 2);
+    let cancel = m.iter().find(|x| x.contains("Alert cancelled")).expect("the all-clear");
+    assert!(cancel.contains("In-Reply-To: <alert-"), "threaded onto the original: {cancel}");
+    let unknown = "<references>alerts@example.gov,NOPE-9,2022-01-06T10:00:00+06:00</references>";
+    assert_eq!(post(&d, &cap_alert("Actual", "Cancel", "C-2", unknown)).0, 202);
+    d.wait_for("1 failed");
+    let reasons: Vec<String> = std::fs::read_dir(dir.path().join("var/spool/failed"))
+        .expect("failed dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "reason"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("reason"))
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("CAP Cancel for an unknown alert NOPE-9")), "{reasons:?}");
+    assert_eq!(d.get("/healthz"), 200);
 }

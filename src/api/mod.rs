@@ -111,14 +111,17 @@ async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body
         ("text", "txt")
     } else if ctype.starts_with("application/json") {
         ("json", "json")
+    } else if ["application/cap+xml", "application/xml", "text/xml"].iter().any(|t| ctype.starts_with(t)) {
+        ("cap", "xml")
     } else {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "use text/plain (the text advisory format) or application/json",
+            "use text/plain (the text advisory format), application/json or CAP XML",
         );
     };
     let parsed = match kind {
         "json" => sources::json::parse(&body, sources::LOCAL_SOURCE),
+        "cap" => sources::cap::parse(&body).map(|(adv, _)| adv),
         _ => sources::text::parse(&body, sources::LOCAL_SOURCE),
     };
     let adv = match parsed {

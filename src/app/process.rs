@@ -97,6 +97,43 @@ pub fn plan(
     Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })
 }
 
+/// The all-clear for a cancelled CAP alert: one message to each of its original recipients,
+/// on the channels they were alerted on, threaded onto the original.
+fn cancel_plan(store: &Store, adv: &Advisory, _now: Timestamp) -> Result<Plan, StoreError> {
+    use crate::detect::Severity;
+    use crate::route::model::{Channel, Email, Recipient, Zone};
+    use crate::route::policy::{Delivery, Item, Message};
+    let mut plan = Plan::default();
+    let country = adv.countries.first().copied().or_else(|| crate::detect::places::CountryCode::parse("ZZ"));
+    let Some(country) = country else { return Ok(plan) };
+    for (r, channels) in store.alert_recipients(&adv.id())? {
+        let Ok(email) = Email::parse(r["email"].as_str().unwrap_or("")) else { continue };
+        let recipient = Recipient {
+            email,
+            name: r["name"].as_str().unwrap_or("").to_owned(),
+            timezone: Zone::parse(r["timezone"].as_str().unwrap_or("UTC")).unwrap_or_else(|_| Zone::utc()),
+        };
+        plan.messages.push(Message {
+            recipient,
+            traveller_id: None,
+            channels: channels.iter().filter_map(|c| Channel::parse(c).ok()).collect(),
+            delivery: Delivery::Now,
+            severity: Severity::Info,
+            items: vec![Item {
+                trigger: "cap_cancel".into(),
+                name: "Alert cancelled".into(),
+                severity: Severity::Info,
+                country,
+                city: None,
+                evidence: format!("The issuer cancelled this alert: {}", adv.title),
+                reasons: vec![],
+                bypass: Some("all-clear"),
+            }],
+        });
+    }
+    Ok(plan)
+}
+
 fn record_metrics(adv: &Advisory, o: &Outcome, c: &Committed) {
     let outcome = if matches!(o.state, AdvisoryState::Updated { .. }) { "updated" } else { "new" };
     metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", outcome)], 1);
@@ -120,6 +157,21 @@ pub fn process(
     if let AdvisoryState::Unchanged { .. } = outcome.state {
         metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", "unchanged")], 1);
         return Ok(outcome);
+    }
+    if let Some("Cancel") = adv.metadata.get("cap_msg_type").map(String::as_str) {
+        match outcome.state {
+            AdvisoryState::Updated { .. } => outcome.plan = cancel_plan(store, adv, now)?,
+            _ => {
+                return Err(StoreError::invalid(format!(
+                    "CAP Cancel for an unknown alert {}",
+                    adv.guid.as_deref().unwrap_or("?")
+                )));
+            }
+        }
+    }
+    // CAP Exercise, Test, Draft and System messages are stored, never alerted.
+    if adv.metadata.get("cap_status").is_some_and(|s| s != "Actual") {
+        outcome.plan = Plan::default();
     }
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {
         // A crash between detection and commit: nothing may have been written.

@@ -93,7 +93,20 @@ pub fn run_once(
             }
             Ok(adv) => {
                 let t = now();
-                let outcome = process::process(store, engine, &cfg.policy, &adv, t, t)?;
+                let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
+                    Ok(o) => o,
+                    // A well-formed advisory that cannot apply (a CAP Cancel for an unknown
+                    // alert): rejected with its reason, the pass goes on.
+                    Err(StoreError::Invalid(reason)) => {
+                        let to = move_into(&f, &spool.join("failed"))
+                            .map_err(|e| SpoolError::Io(e.to_string()))?;
+                        fs::write(PathBuf::from(format!("{}.reason", to.display())), format!("{reason}\n"))
+                            .map_err(|e| SpoolError::Io(e.to_string()))?;
+                        report.failed += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 match outcome.committed {
                     Some(c) => {
                         report.processed += 1;

@@ -4,6 +4,7 @@
 //! bodies made plain. Failure policy: every rejection is a [`ParseError`] that says why;
 //! nothing here panics on any input.
 
+pub mod cap;
 pub mod decode;
 pub mod feed;
 pub mod html;
@@ -34,6 +35,8 @@ pub enum ParseError {
     Json(String),
     #[error("unknown country {0:?} (use an ISO 3166-1 alpha-2 code or an English name)")]
     UnknownCountry(String),
+    #[error("invalid CAP alert: {0}")]
+    Cap(String),
     #[error("invalid feed: {0}")]
     Feed(String),
     #[error("cannot read {path}: {message}")]
@@ -58,9 +61,16 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
     parse_bytes(&bytes, LOCAL_SOURCE)
 }
 
-/// Parse advisory bytes whose format is sniffed: JSON objects start with `{`, else text.
+/// Parse advisory bytes whose format is sniffed: JSON objects start with `{`, CAP alerts carry
+/// the CAP namespace, anything else is the text format.
 pub fn parse_bytes(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
     let trimmed = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = trimmed.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'{') { json::parse(trimmed, source) } else { text::parse(bytes, source) }
+    if first == Some(&b'{') {
+        json::parse(trimmed, source)
+    } else if cap::looks_like_cap(trimmed) {
+        cap::parse(trimmed).map(|(adv, _)| adv)
+    } else {
+        text::parse(bytes, source)
+    }
 }

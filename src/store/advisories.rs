@@ -283,6 +283,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Recipients of an advisory's alerts (not roll-ups), with the channels they got.
+    pub fn alert_recipients(
+        &self,
+        advisory_id: &str,
+    ) -> Result<Vec<(serde_json::Value, Vec<String>)>, StoreError> {
+        let mut out: Vec<(serde_json::Value, Vec<String>)> = Vec::new();
+        for a in self.alerts(Some(advisory_id))?.into_iter().filter(|a| a.kind == "alert") {
+            let r = a.payload["recipient"].clone();
+            match out.iter_mut().find(|(x, _)| x["email"] == r["email"]) {
+                Some((_, ch)) => {
+                    for c in a.channels {
+                        if !ch.contains(&c) {
+                            ch.push(c);
+                        }
+                    }
+                }
+                None => out.push((r, a.channels)),
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of stored versions of an advisory.
     pub fn advisory_versions(&self, id: &str) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM advisories WHERE id = ?1", [id], |r| r.get(0))?)
