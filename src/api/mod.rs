@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 use crate::config::ApiToken;
 use crate::store::Store;
 
+pub mod admin;
 pub mod metrics;
 use crate::sources;
 
@@ -31,11 +32,15 @@ pub struct ApiState {
     pub spool_incoming: PathBuf,
     pub max_body: usize,
     pub ready: Arc<std::sync::atomic::AtomicBool>,
-    /// For gauges read at scrape time (queue depth).
+    /// For gauges read at scrape time (queue depth) and the admin routes.
     pub store: Option<Arc<std::sync::Mutex<Store>>>,
+    /// The loaded triggers (id, name, severity), refreshed on reload.
+    pub triggers: std::sync::Mutex<Vec<serde_json::Value>>,
+    /// Wakes the daemon to reload.
+    pub reload: Arc<tokio::sync::Notify>,
 }
 
-fn error(status: StatusCode, reason: &str) -> Response {
+pub(crate) fn error(status: StatusCode, reason: &str) -> Response {
     (status, axum::Json(json!({ "error": reason }))).into_response()
 }
 
@@ -191,6 +196,19 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
+        .route("/api/v1/openapi.json", get(admin::openapi_json))
+        .route("/api/v1/travellers", get(admin::list_travellers).put(admin::put_traveller))
+        .route("/api/v1/travellers/{email}", axum::routing::delete(admin::delete_traveller))
+        .route("/api/v1/trips", get(admin::list_trips).post(admin::post_trip))
+        .route("/api/v1/trips/{id}", axum::routing::delete(admin::delete_trip))
+        .route("/api/v1/subscriptions", get(admin::list_subscriptions))
+        .route("/api/v1/subscriptions/{id}", axum::routing::delete(admin::delete_subscription))
+        .route("/api/v1/alerts", get(admin::list_alerts))
+        .route("/api/v1/deliveries", get(admin::list_deliveries))
+        .route("/api/v1/deliveries/{id}/retry", post(admin::retry_delivery))
+        .route("/api/v1/triggers", get(admin::list_triggers))
+        .route("/api/v1/sources", get(admin::list_sources))
+        .route("/api/v1/reload", post(admin::reload))
         .layer(axum::middleware::from_fn_with_state(state.clone(), too_large_guard))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

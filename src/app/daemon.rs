@@ -63,12 +63,15 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     crate::app::spool::ensure(&loaded.cfg.spool_dir)
         .with_context(|| format!("spool {}", loaded.cfg.spool_dir.display()))?;
     let ready = Arc::new(AtomicBool::new(false));
+    let reload_requested = Arc::new(tokio::sync::Notify::new());
     let api_state = Arc::new(ApiState {
         tokens: loaded.cfg.api_tokens.clone(),
         spool_incoming: loaded.cfg.spool_dir.join("incoming"),
         max_body: loaded.cfg.max_advisory_bytes as usize,
         ready: ready.clone(),
         store: Some(store.clone()),
+        triggers: std::sync::Mutex::new(trigger_list(&loaded.engine)),
+        reload: reload_requested.clone(),
     });
     let listener = tokio::net::TcpListener::bind(&loaded.cfg.api_listen)
         .await
@@ -76,6 +79,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let stop = Arc::new(tokio::sync::Notify::new());
     let stop_http = stop.clone();
+    let api_for_reload = api_state.clone();
     let http = tokio::spawn(async move {
         axum::serve(listener, api::router(api_state))
             .with_graceful_shutdown(async move { stop_http.notified().await })
@@ -95,11 +99,12 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                 pass(&loaded, &store).await;
                 sd_notify("WATCHDOG=1");
             }
-            _ = hup.recv() => {
+            _ = async { tokio::select! { _ = hup.recv() => (), _ = reload_requested.notified() => () } } => {
                 sd_notify("RELOADING=1");
                 match load(config.as_deref(), &store) {
                     Ok(new) => {
                         loaded = new;
+                        *api_for_reload.triggers.lock().unwrap_or_else(|p| p.into_inner()) = trigger_list(&loaded.engine);
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
                         println!("tripwatch: configuration reloaded");
                     }
@@ -121,6 +126,15 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     let _ = http.await;
     println!("tripwatch: stopped");
     Ok(())
+}
+
+fn trigger_list(engine: &Engine) -> Vec<serde_json::Value> {
+    engine
+        .triggers()
+        .triggers()
+        .iter()
+        .map(|t| serde_json::json!({"id": t.id.as_str(), "name": t.name, "severity": t.severity.as_str(), "clears": t.clears.as_ref().map(|c| c.as_str())}))
+        .collect()
 }
 
 /// One pass: the spool, then due deliveries.
