@@ -32,18 +32,7 @@ fn seed_paraphrase_fires_exactly_the_kazakhstan_triggers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON line");
     assert_eq!(line["primary_country"], "KZ");
-    let scored = [
-        "state_of_emergency",
-        "state_of_emergency_lifted",
-        "entry_ban",
-        "live_ammunition",
-        "curfew",
-        "airport_closure",
-        "internet_shutdown",
-        "banking_suspension",
-        "martial_law",
-        "evacuation",
-    ];
+    let scored = tripwatch::app::eval::SCORED;
     let mut affirmed: Vec<(String, String)> = line["detections"]
         .as_array()
         .expect("detections")

@@ -339,18 +339,7 @@ mod tests {
     #[test]
     fn default_library_loads() {
         let set = default_set();
-        for id in [
-            "state_of_emergency",
-            "state_of_emergency_lifted",
-            "entry_ban",
-            "live_ammunition",
-            "curfew",
-            "airport_closure",
-            "internet_shutdown",
-            "banking_suspension",
-            "martial_law",
-            "evacuation",
-        ] {
+        for id in crate::app::eval::SCORED {
             assert!(set.get(id).is_some(), "missing {id}");
         }
         let lifted = set.index_of("state_of_emergency_lifted").expect("present");
