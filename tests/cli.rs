@@ -407,3 +407,35 @@ fn example_config_is_valid() {
     let out = run(&["check-config", "--config", dir.path().join("tripwatch.toml").to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// `TRIPWATCH_STATE_DIR` moves the store, spool and mail; `TRIPWATCH_CONFIG` names the config.
+#[test]
+fn environment_overrides_paths() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = dir.path().join("elsewhere");
+    let csv = fixtures().join("../../config/travellers.example.csv");
+    let out = bin()
+        .args(["import"])
+        .arg(&csv)
+        .current_dir(dir.path())
+        .env("TRIPWATCH_STATE_DIR", &state)
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::create_dir_all(state.join("spool/incoming")).expect("mkdir");
+    std::fs::copy(fixtures().join("corpus/kz-paraphrase.txt"), state.join("spool/incoming/kz.txt"))
+        .expect("copy");
+    let out = bin()
+        .args(["run", "--once"])
+        .current_dir(dir.path())
+        .env("TRIPWATCH_STATE_DIR", &state)
+        .output()
+        .expect("run");
+    assert!(stdout(&out).contains("outbox: 3 sent"), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(std::fs::read_dir(state.join("mail")).expect("mail").count(), 3);
+    assert!(!dir.path().join("var").exists(), "nothing written to ./var");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "state_dir = \"viaenv\"\n").expect("write");
+    let out = bin().args(["check-config"]).env("TRIPWATCH_CONFIG", &cfg).output().expect("check");
+    assert!(stdout(&out).contains("viaenv"), "{}", stdout(&out));
+}

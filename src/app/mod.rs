@@ -27,13 +27,41 @@ pub enum Format {
 
 /// Load config (or the built-in defaults) and build the engine.
 pub fn load(config: Option<&Path>) -> anyhow::Result<(Config, Engine)> {
-    let cfg = match config {
-        Some(p) => Config::load(p)?,
+    let env_config = std::env::var_os("TRIPWATCH_CONFIG").map(std::path::PathBuf::from);
+    let system = Path::new(SYSTEM_CONFIG);
+    let mut cfg = match config.map(Path::to_path_buf).or(env_config) {
+        Some(p) => Config::load(&p)?,
+        None if system.exists() => Config::load(system)?,
         None => Config::default(),
     };
+    apply_env_overrides(&mut cfg);
     let triggers = cfg.load_triggers()?;
     let engine = Engine::new(triggers).context("building the detection engine")?;
     Ok((cfg, engine))
+}
+
+/// Where `tripwatch` looks for its config when neither `--config` nor `TRIPWATCH_CONFIG` names
+/// one; without it the built-in defaults apply (state in `./var`).
+pub const SYSTEM_CONFIG: &str = "/etc/tripwatch/tripwatch.toml";
+
+/// `TRIPWATCH_STATE_DIR` and `TRIPWATCH_SPOOL_DIR` override the config's paths (handy in
+/// containers and tests).
+fn apply_env_overrides(cfg: &mut Config) {
+    if let Some(dir) = std::env::var_os("TRIPWATCH_STATE_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        if cfg.spool_dir == cfg.state_dir.join("spool") {
+            cfg.spool_dir = dir.join("spool");
+        }
+        if let crate::config::EmailTransport::File { dir: mail } = &mut cfg.email.transport
+            && *mail == cfg.state_dir.join("mail")
+        {
+            *mail = dir.join("mail");
+        }
+        cfg.state_dir = dir;
+    }
+    if let Some(dir) = std::env::var_os("TRIPWATCH_SPOOL_DIR") {
+        cfg.spool_dir = std::path::PathBuf::from(dir);
+    }
 }
 
 /// `tripwatch check-config`: validate everything `run` would load. Returns the report lines.
