@@ -33,8 +33,21 @@ pub fn sd_notify(state: &str) {
     };
 }
 
+/// One log line: human text on a terminal, a JSON object when systemd's journal is the
+/// output (`JOURNAL_STREAM` is set). Messages carry counts and names, never addresses or tokens.
+pub fn emit(level: &str, msg: &str) {
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        let line = serde_json::json!({"ts": jiff::Timestamp::now().to_string(), "level": level, "msg": msg});
+        println!("{line}");
+    } else if level == "info" {
+        println!("tripwatch: {msg}");
+    } else {
+        eprintln!("tripwatch: {msg}");
+    }
+}
+
 fn log(msg: &str) {
-    eprintln!("tripwatch: {msg}");
+    emit("warn", msg);
 }
 
 struct Loaded {
@@ -90,7 +103,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     let mut hup = signal(SignalKind::hangup())?;
     let reloads_failed = AtomicU64::new(0);
     ready.store(true, Ordering::SeqCst);
-    println!("tripwatch: listening on http://{addr}; state {}", loaded.cfg.state_dir.display());
+    emit("info", &format!("listening on http://{addr}; state {}", loaded.cfg.state_dir.display()));
     sd_notify("READY=1");
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -106,7 +119,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                         loaded = new;
                         *api_for_reload.triggers.lock().unwrap_or_else(|p| p.into_inner()) = trigger_list(&loaded.engine);
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
-                        println!("tripwatch: configuration reloaded");
+                        emit("info", "configuration reloaded");
                     }
                     Err(e) => {
                         let n = reloads_failed.fetch_add(1, Ordering::SeqCst) + 1;
@@ -124,7 +137,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     ready.store(false, Ordering::SeqCst);
     stop.notify_waiters();
     let _ = http.await;
-    println!("tripwatch: stopped");
+    emit("info", "stopped");
     Ok(())
 }
 
@@ -142,9 +155,12 @@ async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>) {
     let now = super::now().unwrap_or_else(|_| jiff::Timestamp::now());
     let polled = crate::sources::poll::poll_due(&loaded.cfg, &loaded.engine, store, now).await;
     if polled.polled > 0 {
-        println!(
-            "tripwatch: sources: {} polled, {} items, {} new or updated, {} failed",
-            polled.polled, polled.items, polled.processed, polled.failed
+        emit(
+            "info",
+            &format!(
+                "sources: {} polled, {} items, {} new or updated, {} failed",
+                polled.polled, polled.items, polled.processed, polled.failed
+            ),
         );
     }
     let (cfg, engine, store2) = (loaded.cfg.clone(), loaded.engine.clone(), store.clone());
@@ -155,21 +171,25 @@ async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>) {
     })
     .await;
     match spool {
-        Ok(Ok(r)) if r.processed + r.failed + r.unchanged > 0 => println!(
-            "tripwatch: spool: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
-            r.processed, r.unchanged, r.failed, r.alerts, r.rollups
+        Ok(Ok(r)) if r.processed + r.failed + r.unchanged > 0 => emit(
+            "info",
+            &format!(
+                "spool: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
+                r.processed, r.unchanged, r.failed, r.alerts, r.rollups
+            ),
         ),
         Ok(Ok(_)) => {}
         Ok(Err(e)) => log(&format!("spool pass failed: {e}")),
         Err(e) => log(&format!("spool pass panicked: {e}")),
     }
     match loaded.outbox.drain(now).await {
-        Ok(d) if d.sent + d.retried + d.dead + d.released_digests > 0 => {
-            println!(
-                "tripwatch: outbox: {} sent, {} to retry, {} dead, {} digests released",
+        Ok(d) if d.sent + d.retried + d.dead + d.released_digests > 0 => emit(
+            "info",
+            &format!(
+                "outbox: {} sent, {} to retry, {} dead, {} digests released",
                 d.sent, d.retried, d.dead, d.released_digests
-            )
-        }
+            ),
+        ),
         Ok(_) => {}
         Err(e) => log(&format!("outbox pass failed: {e}")),
     }

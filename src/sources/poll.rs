@@ -174,7 +174,7 @@ pub async fn poll_due(
                     .min(Duration::from_secs(3600));
                 let backoff = now.checked_add(wait).unwrap_or(next);
                 let _ = st.source_failed(&s.name, &e, now, backoff.max(next));
-                eprintln!("tripwatch: source {}: {e}", s.name);
+                crate::app::daemon::emit("warn", &format!("source {}: {e}", s.name));
             }
         }
     }
