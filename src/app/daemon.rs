@@ -100,6 +100,20 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     });
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    // SIGTERM/SIGINT set this at once, so a long delivery pass stops claiming new work.
+    let stopping = Arc::new(AtomicBool::new(false));
+    let stop_loop = Arc::new(tokio::sync::Notify::new());
+    {
+        let (stopping, stop_loop) = (stopping.clone(), stop_loop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            stopping.store(true, Ordering::SeqCst);
+            stop_loop.notify_one();
+        });
+    }
     let mut hup = signal(SignalKind::hangup())?;
     let reloads_failed = AtomicU64::new(0);
     ready.store(true, Ordering::SeqCst);
@@ -109,7 +123,10 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                pass(&loaded, &store).await;
+                pass(&loaded, &store, &stopping).await;
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
                 sd_notify("WATCHDOG=1");
             }
             _ = async { tokio::select! { _ = hup.recv() => (), _ = reload_requested.notified() => () } } => {
@@ -129,8 +146,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                 }
                 sd_notify("READY=1");
             }
-            _ = term.recv() => break,
-            _ = int.recv() => break,
+            _ = stop_loop.notified() => break,
         }
     }
     sd_notify("STOPPING=1");
@@ -151,7 +167,7 @@ fn trigger_list(engine: &Engine) -> Vec<serde_json::Value> {
 }
 
 /// One pass: the spool, then due deliveries.
-async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>) {
+async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>, stopping: &AtomicBool) {
     let now = super::now().unwrap_or_else(|_| jiff::Timestamp::now());
     let polled = crate::sources::poll::poll_due(&loaded.cfg, &loaded.engine, store, now).await;
     if polled.polled > 0 {
@@ -182,7 +198,7 @@ async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>) {
         Ok(Err(e)) => log(&format!("spool pass failed: {e}")),
         Err(e) => log(&format!("spool pass panicked: {e}")),
     }
-    match loaded.outbox.drain(now).await {
+    match loaded.outbox.drain_until(now, stopping).await {
         Ok(d) if d.sent + d.retried + d.dead + d.released_digests > 0 => emit(
             "info",
             &format!(

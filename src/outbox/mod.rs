@@ -236,9 +236,22 @@ impl Outbox {
     /// Release due digests, then carry out every delivery due at `now`, `concurrency` at a
     /// time, until none is left.
     pub async fn drain(self: &Arc<Self>, now: Timestamp) -> Result<DrainReport, OutboxError> {
+        self.drain_until(now, &std::sync::atomic::AtomicBool::new(false)).await
+    }
+
+    /// `drain`, stopping between rounds once `stop` is set: deliveries in flight finish and
+    /// are recorded; nothing new is claimed.
+    pub async fn drain_until(
+        self: &Arc<Self>,
+        now: Timestamp,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<DrainReport, OutboxError> {
         let mut report =
             DrainReport { released_digests: lock(&self.store).release_digests(now)?, ..Default::default() };
         loop {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(report);
+            }
             let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..self.cfg.concurrency {
                 let me = self.clone();

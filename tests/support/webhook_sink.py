@@ -5,7 +5,8 @@ Prints "PORT <n>" once listening. Each request is written to --dir as N.json wit
 headers, body and whether the Standard Webhooks signature verified — checked here with
 Python's own hmac, independently of tripwatch's code. --script gives the responses in order
 (the last repeats): 200, 500, 410, "429:SECS" (with Retry-After), "302:URL" (redirect),
-"hang" (never answer in time).
+"hang" (never answer in time), "slow" (200 after 50 ms). With --announce, prints "REQ n"
+for every request received.
 """
 import argparse
 import base64
@@ -39,6 +40,7 @@ def main():
     p.add_argument("--dir", required=True)
     p.add_argument("--script", default="200")
     p.add_argument("--secret")
+    p.add_argument("--announce", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     script = args.script.split(",")
@@ -66,9 +68,14 @@ def main():
             }
             with open(os.path.join(args.dir, f"{n:05d}.json"), "w") as f:
                 json.dump(record, f)
+            if args.announce:
+                print("REQ", n, flush=True)
             if step == "hang":
                 time.sleep(30)
                 return
+            if step == "slow":
+                time.sleep(0.05)
+                step = "200"
             code, _, extra = step.partition(":")
             self.send_response(int(code))
             if code == "429" and extra:
