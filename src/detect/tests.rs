@@ -321,3 +321,29 @@ fn georgia_the_state_and_nice_the_city() {
     check("The airport in Nice was closed after the attack.", &["FR"], &["airport_closure/FR"]);
     check("Nice weather is expected; the airport was closed for an hour.", &["KZ"], &["airport_closure/KZ"]);
 }
+
+#[test]
+fn more_real_world_shapes() {
+    // A rule an embassy imposes on its own people is not a curfew for travellers.
+    check("The U.S. Embassy in Bamako has imposed a curfew on its personnel.", &["ML"], &[]);
+    // Preparing to evacuate is not an evacuation yet.
+    check("France said it was preparing to evacuate its citizens from Niamey.", &["NE"], &[]);
+    // Closed air borders close the airports.
+    check_full(
+        "",
+        "The junta announced the closure of land and air borders until further notice.",
+        &["NE"],
+        None,
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    // A state of emergency declared years ago that "remains in effect" holds.
+    check_full(
+        "",
+        "The government declared a state of emergency in 2015 which remains in effect.",
+        &["ML"],
+        Some(2024),
+        &["state_of_emergency/ML"],
+    );
+    // An extension is not a lifting.
+    check("Parliament voted to extend martial law for another 90 days.", &["UA"], &["martial_law/UA"]);
+}
