@@ -62,20 +62,11 @@ fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<TravellerRow> {
 type TravellerRow = (i64, String, String, String, String, Option<String>, String);
 
 fn build_traveller(row: TravellerRow) -> Result<Traveller, StoreError> {
-    let (id, name, email, tz, language, manager, webhooks) = row;
-    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
-    Ok(Traveller {
-        id,
-        name,
-        email: Email::parse(&email).map_err(|_| corrupt("email"))?,
-        timezone: Zone::parse(&tz).map_err(|_| corrupt("time zone"))?,
-        language,
-        manager: manager.map(|m| Email::parse(&m)).transpose().map_err(|_| corrupt("manager"))?,
-        webhooks: serde_json::from_str(&webhooks).map_err(|_| corrupt("webhook list"))?,
-    })
+    build_traveller_cached(row, &mut std::collections::HashMap::new())
 }
 
-/// Like `build_traveller`, reusing parsed time zones (thousands of travellers share a few).
+/// A traveller from a stored row (written only after validation), reusing parsed time zones:
+/// thousands of travellers share a few.
 fn build_traveller_cached(
     row: TravellerRow,
     zones: &mut std::collections::HashMap<String, Zone>,
