@@ -14,7 +14,7 @@ bin=target/release/tripwatch
 
 install -D -m 0755 "$bin" "$PREFIX/bin/tripwatch"
 install -D -m 0644 deploy/tripwatch.service "$UNIT_DIR/tripwatch.service"
-sed -i "s|/usr/local/bin/tripwatch|$PREFIX/bin/tripwatch|" "$UNIT_DIR/tripwatch.service"
+sed -i "s|/usr/local/bin/tripwatch|$PREFIX/bin/tripwatch|; s|/etc/tripwatch/|$ETC/|g" "$UNIT_DIR/tripwatch.service"
 install -d -m 0755 "$ETC" "$ETC/templates"
 install -d -m 0700 "$ETC/credentials"
 # Never overwrite an operator's configuration.
@@ -39,7 +39,7 @@ Next:
   2. Put the SMTP password in $ETC/credentials/smtp (mode 0600).
   3. tripwatch check-config --config $ETC/tripwatch.toml
   4. systemctl daemon-reload && systemctl enable --now tripwatch
-  5. Import travellers: tripwatch import --config $ETC/tripwatch.toml travellers.csv
-     (the service keeps its store in /var/lib/tripwatch; run CLI commands as root or with
-      state_dir pointing there).
+  5. Import travellers as the service's own user, so the store keeps its owner:
+     systemd-run --pty --wait -p DynamicUser=yes -p StateDirectory=tripwatch \
+       -p ConfigurationDirectory=tripwatch $PREFIX/bin/tripwatch import --config $ETC/tripwatch.toml /path/to/travellers.csv
 NEXT
