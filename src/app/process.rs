@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::advisory::Advisory;
 use crate::api::metrics;
-use crate::detect::{Analysis, Engine, Polarity};
+use crate::detect::{Analysis, Detection, Engine, Polarity};
 use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInput};
 use crate::store::{AdvisoryState, Committed, Store, StoreError};
 
@@ -59,6 +59,43 @@ pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetect
         .collect()
 }
 
+/// The advisory level in a travel-advice title ("Kazakhstan - Level 3: Reconsider Travel").
+pub fn title_level(title: &str) -> Option<u8> {
+    let rest = &title[title.find("Level ")? + "Level ".len()..];
+    rest.chars().next()?.to_digit(10).and_then(|d| u8::try_from(d).ok()).filter(|d| (1..=4).contains(d))
+}
+
+/// A detection when a travel-advice feed moves a country to another level than the previous
+/// item from the same source said. Needs the `travel_advisory_level_change` trigger.
+fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option<Detection>, StoreError> {
+    let (Some(level), Some(country)) = (title_level(&adv.title), adv.countries.first().copied()) else {
+        return Ok(None);
+    };
+    let Some(trigger) = engine.triggers().get("travel_advisory_level_change") else { return Ok(None) };
+    let previous = store.recent_titles(&adv.source, country.as_str(), &adv.id(), 1)?;
+    let Some(before) = previous.first().and_then(|t| title_level(t)) else { return Ok(None) };
+    if before == level {
+        return Ok(None);
+    }
+    let direction = if level > before { "raised" } else { "lowered" };
+    Ok(Some(Detection {
+        trigger: trigger.id.clone(),
+        name: trigger.name.clone(),
+        severity: if level > before { trigger.severity } else { crate::detect::Severity::Low },
+        country: Some(country),
+        city: None,
+        polarity: Polarity::Affirmed,
+        evidence: format!(
+            "Travel advisory level {direction} from Level {before} to Level {level}: {}",
+            adv.title
+        ),
+        section: crate::detect::Section::Title,
+        span: (0, adv.title.len()),
+        matched: (0, adv.title.len()),
+        confidence: 1.0,
+    }))
+}
+
 /// Detect and route without writing anything (what `preview` shows).
 pub fn plan(
     store: &Store,
@@ -69,7 +106,10 @@ pub fn plan(
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
     let state = store.advisory_state(adv)?;
-    let analysis = engine.analyze(&adv.detect_input());
+    let mut analysis = engine.analyze(&adv.detect_input());
+    if let Some(d) = level_change(store, engine, adv)? {
+        analysis.detections.push(d);
+    }
     if let AdvisoryState::Unchanged { .. } = state {
         return Ok(Outcome { id: adv.id(), state, analysis, plan: Plan::default(), committed: None });
     }

@@ -46,6 +46,9 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
             countries.push(code);
         }
     }
+    if countries.is_empty() {
+        countries.extend(super::feed::title_country(&raw.title));
+    }
     let metadata = raw
         .extra
         .into_iter()

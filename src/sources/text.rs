@@ -62,6 +62,10 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
     if adv.title.is_empty() && adv.body.is_empty() {
         return Err(ParseError::Empty);
     }
+    // "Kazakhstan - Level 3: Reconsider Travel" declares its country.
+    if adv.countries.is_empty() {
+        adv.countries.extend(super::feed::title_country(&adv.title));
+    }
     Ok(adv)
 }
 

@@ -305,6 +305,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Titles of the latest stored advisories from `source` that declare `country`, newest first
+    /// (at most `limit`), excluding advisory `except`.
+    pub fn recent_titles(
+        &self,
+        source: &str,
+        country: &str,
+        except: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT title FROM advisories WHERE source = ?1 AND id != ?3 AND (',' || countries || ',') LIKE ('%,' || ?2 || ',%')
+             ORDER BY received_at DESC, version DESC LIMIT ?4",
+        )?;
+        Ok(stmt
+            .query_map(params![source, country, except, limit as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
     /// Number of stored versions of an advisory.
     pub fn advisory_versions(&self, id: &str) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM advisories WHERE id = ?1", [id], |r| r.get(0))?)

@@ -151,3 +151,54 @@ fn processing_commits_alerts_once_and_updates_add_only_what_is_new() {
     assert_eq!(s.advisory_versions(&v2.id()).expect("versions"), 2);
     assert_eq!(s.affirmed_pairs(&v2.id(), 2).expect("pairs").len(), 2);
 }
+
+#[test]
+fn a_travel_advisory_level_change_is_detected() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let e = engine();
+    let p = Policy::default();
+    let item = |guid: &str, level: u8| {
+        let text = format!(
+            "id: {guid}\nsource: state-dept\ndate: 2022-01-06\ntitle: Kazakhstan - Level {level}: Reconsider Travel\n\nExercise caution."
+        );
+        sources::parse_bytes(text.as_bytes(), "feed").expect("parses")
+    };
+    let now = ts("2022-01-06T12:00:00Z");
+    let levels = |o: &process::Outcome| -> Vec<String> {
+        o.analysis
+            .affirmed()
+            .filter(|d| d.trigger.as_str() == "travel_advisory_level_change")
+            .map(|d| d.evidence.clone())
+            .collect()
+    };
+    let first = process::process(&mut s, &e, &p, &item("kz-a", 2), now, now).expect("first");
+    assert!(levels(&first).is_empty(), "nothing to compare the first item with");
+    let later = ts("2022-01-06T13:00:00Z");
+    let second = process::process(&mut s, &e, &p, &item("kz-b", 3), later, later).expect("second");
+    assert_eq!(
+        levels(&second),
+        ["Travel advisory level raised from Level 2 to Level 3: Kazakhstan - Level 3: Reconsider Travel"]
+    );
+    assert!(
+        second
+            .plan
+            .messages
+            .iter()
+            .any(|m| m.items.iter().any(|i| i.trigger == "travel_advisory_level_change")),
+        "travellers are told"
+    );
+    let same = process::process(
+        &mut s,
+        &e,
+        &p,
+        &item("kz-c", 3),
+        ts("2022-01-06T14:00:00Z"),
+        ts("2022-01-06T14:00:00Z"),
+    )
+    .expect("third");
+    assert!(levels(&same).is_empty(), "no change, no detection");
+    assert_eq!(process::title_level("Sudan - Level 4: Do Not Travel"), Some(4));
+    assert_eq!(process::title_level("Curfew in Lima"), None);
+}
