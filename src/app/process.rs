@@ -96,6 +96,35 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
     }))
 }
 
+/// A CAP alert's `info` speaks for the issuer: its severity sets the detections' severity
+/// (Extreme → critical, Severe → high, Moderate → medium, Minor → low), `certainty=Unlikely`
+/// makes them hypothetical and `urgency=Past` historical.
+pub fn apply_cap_info(adv: &Advisory, analysis: &mut Analysis) {
+    use crate::detect::Severity;
+    let m = &adv.metadata;
+    let severity = match m.get("cap_severity").map(String::as_str) {
+        Some("Extreme") => Some(Severity::Critical),
+        Some("Severe") => Some(Severity::High),
+        Some("Moderate") => Some(Severity::Medium),
+        Some("Minor") => Some(Severity::Low),
+        _ => None,
+    };
+    let polarity =
+        match (m.get("cap_certainty").map(String::as_str), m.get("cap_urgency").map(String::as_str)) {
+            (Some("Unlikely"), _) => Some(Polarity::Hypothetical),
+            (_, Some("Past")) => Some(Polarity::Historical),
+            _ => None,
+        };
+    for d in &mut analysis.detections {
+        if let Some(s) = severity {
+            d.severity = s;
+        }
+        if let (Some(p), Polarity::Affirmed) = (polarity, d.polarity) {
+            d.polarity = p;
+        }
+    }
+}
+
 /// Detect and route without writing anything (what `preview` shows).
 pub fn plan(
     store: &Store,
@@ -110,6 +139,7 @@ pub fn plan(
     if let Some(d) = level_change(store, engine, adv)? {
         analysis.detections.push(d);
     }
+    apply_cap_info(adv, &mut analysis);
     if let AdvisoryState::Unchanged { .. } = state {
         return Ok(Outcome { id: adv.id(), state, analysis, plan: Plan::default(), committed: None });
     }

@@ -139,6 +139,13 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
     for (k, v) in [("cap_status", &meta.status), ("cap_msg_type", &meta.msg_type)] {
         adv.metadata.insert(k.into(), v.clone());
     }
+    for (k, v) in
+        [("cap_severity", &meta.severity), ("cap_urgency", &meta.urgency), ("cap_certainty", &meta.certainty)]
+    {
+        if let Some(v) = v {
+            adv.metadata.insert(k.into(), v.clone());
+        }
+    }
     // An Update or Cancel continues the alert it references: same id, a new version.
     if matches!(meta.msg_type.as_str(), "Update" | "Cancel")
         && let Some((sender, identifier)) = meta.references.first()
@@ -234,6 +241,22 @@ mod tests {
         assert_eq!(adv.guid.as_deref(), Some("KZ-2022-001"));
         assert_eq!((meta.status.as_str(), meta.msg_type.as_str()), ("Actual", "Alert"));
         assert_eq!(meta.severity.as_deref(), Some("Severe"));
+        // The issuer's assessment steers severity and polarity.
+        let engine = crate::detect::Engine::new(crate::config::triggers::default_set()).expect("engine");
+        let mut a = engine.analyze(&adv.detect_input());
+        crate::app::process::apply_cap_info(&adv, &mut a);
+        let curfew = a.affirmed().find(|d| d.trigger.as_str() == "curfew").expect("curfew");
+        assert_eq!(curfew.severity, crate::detect::Severity::High);
+        let (unlikely, _) = parse(
+            text.replace("<certainty>Observed", "<certainty>Unlikely")
+                .replace("<severity>Severe", "<severity>Minor")
+                .as_bytes(),
+        )
+        .expect("parses");
+        let mut a = engine.analyze(&unlikely.detect_input());
+        crate::app::process::apply_cap_info(&unlikely, &mut a);
+        assert_eq!(a.affirmed().count(), 0, "an unlikely event alerts nobody");
+        assert!(a.detections.iter().all(|d| d.severity == crate::detect::Severity::Low));
         let (_, meta) = parse(
             cap(
                 "Actual",
