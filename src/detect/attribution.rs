@@ -106,7 +106,7 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
 }
 
 /// Up to `n` bytes of `text` before `at`, on a char boundary.
-fn text_before(text: &str, at: usize, n: usize) -> &str {
+pub(crate) fn text_before(text: &str, at: usize, n: usize) -> &str {
     let mut from = at.saturating_sub(n);
     while !text.is_char_boundary(from) {
         from += 1;

@@ -415,11 +415,7 @@ fn attribute(
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
     let after_from = |m: &&Mention| {
-        let mut from = m.start.saturating_sub(16);
-        while !s.norm.text.is_char_boundary(from) {
-            from += 1;
-        }
-        let before = s.norm.text[from..m.start].trim_end().to_ascii_lowercase();
+        let before = attribution::text_before(&s.norm.text, m.start, 16).trim_end().to_ascii_lowercase();
         before.ends_with(" from") || before.ends_with(" out of") || before.ends_with(" from the")
     };
     match from_places {

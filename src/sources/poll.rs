@@ -57,7 +57,10 @@ pub async fn fetch(
     if let Some(m) = last_modified {
         req = req.header("if-modified-since", m);
     }
-    let mut resp = req.send().await.map_err(|e| format!("fetch failed: {}", chain(&e)))?;
+    let mut resp = req
+        .send()
+        .await
+        .map_err(|e| format!("fetch failed: {}", crate::channels::webhook::error_chain(&e)))?;
     if resp.status().as_u16() == 304 {
         return Ok(Fetched::NotModified);
     }
@@ -74,24 +77,17 @@ pub async fn fetch(
     let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (etag, last_modified) = (header("etag"), header("last-modified"));
     let mut bytes = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reading the response: {}", chain(&e)))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the response: {}", crate::channels::webhook::error_chain(&e)))?
+    {
         if bytes.len() as u64 + chunk.len() as u64 > s.max_bytes {
             return Err(format!("response exceeds the limit of {} bytes", s.max_bytes));
         }
         bytes.extend_from_slice(&chunk);
     }
     Ok(Fetched::Body { bytes, etag, last_modified })
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Totals of one polling pass.
