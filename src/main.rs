@@ -79,26 +79,26 @@ enum Command {
         config: Option<PathBuf>,
         file: PathBuf,
     },
-    /// Add (or update, by email), list and remove travellers.
+    /// Add (or update, by email), change, list and remove travellers.
     Traveller {
         #[arg(long, global = true)]
         config: Option<PathBuf>,
         #[command(subcommand)]
-        action: TravellerCmd,
+        action: app::people_cmd::TravellerCmd,
     },
-    /// Add, list and remove trips.
+    /// Add, change, list and remove trips.
     Trip {
         #[arg(long, global = true)]
         config: Option<PathBuf>,
         #[command(subcommand)]
-        action: TripCmd,
+        action: app::people_cmd::TripCmd,
     },
-    /// Add, list and remove subscriptions.
+    /// Add, change, list and remove subscriptions.
     Subscription {
         #[arg(long, global = true)]
         config: Option<PathBuf>,
         #[command(subcommand)]
-        action: SubscriptionCmd,
+        action: app::people_cmd::SubscriptionCmd,
     },
     /// List deliveries, or queue failed and dead ones again.
     Deliveries {
@@ -166,94 +166,6 @@ enum DeliveriesCmd {
         id: Option<i64>,
         #[arg(long)]
         dead: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum TravellerCmd {
-    /// Add a traveller, or update the one with this email.
-    Add {
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        email: String,
-        /// IANA time zone (default UTC).
-        #[arg(long)]
-        timezone: Option<String>,
-        #[arg(long)]
-        language: Option<String>,
-        /// The traveller's security manager, who gets roll-ups.
-        #[arg(long)]
-        manager: Option<String>,
-        /// A configured webhook name this traveller's alerts also go to (repeatable).
-        #[arg(long = "webhook")]
-        webhooks: Vec<String>,
-    },
-    List,
-    Remove {
-        #[arg(long)]
-        email: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum TripCmd {
-    Add {
-        #[arg(long)]
-        email: String,
-        /// ISO 3166-1 alpha-2 code or English name.
-        #[arg(long)]
-        country: String,
-        #[arg(long)]
-        city: Option<String>,
-        /// YYYY-MM-DD
-        #[arg(long)]
-        start: String,
-        /// YYYY-MM-DD
-        #[arg(long)]
-        end: String,
-    },
-    List {
-        #[arg(long)]
-        email: Option<String>,
-    },
-    Remove {
-        id: i64,
-    },
-}
-
-#[derive(Subcommand)]
-enum SubscriptionCmd {
-    Add {
-        /// The recipient (a traveller or a manager).
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long)]
-        timezone: Option<String>,
-        /// Follow the recipient's own trips.
-        #[arg(long)]
-        follow_trips: bool,
-        /// A place to watch: CC or CC:City (repeatable).
-        #[arg(long = "place")]
-        places: Vec<String>,
-        /// Only these trigger ids (repeatable; default all).
-        #[arg(long = "trigger")]
-        triggers: Vec<String>,
-        /// critical | high | medium | low | info (default medium).
-        #[arg(long)]
-        min_severity: Option<String>,
-        /// email or webhook:NAME (repeatable; default email).
-        #[arg(long = "channel")]
-        channels: Vec<String>,
-        /// Collect into a digest released on this cron schedule, in the recipient's zone.
-        #[arg(long)]
-        digest: Option<String>,
-    },
-    List,
-    Remove {
-        id: i64,
     },
 }
 
@@ -352,78 +264,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Traveller { config, action } => {
             let (cfg, _) = app::load(config.as_deref())?;
-            let mut store = app::open_store(&cfg)?;
-            let out = match action {
-                TravellerCmd::Add { name, email, timezone, language, manager, webhooks } => {
-                    app::people::add_traveller(
-                        &mut store,
-                        &app::people::TravellerArgs { name, email, timezone, language, manager, webhooks },
-                    )?
-                }
-                TravellerCmd::List => app::people::list_travellers(&store)?,
-                TravellerCmd::Remove { email } => {
-                    store.remove_traveller(&tripwatch::route::model::Email::parse(&email)?)?;
-                    "traveller removed".into()
-                }
-            };
+            let out = app::people_cmd::traveller(&mut app::open_store(&cfg)?, action)?;
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Trip { config, action } => {
             let (cfg, _) = app::load(config.as_deref())?;
-            let mut store = app::open_store(&cfg)?;
-            let out = match action {
-                TripCmd::Add { email, country, city, start, end } => {
-                    app::people::add_trip(&mut store, &email, &country, city.as_deref(), &start, &end)?
-                }
-                TripCmd::List { email } => app::people::list_trips(&store, email.as_deref())?,
-                TripCmd::Remove { id } => {
-                    store.remove_trip(id)?;
-                    format!("trip {id} removed")
-                }
-            };
+            let out = app::people_cmd::trip(&mut app::open_store(&cfg)?, action)?;
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Subscription { config, action } => {
             let (cfg, engine) = app::load(config.as_deref())?;
-            let mut store = app::open_store(&cfg)?;
-            let out = match action {
-                SubscriptionCmd::Add {
-                    email,
-                    name,
-                    timezone,
-                    follow_trips,
-                    places,
-                    triggers,
-                    min_severity,
-                    channels,
-                    digest,
-                } => {
-                    let known: Vec<&str> =
-                        engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
-                    app::people::add_subscription(
-                        &mut store,
-                        &known,
-                        &app::people::SubscriptionArgs {
-                            email,
-                            name,
-                            timezone,
-                            follow_trips,
-                            places,
-                            triggers,
-                            min_severity,
-                            channels,
-                            digest,
-                        },
-                    )?
-                }
-                SubscriptionCmd::List => app::people::list_subscriptions(&store)?,
-                SubscriptionCmd::Remove { id } => {
-                    store.remove_subscription(id)?;
-                    format!("subscription {id} removed")
-                }
-            };
+            let known: Vec<&str> = engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
+            let out = app::people_cmd::subscription(&mut app::open_store(&cfg)?, &known, action)?;
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }

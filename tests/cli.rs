@@ -327,6 +327,111 @@ fn import_reports_bad_rows_by_line_and_applies_nothing() {
     assert_eq!(stdout(&out).trim(), "", "no traveller from a failed import");
 }
 
+/// `change` alters only what is given, validates like `add`, and the change is what routing sees.
+#[test]
+fn change_commands_edit_travellers_trips_and_subscriptions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, "state_dir = \"var\"\n").expect("write");
+    let c = cfg.to_str().expect("utf8");
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    ok(&["traveller", "add", "--config", c, "--name", "Ann Lee", "--email", "ann@example.org"]);
+    ok(&[
+        "trip",
+        "add",
+        "--config",
+        c,
+        "--email",
+        "ann@example.org",
+        "--country",
+        "FR",
+        "--city",
+        "Paris",
+        "--start",
+        "2022-01-03",
+        "--end",
+        "2022-01-20",
+    ]);
+    // A new country drops the old city; dates not given stay.
+    assert!(
+        ok(&["trip", "change", "1", "--config", c, "--country", "KZ"])
+            .contains("trip 1 changed: KZ 2022-01-03..2022-01-20")
+    );
+    ok(&["trip", "change", "1", "--config", c, "--city", "Almaty", "--end", "2022-01-25"]);
+    assert!(ok(&["trip", "list", "--config", c]).contains("Almaty, KZ\t2022-01-03..2022-01-25"));
+    let bad = run(&["trip", "change", "1", "--config", c, "--end", "2021-12-31"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("before start"), "{}", stderr(&bad));
+    assert!(
+        stderr(&run(&["trip", "change", "9", "--config", c, "--country", "FR"]))
+            .contains("not found: trip 9")
+    );
+    assert!(stderr(&run(&["trip", "change", "1", "--config", c, "--city", "Atlantis"])).contains("Atlantis"));
+    // Traveller: one field changes, the rest stay.
+    ok(&[
+        "traveller",
+        "change",
+        "--config",
+        c,
+        "--email",
+        "ann@example.org",
+        "--manager",
+        "boss@example.org",
+        "--timezone",
+        "Asia/Almaty",
+    ]);
+    let list = ok(&["traveller", "list", "--config", c]);
+    assert!(list.contains("Ann Lee\tann@example.org\tAsia/Almaty\tmanager boss@example.org"), "{list}");
+    // Subscription: triggers, severity and mode change; the places stay.
+    ok(&["subscription", "add", "--config", c, "--email", "soc@example.org", "--place", "KZ"]);
+    ok(&[
+        "subscription",
+        "change",
+        "1",
+        "--config",
+        c,
+        "--trigger",
+        "curfew",
+        "--min-severity",
+        "high",
+        "--digest",
+        "0 8 * * 1-5",
+    ]);
+    let subs = ok(&["subscription", "list", "--config", c]);
+    assert!(subs.contains("soc@example.org\tKZ\tcurfew\t>= high\temail\tdigest \"0 8 * * 1-5\""), "{subs}");
+    ok(&[
+        "subscription",
+        "change",
+        "1",
+        "--config",
+        c,
+        "--all-triggers",
+        "--immediate",
+        "--place",
+        "FR:Paris",
+    ]);
+    let subs = ok(&["subscription", "list", "--config", c]);
+    assert!(subs.contains("soc@example.org\tParis, FR\tall triggers\t>= high\temail\timmediate"), "{subs}");
+    let bad = run(&["subscription", "change", "1", "--config", c, "--trigger", "no_such_trigger"]);
+    assert!(stderr(&bad).contains("unknown trigger"), "{}", stderr(&bad));
+    let bad = run(&["subscription", "change", "1", "--config", c, "--follow-trips"]);
+    assert!(stderr(&bad).contains("needs a traveller"), "{}", stderr(&bad));
+    let bad = run(&["subscription", "change", "1", "--config", c, "--digest", "61 * * * *"]);
+    assert_eq!(bad.status.code(), Some(1), "bad cron refused");
+    // Routing sees the changed trip: the Kazakhstan advisory reaches Ann in Almaty.
+    let file = fixtures().join("corpus/kz-paraphrase.txt");
+    let out = bin()
+        .args(["preview", "--config", c, file.to_str().expect("utf8")])
+        .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+        .output()
+        .expect("run");
+    assert!(stdout(&out).contains("because trip 1 to Almaty, KZ 2022-01-03..2022-01-25"), "{}", stdout(&out));
+}
+
 #[test]
 fn preview_explains_who_and_why_and_writes_nothing() {
     let (dir, cfg) = spool_setup();

@@ -400,6 +400,144 @@ fn cap_status_and_cancel() {
     assert_eq!(d.get("/healthz"), 200);
 }
 
+/// The admin API end to end: import, people CRUD with the CLI's validation, preview (nothing
+/// stored), and the advisory list and detail with detections and the alerts they caused.
+#[test]
+fn admin_api_import_people_preview_and_advisories() {
+    let (_dir, cfg) = setup();
+    let mut d = Daemon::start(&cfg);
+    let send = |d: &Daemon, method: &str, path: &str, ctype: &str, body: &str| -> (u16, serde_json::Value) {
+        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).expect("write");
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+    };
+    let j =
+        |d: &Daemon, method: &str, path: &str, body: &str| send(d, method, path, "application/json", body);
+    // Import: all rows or none, errors by line.
+    let csv = "name,email,country,city,start,end,manager,timezone\n\
+               Bob Roe,bob@example.org,FR,Paris,2022-01-01,2022-01-31,boss@example.org,Europe/Paris\n\
+               Cat Poe,cat@example.org,KZ,,2022-01-01,2022-01-31,boss@example.org,\n";
+    let (status, r) = send(&d, "POST", "/api/v1/import", "text/csv", csv);
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["travellers_created"], 2);
+    assert_eq!(
+        send(&d, "POST", "/api/v1/import", "text/csv", csv).1["unchanged"],
+        4,
+        "idempotent: 2 travellers and 2 trips unchanged"
+    );
+    let (status, r) =
+        send(&d, "POST", "/api/v1/import", "text/csv", &csv.replace("2022-01-31,boss", "2021-01-31,boss"));
+    assert_eq!(status, 400);
+    assert!(r["errors"][0].as_str().unwrap_or("").starts_with("line 2"), "{r}");
+    assert_eq!(send(&d, "POST", "/api/v1/import", "application/pdf", csv).0, 415);
+    // Trips: move Bob from Paris to Almaty.
+    let (_, trips) = j(&d, "GET", "/api/v1/trips", "");
+    let bob_trip =
+        trips.as_array().expect("trips").iter().find(|t| t["place"]["city"] == "Paris").expect("Paris")["id"]
+            .as_i64()
+            .expect("id");
+    let (status, r) =
+        j(&d, "PATCH", &format!("/api/v1/trips/{bob_trip}"), r#"{"country":"KZ","city":"Almaty"}"#);
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(j(&d, "PATCH", &format!("/api/v1/trips/{bob_trip}"), r#"{"end":"1999-01-01"}"#).0, 400);
+    assert_eq!(j(&d, "PATCH", "/api/v1/trips/424242", r#"{"end":"2022-02-01"}"#).0, 404);
+    assert_eq!(
+        j(&d, "PATCH", &format!("/api/v1/trips/{bob_trip}"), r#"{"planet":"Mars"}"#).0,
+        400,
+        "unknown field"
+    );
+    // Travellers: a partial change.
+    let (status, r) = j(&d, "PATCH", "/api/v1/travellers/ann@example.org", r#"{"timezone":"Asia/Almaty"}"#);
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(j(&d, "PATCH", "/api/v1/travellers/ann@example.org", r#"{"timezone":"Mars/Base"}"#).0, 400);
+    // Subscriptions: create, change, validate.
+    let (status, r) = j(
+        &d,
+        "POST",
+        "/api/v1/subscriptions",
+        r#"{"email":"soc@example.org","places":["KZ:Almaty"],"min_severity":"high"}"#,
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        j(&d, "POST", "/api/v1/subscriptions", r#"{"email":"soc@example.org","places":["XX"]}"#).0,
+        400
+    );
+    let (_, subs) = j(&d, "GET", "/api/v1/subscriptions", "");
+    let sid = subs[0]["id"].as_i64().expect("id");
+    assert_eq!(
+        j(&d, "PATCH", &format!("/api/v1/subscriptions/{sid}"), r#"{"triggers":["curfew","entry_ban"]}"#).0,
+        200
+    );
+    assert_eq!(j(&d, "PATCH", &format!("/api/v1/subscriptions/{sid}"), r#"{"triggers":["nope"]}"#).0, 400);
+    let (_, subs) = j(&d, "GET", "/api/v1/subscriptions", "");
+    assert_eq!(subs[0]["triggers"], serde_json::json!(["curfew", "entry_ban"]));
+    assert_eq!(subs[0]["min_severity"], "high");
+    // Preview: who would be alerted, and nothing is stored.
+    let (status, p) = send(&d, "POST", "/api/v1/preview", "text/plain", SEED_PARAPHRASE);
+    assert_eq!(status, 200, "{p}");
+    let triggers: Vec<&str> = p["analysis"]["detections"]
+        .as_array()
+        .expect("detections")
+        .iter()
+        .filter_map(|x| x["trigger"].as_str())
+        .collect();
+    assert!(triggers.contains(&"state_of_emergency"), "{triggers:?}");
+    let mut who: Vec<&str> = p["plan"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["recipient"]["email"].as_str())
+        .collect();
+    who.sort();
+    assert_eq!(who, ["ann@example.org", "bob@example.org", "cat@example.org", "soc@example.org"], "{p}");
+    assert_eq!(j(&d, "GET", "/api/v1/advisories", "").1, serde_json::json!([]), "preview stores nothing");
+    // The real thing, then the advisory list and detail.
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    d.wait_for("outbox:");
+    let (status, list) = j(&d, "GET", "/api/v1/advisories?limit=10&country=kz", "");
+    assert_eq!(status, 200);
+    let list = list.as_array().expect("list").clone();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(
+        list[0]["detections"].as_i64().unwrap_or(0) >= 5 && list[0]["alerts"].as_i64().unwrap_or(0) >= 4,
+        "{list:?}"
+    );
+    assert_eq!(j(&d, "GET", "/api/v1/advisories?country=FR", "").1, serde_json::json!([]));
+    assert_eq!(j(&d, "GET", "/api/v1/advisories?limit=0", "").0, 400);
+    let id = list[0]["id"].as_str().expect("id");
+    let (status, detail) = j(&d, "GET", &format!("/api/v1/advisories/{id}"), "");
+    assert_eq!(status, 200);
+    let v = &detail["versions"][0];
+    assert!(v["body"].as_str().unwrap_or("").contains("state of emergency"), "{v}");
+    assert!(
+        v["detection_list"]
+            .as_array()
+            .expect("d")
+            .iter()
+            .any(|x| x["trigger"] == "live_ammunition" && x["country"] == "KZ")
+    );
+    assert!(detail["alerts"].as_array().expect("alerts").iter().any(|a| a["recipient"] == "bob@example.org"));
+    assert_eq!(j(&d, "GET", "/api/v1/advisories/000000", "").0, 404);
+    let (status, alerts) = j(&d, "GET", &format!("/api/v1/alerts?advisory={id}"), "");
+    assert_eq!(status, 200);
+    assert!(!alerts.as_array().expect("alerts").is_empty());
+    // The read token reads but cannot change.
+    assert_eq!(d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "").0, 200);
+    assert_eq!(d.request("PATCH", &format!("/api/v1/trips/{bob_trip}"), Some(READ_TOKEN), "{}").0, 403);
+    assert_eq!(d.request("POST", "/api/v1/import", Some(INGEST_TOKEN), "").0, 403);
+    d.signal("-TERM");
+    d.wait_for("stopped");
+}
+
 /// Every route the OpenAPI document lists exists, and every scope is enforced.
 #[test]
 fn openapi_routes_exist_and_scopes_hold() {

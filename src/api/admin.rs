@@ -1,23 +1,165 @@
-//! The admin API under `/api/v1`: travellers, trips, subscriptions, alerts, deliveries,
-//! triggers, sources, reload — the same validation as the CLI — and the OpenAPI document that
-//! lists exactly these routes.
+//! The admin API under `/api/v1`. One table, [`routes`], lists every secured route with its
+//! method, scope, summary and handler: the router is built from it, the scope check is applied
+//! from it, and the OpenAPI document is generated from it, so the three cannot drift apart.
+//! People routes share their validation with the CLI (`app::people`).
 
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
 use super::{ApiState, authorize, error};
+use crate::app::people;
 use crate::store::Store;
+
+/// Largest import body accepted (a 100,000-row CSV is about 8 MB).
+pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+/// Most rows a list returns.
+const MAX_LIMIT: usize = 1000;
+
+/// One secured route.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub scope: &'static str,
+    pub summary: &'static str,
+    pub handler: MethodRouter<Arc<ApiState>>,
+}
+
+fn route(
+    method: &'static str,
+    path: &'static str,
+    scope: &'static str,
+    summary: &'static str,
+    handler: MethodRouter<Arc<ApiState>>,
+) -> Route {
+    Route { method, path, scope, summary, handler }
+}
+
+/// Every secured route.
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(
+            "post",
+            "/api/v1/advisories",
+            "ingest",
+            "Push an advisory (text/plain, application/json or CAP XML); 202 once durably queued",
+            post(super::post_advisory),
+        ),
+        route(
+            "get",
+            "/api/v1/advisories",
+            "read",
+            "List stored advisory versions, newest first (query: limit, source, country)",
+            get(list_advisories),
+        ),
+        route(
+            "get",
+            "/api/v1/advisories/{id}",
+            "read",
+            "One advisory: every version, its detections, and the alerts they caused",
+            get(advisory_detail),
+        ),
+        route(
+            "post",
+            "/api/v1/preview",
+            "read",
+            "Detections and would-be recipients for an advisory (same body types as push); nothing is stored or sent",
+            post(preview),
+        ),
+        route("get", "/api/v1/travellers", "read", "List travellers", get(list_travellers)),
+        route(
+            "put",
+            "/api/v1/travellers",
+            "manage",
+            "Add a traveller, or replace the one with this email",
+            put(put_traveller),
+        ),
+        route(
+            "patch",
+            "/api/v1/travellers/{email}",
+            "manage",
+            "Change some fields of a traveller",
+            patch(patch_traveller),
+        ),
+        route(
+            "delete",
+            "/api/v1/travellers/{email}",
+            "manage",
+            "Remove a traveller and their trips",
+            delete(delete_traveller),
+        ),
+        route("get", "/api/v1/trips", "read", "List trips", get(list_trips)),
+        route("post", "/api/v1/trips", "manage", "Add a trip (idempotent)", post(post_trip)),
+        route("patch", "/api/v1/trips/{id}", "manage", "Change a trip's place or dates", patch(patch_trip)),
+        route("delete", "/api/v1/trips/{id}", "manage", "Remove a trip", delete(delete_trip)),
+        route(
+            "post",
+            "/api/v1/import",
+            "manage",
+            "Bulk upsert travellers and trips: text/csv (the DESIGN.md header) or application/toml; all rows or none",
+            post(import),
+        ),
+        route("get", "/api/v1/subscriptions", "read", "List subscriptions", get(list_subscriptions)),
+        route("post", "/api/v1/subscriptions", "manage", "Add a subscription", post(post_subscription)),
+        route(
+            "patch",
+            "/api/v1/subscriptions/{id}",
+            "manage",
+            "Change a subscription",
+            patch(patch_subscription),
+        ),
+        route(
+            "delete",
+            "/api/v1/subscriptions/{id}",
+            "manage",
+            "Remove a subscription",
+            delete(delete_subscription),
+        ),
+        route("get", "/api/v1/alerts", "read", "List stored alerts (query: advisory)", get(list_alerts)),
+        route("get", "/api/v1/deliveries", "read", "List deliveries (query: status)", get(list_deliveries)),
+        route(
+            "post",
+            "/api/v1/deliveries/{id}/retry",
+            "manage",
+            "Queue a delivery again",
+            post(retry_delivery),
+        ),
+        route("get", "/api/v1/triggers", "read", "List the loaded triggers", get(list_triggers)),
+        route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
+        route(
+            "post",
+            "/api/v1/reload",
+            "admin",
+            "Re-read configuration, triggers and templates",
+            post(reload),
+        ),
+    ]
+}
+
+/// Refuse the request unless its token has `scope`; runs before any body is read.
+pub async fn require(
+    State((st, scope)): State<(Arc<ApiState>, &'static str)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match authorize(&st.tokens, req.headers(), scope) {
+        Ok(_) => next.run(req).await,
+        Err(denied) => denied.into_response(),
+    }
+}
 
 fn store(st: &ApiState) -> Result<&Arc<Mutex<Store>>, Box<Response>> {
     st.store.as_ref().ok_or_else(|| Box::new(error(StatusCode::SERVICE_UNAVAILABLE, "store not open")))
 }
 
+/// Run `f` on the store and answer its value as JSON, or its error with the right status.
 fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow::Result<T>) -> Response {
     let s = match store(st) {
         Ok(s) => s,
@@ -37,198 +179,226 @@ fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow:
     }
 }
 
-macro_rules! guard {
-    ($st:expr, $headers:expr, $scope:expr) => {
-        if let Err(d) = authorize(&$st.tokens, &$headers, $scope) {
-            return d.into_response();
-        }
-    };
-}
-
-pub async fn list_travellers(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
-    run(&st, |s| Ok(s.travellers()?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TravellerIn {
-    name: String,
-    email: String,
-    timezone: Option<String>,
-    language: Option<String>,
-    manager: Option<String>,
-    #[serde(default)]
-    webhooks: Vec<String>,
-}
-
-/// Parse a JSON body after authentication, so anonymous callers learn nothing about it.
+/// Parse a JSON body.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(bytes)
         .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))))
 }
 
-pub async fn put_traveller(
-    State(st): State<Arc<ApiState>>,
-    h: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Response {
-    guard!(st, h, "manage");
-    let t: TravellerIn = match body(&bytes) {
-        Ok(t) => t,
+macro_rules! json_body {
+    ($bytes:expr) => {
+        match body(&$bytes) {
+            Ok(v) => v,
+            Err(r) => return *r,
+        }
+    };
+}
+
+/// One query parameter, percent-decoded.
+fn query(uri: &Uri, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn known_triggers(st: &ApiState) -> Vec<String> {
+    st.live().engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect()
+}
+
+fn saved(line: String) -> anyhow::Result<Value> {
+    Ok(json!({ "result": line }))
+}
+
+async fn list_advisories(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let limit = match query(&uri, "limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return error(StatusCode::BAD_REQUEST, &format!("limit must be 1 to {MAX_LIMIT}")),
+    };
+    let (source, country) = (query(&uri, "source"), query(&uri, "country").map(|c| c.to_ascii_uppercase()));
+    run(&st, |s| Ok(s.advisories(limit, source.as_deref(), country.as_deref())?))
+}
+
+async fn advisory_detail(State(st): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
+    run(&st, |s| {
+        s.advisory(&id)?.ok_or_else(|| crate::store::StoreError::NotFound(format!("advisory {id}")).into())
+    })
+}
+
+async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let adv = match super::parse_pushed(&headers, &bytes) {
+        Ok((adv, _)) => adv,
         Err(r) => return *r,
     };
+    let live = st.live();
     run(&st, |s| {
-        let args = crate::app::people::TravellerArgs {
-            name: t.name,
-            email: t.email,
-            timezone: t.timezone,
-            language: t.language,
-            manager: t.manager,
-            webhooks: t.webhooks,
-        };
-        Ok(json!({ "result": crate::app::people::add_traveller(s, &args)? }))
+        let now = jiff::Timestamp::now();
+        let o = crate::app::process::plan(s, &live.engine, &live.policy, &adv, now, now)?;
+        Ok(json!({
+            "id": o.id,
+            "state": match o.state {
+                crate::store::AdvisoryState::New => "new",
+                crate::store::AdvisoryState::Unchanged { .. } => "unchanged",
+                crate::store::AdvisoryState::Updated { .. } => "updated",
+            },
+            "analysis": o.analysis,
+            "plan": o.plan,
+        }))
     })
 }
 
-pub async fn delete_traveller(
+async fn list_travellers(State(st): State<Arc<ApiState>>) -> Response {
+    run(&st, |s| Ok(s.travellers()?))
+}
+
+async fn put_traveller(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
+    let t: people::TravellerArgs = json_body!(bytes);
+    run(&st, |s| saved(people::add_traveller(s, &t)?))
+}
+
+async fn patch_traveller(
     State(st): State<Arc<ApiState>>,
-    h: HeaderMap,
     Path(email): Path<String>,
+    bytes: Bytes,
 ) -> Response {
-    guard!(st, h, "manage");
+    let c: people::TravellerChange = json_body!(bytes);
+    run(&st, |s| saved(people::change_traveller(s, &email, &c)?))
+}
+
+async fn delete_traveller(State(st): State<Arc<ApiState>>, Path(email): Path<String>) -> Response {
     run(&st, |s| {
         s.remove_traveller(&crate::route::model::Email::parse(&email)?)?;
-        Ok(json!({ "result": "removed" }))
+        saved("removed".into())
     })
 }
 
-pub async fn list_trips(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
+async fn list_trips(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.trips(None)?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TripIn {
-    email: String,
-    country: String,
-    city: Option<String>,
-    start: String,
-    end: String,
+async fn post_trip(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
+    let t: people::TripArgs = json_body!(bytes);
+    run(&st, |s| saved(people::add_trip(s, &t)?))
 }
 
-pub async fn post_trip(State(st): State<Arc<ApiState>>, h: HeaderMap, bytes: axum::body::Bytes) -> Response {
-    guard!(st, h, "manage");
-    let t: TripIn = match body(&bytes) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    run(&st, |s| {
-        Ok(
-            json!({ "result": crate::app::people::add_trip(s, &t.email, &t.country, t.city.as_deref(), &t.start, &t.end)? }),
-        )
-    })
+async fn patch_trip(State(st): State<Arc<ApiState>>, Path(id): Path<i64>, bytes: Bytes) -> Response {
+    let c: people::TripChange = json_body!(bytes);
+    run(&st, |s| saved(people::change_trip(s, id, &c)?))
 }
 
-pub async fn delete_trip(State(st): State<Arc<ApiState>>, h: HeaderMap, Path(id): Path<i64>) -> Response {
-    guard!(st, h, "manage");
+async fn delete_trip(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
     run(&st, |s| {
         s.remove_trip(id)?;
-        Ok(json!({ "result": "removed" }))
+        saved("removed".into())
     })
 }
 
-pub async fn list_subscriptions(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
+async fn import(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let ctype =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return error(StatusCode::BAD_REQUEST, "the import must be UTF-8");
+    };
+    let rows = if ctype.starts_with("text/csv") {
+        crate::app::import::parse_csv(text)
+    } else if ctype.starts_with("application/toml") {
+        crate::app::import::parse_toml(text)
+    } else {
+        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "use text/csv or application/toml");
+    };
+    match rows {
+        Ok(rows) => run(&st, |s| Ok(s.import(&rows.travellers, &rows.trips)?)),
+        Err(errors) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": format!("{} error(s); nothing was imported", errors.len()), "errors": errors })),
+        )
+            .into_response(),
+    }
+}
+
+async fn list_subscriptions(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.subscriptions()?))
 }
 
-pub async fn delete_subscription(
-    State(st): State<Arc<ApiState>>,
-    h: HeaderMap,
-    Path(id): Path<i64>,
-) -> Response {
-    guard!(st, h, "manage");
+async fn post_subscription(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
+    let a: people::SubscriptionArgs = json_body!(bytes);
+    let known = known_triggers(&st);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::add_subscription(s, &known, &a)?))
+}
+
+async fn patch_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64>, bytes: Bytes) -> Response {
+    let c: people::SubscriptionChange = json_body!(bytes);
+    let known = known_triggers(&st);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::change_subscription(s, &known, id, &c)?))
+}
+
+async fn delete_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
     run(&st, |s| {
         s.remove_subscription(id)?;
-        Ok(json!({ "result": "removed" }))
+        saved("removed".into())
     })
 }
 
-pub async fn list_alerts(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
-    run(&st, |s| Ok(s.alerts(None)?))
+async fn list_alerts(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let advisory = query(&uri, "advisory");
+    run(&st, |s| Ok(s.alerts(advisory.as_deref())?))
 }
 
-pub async fn list_deliveries(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
-    run(&st, |s| Ok(s.deliveries(None)?))
+async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let status = query(&uri, "status");
+    run(&st, |s| Ok(s.deliveries(status.as_deref())?))
 }
 
-pub async fn retry_delivery(State(st): State<Arc<ApiState>>, h: HeaderMap, Path(id): Path<i64>) -> Response {
-    guard!(st, h, "manage");
+async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
     run(&st, |s| Ok(json!({ "queued": s.retry_delivery(Some(id), jiff::Timestamp::now())? })))
 }
 
-pub async fn list_triggers(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
-    Json(st.triggers.lock().unwrap_or_else(|p| p.into_inner()).clone()).into_response()
+async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
+    let list: Vec<Value> = st
+        .live()
+        .engine
+        .triggers()
+        .triggers()
+        .iter()
+        .map(|t| {
+            json!({"id": t.id.as_str(), "name": t.name, "severity": t.severity.as_str(),
+                   "clears": t.clears.as_ref().map(|c| c.as_str())})
+        })
+        .collect();
+    Json(list).into_response()
 }
 
-pub async fn list_sources(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "read");
+async fn list_sources(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.sources()?))
 }
 
-pub async fn reload(State(st): State<Arc<ApiState>>, h: HeaderMap) -> Response {
-    guard!(st, h, "admin");
+async fn reload(State(st): State<Arc<ApiState>>) -> Response {
     st.reload.notify_one();
     (StatusCode::ACCEPTED, Json(json!({ "result": "reload requested" }))).into_response()
 }
 
-/// Every route, for the OpenAPI document: (method, path, scope, summary).
-pub const ROUTES: &[(&str, &str, &str, &str)] = &[
-    (
-        "post",
-        "/api/v1/advisories",
-        "ingest",
-        "Push an advisory (text/plain, application/json or CAP XML); 202 once durably queued",
-    ),
-    ("get", "/api/v1/travellers", "read", "List travellers"),
-    ("put", "/api/v1/travellers", "manage", "Add a traveller, or update the one with this email"),
-    ("delete", "/api/v1/travellers/{email}", "manage", "Remove a traveller and their trips"),
-    ("get", "/api/v1/trips", "read", "List trips"),
-    ("post", "/api/v1/trips", "manage", "Add a trip (idempotent)"),
-    ("delete", "/api/v1/trips/{id}", "manage", "Remove a trip"),
-    ("get", "/api/v1/subscriptions", "read", "List subscriptions"),
-    ("delete", "/api/v1/subscriptions/{id}", "manage", "Remove a subscription"),
-    ("get", "/api/v1/alerts", "read", "List stored alerts"),
-    ("get", "/api/v1/deliveries", "read", "List deliveries"),
-    ("post", "/api/v1/deliveries/{id}/retry", "manage", "Queue a delivery again"),
-    ("get", "/api/v1/triggers", "read", "List the loaded triggers"),
-    ("get", "/api/v1/sources", "read", "Status of polled sources"),
-    ("post", "/api/v1/reload", "admin", "Re-read configuration, triggers and templates"),
-];
-
-/// The OpenAPI 3 document.
+/// The OpenAPI 3 document, generated from [`routes`] plus the open endpoints.
 pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
-    for (method, path, scope, summary) in ROUTES {
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        let params: Vec<Value> = path
+    for r in routes() {
+        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
+        let params: Vec<Value> = r
+            .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        entry[*method] = json!({
-            "summary": summary,
-            "security": [{"bearer": [scope]}],
+        entry[r.method] = json!({
+            "summary": r.summary,
+            "security": [{"bearer": [r.scope]}],
             "parameters": params,
             "responses": {
                 "200": {"description": "OK"}, "202": {"description": "Accepted"},
                 "400": {"description": "Invalid input, with a reason"}, "401": {"description": "No or unknown token"},
-                "403": {"description": "Token lacks the scope"}
+                "403": {"description": "Token lacks the scope"}, "404": {"description": "No such item"}
             }
         });
     }

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -34,10 +34,23 @@ pub struct ApiState {
     pub ready: Arc<std::sync::atomic::AtomicBool>,
     /// For gauges read at scrape time (queue depth) and the admin routes.
     pub store: Option<Arc<std::sync::Mutex<Store>>>,
-    /// The loaded triggers (id, name, severity), refreshed on reload.
-    pub triggers: std::sync::Mutex<Vec<serde_json::Value>>,
+    /// The engine and routing policy in force, replaced on reload.
+    pub live: std::sync::Mutex<Live>,
     /// Wakes the daemon to reload.
     pub reload: Arc<tokio::sync::Notify>,
+}
+
+/// What the admin routes need from the loaded configuration.
+#[derive(Clone)]
+pub struct Live {
+    pub engine: Arc<crate::detect::Engine>,
+    pub policy: crate::route::policy::Policy,
+}
+
+impl ApiState {
+    pub(crate) fn live(&self) -> Live {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 pub(crate) fn error(status: StatusCode, reason: &str) -> Response {
@@ -106,10 +119,11 @@ fn spool_write(dir: &std::path::Path, id: &str, ext: &str, bytes: &[u8]) -> std:
     Ok(final_path)
 }
 
-async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(denied) = authorize(&st.tokens, &headers, "ingest") {
-        return denied.into_response();
-    }
+/// Parse a pushed advisory by its content type: the advisory and the spool file extension.
+pub(crate) fn parse_pushed(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(crate::advisory::Advisory, &'static str), Box<Response>> {
     let ctype =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (kind, ext) = if ctype.starts_with("text/plain") {
@@ -119,19 +133,23 @@ async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body
     } else if ["application/cap+xml", "application/xml", "text/xml"].iter().any(|t| ctype.starts_with(t)) {
         ("cap", "xml")
     } else {
-        return error(
+        return Err(Box::new(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "use text/plain (the text advisory format), application/json or CAP XML",
-        );
+        )));
     };
     let parsed = match kind {
-        "json" => sources::json::parse(&body, sources::LOCAL_SOURCE),
-        "cap" => sources::cap::parse(&body).map(|(adv, _)| adv),
-        _ => sources::text::parse(&body, sources::LOCAL_SOURCE),
+        "json" => sources::json::parse(body, sources::LOCAL_SOURCE),
+        "cap" => sources::cap::parse(body).map(|(adv, _)| adv),
+        _ => sources::text::parse(body, sources::LOCAL_SOURCE),
     };
-    let adv = match parsed {
-        Ok(a) => a,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    parsed.map(|a| (a, ext)).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &e.to_string())))
+}
+
+async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (adv, ext) = match parse_pushed(&headers, &body) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let id = adv.id();
     let dir = st.spool_incoming.clone();
@@ -169,7 +187,7 @@ async fn metrics_handler(State(st): State<Arc<ApiState>>) -> Response {
 }
 
 async fn too_large_guard(
-    State(st): State<Arc<ApiState>>,
+    State((_, max)): State<(Arc<ApiState>, usize)>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -178,40 +196,38 @@ async fn too_large_guard(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > st.max_body) {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, "advisory larger than the configured limit");
+    if declared.is_some_and(|n| n > max) {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "request body larger than the configured limit");
     }
     let resp = next.run(req).await;
     if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, "advisory larger than the configured limit");
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "request body larger than the configured limit");
     }
     resp
 }
 
-/// The router.
+/// The router: the open endpoints, then every secured route from [`admin::routes`] behind
+/// its scope check.
 pub fn router(state: Arc<ApiState>) -> Router {
     let limit = state.max_body;
-    Router::new()
-        .route("/api/v1/advisories", post(post_advisory))
+    let mut r = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
-        .route("/api/v1/openapi.json", get(admin::openapi_json))
-        .route("/api/v1/travellers", get(admin::list_travellers).put(admin::put_traveller))
-        .route("/api/v1/travellers/{email}", axum::routing::delete(admin::delete_traveller))
-        .route("/api/v1/trips", get(admin::list_trips).post(admin::post_trip))
-        .route("/api/v1/trips/{id}", axum::routing::delete(admin::delete_trip))
-        .route("/api/v1/subscriptions", get(admin::list_subscriptions))
-        .route("/api/v1/subscriptions/{id}", axum::routing::delete(admin::delete_subscription))
-        .route("/api/v1/alerts", get(admin::list_alerts))
-        .route("/api/v1/deliveries", get(admin::list_deliveries))
-        .route("/api/v1/deliveries/{id}/retry", post(admin::retry_delivery))
-        .route("/api/v1/triggers", get(admin::list_triggers))
-        .route("/api/v1/sources", get(admin::list_sources))
-        .route("/api/v1/reload", post(admin::reload))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), too_large_guard))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+        .route("/api/v1/openapi.json", get(admin::openapi_json));
+    for route in admin::routes() {
+        let body_limit = if route.path == "/api/v1/import" { admin::MAX_IMPORT_BYTES } else { limit };
+        let handler: axum::routing::MethodRouter<Arc<ApiState>> = route
+            .handler
+            .route_layer(axum::middleware::from_fn_with_state((state.clone(), route.scope), admin::require))
+            .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(
+                (state.clone(), body_limit),
+                too_large_guard,
+            ))
+            .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(body_limit));
+        r = r.route(route.path, handler);
+    }
+    r.with_state(state)
 }
 
 /// A new random token (hex, 256 bits) and its SHA-256, for `tripwatch token`.

@@ -83,7 +83,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
         max_body: loaded.cfg.max_advisory_bytes as usize,
         ready: ready.clone(),
         store: Some(store.clone()),
-        triggers: std::sync::Mutex::new(trigger_list(&loaded.engine)),
+        live: std::sync::Mutex::new(live(&loaded)),
         reload: reload_requested.clone(),
     });
     let listener = tokio::net::TcpListener::bind(&loaded.cfg.api_listen)
@@ -134,7 +134,7 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                 match load(config.as_deref(), &store) {
                     Ok(new) => {
                         loaded = new;
-                        *api_for_reload.triggers.lock().unwrap_or_else(|p| p.into_inner()) = trigger_list(&loaded.engine);
+                        *api_for_reload.live.lock().unwrap_or_else(|p| p.into_inner()) = live(&loaded);
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
                         emit("info", "configuration reloaded");
                     }
@@ -157,13 +157,8 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn trigger_list(engine: &Engine) -> Vec<serde_json::Value> {
-    engine
-        .triggers()
-        .triggers()
-        .iter()
-        .map(|t| serde_json::json!({"id": t.id.as_str(), "name": t.name, "severity": t.severity.as_str(), "clears": t.clears.as_ref().map(|c| c.as_str())}))
-        .collect()
+fn live(loaded: &Loaded) -> crate::api::Live {
+    crate::api::Live { engine: loaded.engine.clone(), policy: loaded.cfg.policy.clone() }
 }
 
 /// One pass: the spool, then due deliveries.

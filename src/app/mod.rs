@@ -7,6 +7,7 @@ pub mod eval;
 pub mod evaluate;
 pub mod import;
 pub mod people;
+pub mod people_cmd;
 pub mod preview;
 pub mod process;
 pub mod spool;

@@ -6,6 +6,7 @@
 //! single statements so a PostgreSQL implementation can map them to `FOR UPDATE SKIP LOCKED`.
 
 mod advisories;
+mod listing;
 mod outbox;
 mod people;
 mod schema;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
+pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, StoredDetection};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
 pub use sources::SourceState;

@@ -170,6 +170,63 @@ fn build_trip(row: (i64, i64, String, String, String, String)) -> Result<Trip, S
     })
 }
 
+/// Insert a subscription (`id` None) or overwrite an existing one; its places are rewritten.
+fn write_subscription_tx(
+    tx: &Transaction<'_>,
+    id: Option<i64>,
+    s: &NewSubscription,
+) -> Result<i64, StoreError> {
+    let (follow, places) = match &s.scope {
+        Scope::FollowTrips => (1, &[][..]),
+        Scope::Places(p) => (0, &p[..]),
+    };
+    let schedule = match &s.mode {
+        Mode::Immediate => None,
+        Mode::Digest(c) => Some(c.as_str().to_owned()),
+    };
+    let channels: Vec<String> = s.channels.iter().map(Channel::key).collect();
+    let values = params![
+        s.recipient.email.as_str(),
+        s.recipient.name,
+        s.recipient.timezone.name,
+        follow,
+        serde_json::to_string(&s.triggers).unwrap_or_else(|_| "[]".into()),
+        s.min_severity.as_str(),
+        serde_json::to_string(&channels).unwrap_or_else(|_| "[]".into()),
+        schedule,
+        id,
+    ];
+    let id = match id {
+        None => {
+            tx.execute(
+                "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                &values[..8],
+            )?;
+            tx.last_insert_rowid()
+        }
+        Some(id) => {
+            let n = tx.execute(
+                "UPDATE subscriptions SET email = ?1, name = ?2, timezone = ?3, follow_trips = ?4, triggers = ?5,
+                 min_severity = ?6, channels = ?7, schedule = ?8 WHERE id = ?9",
+                values,
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("subscription {id}")));
+            }
+            tx.execute("DELETE FROM subscription_places WHERE subscription_id = ?1", [id])?;
+            id
+        }
+    };
+    for p in places {
+        tx.execute(
+            "INSERT INTO subscription_places (subscription_id, country, city) VALUES (?1, ?2, ?3)",
+            params![id, p.country.as_str(), p.city.clone().unwrap_or_default()],
+        )?;
+    }
+    Ok(id)
+}
+
 const TRIP_COLS: &str = "id, traveller_id, country, city, start_date, end_date";
 
 impl Store {
@@ -245,6 +302,41 @@ impl Store {
         rows.into_iter().map(build_trip).collect()
     }
 
+    /// One trip by id.
+    pub fn trip(&self, id: i64) -> Result<Option<Trip>, StoreError> {
+        let row = self
+            .conn
+            .query_row(&format!("SELECT {TRIP_COLS} FROM trips WHERE id = ?1"), [id], trip_from_row)
+            .optional()?;
+        row.map(build_trip).transpose()
+    }
+
+    /// Change a trip's place and dates. Changing it into a copy of another of the same
+    /// traveller's trips is refused rather than silently merged.
+    pub fn update_trip(&mut self, id: i64, place: &Place, start: Date, end: Date) -> Result<(), StoreError> {
+        Trip::check_dates(start, end).map_err(|e| StoreError::invalid(e.to_string()))?;
+        let result = self.conn.execute(
+            "UPDATE trips SET country = ?2, city = ?3, start_date = ?4, end_date = ?5 WHERE id = ?1",
+            params![
+                id,
+                place.country.as_str(),
+                place.city.clone().unwrap_or_default(),
+                start.to_string(),
+                end.to_string()
+            ],
+        );
+        match result {
+            Ok(0) => Err(StoreError::NotFound(format!("trip {id}"))),
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::invalid(format!("the traveller already has this trip (trip {id} unchanged)")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub fn remove_trip(&mut self, id: i64) -> Result<(), StoreError> {
         if self.conn.execute("DELETE FROM trips WHERE id = ?1", [id])? == 0 {
             return Err(StoreError::NotFound(format!("trip {id}")));
@@ -255,38 +347,22 @@ impl Store {
     /// Create a subscription. Returns its id.
     pub fn add_subscription(&mut self, s: &NewSubscription) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
-        let (follow, places) = match &s.scope {
-            Scope::FollowTrips => (1, Vec::new()),
-            Scope::Places(p) => (0, p.clone()),
-        };
-        let schedule = match &s.mode {
-            Mode::Immediate => None,
-            Mode::Digest(c) => Some(c.as_str().to_owned()),
-        };
-        let channels: Vec<String> = s.channels.iter().map(Channel::key).collect();
-        tx.execute(
-            "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                s.recipient.email.as_str(),
-                s.recipient.name,
-                s.recipient.timezone.name,
-                follow,
-                serde_json::to_string(&s.triggers).unwrap_or_else(|_| "[]".into()),
-                s.min_severity.as_str(),
-                serde_json::to_string(&channels).unwrap_or_else(|_| "[]".into()),
-                schedule
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        for p in places {
-            tx.execute(
-                "INSERT INTO subscription_places (subscription_id, country, city) VALUES (?1, ?2, ?3)",
-                params![id, p.country.as_str(), p.city.unwrap_or_default()],
-            )?;
-        }
+        let id = write_subscription_tx(&tx, None, s)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Replace everything about subscription `id` with `s`, in one transaction.
+    pub fn update_subscription(&mut self, id: i64, s: &NewSubscription) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        write_subscription_tx(&tx, Some(id), s)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One subscription by id.
+    pub fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
+        Ok(self.load_subscriptions("SELECT id FROM subscriptions WHERE id = ?1", &[&id])?.pop())
     }
 
     pub fn remove_subscription(&mut self, id: i64) -> Result<(), StoreError> {

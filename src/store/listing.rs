@@ -1,0 +1,132 @@
+//! Read-only views of stored advisories for the admin API: a newest-first list, and one
+//! advisory with every stored version, its detections, and the alerts they caused.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, StoreError, StoredAlert};
+
+/// One advisory version in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisorySummary {
+    pub id: String,
+    pub version: i64,
+    pub source: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub countries: Vec<String>,
+    pub received_at: i64,
+    pub processed_at: i64,
+    pub detections: i64,
+    pub alerts: i64,
+}
+
+/// A stored detection.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredDetection {
+    pub trigger: String,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub polarity: String,
+    pub severity: String,
+    pub evidence: String,
+    pub span: (i64, i64),
+    pub confidence: f64,
+}
+
+/// One stored version with its text and detections.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisoryVersion {
+    #[serde(flatten)]
+    pub summary: AdvisorySummary,
+    pub body: String,
+    pub detection_list: Vec<StoredDetection>,
+}
+
+/// An advisory: every version, oldest first, and every alert it caused.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisoryDetail {
+    pub id: String,
+    pub versions: Vec<AdvisoryVersion>,
+    pub alerts: Vec<StoredAlert>,
+}
+
+const SUMMARY_COLS: &str =
+    "a.id, a.version, a.source, a.title, a.url, a.published, a.countries, a.received_at, a.processed_at,
+     (SELECT COUNT(*) FROM detections d WHERE d.advisory_id = a.id AND d.version = a.version),
+     (SELECT COUNT(*) FROM alerts l WHERE l.advisory_id = a.id AND l.version = a.version)";
+
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<AdvisorySummary> {
+    let countries: String = r.get(6)?;
+    Ok(AdvisorySummary {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        source: r.get(2)?,
+        title: r.get(3)?,
+        url: r.get(4)?,
+        published: r.get(5)?,
+        countries: countries.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+        received_at: r.get(7)?,
+        processed_at: r.get(8)?,
+        detections: r.get(9)?,
+        alerts: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// The latest `limit` advisory versions, newest first, optionally only those from
+    /// `source`, and those that declare `country` or have a detection there.
+    pub fn advisories(
+        &self,
+        limit: usize,
+        source: Option<&str>,
+        country: Option<&str>,
+    ) -> Result<Vec<AdvisorySummary>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SUMMARY_COLS} FROM advisories a
+             WHERE (?1 IS NULL OR a.source = ?1)
+               AND (?2 IS NULL OR (',' || a.countries || ',') LIKE ('%,' || ?2 || ',%')
+                    OR EXISTS (SELECT 1 FROM detections d
+                               WHERE d.advisory_id = a.id AND d.version = a.version AND d.country = ?2))
+             ORDER BY a.processed_at DESC, a.id, a.version DESC LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![source, country, limit as i64], summary)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One advisory with all its versions, detections and alerts; `None` if unknown.
+    pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetail>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SUMMARY_COLS}, a.body FROM advisories a WHERE a.id = ?1 ORDER BY a.version"
+        ))?;
+        let versions: Vec<(AdvisorySummary, String)> =
+            stmt.query_map([id], |r| Ok((summary(r)?, r.get(11)?)))?.collect::<Result<_, _>>()?;
+        if versions.is_empty() {
+            return Ok(None);
+        }
+        let mut det = self.conn.prepare(
+            "SELECT trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence
+             FROM detections WHERE advisory_id = ?1 AND version = ?2 ORDER BY span_start, trigger",
+        )?;
+        let mut out = Vec::with_capacity(versions.len());
+        for (summary, body) in versions {
+            let detection_list = det
+                .query_map(params![id, summary.version], |r| {
+                    Ok(StoredDetection {
+                        trigger: r.get(0)?,
+                        country: r.get(1)?,
+                        city: r.get(2)?,
+                        polarity: r.get(3)?,
+                        severity: r.get(4)?,
+                        evidence: r.get(5)?,
+                        span: (r.get(6)?, r.get(7)?),
+                        confidence: r.get(8)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            out.push(AdvisoryVersion { summary, body, detection_list });
+        }
+        Ok(Some(AdvisoryDetail { id: id.to_owned(), versions: out, alerts: self.alerts(Some(id))? }))
+    }
+}
