@@ -351,6 +351,78 @@ fn rss_feed_to_email_and_webhook() {
     }
 }
 
+/// Hostile feeds, each with a clear outcome in the source status and the daemon still up,
+/// next to well-behaved ones that still deliver: a gzip-encoded RSS feed and a CAP index whose
+/// entry links to a CAP alert. A CAP alert with status Test is stored and alerts nobody.
+#[test]
+fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
+    let (dir, cfg) = setup();
+    let mut server = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/feed_server.py"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("feed server");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("out")).read_line(&mut line).expect("port");
+    let port: u16 = line.trim().trim_start_matches("PORT ").parse().expect("port");
+    let feeds = [
+        ("notxml", "rss", "/notxml"),
+        ("laughs", "rss", "/laughs"),
+        ("xxe", "atom", "/xxe"),
+        ("huge", "rss", "/huge"),
+        ("huge-declared", "rss", "/huge-declared"),
+        ("bomb", "rss", "/bomb"),
+        ("badutf8", "rss", "/badutf8"),
+        ("good-gz", "rss", "/good.gz"),
+        ("cap-index", "cap", "/cap-index"),
+        ("cap-test", "cap", "/cap-test"),
+    ];
+    let mut text = format!("{}[network]\nallow_private = [\"127.0.0.0/8\"]\n", config_text());
+    for (name, kind, path) in feeds {
+        text.push_str(&format!(
+            "[[source]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = \"http://127.0.0.1:{port}{path}\"\nschedule = \"* * * * *\"\nmax_bytes = 1048576\n"
+        ));
+    }
+    std::fs::write(&cfg, text).expect("config");
+    let mut d = Daemon::start(&cfg);
+    let report = d.wait_for("sources: 10 polled");
+    assert!(report.contains("6 failed"), "{report}");
+    d.wait_for("outbox: 2 sent");
+    let (status, body) = d.request("GET", "/api/v1/sources", Some(READ_TOKEN), "");
+    assert_eq!(status, 200);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&body).expect("json");
+    let state = |name: &str| list.iter().find(|s| s["name"] == name).cloned().expect(name);
+    for (name, reason) in [
+        ("notxml", "invalid feed"),
+        ("laughs", "DTD"),
+        ("xxe", "DTD"),
+        ("huge", "exceeds the limit of 1048576 bytes"),
+        ("huge-declared", "response of 104857600 bytes exceeds the limit"),
+        ("bomb", "once decompressed"),
+    ] {
+        let err = state(name)["last_error"].as_str().unwrap_or("").to_owned();
+        assert!(err.contains(reason), "{name}: {err:?} should say {reason:?}");
+        assert!(state(name)["last_success"].is_null(), "{name}");
+    }
+    // Invalid UTF-8 in a UTF-8 feed is decoded lossily: one stray byte does not silence a feed.
+    for name in ["badutf8", "good-gz", "cap-index", "cap-test"] {
+        let st = state(name);
+        assert!(st["last_error"].is_null() && st["items_seen"] == 1, "{name}: {st}");
+    }
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 2, "curfew from the gzip feed and the closure from the CAP index");
+    assert!(m.iter().any(|x| x.contains("Curfew") || x.contains("curfew")), "{m:?}");
+    assert!(m.iter().any(|x| x.contains("irport")), "{m:?}");
+    assert!(!m.iter().any(|x| x.contains("This is a test")), "a CAP Test alert alerts nobody");
+    assert_eq!(d.get("/healthz"), 200);
+    assert_eq!(d.get("/readyz"), 200);
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    assert_eq!(d.child.wait().expect("exit").code(), Some(0));
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
 fn cap_alert(status: &str, msg_type: &str, identifier: &str, refs: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\

@@ -10,19 +10,21 @@ use crate::route::cron::Cron;
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSource {
     name: String,
-    /// "rss" | "atom" (both parsed the same way).
+    /// "rss" | "atom" (both parsed the same way) | "cap" (one CAP alert, or an index feed
+    /// linking to CAP alerts).
     kind: String,
     url: String,
     /// Crontab schedule in UTC (default every 10 minutes).
     schedule: Option<String>,
     timeout_secs: Option<u64>,
-    /// Largest response accepted, in bytes (default 10 MiB). Responses are never decompressed.
+    /// Largest response accepted, in bytes, as sent and after gzip decoding (default 10 MiB).
     max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     Feed,
+    Cap,
 }
 
 #[derive(Debug, Clone)]
@@ -46,7 +48,10 @@ pub(super) fn sources(raw: &[RawSource]) -> Result<Vec<SourceConfig>, (&'static 
         }
         let kind = match s.kind.as_str() {
             "rss" | "atom" => SourceKind::Feed,
-            other => return Err(("kind", format!("source {}: kind {other:?}: use rss or atom", s.name))),
+            "cap" => SourceKind::Cap,
+            other => {
+                return Err(("kind", format!("source {}: kind {other:?}: use rss, atom or cap", s.name)));
+            }
         };
         let url = url::Url::parse(&s.url).map_err(|e| ("url", format!("source {}: url: {e}", s.name)))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

@@ -26,10 +26,32 @@ pub fn title_country(title: &str) -> Option<crate::detect::places::CountryCode> 
     Gazetteer::get().resolve_country(head.trim())
 }
 
+/// A UTF-8 document (declared so, or not declared) with invalid bytes, made valid by replacing
+/// them with U+FFFD, so one stray byte does not silence a whole feed. Documents that declare
+/// another encoding are left for the XML parser to decode.
+fn lossy_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return bytes.into();
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
+    let declared = head
+        .split_once("encoding")
+        .filter(|_| head.starts_with("<?xml") || head.starts_with("\u{feff}<?xml"))
+        .and_then(|(_, rest)| rest.split(['"', '\'']).nth(1).map(str::to_owned));
+    match declared.as_deref() {
+        None | Some("utf-8" | "utf8") => String::from_utf8_lossy(bytes).into_owned().into_bytes().into(),
+        Some(_) => bytes.into(),
+    }
+}
+
+fn parse_feed(bytes: &[u8]) -> Result<feed_rs::model::Feed, ParseError> {
+    reject_dtd(bytes)?;
+    feed_rs::parser::parse(&*lossy_utf8(bytes)).map_err(|e| ParseError::Feed(e.to_string()))
+}
+
 /// Parse a feed document into advisories, one per item. `source` names the feed.
 pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Advisory>, ParseError> {
-    reject_dtd(bytes)?;
-    let feed = feed_rs::parser::parse(bytes).map_err(|e| ParseError::Feed(e.to_string()))?;
+    let feed = parse_feed(bytes)?;
     let mut out = Vec::new();
     for entry in feed.entries {
         let title = entry.title.as_ref().map(|t| html::to_text(&t.content)).unwrap_or_default();
@@ -61,6 +83,22 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Advisory>, ParseError> {
     Ok(out)
 }
 
+/// The items of a CAP index feed: for each entry, a key (its id and update time, so a changed
+/// entry is fetched again) and the link to its CAP alert — the link typed as CAP, else one
+/// ending in `.cap`/`.xml`, else the entry's first link.
+pub fn cap_links(bytes: &[u8]) -> Result<Vec<(String, String)>, ParseError> {
+    let feed = parse_feed(bytes)?;
+    let mut out = Vec::new();
+    for entry in feed.entries {
+        let typed = entry.links.iter().find(|l| l.media_type.as_deref().is_some_and(|t| t.contains("cap")));
+        let named = entry.links.iter().find(|l| l.href.ends_with(".cap") || l.href.ends_with(".xml"));
+        let Some(link) = typed.or(named).or(entry.links.first()) else { continue };
+        let updated = entry.updated.or(entry.published).map(|d| d.to_rfc3339()).unwrap_or_default();
+        out.push((format!("{}@{updated}", entry.id), link.href.clone()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +115,32 @@ mod tests {
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Alerts</title><id>urn:x</id><updated>2022-01-06T10:00:00Z</updated>
 <entry><title>Curfew in Lima</title><id>urn:alert:1</id><updated>2022-12-16T10:00:00Z</updated><link href="https://example.org/pe"/>
 <content type="html">&lt;p&gt;A curfew is in force in Lima.&lt;/p&gt;</content></entry></feed>"#;
+
+    #[test]
+    fn invalid_utf8_in_a_utf8_feed_is_decoded_lossily() {
+        let mut bytes = RSS.as_bytes().to_vec();
+        let at = bytes.windows(5).position(|w| w == b"state").expect("word");
+        bytes[at] = 0xff;
+        let items = parse(&bytes, "x").expect("decoded lossily");
+        assert!(items[0].body.starts_with("A \u{FFFD}tate of emergency"), "{}", items[0].body);
+    }
+
+    #[test]
+    fn cap_index_entries_link_to_their_alerts() {
+        let index = r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Alerts</title><id>urn:idx</id><updated>2022-01-06T10:00:00Z</updated>
+<entry><id>urn:a:1</id><title>Curfew</title><updated>2022-01-06T10:00:00Z</updated>
+<link href="https://example.org/page/1" type="text/html"/><link href="/cap/1" type="application/cap+xml"/></entry>
+<entry><id>urn:a:2</id><title>Closure</title><updated>2022-01-06T11:00:00Z</updated><link href="https://example.org/alerts/2.xml"/></entry>
+<entry><id>urn:a:3</id><title>No link</title><updated>2022-01-06T11:00:00Z</updated></entry>
+</feed>"#;
+        let links = cap_links(index.as_bytes()).expect("index");
+        assert_eq!(links.len(), 2);
+        assert_eq!(links[0].1, "/cap/1", "the CAP-typed link wins over the first");
+        assert!(links[0].0.starts_with("urn:a:1@2022-01-06T10:00:00"), "{}", links[0].0);
+        assert_eq!(links[1].1, "https://example.org/alerts/2.xml");
+        assert!(cap_links(b"not xml").is_err());
+    }
 
     #[test]
     fn rss_and_atom_items_become_advisories() {

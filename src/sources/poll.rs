@@ -1,18 +1,27 @@
-//! Polling feeds: conditional GET (ETag / Last-Modified), a timeout, a byte limit on the
-//! response (never decompressed, so a gzip bomb is just bytes), the SSRF guard, backoff after
-//! failures, and per-source status in the store. Each item goes through the same
-//! detect → route → commit pipeline as every other advisory.
+//! Polling sources: conditional GET (ETag / Last-Modified), a timeout, a byte limit on the
+//! response both as sent and after gzip decoding (so a gzip bomb stops at the limit), the SSRF
+//! guard, backoff after failures, and per-source status in the store. Each item goes through
+//! the same detect → route → commit pipeline as every other advisory.
+//!
+//! `kind = "rss" | "atom"`: every feed item is an advisory. `kind = "cap"`: the URL serves
+//! either one CAP alert, or a feed (an Atom or RSS index) whose items link to CAP alerts; each
+//! linked alert is fetched once (per item id and update time), with the same guard and limits.
 
+use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::advisory::Advisory;
 use crate::channels::ssrf::{Guard, GuardedResolver};
 use crate::config::Config;
-use crate::config::feeds::SourceConfig;
+use crate::config::feeds::{SourceConfig, SourceKind};
 use crate::detect::Engine;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Most linked CAP alerts fetched from one index per poll; the rest wait for the next poll.
+pub const MAX_LINKED_PER_POLL: usize = 50;
 
 /// What a fetch returned.
 pub enum Fetched {
@@ -20,8 +29,8 @@ pub enum Fetched {
     Body { bytes: Vec<u8>, etag: Option<String>, last_modified: Option<String> },
 }
 
-/// A client for feeds: no redirects to unchecked places (the resolver checks every host),
-/// no proxies, no decompression.
+/// A client for feeds: redirects only to places the resolver accepts (it checks every host),
+/// no proxies, no transparent decompression (we decode gzip ourselves, with a limit).
 pub fn client(guard: Arc<Guard>) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::limited(3))
@@ -32,15 +41,30 @@ pub fn client(guard: Arc<Guard>) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Fetch with validators, refusing bodies over `max` bytes.
+/// Decode a gzip body, refusing output over `max` bytes.
+pub fn gunzip_limited(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| format!("invalid gzip body: {e}"))?;
+    if out.len() as u64 > max {
+        return Err(format!("response exceeds the limit of {max} bytes once decompressed"));
+    }
+    Ok(out)
+}
+
+/// Fetch `url` with validators, refusing bodies over `max` bytes, compressed or not.
 pub async fn fetch(
     client: &reqwest::Client,
     guard: &Guard,
-    s: &SourceConfig,
+    url: &url::Url,
+    timeout: Duration,
+    max: u64,
     etag: Option<&str>,
     last_modified: Option<&str>,
 ) -> Result<Fetched, String> {
-    if let Some(host) = s.url.host() {
+    if let Some(host) = url.host() {
         let ip = match host {
             url::Host::Ipv4(ip) => Some(std::net::IpAddr::V4(ip)),
             url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
@@ -50,7 +74,7 @@ pub async fn fetch(
             return Err(reason);
         }
     }
-    let mut req = client.get(s.url.clone()).timeout(s.timeout);
+    let mut req = client.get(url.clone()).timeout(timeout).header("accept-encoding", "gzip");
     if let Some(e) = etag {
         req = req.header("if-none-match", e);
     }
@@ -67,26 +91,28 @@ pub async fn fetch(
     if !resp.status().is_success() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    if resp.content_length().is_some_and(|n| n > s.max_bytes) {
-        return Err(format!(
-            "response of {} bytes exceeds the limit of {}",
-            resp.content_length().unwrap_or(0),
-            s.max_bytes
-        ));
+    if let Some(n) = resp.content_length().filter(|n| *n > max) {
+        return Err(format!("response of {n} bytes exceeds the limit of {max}"));
     }
     let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (etag, last_modified) = (header("etag"), header("last-modified"));
+    let encoding = header("content-encoding").unwrap_or_default().trim().to_ascii_lowercase();
     let mut bytes = Vec::new();
     while let Some(chunk) = resp
         .chunk()
         .await
         .map_err(|e| format!("reading the response: {}", crate::channels::webhook::error_chain(&e)))?
     {
-        if bytes.len() as u64 + chunk.len() as u64 > s.max_bytes {
-            return Err(format!("response exceeds the limit of {} bytes", s.max_bytes));
+        if bytes.len() as u64 + chunk.len() as u64 > max {
+            return Err(format!("response exceeds the limit of {max} bytes"));
         }
         bytes.extend_from_slice(&chunk);
     }
+    let bytes = match encoding.as_str() {
+        "" | "identity" => bytes,
+        "gzip" | "x-gzip" => gunzip_limited(&bytes, max)?,
+        other => return Err(format!("unsupported Content-Encoding {other:?}")),
+    };
     Ok(Fetched::Body { bytes, etag, last_modified })
 }
 
@@ -97,6 +123,58 @@ pub struct PollReport {
     pub items: usize,
     pub processed: usize,
     pub failed: usize,
+}
+
+/// The advisories a `cap` source's response holds: one alert, or the alerts an index links to
+/// (fetched here, skipping those already fetched). Returns them with the item keys to mark
+/// as fetched once they are processed.
+async fn cap_items(
+    client: &reqwest::Client,
+    guard: &Guard,
+    s: &SourceConfig,
+    store: &Arc<Mutex<Store>>,
+    bytes: &[u8],
+) -> Result<(Vec<Advisory>, Vec<String>), String> {
+    if super::cap::looks_like_cap(bytes) {
+        let (adv, _) = super::cap::parse(bytes).map_err(|e| e.to_string())?;
+        return Ok((vec![adv], Vec::new()));
+    }
+    let links = super::feed::cap_links(bytes).map_err(|e| e.to_string())?;
+    let (mut advs, mut keys, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+    for (key, href) in links {
+        if advs.len() + errors.len() >= MAX_LINKED_PER_POLL {
+            break;
+        }
+        let seen = { store.lock().unwrap_or_else(|p| p.into_inner()).source_item_seen(&s.name, &key) };
+        if seen.unwrap_or(false) {
+            continue;
+        }
+        let fetched = match s.url.join(&href) {
+            Ok(url) => fetch(client, guard, &url, s.timeout, s.max_bytes, None, None).await,
+            Err(e) => Err(format!("link {href:?}: {e}")),
+        };
+        let parsed = match fetched {
+            Ok(Fetched::Body { bytes, .. }) => {
+                super::cap::parse(&bytes).map(|(a, _)| a).map_err(|e| e.to_string())
+            }
+            Ok(Fetched::NotModified) => Err("304 without validators".into()),
+            Err(e) => Err(e),
+        };
+        match parsed {
+            Ok(adv) => {
+                advs.push(adv);
+                keys.push(key);
+            }
+            Err(e) => errors.push(format!("{href}: {e}")),
+        }
+    }
+    if advs.is_empty() && !errors.is_empty() {
+        return Err(format!("{} linked alert(s) failed, first: {}", errors.len(), errors[0]));
+    }
+    for e in &errors {
+        crate::app::daemon::emit("warn", &format!("source {}: linked alert {e}", s.name));
+    }
+    Ok((advs, keys))
 }
 
 /// Poll every source that is due at `now`.
@@ -120,38 +198,34 @@ pub async fn poll_due(
         }
         report.polled += 1;
         let next = s.schedule.next_after(now, &jiff::tz::TimeZone::UTC).unwrap_or(now);
-        let result = fetch(&client, &guard, s, state.etag.as_deref(), state.last_modified.as_deref()).await;
-        let outcome = match result {
+        let fetched = fetch(
+            &client,
+            &guard,
+            &s.url,
+            s.timeout,
+            s.max_bytes,
+            state.etag.as_deref(),
+            state.last_modified.as_deref(),
+        )
+        .await;
+        let outcome = match fetched {
             Ok(Fetched::NotModified) => Ok((0, None, None)),
             Ok(Fetched::Body { bytes, etag, last_modified }) => {
-                match crate::sources::feed::parse(&bytes, &s.name) {
-                    Ok(items) => {
+                let items = match s.kind {
+                    SourceKind::Feed => super::feed::parse(&bytes, &s.name)
+                        .map(|a| (a, Vec::new()))
+                        .map_err(|e| e.to_string()),
+                    SourceKind::Cap => cap_items(&client, &guard, s, store, &bytes).await,
+                };
+                match items {
+                    Ok((items, keys)) => {
                         let n = items.len();
-                        let (cfg2, engine2, store2) = (cfg.clone(), engine.clone(), store.clone());
-                        let processed = tokio::task::spawn_blocking(move || {
-                            let mut st = store2.lock().unwrap_or_else(|p| p.into_inner());
-                            let mut done = 0;
-                            for adv in &items {
-                                if let Ok(o) = crate::app::process::process(
-                                    &mut st,
-                                    &engine2,
-                                    &cfg2.policy,
-                                    adv,
-                                    now,
-                                    now,
-                                ) {
-                                    done += usize::from(o.committed.is_some());
-                                }
-                            }
-                            done
-                        })
-                        .await
-                        .unwrap_or(0);
+                        let processed = process_items(cfg, engine, store, &s.name, items, keys, now).await;
                         report.items += n;
                         report.processed += processed;
                         Ok((n, etag, last_modified))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e),
                 }
             }
             Err(e) => Err(e),
@@ -175,4 +249,65 @@ pub async fn poll_due(
         }
     }
     report
+}
+
+/// Run items through the pipeline; returns how many committed something new. An item that
+/// is refused (say, a CAP Cancel for an alert never seen) is logged and does not stop the rest.
+async fn process_items(
+    cfg: &Config,
+    engine: &Arc<Engine>,
+    store: &Arc<Mutex<Store>>,
+    source: &str,
+    items: Vec<Advisory>,
+    keys: Vec<String>,
+    now: Timestamp,
+) -> usize {
+    let (policy, engine, store, source) =
+        (cfg.policy.clone(), engine.clone(), store.clone(), source.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut done = 0;
+        for (i, adv) in items.iter().enumerate() {
+            let settled = match crate::app::process::process(&mut st, &engine, &policy, adv, now, now) {
+                Ok(o) => {
+                    done += usize::from(o.committed.is_some());
+                    true
+                }
+                Err(e) => {
+                    crate::app::daemon::emit("warn", &format!("source {source}: item {:?}: {e}", adv.title));
+                    // Refused for what it says: settled. A database failure: fetch it again.
+                    matches!(e, StoreError::Invalid(_) | StoreError::NotFound(_))
+                }
+            };
+            if let Some(k) = keys.get(i).filter(|_| settled) {
+                let _ = st.source_item_done(&source, k, now);
+            }
+        }
+        done
+    })
+    .await
+    .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).expect("write");
+        e.finish().expect("finish")
+    }
+
+    #[test]
+    fn gzip_is_decoded_within_the_limit_and_a_bomb_is_stopped() {
+        assert_eq!(gunzip_limited(&gzip(b"<rss/>"), 1024).expect("small"), b"<rss/>");
+        // 64 MiB of zeros compresses to about 64 KiB; decoding stops at the limit.
+        let bomb = gzip(&vec![0u8; 64 << 20]);
+        assert!(bomb.len() < 100_000, "{}", bomb.len());
+        let err = gunzip_limited(&bomb, 1 << 20).expect_err("bomb");
+        assert!(err.contains("once decompressed"), "{err}");
+        assert!(gunzip_limited(b"not gzip at all", 1024).expect_err("garbage").contains("invalid gzip"));
+    }
 }

@@ -142,4 +142,13 @@ pub const MIGRATIONS: &[&str] = &[
         next_run      INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 4: items of a CAP index feed whose linked alert was fetched, so it is not fetched again.
+    r#"
+    CREATE TABLE source_items (
+        source     TEXT NOT NULL,
+        item_key   TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY (source, item_key)
+    );
+    "#,
 ];

@@ -88,4 +88,23 @@ impl Store {
         )?;
         Ok(self.source_state(name)?.failures)
     }
+
+    /// Whether the linked document of a feed item (`key`: entry id and update time) was fetched.
+    pub fn source_item_seen(&self, source: &str, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM source_items WHERE source = ?1 AND item_key = ?2")?
+            .query_row(params![source, key], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Remember that a feed item's linked document was fetched and processed.
+    pub fn source_item_done(&mut self, source: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO source_items (source, item_key, fetched_at) VALUES (?1, ?2, ?3)",
+            params![source, key, now.as_second()],
+        )?;
+        Ok(())
+    }
 }
