@@ -102,7 +102,10 @@ fn main() {
     let now: Timestamp = "2022-01-06T12:00:00Z".parse().expect("ts");
     let policy = Policy::default();
 
-    for round in 0..3 {
+    // More rounds (TRIPWATCH_BENCH_ROUNDS) make a profile of routing alone possible.
+    let rounds: usize =
+        std::env::var("TRIPWATCH_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    for round in 0..rounds {
         let t = Instant::now();
         let when = advisory_time(&adv, now);
         let people =
@@ -125,7 +128,7 @@ fn main() {
             (with_history - loaded).as_secs_f64() * 1000.0,
             (routed - with_history).as_secs_f64() * 1000.0
         );
-        if round == 2 {
+        if round == rounds - 1 {
             let t = Instant::now();
             let analysis = Analysis { primary_country: Some(kz), detections: Vec::new() };
             let c = store

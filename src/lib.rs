@@ -13,3 +13,9 @@ pub mod outbox;
 pub mod route;
 pub mod sources;
 pub mod store;
+
+/// mimalloc as the process allocator: routing 20,000 recipients makes a few hundred thousand
+/// short-lived allocations, and with glibc's malloc a third of that time went to consolidating
+/// free lists (`cargo bench --bench route`: ~65 ms with glibc, ~42 ms with mimalloc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -306,7 +306,7 @@ mod tests {
             "name,email,country,city,start,end\nAnn,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20\n",
         )
         .expect("ok");
-        assert_eq!(rows.travellers[0].timezone.name, "Asia/Almaty");
+        assert_eq!(&*rows.travellers[0].timezone.name, "Asia/Almaty");
     }
 
     #[test]

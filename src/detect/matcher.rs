@@ -44,10 +44,10 @@ pub struct Hit {
     pub meaning: Meaning,
 }
 
-/// FNV-1a: place-name keys are short, and SipHash's DoS resistance buys nothing for a fixed
-/// table probed with advisory words.
+/// FNV-1a: place-name keys and emails are short, and SipHash's DoS resistance buys nothing
+/// for tables built from our own gazetteer and configured people.
 #[derive(Default)]
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -63,7 +63,7 @@ impl Hasher for Fnv {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Longest place name, in words ("United Kingdom of Great Britain and Northern Ireland").
 const MAX_NAME_WORDS: usize = 9;

@@ -95,7 +95,8 @@ impl fmt::Display for Email {
 /// An IANA time zone by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Zone {
-    pub name: String,
+    /// Shared: thousands of travellers carry the same few zones, and routing copies them.
+    pub name: std::sync::Arc<str>,
     pub tz: TimeZone,
 }
 
@@ -104,7 +105,7 @@ impl Zone {
         let s = s.trim();
         let tz =
             TimeZone::get(s).map_err(|_| invalid("timezone", format!("unknown IANA time zone {s:?}")))?;
-        Ok(Zone { name: s.to_owned(), tz })
+        Ok(Zone { name: s.into(), tz })
     }
     pub fn utc() -> Self {
         Zone { name: "UTC".into(), tz: TimeZone::UTC }

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::detect::matcher::FastMap;
+
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -158,19 +160,93 @@ pub struct Plan {
     pub decisions: Vec<Decision>,
 }
 
-/// How one subscription (explicit or default) delivers.
-#[derive(Debug, Clone)]
-struct Route {
-    triggers: Vec<String>,
-    min_severity: Severity,
-    channels: Vec<Channel>,
-    mode: Mode,
-    /// The zone digest schedules are evaluated in.
-    timezone: super::model::Zone,
+/// How one recipient is reached for one hit: an explicit subscription, or the no-setup
+/// default for a traveller. Borrowed, so routing thousands of trips allocates nothing per hit.
+#[derive(Clone, Copy)]
+enum RouteRef<'a> {
+    Sub(&'a Subscription),
+    /// The default: own trips, immediately, by email and the traveller's named webhooks, every
+    /// trigger at the policy's default minimum severity.
+    Default(&'a Traveller),
 }
 
-/// One outgoing message being assembled: when, over which channels, which items.
-type Bucket = (Delivery, Vec<Channel>, BTreeMap<usize, Item>);
+impl<'a> RouteRef<'a> {
+    fn triggers(self) -> &'a [String] {
+        match self {
+            RouteRef::Sub(s) => &s.triggers,
+            RouteRef::Default(_) => &[],
+        }
+    }
+    fn min_severity(self, policy: &Policy) -> Severity {
+        match self {
+            RouteRef::Sub(s) => s.min_severity,
+            RouteRef::Default(_) => policy.default_min_severity,
+        }
+    }
+    fn digest(self) -> Option<&'a super::cron::Cron> {
+        match self {
+            RouteRef::Sub(Subscription { mode: Mode::Digest(c), .. }) => Some(c),
+            _ => None,
+        }
+    }
+    /// The zone digest schedules are evaluated in.
+    fn timezone(self) -> &'a super::model::Zone {
+        match self {
+            RouteRef::Sub(s) => &s.recipient.timezone,
+            RouteRef::Default(t) => &t.timezone,
+        }
+    }
+    fn add_channels(self, to: &mut Vec<Channel>) {
+        let mut add = |c: &Channel| {
+            if !to.contains(c) {
+                to.push(c.clone());
+            }
+        };
+        match self {
+            RouteRef::Sub(s) => s.channels.iter().for_each(add),
+            RouteRef::Default(t) => {
+                add(&Channel::Email);
+                for w in &t.webhooks {
+                    add(&Channel::Webhook(w.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Why a hit happened, borrowed until it becomes a [`Reason`] in an item.
+#[derive(Clone, Copy, PartialEq)]
+enum ReasonRef<'a> {
+    Trip(&'a Trip),
+    Sub(i64),
+}
+
+impl ReasonRef<'_> {
+    fn owned(self) -> Reason {
+        match self {
+            ReasonRef::Trip(t) => {
+                Reason::Trip { trip_id: t.id, place: t.place.clone(), start: t.start, end: t.end }
+            }
+            ReasonRef::Sub(id) => Reason::Subscription { subscription_id: id },
+        }
+    }
+}
+
+/// A recipient being assembled.
+struct Slot<'a> {
+    email: &'a Email,
+    name: &'a str,
+    timezone: &'a super::model::Zone,
+    traveller_id: Option<i64>,
+}
+
+/// One (recipient slot, detection index, route, reason) found in the first pass.
+type Hit<'a> = (u32, usize, RouteRef<'a>, ReasonRef<'a>);
+
+/// One outgoing message being assembled: when, over which channels, which items, and the
+/// detection index of the last item (a recipient's hits arrive in detection order, so an item
+/// for the same detection can only be the last one).
+type Bucket = (Delivery, Vec<Channel>, Vec<Item>, Option<usize>);
 
 /// The trips whose window (widened by the policy) covers `day` start no later than the first
 /// date and end no earlier than the second.
@@ -190,22 +266,19 @@ fn city_matches(want: &Option<String>, got: &Option<String>) -> bool {
 
 /// Decide who gets what.
 pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy: &Policy) -> Plan {
-    let mut plan = Plan::default();
     let day = input.advisory_time.to_zoned(jiff::tz::TimeZone::UTC).date();
     let (latest_start, earliest_end) = window_bounds(day, policy);
-    let travellers: HashMap<i64, &Traveller> = people.travellers.iter().map(|t| (t.id, t)).collect();
-    let follow_subs: HashMap<&Email, Vec<&Subscription>> = {
-        let mut m: HashMap<&Email, Vec<&Subscription>> = HashMap::new();
-        for s in people.subscriptions.iter().filter(|s| s.scope == Scope::FollowTrips) {
-            m.entry(&s.recipient.email).or_default().push(s);
-        }
-        m
-    };
-    // (recipient) -> (recipient, traveller id, routes hit, items by detection index)
-    type Pending = (Recipient, Option<i64>, Vec<(usize, Route, Reason)>);
-    // Boxed: the entries are large and get moved when the map grows and when sorted.
-    let mut pending: HashMap<Email, Box<Pending>> = HashMap::new();
-    let mut rollups: BTreeMap<Email, Vec<RollupEntry>> = BTreeMap::new();
+    let travellers: FastMap<i64, &Traveller> = people.travellers.iter().map(|t| (t.id, t)).collect();
+    let mut follow_subs: FastMap<&Email, Vec<&Subscription>> = FastMap::default();
+    for s in people.subscriptions.iter().filter(|s| s.scope == Scope::FollowTrips) {
+        follow_subs.entry(&s.recipient.email).or_default().push(s);
+    }
+    let mut slots: Vec<Slot<'_>> = Vec::new();
+    let mut slot_of: FastMap<&Email, u32> = FastMap::default();
+    slot_of.reserve(people.trips.len().min(1 << 20));
+    let mut hits: Vec<Hit<'_>> = Vec::with_capacity(people.trips.len());
+    let mut rollups: BTreeMap<&Email, Vec<RollupEntry>> = BTreeMap::new();
+    let mut traveller_by_email: Option<FastMap<&Email, i64>> = None;
 
     for (di, d) in input.detections.iter().enumerate() {
         if input.previous.iter().any(|(t, c)| *t == d.trigger && *c == d.country) {
@@ -216,34 +289,23 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             if !covered || !city_matches(&trip.place.city, &d.city) {
                 continue;
             }
-            let Some(t) = travellers.get(&trip.traveller_id) else { continue };
-            let reason = Reason::Trip {
-                trip_id: trip.id,
-                place: trip.place.clone(),
-                start: trip.start,
-                end: trip.end,
-            };
-            let routes: Vec<Route> = match follow_subs.get(&t.email) {
-                Some(subs) => subs.iter().map(|s| route_of(s)).collect(),
-                None => vec![default_route(t, policy)],
-            };
-            let entry = pending.entry(t.email.clone()).or_insert_with(|| {
-                Box::new((
-                    Recipient { email: t.email.clone(), name: t.name.clone(), timezone: t.timezone.clone() },
-                    Some(t.id),
-                    Vec::new(),
-                ))
+            let Some(&t) = travellers.get(&trip.traveller_id) else { continue };
+            let at = slot_for(&mut slots, &mut slot_of, || Slot {
+                email: &t.email,
+                name: &t.name,
+                timezone: &t.timezone,
+                traveller_id: Some(t.id),
             });
-            for r in routes {
-                entry.2.push((di, r, reason.clone()));
+            match follow_subs.get(&t.email) {
+                Some(subs) => {
+                    hits.extend(subs.iter().map(|s| (at, di, RouteRef::Sub(s), ReasonRef::Trip(trip))));
+                }
+                None => hits.push((at, di, RouteRef::Default(t), ReasonRef::Trip(trip))),
             }
             if let Some(m) = &t.manager
                 && d.severity >= policy.default_min_severity
             {
-                if !rollups.contains_key(m) {
-                    rollups.insert(m.clone(), Vec::new());
-                }
-                let Some(list) = rollups.get_mut(m) else { continue };
+                let list = rollups.entry(m).or_default();
                 match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
                     Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
                     Some(_) => {}
@@ -263,119 +325,31 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             if !places.iter().any(|p| p.country == d.country && city_matches(&p.city, &d.city)) {
                 continue;
             }
-            let traveller_id = people.travellers.iter().find(|t| t.email == s.recipient.email).map(|t| t.id);
-            let entry = pending
-                .entry(s.recipient.email.clone())
-                .or_insert_with(|| Box::new((s.recipient.clone(), traveller_id, Vec::new())));
-            entry.2.push((di, route_of(s), Reason::Subscription { subscription_id: s.id }));
+            let by_email = traveller_by_email
+                .get_or_insert_with(|| people.travellers.iter().map(|t| (&t.email, t.id)).collect());
+            let traveller_id = by_email.get(&s.recipient.email).copied();
+            let at = slot_for(&mut slots, &mut slot_of, || Slot {
+                email: &s.recipient.email,
+                name: &s.recipient.name,
+                timezone: &s.recipient.timezone,
+                traveller_id,
+            });
+            hits.push((at, di, RouteRef::Sub(s), ReasonRef::Sub(s.id)));
         }
     }
 
-    let mut pending: Vec<(Email, Box<Pending>)> = pending.into_iter().collect();
-    pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    plan.messages.reserve(pending.len());
-    for (email, boxed) in pending {
-        let (recipient, traveller_id, hits) = *boxed;
-        let mut now_items: BTreeMap<usize, Item> = BTreeMap::new();
-        let mut now_channels: Vec<Channel> = Vec::new();
-        let mut digests: BTreeMap<String, Bucket> = BTreeMap::new();
-        for (di, r, reason) in hits {
-            let d = &input.detections[di];
-            let decide = |outcome: String| Decision {
-                recipient: email.clone(),
-                trigger: d.trigger.clone(),
-                country: d.country,
-                outcome,
-            };
-            if !r.triggers.is_empty() && !r.triggers.contains(&d.trigger) {
-                plan.decisions.push(decide(format!("filtered: subscription does not include {}", d.trigger)));
-                continue;
-            }
-            if d.severity < r.min_severity {
-                plan.decisions
-                    .push(decide(format!("below minimum severity {} ({})", r.min_severity, d.severity)));
-                continue;
-            }
-            let bypass = bypass_reason(d, &email, history);
-            let last_alert = if history.recipients.contains(&email) {
-                history.last.get(&(email.clone(), d.trigger.clone(), d.country)).copied()
-            } else {
-                None
-            };
-            if bypass.is_none()
-                && let Some((last, sev)) = &last_alert
-            {
-                let interval =
-                    policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
-                let escalated = d.severity > *sev;
-                if !escalated && input.now.duration_since(*last) < interval {
-                    plan.decisions.push(decide(format!(
-                        "deduplicated: already alerted at {last} (re-alert after {interval:#})"
-                    )));
-                    continue;
-                }
-            }
-            let bypass =
-                bypass.or_else(|| last_alert.filter(|(_, sev)| d.severity > *sev).map(|_| "escalation"));
-            let item = Item {
-                trigger: d.trigger.clone(),
-                name: d.name.clone(),
-                severity: d.severity,
-                country: d.country,
-                city: d.city.clone(),
-                evidence: d.evidence.clone(),
-                reasons: vec![reason.clone()],
-                bypass,
-            };
-            let (items, channels) = match &r.mode {
-                Mode::Immediate => (&mut now_items, &mut now_channels),
-                Mode::Digest(cron) => {
-                    let release = cron.next_after(input.now, &r.timezone.tz).unwrap_or(input.now);
-                    let e = digests.entry(cron.to_string()).or_insert_with(|| {
-                        (
-                            Delivery::Digest { release_at: release, schedule: cron.to_string() },
-                            Vec::new(),
-                            BTreeMap::new(),
-                        )
-                    });
-                    (&mut e.2, &mut e.1)
-                }
-            };
-            match items.get_mut(&di) {
-                Some(existing) => {
-                    if !existing.reasons.contains(&reason) {
-                        existing.reasons.push(reason);
-                    }
-                }
-                None => {
-                    items.insert(di, item);
-                }
-            }
-            for c in r.channels {
-                if !channels.contains(&c) {
-                    channels.push(c);
-                }
-            }
-        }
-        let mut push = |delivery: Delivery, channels: Vec<Channel>, items: BTreeMap<usize, Item>| {
-            if items.is_empty() {
-                return;
-            }
-            let items: Vec<Item> = items.into_values().collect();
-            let severity = items.iter().map(|i| i.severity).max().unwrap_or(Severity::Info);
-            plan.messages.push(Message {
-                recipient: recipient.clone(),
-                traveller_id,
-                channels,
-                delivery,
-                severity,
-                items,
-            });
-        };
-        push(Delivery::Now, now_channels, now_items);
-        for (_, (delivery, channels, items)) in digests {
-            push(delivery, channels, items);
-        }
+    // Recipients in email order; each one's hits in the order found (stable sort).
+    let mut order: Vec<u32> = (0..slots.len() as u32).collect();
+    order.sort_unstable_by(|a, b| slots[*a as usize].email.cmp(slots[*b as usize].email));
+    let mut rank = vec![0u32; slots.len()];
+    for (r, s) in order.iter().enumerate() {
+        rank[*s as usize] = r as u32;
+    }
+    hits.sort_by_key(|h| rank[h.0 as usize]);
+    let mut plan = Plan::default();
+    plan.messages.reserve(slots.len());
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        decide_recipient(&slots[group[0].0 as usize], group, input, history, policy, &mut plan);
     }
     for (manager, entries) in rollups {
         let severity = input
@@ -385,9 +359,125 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             .map(|d| d.severity)
             .max()
             .unwrap_or(Severity::Info);
-        plan.rollups.push(Rollup { manager, severity, entries });
+        plan.rollups.push(Rollup { manager: manager.clone(), severity, entries });
     }
     plan
+}
+
+/// The slot of the recipient `make` describes, created on first sight.
+fn slot_for<'a>(
+    slots: &mut Vec<Slot<'a>>,
+    slot_of: &mut FastMap<&'a Email, u32>,
+    make: impl FnOnce() -> Slot<'a>,
+) -> u32 {
+    let s = make();
+    *slot_of.entry(s.email).or_insert_with(|| {
+        slots.push(s);
+        (slots.len() - 1) as u32
+    })
+}
+
+/// Filters, dedup and grouping for one recipient's hits: at most one immediate message and
+/// one per digest schedule.
+fn decide_recipient(
+    slot: &Slot<'_>,
+    hits: &[Hit<'_>],
+    input: &RouteInput<'_>,
+    history: &History,
+    policy: &Policy,
+    plan: &mut Plan,
+) {
+    let email = slot.email;
+    let mut now_bucket: Bucket = (Delivery::Now, Vec::new(), Vec::new(), None);
+    let mut digests: BTreeMap<&str, Bucket> = BTreeMap::new();
+    let has_history = history.recipients.contains(email);
+    for &(_, di, r, reason) in hits {
+        let d = &input.detections[di];
+        let decide = |outcome: String| Decision {
+            recipient: email.clone(),
+            trigger: d.trigger.clone(),
+            country: d.country,
+            outcome,
+        };
+        if !r.triggers().is_empty() && !r.triggers().contains(&d.trigger) {
+            plan.decisions.push(decide(format!("filtered: subscription does not include {}", d.trigger)));
+            continue;
+        }
+        let min = r.min_severity(policy);
+        if d.severity < min {
+            plan.decisions.push(decide(format!("below minimum severity {min} ({})", d.severity)));
+            continue;
+        }
+        let bypass = bypass_reason(d, email, history);
+        let last_alert = if has_history {
+            history.last.get(&(email.clone(), d.trigger.clone(), d.country)).copied()
+        } else {
+            None
+        };
+        if bypass.is_none()
+            && let Some((last, sev)) = &last_alert
+        {
+            let interval = policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
+            let escalated = d.severity > *sev;
+            if !escalated && input.now.duration_since(*last) < interval {
+                plan.decisions.push(decide(format!(
+                    "deduplicated: already alerted at {last} (re-alert after {interval:#})"
+                )));
+                continue;
+            }
+        }
+        let bypass = bypass.or_else(|| last_alert.filter(|(_, sev)| d.severity > *sev).map(|_| "escalation"));
+        let bucket = match r.digest() {
+            None => &mut now_bucket,
+            Some(cron) => digests.entry(cron.as_str()).or_insert_with(|| {
+                let release = cron.next_after(input.now, &r.timezone().tz).unwrap_or(input.now);
+                (
+                    Delivery::Digest { release_at: release, schedule: cron.to_string() },
+                    Vec::new(),
+                    Vec::new(),
+                    None,
+                )
+            }),
+        };
+        match bucket.2.last_mut().filter(|_| bucket.3 == Some(di)) {
+            Some(existing) => {
+                let reason = reason.owned();
+                if !existing.reasons.contains(&reason) {
+                    existing.reasons.push(reason);
+                }
+            }
+            None => bucket.2.push(Item {
+                trigger: d.trigger.clone(),
+                name: d.name.clone(),
+                severity: d.severity,
+                country: d.country,
+                city: d.city.clone(),
+                evidence: d.evidence.clone(),
+                reasons: vec![reason.owned()],
+                bypass,
+            }),
+        }
+        bucket.3 = Some(di);
+        r.add_channels(&mut bucket.1);
+    }
+    for (delivery, channels, items, _) in std::iter::once(now_bucket).chain(digests.into_values()) {
+        if items.is_empty() {
+            continue;
+        }
+        let severity = items.iter().map(|i| i.severity).max().unwrap_or(Severity::Info);
+        plan.messages.push(Message {
+            recipient: Recipient {
+                email: email.clone(),
+                name: slot.name.to_owned(),
+                timezone: slot.timezone.clone(),
+            },
+            traveller_id: slot.traveller_id,
+            channels,
+            delivery,
+            severity,
+            items,
+        });
+    }
 }
 
 fn bypass_reason(d: &RouteDetection, email: &Email, history: &History) -> Option<&'static str> {
@@ -397,29 +487,5 @@ fn bypass_reason(d: &RouteDetection, email: &Email, history: &History) -> Option
         Some("correction")
     } else {
         None
-    }
-}
-
-fn route_of(s: &Subscription) -> Route {
-    Route {
-        triggers: s.triggers.clone(),
-        min_severity: s.min_severity,
-        channels: s.channels.clone(),
-        mode: s.mode.clone(),
-        timezone: s.recipient.timezone.clone(),
-    }
-}
-
-/// The no-setup default: a traveller follows their own trips, immediately, by email (and their
-/// named webhooks), every trigger at the default minimum severity.
-fn default_route(t: &Traveller, policy: &Policy) -> Route {
-    let mut channels = vec![Channel::Email];
-    channels.extend(t.webhooks.iter().map(|w| Channel::Webhook(w.clone())));
-    Route {
-        triggers: Vec::new(),
-        min_severity: policy.default_min_severity,
-        channels,
-        mode: Mode::Immediate,
-        timezone: t.timezone.clone(),
     }
 }

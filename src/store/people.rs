@@ -111,12 +111,12 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
             tx.prepare_cached(
                 "INSERT INTO travellers (name, email, timezone, language, manager, webhooks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![t.name, t.email.as_str(), t.timezone.name, t.language, manager, webhooks])?;
+            .execute(params![t.name, t.email.as_str(), &*t.timezone.name, t.language, manager, webhooks])?;
             Ok((tx.last_insert_rowid(), true, true))
         }
         Some((id, name, _, tz, language, old_manager, old_webhooks)) => {
             let same = name == t.name
-                && tz == t.timezone.name
+                && *tz == *t.timezone.name
                 && language == t.language
                 && old_manager == manager
                 && old_webhooks == webhooks;
@@ -124,7 +124,7 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
                 tx.prepare_cached(
                     "UPDATE travellers SET name = ?2, timezone = ?3, language = ?4, manager = ?5, webhooks = ?6 WHERE id = ?1",
                 )?
-                .execute(params![id, t.name, t.timezone.name, t.language, manager, webhooks])?;
+                .execute(params![id, t.name, &*t.timezone.name, t.language, manager, webhooks])?;
             }
             Ok((id, false, !same))
         }
@@ -188,7 +188,7 @@ fn write_subscription_tx(
     let values = params![
         s.recipient.email.as_str(),
         s.recipient.name,
-        s.recipient.timezone.name,
+        &*s.recipient.timezone.name,
         follow,
         serde_json::to_string(&s.triggers).unwrap_or_else(|_| "[]".into()),
         s.min_severity.as_str(),
@@ -225,6 +225,79 @@ fn write_subscription_tx(
         )?;
     }
     Ok(id)
+}
+
+/// A text column borrowed from the row, without copying it.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
+/// A stored `YYYY-MM-DD` date (always written by us in that form).
+fn stored_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return s.parse().ok();
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i16> {
+        b[r].iter().try_fold(0i16, |n, d| d.is_ascii_digit().then(|| n * 10 + i16::from(d - b'0')))
+    };
+    Date::new(num(0..4)?, num(5..7)? as i8, num(8..10)? as i8).ok()
+}
+
+/// A trip from the first six columns (`TRIP_COLS`) of a row, copying only the city.
+fn trip_from_ref(r: &Row<'_>) -> Result<Trip, StoreError> {
+    let id: i64 = r.get(0)?;
+    let corrupt = || StoreError::invalid(format!("stored trip {id} is invalid"));
+    let city = text(r, 3)?;
+    Ok(Trip {
+        id,
+        traveller_id: r.get(1)?,
+        place: Place {
+            country: CountryCode::parse(text(r, 2)?).ok_or_else(corrupt)?,
+            city: (!city.is_empty()).then(|| city.to_owned()),
+        },
+        start: stored_date(text(r, 4)?).ok_or_else(corrupt)?,
+        end: stored_date(text(r, 5)?).ok_or_else(corrupt)?,
+    })
+}
+
+/// A traveller from `TRAVELLER_COLS` starting at column `at`, sharing parsed zones.
+fn traveller_from_ref(
+    r: &Row<'_>,
+    at: usize,
+    zones: &mut std::collections::HashMap<String, Zone>,
+) -> Result<Traveller, StoreError> {
+    let id: i64 = r.get(at)?;
+    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
+    let tz = text(r, at + 3)?;
+    let timezone = match zones.get(tz) {
+        Some(z) => z.clone(),
+        None => {
+            let z = Zone::parse(tz).map_err(|_| corrupt("time zone"))?;
+            zones.insert(tz.to_owned(), z.clone());
+            z
+        }
+    };
+    let webhooks = text(r, at + 6)?;
+    Ok(Traveller {
+        id,
+        name: r.get(at + 1)?,
+        email: Email::from_store(r.get(at + 2)?),
+        timezone,
+        language: r.get(at + 4)?,
+        manager: r.get::<_, Option<String>>(at + 5)?.map(Email::from_store),
+        webhooks: if webhooks == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(webhooks).map_err(|_| corrupt("webhook list"))?
+        },
+    })
 }
 
 const TRIP_COLS: &str = "id, traveller_id, country, city, start_date, end_date";
@@ -517,13 +590,11 @@ impl Store {
         for c in countries {
             let mut rows = stmt.query(params![c.as_str(), earliest_end, latest_start])?;
             while let Some(r) = rows.next()? {
-                let trip = build_trip((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))?;
-                if seen.insert(trip.traveller_id) {
-                    let row: TravellerRow =
-                        (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?);
-                    people.travellers.push(build_traveller_cached(row, &mut zones)?);
+                people.trips.push(trip_from_ref(r)?);
+                let traveller_id: i64 = r.get(1)?;
+                if seen.insert(traveller_id) {
+                    people.travellers.push(traveller_from_ref(r, 6, &mut zones)?);
                 }
-                people.trips.push(trip);
             }
         }
         let mut sub_ids: Vec<i64> = Vec::new();
