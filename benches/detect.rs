@@ -57,10 +57,12 @@ fn main() {
     }
     let mb = total as f64 / 1_000_000.0;
 
-    // End to end, one thread: best of 3.
+    // End to end, one thread: best of 3 (TRIPWATCH_BENCH_ROUNDS for more, to profile).
+    let rounds: usize =
+        std::env::var("TRIPWATCH_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let mut best = Duration::MAX;
     let mut detections = 0;
-    for _ in 0..3 {
+    for _ in 0..rounds.max(1) {
         let t = Instant::now();
         detections = 0;
         for (title, body) in &corpus {

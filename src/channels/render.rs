@@ -19,6 +19,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ("rollup_subject.txt", include_str!("../../config/templates/rollup_subject.txt")),
     ("rollup.txt", include_str!("../../config/templates/rollup.txt")),
     ("rollup.html", include_str!("../../config/templates/rollup.html")),
+    ("digest_subject.txt", include_str!("../../config/templates/digest_subject.txt")),
+    ("digest.txt", include_str!("../../config/templates/digest.txt")),
+    ("digest.html", include_str!("../../config/templates/digest.html")),
 ];
 
 /// The advisory facts an alert quotes.
@@ -99,7 +102,11 @@ impl Templates {
     /// Render a job. Subjects are forced onto one line.
     pub fn render_job(&self, job: &Job) -> Result<Rendered, TemplateError> {
         let (ctx, facts, recipient_name) = context(job);
-        let prefix = if job.kind == "rollup" { "rollup" } else { "alert" };
+        let prefix = match job.kind.as_str() {
+            "rollup" => "rollup",
+            "digest" => "digest",
+            _ => "alert",
+        };
         let subject = one_line(&self.render(&format!("{prefix}_subject.txt"), &ctx)?);
         let text = self.render(&format!("{prefix}.txt"), &ctx)?;
         let html = self.render(&format!("{prefix}.html"), &ctx)?;
@@ -205,26 +212,11 @@ fn context(job: &Job) -> (Value, Value, String) {
         });
         return (ctx, facts, job.recipient.clone());
     }
-    let items: Vec<Value> = p["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": place_of(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
-        .collect();
-    let mut names: Vec<String> = Vec::new();
-    let mut places: Vec<String> = Vec::new();
-    for i in &items {
-        if let Some(n) = i["name"].as_str().filter(|n| !names.iter().any(|x| x == n)) {
-            names.push(n.to_owned());
-        }
+    if job.kind == "digest" {
+        return digest_context(job, &tz_name, &sent_at);
     }
-    for i in p["items"].as_array().into_iter().flatten() {
-        let c = country_name(i["country"].as_str().unwrap_or(""));
-        if !places.contains(&c) {
-            places.push(c);
-        }
-    }
+    let items = item_views(&p["items"]);
+    let (names, places) = names_and_places([&p["items"]]);
     let correction = p["items"]
         .as_array()
         .into_iter()
@@ -240,6 +232,61 @@ fn context(job: &Job) -> (Value, Value, String) {
         "alert_id": format!("alert-{}", job.alert_id), "kind": "alert", "advisory": a,
         "recipient": {"name": recipient_name, "email": job.recipient, "timezone": tz_name},
         "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
+    });
+    (ctx, facts, recipient_name)
+}
+
+/// Template views of a message's items.
+fn item_views(items: &Value) -> Vec<Value> {
+    items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": place_of(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
+        .collect()
+}
+
+/// Distinct trigger names and country names of some items, in order of appearance.
+fn names_and_places<'v>(items: impl IntoIterator<Item = &'v Value>) -> (Vec<String>, Vec<String>) {
+    let (mut names, mut places): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for list in items {
+        for i in list.as_array().into_iter().flatten() {
+            if let Some(n) = i["name"].as_str().filter(|n| !names.iter().any(|x| x == n)) {
+                names.push(n.to_owned());
+            }
+            let c = country_name(i["country"].as_str().unwrap_or(""));
+            if !places.contains(&c) {
+                places.push(c);
+            }
+        }
+    }
+    (names, places)
+}
+
+/// A digest: several held alerts, each with its advisory, in one message.
+fn digest_context(job: &Job, tz_name: &str, sent_at: &str) -> (Value, Value, String) {
+    let p = &job.payload;
+    let alerts: Vec<&Value> = p["alerts"].as_array().into_iter().flatten().collect();
+    let views: Vec<Value> = alerts
+        .iter()
+        .map(|a| {
+            let adv = &a["advisory"];
+            json!({"advisory_title": adv["title"], "source": adv["source"], "url": adv["url"],
+                   "published": adv["published"], "severity": a["severity"], "items": item_views(&a["items"])})
+        })
+        .collect();
+    let (names, places) = names_and_places(alerts.iter().map(|a| &a["items"]));
+    let recipient_name = p["recipient"]["name"].as_str().unwrap_or("").to_owned();
+    let ctx = json!({
+        "alert_id": job.alert_id, "recipient_name": recipient_name, "severity": p["severity"], "alerts": views,
+        "count": views.len(), "trigger_names": names, "place": places.join(", "), "schedule": p["schedule"],
+        "sent_at": sent_at, "timezone": tz_name,
+    });
+    let facts = json!({
+        "alert_id": format!("alert-{}", job.alert_id), "kind": "digest",
+        "recipient": {"name": recipient_name, "email": job.recipient, "timezone": tz_name},
+        "severity": p["severity"], "schedule": p["schedule"], "created_at": job.created_at.to_string(),
+        "alerts": alerts.iter().map(|a| json!({"advisory": a["advisory"], "severity": a["severity"], "detections": a["items"]})).collect::<Vec<_>>(),
     });
     (ctx, facts, recipient_name)
 }

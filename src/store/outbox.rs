@@ -43,22 +43,6 @@ impl Store {
         Ok(())
     }
 
-    /// Make held digest deliveries whose release time has come due. Returns how many.
-    pub fn release_digests(&mut self, now: Timestamp) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1
-             WHERE status = 'held' AND alert_id IN (SELECT id FROM alerts WHERE status = 'digest' AND release_at <= ?1)",
-            [now.as_second()],
-        )?;
-        tx.execute(
-            "UPDATE alerts SET status = 'released' WHERE status = 'digest' AND release_at <= ?1",
-            [now.as_second()],
-        )?;
-        tx.commit()?;
-        Ok(n)
-    }
-
     /// Claim the next due delivery, leasing it until `lease_until`.
     pub fn claim(&mut self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Claimed>, StoreError> {
         self.outbox_durability()?;

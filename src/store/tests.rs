@@ -202,3 +202,53 @@ fn a_travel_advisory_level_change_is_detected() {
     assert_eq!(process::title_level("Sudan - Level 4: Do Not Travel"), Some(4));
     assert_eq!(process::title_level("Curfew in Lima"), None);
 }
+
+/// Two advisories collected for a weekday-morning digest are released at 08:00 in the
+/// recipient's zone as one message listing both; nothing is released before then.
+#[test]
+fn a_digest_releases_everything_collected_as_one_message() {
+    let mut s = Store::memory().expect("store");
+    s.add_subscription(&NewSubscription {
+        recipient: crate::route::model::Recipient {
+            email: Email::parse("desk@example.org").expect("e"),
+            name: "Desk".into(),
+            timezone: Zone::parse("Asia/Almaty").expect("zone"),
+        },
+        scope: crate::route::model::Scope::Places(vec![Place::parse("KZ", None).expect("p")]),
+        triggers: vec![],
+        min_severity: crate::detect::Severity::Medium,
+        channels: vec![crate::route::model::Channel::Email],
+        mode: crate::route::model::Mode::Digest(
+            crate::route::cron::Cron::parse("0 8 * * 1-5").expect("cron"),
+        ),
+    })
+    .expect("subscription");
+    let (e, p) = (engine(), Policy::default());
+    let now = ts("2022-01-06T12:00:00Z"); // Thursday 18:00 in Almaty (UTC+6)
+    for (guid, body) in [
+        ("kz-a", "A state of emergency is in force nationwide."),
+        ("kz-b", "A curfew applies in Almaty from 11pm to 7am."),
+    ] {
+        let o = process::process(&mut s, &e, &p, &advisory(guid, body), now, now).expect("process");
+        assert_eq!(o.committed.expect("committed").alerts, 1);
+    }
+    // Friday 08:00 in Almaty is 02:00 UTC.
+    assert_eq!(s.release_digests(ts("2022-01-07T01:59:00Z")).expect("release"), 0);
+    assert!(s.claim(ts("2022-01-07T01:59:00Z"), ts("2022-01-07T02:09:00Z")).expect("claim").is_none());
+    let release = ts("2022-01-07T02:00:00Z");
+    assert_eq!(s.release_digests(release).expect("release"), 1, "one delivery for the merged digest");
+    let c = s.claim(release, ts("2022-01-07T02:10:00Z")).expect("claim").expect("a digest is due");
+    assert!(s.claim(release, ts("2022-01-07T02:10:00Z")).expect("claim").is_none(), "the parts are not sent");
+    let job = s.job(&c).expect("job");
+    assert_eq!(job.kind, "digest");
+    let r =
+        crate::channels::render::Templates::load(None).expect("templates").render_job(&job).expect("render");
+    assert!(r.subject.starts_with("[HIGH] Digest: 2 alerts — Kazakhstan"), "{}", r.subject);
+    assert!(r.text.contains("State of emergency") && r.text.contains("Curfew"), "{}", r.text);
+    assert!(r.text.contains("Your digest (0 8 * * 1-5)"), "{}", r.text);
+    assert_eq!(r.facts["kind"], "digest");
+    assert_eq!(r.facts["alerts"].as_array().map(Vec::len), Some(2));
+    let statuses: Vec<String> = s.alerts(None).expect("alerts").into_iter().map(|a| a.status).collect();
+    assert_eq!(statuses, ["merged", "merged", "released"]);
+    assert_eq!(s.release_digests(ts("2022-01-10T02:00:00Z")).expect("release"), 0, "released once");
+}
