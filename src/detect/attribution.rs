@@ -193,12 +193,15 @@ pub fn mentions(text: &str, hits: &[(usize, usize, u32)]) -> Vec<Mention> {
     let mut spans: Vec<(usize, usize, u32)> = hits.to_vec();
     // Longest first at each start, then drop anything inside an accepted span.
     spans.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
-    let mut kept: Vec<(usize, usize, u32)> = Vec::new();
+    // Sorted so, a span lies inside an accepted one exactly when it ends no later than the
+    // furthest end accepted so far (every accepted span starts at or before it).
+    let mut kept: Vec<(usize, usize, u32)> = Vec::with_capacity(spans.len());
+    let mut furthest = None;
     for s in spans {
-        if kept.iter().any(|k| s.0 >= k.0 && s.1 <= k.1) {
+        if furthest.is_some_and(|e| s.1 <= e) {
             continue;
         }
-        kept.retain(|k| !(k.0 >= s.0 && k.1 <= s.1));
+        furthest = Some(furthest.map_or(s.1, |e: usize| e.max(s.1)));
         kept.push(s);
     }
     let mut out = Vec::new();

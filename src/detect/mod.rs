@@ -14,7 +14,7 @@ pub mod places;
 pub mod sentences;
 pub mod trigger;
 
-use std::collections::HashMap;
+use matcher::FastMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -151,26 +151,19 @@ impl Engine {
             }
         }
         latest_status_wins(&mut all, &self.triggers);
-        let mut best: HashMap<(String, Option<CountryCode>, Polarity), Detection> = HashMap::new();
-        let mut order: Vec<(String, Option<CountryCode>, Polarity)> = Vec::new();
-        {
-            for (d, _) in all {
-                {
-                    let key = (d.trigger.to_string(), d.country, d.polarity);
-                    match best.get(&key) {
-                        Some(prev) if prev.confidence >= d.confidence => {}
-                        Some(_) => {
-                            best.insert(key, d);
-                        }
-                        None => {
-                            order.push(key.clone());
-                            best.insert(key, d);
-                        }
-                    }
-                }
+        // The most confident detection per (trigger, country, polarity), in first-seen order;
+        // an advisory has a handful, so a linear search beats hashing.
+        let mut detections: Vec<Detection> = Vec::new();
+        for (d, _) in all {
+            match detections
+                .iter_mut()
+                .find(|b| b.trigger == d.trigger && b.country == d.country && b.polarity == d.polarity)
+            {
+                Some(prev) if prev.confidence >= d.confidence => {}
+                Some(prev) => *prev = d,
+                None => detections.push(d),
             }
         }
-        let detections = order.into_iter().filter_map(|k| best.remove(&k)).collect();
         Analysis { primary_country: subject, detections }
     }
 
@@ -466,8 +459,8 @@ fn subject_country(declared: &[CountryCode], sections: &[Scanned<'_>], g: &Gazet
     if let Some(c) = declared.first() {
         return Some(*c);
     }
-    let mut salience: HashMap<CountryCode, f32> = HashMap::new();
-    let mut first_seen: HashMap<CountryCode, usize> = HashMap::new();
+    let mut salience: FastMap<CountryCode, f32> = FastMap::default();
+    let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
     let mut rank = 0;
     for s in sections {
         let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
