@@ -85,9 +85,8 @@ pub fn find(
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .split(|c: char| !c.is_alphanumeric())
         .next()
-        .unwrap_or("")
-        .to_lowercase();
-    if IMPERATIVE_OPENERS.contains(&first_word.as_str()) {
+        .unwrap_or("");
+    if IMPERATIVE_OPENERS.iter().any(|w| w.eq_ignore_ascii_case(first_word)) {
         f.advice = true;
     }
     f
@@ -96,6 +95,11 @@ pub fn find(
 /// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",
 /// "on 5 March 2020") rather than a starting point ("since 2015").
 fn past_year_in(clause: &str, doc_year: i32) -> bool {
+    // Most clauses hold no year at all: look for four digits in a row before splitting words.
+    let b = clause.as_bytes();
+    if !b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return false;
+    }
     let words: Vec<&str> = clause
         .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
         .filter(|w| !w.is_empty())
