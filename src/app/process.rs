@@ -48,7 +48,7 @@ pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetect
             let all_clear = engine.triggers().get(d.trigger.as_str()).is_some_and(|t| t.clears.is_some());
             Some(RouteDetection {
                 trigger: d.trigger.to_string(),
-                name: d.name.clone(),
+                name: d.name.to_string(),
                 severity: d.severity,
                 country,
                 city: d.city.clone(),

@@ -202,7 +202,7 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
     Ok(Located {
         trigger: Trigger {
             id,
-            name,
+            name: name.into(),
             severity,
             phrases,
             near,

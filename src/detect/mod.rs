@@ -50,7 +50,7 @@ pub enum Section {
 #[derive(Debug, Clone, Serialize)]
 pub struct Detection {
     pub trigger: TriggerId,
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub severity: Severity,
     pub country: Option<CountryCode>,
     pub city: Option<String>,
@@ -182,9 +182,21 @@ impl Engine {
         // Modifier cues and clause breaks matter only where a trigger term is.
         let mut context = Vec::new();
         for sent in &sentences {
-            let in_sent: Vec<&Hit> = hits_in(&hits, sent).collect();
-            let phrase = in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. }));
-            if phrase || !near_pairs(&norm.text, &in_sent, &self.triggers).is_empty() {
+            let (mut phrase, mut near) = (false, false);
+            for h in hits_in(&hits, sent) {
+                match h.meaning {
+                    Meaning::Phrase { .. } => phrase = true,
+                    Meaning::NearA { .. } => near = true,
+                    _ => {}
+                }
+            }
+            // Most sentences have neither; collect hits only to check a possible near pair.
+            let wanted = phrase
+                || (near && {
+                    let in_sent: Vec<&Hit> = hits_in(&hits, sent).collect();
+                    !near_pairs(&norm.text, &in_sent, &self.triggers).is_empty()
+                });
+            if wanted {
                 self.matcher.scan_context(&norm.text, sent.clone(), &mut context);
             }
         }
@@ -196,10 +208,12 @@ impl Engine {
         let text = &s.norm.text;
         let mut out = Vec::new();
         for sent in &s.sentences {
-            let in_sent: Vec<&Hit> = hits_in(&s.hits, sent).collect();
-            if !in_sent.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })) {
+            if !hits_in(&s.hits, sent)
+                .any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. }))
+            {
                 continue;
             }
+            let in_sent: Vec<&Hit> = hits_in(&s.hits, sent).collect();
             let breaks: Vec<(usize, usize)> = hits_in(&s.context, sent)
                 .filter(|h| h.meaning == Meaning::ClauseBreak)
                 .map(|h| (h.start, h.end))

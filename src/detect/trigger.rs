@@ -58,7 +58,7 @@ impl fmt::Display for Severity {
 /// A trigger id: lower_snake_case ASCII, 1–64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct TriggerId(String);
+pub struct TriggerId(std::sync::Arc<str>);
 
 impl TriggerId {
     pub fn parse(s: &str) -> Result<Self, String> {
@@ -67,7 +67,7 @@ impl TriggerId {
             && s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
-            Ok(TriggerId(s.to_owned()))
+            Ok(TriggerId(s.into()))
         } else {
             Err(format!("invalid trigger id {s:?}: use lower_snake_case letters, digits and _ (max 64)"))
         }
@@ -172,7 +172,8 @@ pub enum FromPlaces {
 #[derive(Debug, Clone)]
 pub struct Trigger {
     pub id: TriggerId,
-    pub name: String,
+    /// Shared: every detection of this trigger quotes it.
+    pub name: std::sync::Arc<str>,
     pub severity: Severity,
     pub phrases: Vec<Term>,
     pub near: Vec<Near>,
