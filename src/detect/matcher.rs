@@ -249,10 +249,8 @@ impl Automaton {
 
 /// Compiled matcher for one trigger set and the embedded gazetteer.
 pub struct Matcher {
-    /// Trigger phrases, near terms and excludes.
+    /// Trigger phrases, near terms and excludes, modifier cues and clause breaks: one pass.
     terms: Automaton,
-    /// Modifier cues and clause breaks.
-    context: Automaton,
     regexes: Vec<(u16, Regex)>,
     places: PlaceIndex,
 }
@@ -279,7 +277,7 @@ impl Matcher {
             }
             terms.extend(t.exclude.iter().map(|x| (x.clone(), Meaning::Exclude { trigger })));
         }
-        let mut context: Vec<(Term, Meaning)> = Vec::new();
+        let context = &mut terms;
         for (kind, words) in CUES {
             for w in *words {
                 let term = Term { text: normalize_pattern(w).to_lowercase(), prefix: false };
@@ -299,13 +297,13 @@ impl Matcher {
         }
         Ok(Matcher {
             terms: Automaton::build(&terms)?,
-            context: Automaton::build(&context)?,
             regexes,
             places: PlaceIndex::build(),
         })
     }
 
-    /// Trigger terms and place names in `text`, sorted by start (longest first at a start).
+    /// Trigger terms, modifier cues, clause breaks and place names in `text`, sorted by start
+    /// (longest first at a start).
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         self.terms.scan(text, 0..text.len(), &mut hits);
@@ -325,21 +323,14 @@ impl Matcher {
         hits
     }
 
-    /// Modifier cues and clause breaks inside `range` (one sentence), appended in order.
-    pub fn scan_context(&self, text: &str, range: std::ops::Range<usize>, hits: &mut Vec<Hit>) {
-        let from = hits.len();
-        self.context.scan(text, range, hits);
-        hits[from..].sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-    }
-
     /// Number of distinct automaton patterns plus indexed place names.
     pub fn pattern_count(&self) -> usize {
-        self.terms.entries.len() + self.context.entries.len() + self.places.names.len()
+        self.terms.entries.len() + self.places.names.len()
     }
 
     /// Heap bytes used by the automaton (the place index is not counted).
     pub fn memory_usage(&self) -> usize {
-        self.terms.ac.memory_usage() + self.context.ac.memory_usage()
+        self.terms.ac.memory_usage()
     }
 }
 

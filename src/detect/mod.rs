@@ -169,7 +169,11 @@ impl Engine {
 
     fn scan<'a>(&self, section: Section, original: &'a str) -> Scanned<'a> {
         let norm = normalize::normalize(original);
-        let hits = self.matcher.scan(&norm.text);
+        let (hits, cues): (Vec<Hit>, Vec<Hit>) = self
+            .matcher
+            .scan(&norm.text)
+            .into_iter()
+            .partition(|h| !matches!(h.meaning, Meaning::Cue(_) | Meaning::ClauseBreak));
         let place_hits: Vec<(usize, usize, u32)> = hits
             .iter()
             .filter_map(|h| match h.meaning {
@@ -197,7 +201,7 @@ impl Engine {
                     !near_pairs(&norm.text, &in_sent, &self.triggers).is_empty()
                 });
             if wanted {
-                self.matcher.scan_context(&norm.text, sent.clone(), &mut context);
+                context.extend(hits_in(&cues, sent).copied());
             }
         }
         Scanned { section, original, norm, hits, context, mentions, sentences }
