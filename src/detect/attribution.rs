@@ -124,6 +124,30 @@ fn in_list(list: &[&str], word: &str) -> bool {
     list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
+/// What a word after a place says about it: an actor noun, a stop word, or neither.
+#[derive(Clone, Copy, PartialEq)]
+enum WordClass {
+    Actor,
+    Stop,
+}
+
+/// One hash lookup instead of scanning both lists: every mention checks up to three words.
+fn word_class(word: &str) -> Option<WordClass> {
+    static TABLE: std::sync::OnceLock<super::matcher::FastMap<&'static str, WordClass>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut m = super::matcher::FastMap::default();
+        m.extend(STOP_WORDS.iter().map(|w| (*w, WordClass::Stop)));
+        m.extend(ACTOR_NOUNS.iter().map(|w| (*w, WordClass::Actor)));
+        m
+    });
+    let mut buf = [0u8; 16];
+    let lower = buf.get_mut(..word.len())?;
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    table.get(std::str::from_utf8(lower).ok()?).copied()
+}
+
 fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     let possessive = text[end..].starts_with("'s");
     let after = if possessive { text[end + 2..].trim_start() } else { text[end..].trim_start() };
@@ -162,11 +186,11 @@ fn is_border_with(before: &str) -> bool {
 /// An actor noun within the next three non-stop words ("Russian military forces").
 fn actor_follows(after: &str) -> bool {
     for w in after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
-        if in_list(ACTOR_NOUNS, w) {
-            return true;
-        }
-        if in_list(STOP_WORDS, w) || w.chars().next().is_some_and(char::is_numeric) {
-            return false;
+        match word_class(w) {
+            Some(WordClass::Actor) => return true,
+            Some(WordClass::Stop) => return false,
+            None if w.chars().next().is_some_and(char::is_numeric) => return false,
+            None => {}
         }
     }
     false
