@@ -157,7 +157,7 @@ fn next_capital(text: &str, from: usize) -> Option<usize> {
     let mut i = from;
     loop {
         // Jump to a byte that can begin a capitalised word.
-        i += bytes.get(i..)?.iter().position(|&b| b.is_ascii_uppercase() || b >= 0xC0)?;
+        i = next_upper_or_lead(bytes, i)?;
         let word_start = i == 0 || {
             let prev = text[..i].chars().next_back().unwrap_or(' ');
             !prev.is_alphanumeric()
@@ -170,6 +170,32 @@ fn next_capital(text: &str, from: usize) -> Option<usize> {
             i += 1;
         }
     }
+}
+
+/// The first byte at or after `from` that is an ASCII capital or starts a multi-byte character
+/// (>= 0xC0). Eight bytes at a time: most text is lower case, and this runs over all of it.
+fn next_upper_or_lead(bytes: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let low7 = x & !HI;
+        // Per byte: high bit set, or strictly between '@' (0x40) and '[' (0x5B).
+        let capital = (LO * (127 + 0x5B) - low7) & !x & (low7 + LO * (127 - 0x40)) & HI;
+        let mut m = (x & HI) | capital;
+        while m != 0 {
+            let at = i + (m.trailing_zeros() / 8) as usize;
+            if bytes[at] < 0x80 || bytes[at] >= 0xC0 {
+                return Some(at);
+            }
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    bytes.get(i..)?.iter().position(|&b| b.is_ascii_uppercase() || b >= 0xC0).map(|p| i + p)
 }
 
 /// End of the word at `at`: alphanumerics plus '.', '\'' and '&' inside.
@@ -295,11 +321,7 @@ impl Matcher {
                 regexes.push((ti as u16, re));
             }
         }
-        Ok(Matcher {
-            terms: Automaton::build(&terms)?,
-            regexes,
-            places: PlaceIndex::build(),
-        })
+        Ok(Matcher { terms: Automaton::build(&terms)?, regexes, places: PlaceIndex::build() })
     }
 
     /// Trigger terms, modifier cues, clause breaks and place names in `text`, sorted by start
@@ -370,6 +392,23 @@ fn word_end_alnum(text: &str, at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_eight_byte_capital_search_agrees_with_the_plain_one() {
+        let plain = |b: &[u8], from: usize| {
+            b[from..].iter().position(|&c| c.is_ascii_uppercase() || c >= 0xC0).map(|p| from + p)
+        };
+        let text = "lower words then Almaty, [brackets] @at ZULU zz é Ünter \u{2019}quote and more lower text at the end";
+        let b = text.as_bytes();
+        for from in 0..b.len() {
+            assert_eq!(next_upper_or_lead(b, from), plain(b, from), "from {from}");
+        }
+        for byte in 0..=255u8 {
+            let mut v = vec![b'a'; 20];
+            v[11] = byte;
+            assert_eq!(next_upper_or_lead(&v, 0), plain(&v, 0), "byte {byte:#x}");
+        }
+    }
     use crate::config::triggers::default_set;
 
     #[test]
