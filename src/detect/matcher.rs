@@ -125,7 +125,12 @@ impl PlaceIndex {
         // Word ends: a word is a run of alphanumerics, '.' and '\''; words join by one space.
         let first_end = word_end(text, start);
         let first_word = trim_word(&text[start..first_end]);
-        let max = *self.first.get(first_word).or_else(|| self.first.get(&text[start..first_end]))? as usize;
+        let whole = &text[start..first_end];
+        let max = *self
+            .first
+            .get(first_word)
+            .or_else(|| if whole.len() == first_word.len() { None } else { self.first.get(whole) })?
+            as usize;
         let mut ends = [0usize; MAX_NAME_WORDS];
         ends[0] = first_end;
         let mut n = 1;
@@ -200,7 +205,19 @@ fn next_upper_or_lead(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// End of the word at `at`: alphanumerics plus '.', '\'' and '&' inside.
 fn word_end(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
     let mut end = at;
+    // ASCII first; a multi-byte character hands over to the general loop.
+    while let Some(&b) = bytes.get(end) {
+        if b.is_ascii_alphanumeric() || b == b'.' || b == b'\'' || b == b'&' {
+            end += 1;
+        } else if b < 0x80 {
+            return end;
+        } else {
+            break;
+        }
+    }
+    let at = end;
     for (off, c) in text[at..].char_indices() {
         if c.is_alphanumeric() || c == '.' || c == '\'' || c == '&' {
             end = at + off + c.len_utf8();
