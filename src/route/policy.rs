@@ -277,7 +277,9 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     let mut slot_of: FastMap<&Email, u32> = FastMap::default();
     slot_of.reserve(people.trips.len().min(1 << 20));
     let mut hits: Vec<Hit<'_>> = Vec::with_capacity(people.trips.len());
-    let mut rollups: BTreeMap<&Email, Vec<RollupEntry>> = BTreeMap::new();
+    // Roll-ups by manager: an index into a list, sorted by manager once at the end.
+    let mut rollups: Vec<(&Email, Vec<RollupEntry>)> = Vec::new();
+    let mut rollup_of: FastMap<&Email, usize> = FastMap::default();
     let mut traveller_by_email: Option<FastMap<&Email, i64>> = None;
 
     for (di, d) in input.detections.iter().enumerate() {
@@ -305,7 +307,11 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             if let Some(m) = &t.manager
                 && d.severity >= policy.default_min_severity
             {
-                let list = rollups.entry(m).or_default();
+                let at = *rollup_of.entry(m).or_insert_with(|| {
+                    rollups.push((m, Vec::new()));
+                    rollups.len() - 1
+                });
+                let list = &mut rollups[at].1;
                 match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
                     Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
                     Some(_) => {}
@@ -351,6 +357,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     for group in hits.chunk_by(|a, b| a.0 == b.0) {
         decide_recipient(&slots[group[0].0 as usize], group, input, history, policy, &mut plan);
     }
+    rollups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (manager, entries) in rollups {
         let severity = input
             .detections
