@@ -47,12 +47,12 @@ pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetect
             let country = d.country?;
             let all_clear = engine.triggers().get(d.trigger.as_str()).is_some_and(|t| t.clears.is_some());
             Some(RouteDetection {
-                trigger: d.trigger.to_string(),
-                name: d.name.to_string(),
+                trigger: d.trigger.shared(),
+                name: d.name.clone(),
                 severity: d.severity,
                 country,
                 city: d.city.clone(),
-                evidence: d.evidence.clone(),
+                evidence: d.evidence.as_str().into(),
                 all_clear,
             })
         })
@@ -195,7 +195,7 @@ fn cancel_plan(store: &Store, adv: &Advisory, _now: Timestamp) -> Result<Plan, S
                 severity: Severity::Info,
                 country,
                 city: None,
-                evidence: format!("The issuer cancelled this alert: {}", adv.title),
+                evidence: format!("The issuer cancelled this alert: {}", adv.title).into(),
                 reasons: vec![],
                 bypass: Some("all-clear"),
             }],

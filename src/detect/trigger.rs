@@ -75,6 +75,10 @@ impl TriggerId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The id as a shared string (no copy).
+    pub fn shared(&self) -> std::sync::Arc<str> {
+        self.0.clone()
+    }
 }
 
 impl fmt::Display for TriggerId {

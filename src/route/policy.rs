@@ -4,6 +4,7 @@
 //! the alert history and `now`. The store loads those inputs; this decides; the store commits.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::detect::matcher::FastMap;
 
@@ -43,12 +44,13 @@ impl Default for Policy {
 /// One affirmed detection, as routing needs it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RouteDetection {
-    pub trigger: String,
-    pub name: String,
+    // Shared (`Arc`): every recipient's item quotes the same trigger, name and evidence.
+    pub trigger: Arc<str>,
+    pub name: Arc<str>,
     pub severity: Severity,
     pub country: CountryCode,
     pub city: Option<String>,
-    pub evidence: String,
+    pub evidence: Arc<str>,
     /// This trigger is an all-clear (it `clears` another); all-clears always pass dedup.
     pub all_clear: bool,
 }
@@ -94,12 +96,12 @@ pub enum Reason {
 /// One detection inside a message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
-    pub trigger: String,
-    pub name: String,
+    pub trigger: Arc<str>,
+    pub name: Arc<str>,
     pub severity: Severity,
     pub country: CountryCode,
     pub city: Option<String>,
-    pub evidence: String,
+    pub evidence: Arc<str>,
     pub reasons: Vec<Reason>,
     /// Passed dedup because it is an escalation, an all-clear or a correction.
     pub bypass: Option<&'static str>,
@@ -283,7 +285,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     let mut traveller_by_email: Option<FastMap<&Email, i64>> = None;
 
     for (di, d) in input.detections.iter().enumerate() {
-        if input.previous.iter().any(|(t, c)| *t == d.trigger && *c == d.country) {
+        if input.previous.iter().any(|(t, c)| **t == *d.trigger && *c == d.country) {
             continue;
         }
         for trip in people.trips.iter().filter(|t| t.place.country == d.country) {
@@ -313,7 +315,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 });
                 let list = &mut rollups[at].1;
                 match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
-                    Some(e) if !e.triggers.contains(&d.trigger) => e.triggers.push(d.trigger.clone()),
+                    Some(e) if !e.triggers.iter().any(|t| **t == *d.trigger) => e.triggers.push(d.trigger.to_string()),
                     Some(_) => {}
                     None => list.push(RollupEntry {
                         traveller: t.name.clone(),
@@ -321,7 +323,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                         place: trip.place.clone(),
                         start: trip.start,
                         end: trip.end,
-                        triggers: vec![d.trigger.clone()],
+                        triggers: vec![d.trigger.to_string()],
                     }),
                 }
             }
@@ -362,7 +364,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
         let severity = input
             .detections
             .iter()
-            .filter(|d| entries.iter().any(|e| e.triggers.contains(&d.trigger)))
+            .filter(|d| entries.iter().any(|e| e.triggers.iter().any(|t| **t == *d.trigger)))
             .map(|d| d.severity)
             .max()
             .unwrap_or(Severity::Info);
@@ -402,11 +404,11 @@ fn decide_recipient(
         let d = &input.detections[di];
         let decide = |outcome: String| Decision {
             recipient: email.clone(),
-            trigger: d.trigger.clone(),
+            trigger: d.trigger.to_string(),
             country: d.country,
             outcome,
         };
-        if !r.triggers().is_empty() && !r.triggers().contains(&d.trigger) {
+        if !r.triggers().is_empty() && !r.triggers().iter().any(|t| **t == *d.trigger) {
             plan.decisions.push(decide(format!("filtered: subscription does not include {}", d.trigger)));
             continue;
         }
@@ -417,7 +419,7 @@ fn decide_recipient(
         }
         let bypass = bypass_reason(d, email, history);
         let last_alert = if has_history {
-            history.last.get(&(email.clone(), d.trigger.clone(), d.country)).copied()
+            history.last.get(&(email.clone(), d.trigger.to_string(), d.country)).copied()
         } else {
             None
         };

@@ -45,7 +45,7 @@ fn det(trigger: &str, severity: Severity, country: &str, city: Option<&str>) -> 
         severity,
         country: CountryCode::parse(country).expect("cc"),
         city: city.map(String::from),
-        evidence: format!("{trigger} evidence."),
+        evidence: format!("{trigger} evidence.").into(),
         all_clear: trigger.ends_with("_lifted"),
     }
 }
@@ -67,7 +67,7 @@ fn sent(plan: &Plan) -> Vec<(String, Vec<String>)> {
     plan.messages
         .iter()
         .filter(|m| m.delivery == Delivery::Now)
-        .map(|m| (m.recipient.email.to_string(), m.items.iter().map(|i| i.trigger.clone()).collect()))
+        .map(|m| (m.recipient.email.to_string(), m.items.iter().map(|i| i.trigger.to_string()).collect()))
         .collect()
 }
 

@@ -186,7 +186,7 @@ fn a_travel_advisory_level_change_is_detected() {
             .plan
             .messages
             .iter()
-            .any(|m| m.items.iter().any(|i| i.trigger == "travel_advisory_level_change")),
+            .any(|m| m.items.iter().any(|i| &*i.trigger == "travel_advisory_level_change")),
         "travellers are told"
     );
     let same = process::process(
