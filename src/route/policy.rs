@@ -315,7 +315,9 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 });
                 let list = &mut rollups[at].1;
                 match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
-                    Some(e) if !e.triggers.iter().any(|t| **t == *d.trigger) => e.triggers.push(d.trigger.to_string()),
+                    Some(e) if !e.triggers.iter().any(|t| **t == *d.trigger) => {
+                        e.triggers.push(d.trigger.to_string())
+                    }
                     Some(_) => {}
                     None => list.push(RollupEntry {
                         traveller: t.name.clone(),
