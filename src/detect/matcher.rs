@@ -71,14 +71,14 @@ const MAX_NAME_WORDS: usize = 9;
 /// Exact-case index of place names by their folded text.
 struct PlaceIndex {
     names: FastMap<Box<str>, u32>,
-    /// Longest name (in words) that starts with this word.
-    first: FastMap<Box<str>, u8>,
+    /// Which name lengths (bit n: n words) start with this word, so only those are looked up.
+    first: FastMap<Box<str>, u16>,
 }
 
 impl PlaceIndex {
     fn build() -> Self {
         let mut names: FastMap<Box<str>, u32> = FastMap::default();
-        let mut first: FastMap<Box<str>, u8> = FastMap::default();
+        let mut first: FastMap<Box<str>, u16> = FastMap::default();
         for (i, name) in Gazetteer::get().names().iter().enumerate() {
             let folded = normalize_pattern(name.text);
             if !folded.starts_with(char::is_uppercase) {
@@ -95,8 +95,7 @@ impl PlaceIndex {
                 let head = v.split(' ').next().unwrap_or("").to_owned();
                 // Earlier names win (countries before cities), so keep the first entry.
                 names.entry(v.into_boxed_str()).or_insert(i as u32);
-                let w = first.entry(head.into_boxed_str()).or_insert(0);
-                *w = (*w).max(words);
+                *first.entry(head.into_boxed_str()).or_insert(0) |= 1 << words;
             }
         }
         PlaceIndex { names, first }
@@ -126,11 +125,11 @@ impl PlaceIndex {
         let first_end = word_end(text, start);
         let first_word = trim_word(&text[start..first_end]);
         let whole = &text[start..first_end];
-        let max = *self
+        let lengths = *self
             .first
             .get(first_word)
-            .or_else(|| if whole.len() == first_word.len() { None } else { self.first.get(whole) })?
-            as usize;
+            .or_else(|| if whole.len() == first_word.len() { None } else { self.first.get(whole) })?;
+        let max = (15 - lengths.leading_zeros()) as usize;
         let mut ends = [0usize; MAX_NAME_WORDS];
         ends[0] = first_end;
         let mut n = 1;
@@ -144,7 +143,10 @@ impl PlaceIndex {
             n += 1;
             at = next;
         }
-        for &end in ends[..n].iter().rev() {
+        for (words, &end) in ends[..n].iter().enumerate().rev() {
+            if lengths & (1 << (words + 1)) == 0 {
+                continue;
+            }
             let cand = &text[start..end];
             for variant in [cand, trim_word(cand)] {
                 if let Some(&name) = self.names.get(variant) {
