@@ -21,7 +21,15 @@ pub fn words_between(text: &str, from: usize, to: usize) -> usize {
     if to <= from {
         return 0;
     }
-    text[from..to].split_whitespace().count()
+    // Normalised text has only ASCII whitespace (other spaces are folded), so bytes will do.
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in &text.as_bytes()[from..to] {
+        let space = b.is_ascii_whitespace();
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+    }
+    words
 }
 
 /// Cue findings for one candidate.
