@@ -156,13 +156,16 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         return Role::Org;
     }
     let before = text_before(text, start, 48).trim_end();
-    if NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before) {
+    // Every lead below ends in one of these words; most mentions follow none of them.
+    let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let lead = ["between", "of", "to", "from", "with", "the"].iter().any(|w| w.eq_ignore_ascii_case(last));
+    if lead && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before)) {
         return Role::Neighbour;
     }
     if !possessive && actor_follows(after) {
         return Role::Actor;
     }
-    if ends_with_ci(before, "government of") || ends_with_ci(before, "embassy of") {
+    if lead && (ends_with_ci(before, "government of") || ends_with_ci(before, "embassy of")) {
         return Role::Actor;
     }
     Role::Plain
