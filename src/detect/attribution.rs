@@ -215,10 +215,10 @@ pub fn resolve_city(g: &Gazetteer, candidates: &[u32], subject: Option<CountryCo
 }
 
 /// Build raw mentions from place hits: drops blocked phrases and mentions inside longer ones.
-pub fn mentions(text: &str, hits: &[(usize, usize, u32)]) -> Vec<Mention> {
+pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention> {
     let g = Gazetteer::get();
-    let mut spans: Vec<(usize, usize, u32)> = hits.to_vec();
-    // Longest first at each start, then drop anything inside an accepted span.
+    // Longest first at each start (the matcher's order already; sorting sorted input is a
+    // linear pass), then drop anything inside an accepted span.
     spans.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
     // Sorted so, a span lies inside an accepted one exactly when it ends no later than the
     // furthest end accepted so far (every accepted span starts at or before it).
