@@ -87,12 +87,17 @@ impl Daemon {
         (status, resp)
     }
 
-    /// Any request; returns (status, body).
+    /// Any request with a JSON body; returns (status, body).
     fn request(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+        self.send(method, path, token, "application/json", body)
+    }
+
+    /// Any request with this content type; returns (status, body).
+    fn send(&self, method: &str, path: &str, token: Option<&str>, ctype: &str, body: &str) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         s.write_all(head.as_bytes()).expect("write");
@@ -479,16 +484,7 @@ fn admin_api_import_people_preview_and_advisories() {
     let (_dir, cfg) = setup();
     let mut d = Daemon::start(&cfg);
     let send = |d: &Daemon, method: &str, path: &str, ctype: &str, body: &str| -> (u16, serde_json::Value) {
-        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(head.as_bytes()).expect("write");
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let (status, body) = d.send(method, path, Some(ADMIN_TOKEN), ctype, body);
         (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
     };
     let j =
