@@ -154,6 +154,19 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 
 const SEED_PARAPHRASE: &str = include_str!("fixtures/corpus/kz-paraphrase.txt");
 
+/// The requests the webhook sink recorded (complete `.json` files only).
+fn hook_records(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn mails(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir.join("var/mail"))
         .map(|d| d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
@@ -330,11 +343,7 @@ fn rss_feed_to_email_and_webhook() {
     assert_eq!(mails.len(), 1);
     assert!(mails[0].starts_with("X-Envelope-To: ann@example.org"), "{}", mails[0]);
     assert!(mails[0].contains("Kazakhstan"), "{}", mails[0]);
-    let reqs: Vec<serde_json::Value> = std::fs::read_dir(dir.path().join("hook"))
-        .expect("hook dir")
-        .filter_map(Result::ok)
-        .map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).expect("read")).expect("json"))
-        .collect();
+    let reqs = hook_records(&dir.path().join("hook"));
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0]["valid_signature"], true);
     let triggers: Vec<&str> = reqs[0]["body"]["detections"]
@@ -708,8 +717,7 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
     d.signal("-TERM");
     d.wait_for("stopped");
     assert_eq!(d.child.wait().expect("exit").code(), Some(0), "clean exit");
-    let count = |dir: &Path| std::fs::read_dir(dir.join("hook")).map(|r| r.count()).unwrap_or(0);
-    let delivered_before = count(dir.path());
+    let delivered_before = hook_records(&dir.path().join("hook")).len();
     assert!(delivered_before < 200, "stopped early, with work left ({delivered_before} delivered)");
     // Restart: everything still due goes out.
     let mut d = Daemon::start(&cfg);
@@ -723,13 +731,8 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0);
     }
-    let mut ids: Vec<String> = std::fs::read_dir(dir.path().join("hook"))
-        .expect("hook")
-        .filter_map(Result::ok)
-        .map(|e| {
-            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(e.path()).expect("read"))
-                .expect("json")
-        })
+    let mut ids: Vec<String> = hook_records(&dir.path().join("hook"))
+        .into_iter()
         .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
         .collect();
     ids.sort();

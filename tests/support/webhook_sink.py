@@ -66,8 +66,11 @@ def main():
                 "valid_signature": verify(args.secret, {k.lower(): v for k, v in self.headers.items()}, body),
                 "answer": step,
             }
-            with open(os.path.join(args.dir, f"{n:05d}.json"), "w") as f:
+            # Written aside, then renamed: a reader never sees a half-written record.
+            path = os.path.join(args.dir, f"{n:05d}.json")
+            with open(path + ".tmp", "w") as f:
                 json.dump(record, f)
+            os.replace(path + ".tmp", path)
             if args.announce:
                 print("REQ", n, flush=True)
             if step == "hang":
