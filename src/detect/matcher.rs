@@ -395,13 +395,31 @@ fn term_keys(text: &str) -> Vec<String> {
 /// A term starting with a letter or digit needs a non-word character before it; one that
 /// starts with punctuation (", and ") brings its own boundary.
 fn boundary_before(text: &str, at: usize) -> bool {
-    let starts_word = text[at..].chars().next().is_some_and(char::is_alphanumeric);
-    !starts_word || text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+    let starts_word = alnum_at(text, at);
+    !starts_word || !alnum_before(text, at)
 }
 
 fn boundary_after(text: &str, at: usize) -> bool {
-    let ends_word = text[..at].chars().next_back().is_some_and(char::is_alphanumeric);
-    !ends_word || text[at..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+    let ends_word = alnum_before(text, at);
+    !ends_word || !alnum_at(text, at)
+}
+
+/// Whether the character starting at `at` is alphanumeric (ASCII without decoding).
+fn alnum_at(text: &str, at: usize) -> bool {
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[at..].chars().next().is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether the character ending at `at` is alphanumeric (ASCII without decoding).
+fn alnum_before(text: &str, at: usize) -> bool {
+    match at.checked_sub(1).and_then(|i| text.as_bytes().get(i)) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..at].chars().next_back().is_some_and(char::is_alphanumeric),
+    }
 }
 
 fn word_end_alnum(text: &str, at: usize) -> usize {
