@@ -6,6 +6,7 @@
 //! single statements so a PostgreSQL implementation can map them to `FOR UPDATE SKIP LOCKED`.
 
 mod advisories;
+mod concerned;
 mod digests;
 mod listing;
 mod outbox;
