@@ -58,41 +58,6 @@ fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<TravellerRow> {
 
 type TravellerRow = (i64, String, String, String, String, Option<String>, String);
 
-fn build_traveller(row: TravellerRow) -> Result<Traveller, StoreError> {
-    build_traveller_cached(row, &mut std::collections::HashMap::new())
-}
-
-/// A traveller from a stored row (written only after validation), reusing parsed time zones:
-/// thousands of travellers share a few.
-fn build_traveller_cached(
-    row: TravellerRow,
-    zones: &mut std::collections::HashMap<String, Zone>,
-) -> Result<Traveller, StoreError> {
-    let (id, name, email, tz, language, manager, webhooks) = row;
-    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
-    let timezone = match zones.get(&tz) {
-        Some(z) => z.clone(),
-        None => {
-            let z = Zone::parse(&tz).map_err(|_| corrupt("time zone"))?;
-            zones.insert(tz, z.clone());
-            z
-        }
-    };
-    Ok(Traveller {
-        id,
-        name,
-        email: Email::from_store(email),
-        timezone,
-        language,
-        manager: manager.map(Email::from_store),
-        webhooks: if webhooks == "[]" {
-            Vec::new()
-        } else {
-            serde_json::from_str(&webhooks).map_err(|_| corrupt("webhook list"))?
-        },
-    })
-}
-
 pub(super) const TRAVELLER_COLS: &str = "id, name, email, timezone, language, manager, webhooks";
 
 /// Insert or update a traveller inside `tx`; returns (id, created, changed).
@@ -146,25 +111,6 @@ fn add_trip_tx(tx: &Transaction<'_>, traveller_id: i64, t: &NewTrip) -> Result<(
         )?
         .query_row(params![traveller_id, t.place.country.as_str(), city, start, end], |r| r.get(0))?;
     Ok((id, false))
-}
-
-fn trip_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-}
-
-fn build_trip(row: (i64, i64, String, String, String, String)) -> Result<Trip, StoreError> {
-    let (id, traveller_id, country, city, start, end) = row;
-    let corrupt = || StoreError::invalid(format!("stored trip {id} is invalid"));
-    Ok(Trip {
-        id,
-        traveller_id,
-        place: Place {
-            country: CountryCode::parse(&country).ok_or_else(corrupt)?,
-            city: (!city.is_empty()).then_some(city),
-        },
-        start: start.parse().map_err(|_| corrupt())?,
-        end: end.parse().map_err(|_| corrupt())?,
-    })
 }
 
 /// Insert a subscription (`id` None) or overwrite an existing one; its places are rewritten.
@@ -224,6 +170,93 @@ fn write_subscription_tx(
     Ok(id)
 }
 
+/// A text column borrowed from the row, without copying it.
+pub(super) fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
+/// A stored `YYYY-MM-DD` date (always written by us in that form).
+fn stored_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return s.parse().ok();
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i16> {
+        b[r].iter().try_fold(0i16, |n, d| d.is_ascii_digit().then(|| n * 10 + i16::from(d - b'0')))
+    };
+    Date::new(num(0..4)?, num(5..7)? as i8, num(8..10)? as i8).ok()
+}
+
+/// A trip from the first six columns (`TRIP_COLS`) of a row, copying only the city.
+pub(super) fn trip_from_ref(r: &Row<'_>) -> Result<Trip, StoreError> {
+    let id: i64 = r.get(0)?;
+    let corrupt = || StoreError::invalid(format!("stored trip {id} is invalid"));
+    let city = text(r, 3)?;
+    Ok(Trip {
+        id,
+        traveller_id: r.get(1)?,
+        place: Place {
+            country: CountryCode::parse(text(r, 2)?).ok_or_else(corrupt)?,
+            city: (!city.is_empty()).then(|| city.to_owned()),
+        },
+        start: stored_date(text(r, 4)?).ok_or_else(corrupt)?,
+        end: stored_date(text(r, 5)?).ok_or_else(corrupt)?,
+    })
+}
+
+/// A traveller from `TRAVELLER_COLS` starting at column `at`, sharing parsed zones.
+pub(super) fn traveller_from_ref(
+    r: &Row<'_>,
+    at: usize,
+    zones: &mut std::collections::HashMap<String, Zone>,
+) -> Result<Traveller, StoreError> {
+    let id: i64 = r.get(at)?;
+    let corrupt = |what: &str| StoreError::invalid(format!("stored traveller {id} has an invalid {what}"));
+    let tz = text(r, at + 3)?;
+    let timezone = match zones.get(tz) {
+        Some(z) => z.clone(),
+        None => {
+            let z = Zone::parse(tz).map_err(|_| corrupt("time zone"))?;
+            zones.insert(tz.to_owned(), z.clone());
+            z
+        }
+    };
+    let webhooks = text(r, at + 6)?;
+    Ok(Traveller {
+        id,
+        name: r.get(at + 1)?,
+        email: Email::from_store(r.get(at + 2)?),
+        timezone,
+        language: r.get(at + 4)?,
+        manager: r.get::<_, Option<String>>(at + 5)?.map(Email::from_store),
+        webhooks: if webhooks == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(webhooks).map_err(|_| corrupt("webhook list"))?
+        },
+    })
+}
+
+/// Every row of a query, read with `f` (which may borrow from the row).
+fn collect_rows<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    args: impl rusqlite::Params,
+    mut f: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut rows = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(f(r)?);
+    }
+    Ok(out)
+}
+
 pub(super) const TRIP_COLS: &str = "id, traveller_id, country, city, start_date, end_date";
 
 impl Store {
@@ -236,22 +269,17 @@ impl Store {
     }
 
     pub fn traveller_by_email(&self, email: &Email) -> Result<Option<Traveller>, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
-                [email.as_str()],
-                traveller_from_row,
-            )
-            .optional()?;
-        row.map(build_traveller).transpose()
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"))?;
+        let mut zones = std::collections::HashMap::new();
+        Ok(collect_rows(&mut stmt, [email.as_str()], |r| traveller_from_ref(r, 0, &mut zones))?.pop())
     }
 
     pub fn travellers(&self) -> Result<Vec<Traveller>, StoreError> {
         let mut stmt =
             self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
-        let rows = stmt.query_map([], traveller_from_row)?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(build_traveller).collect()
+        let mut zones = std::collections::HashMap::new();
+        collect_rows(&mut stmt, [], |r| traveller_from_ref(r, 0, &mut zones))
     }
 
     /// Remove a traveller and their trips.
@@ -282,30 +310,26 @@ impl Store {
     }
 
     pub fn trips(&self, email: Option<&Email>) -> Result<Vec<Trip>, StoreError> {
-        let rows = match email {
+        match email {
             Some(e) => {
                 let mut stmt = self.conn.prepare(&format!(
                     "SELECT t.{} FROM trips t JOIN travellers p ON p.id = t.traveller_id WHERE p.email = ?1 ORDER BY start_date",
                     TRIP_COLS.replace(", ", ", t.")
                 ))?;
-                stmt.query_map([e.as_str()], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
+                collect_rows(&mut stmt, [e.as_str()], trip_from_ref)
             }
             None => {
                 let mut stmt =
                     self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"))?;
-                stmt.query_map([], trip_from_row)?.collect::<Result<Vec<_>, _>>()?
+                collect_rows(&mut stmt, [], trip_from_ref)
             }
-        };
-        rows.into_iter().map(build_trip).collect()
+        }
     }
 
     /// One trip by id.
     pub fn trip(&self, id: i64) -> Result<Option<Trip>, StoreError> {
-        let row = self
-            .conn
-            .query_row(&format!("SELECT {TRIP_COLS} FROM trips WHERE id = ?1"), [id], trip_from_row)
-            .optional()?;
-        row.map(build_trip).transpose()
+        let mut stmt = self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips WHERE id = ?1"))?;
+        Ok(collect_rows(&mut stmt, [id], trip_from_ref)?.pop())
     }
 
     /// Change a trip's place and dates. Changing it into a copy of another of the same
