@@ -21,99 +21,99 @@ use tripwatch::route::model::{Channel, Email, Recipient, Zone};
 use tripwatch::route::policy::{Delivery, Item, Message, Plan};
 use tripwatch::store::{AdvisoryState, Store};
 
-/// A minimal keep-alive HTTP/1.1 receiver that answers 200 and timestamps each request.
-async fn http_receiver(stamps: Arc<Mutex<Vec<Instant>>>) -> u16 {
+/// Listen on 127.0.0.1:0 and run `conn` for every connection (TCP_NODELAY set).
+async fn serve<F, Fut>(stamps: Arc<Mutex<Vec<Instant>>>, conn: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream, Arc<Mutex<Vec<Instant>>>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = l.local_addr().expect("addr").port();
     tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = l.accept().await else { return };
-            let stamps = stamps.clone();
-            tokio::spawn(async move {
-                let _ = sock.set_nodelay(true);
-                let mut r = BufReader::new(sock);
-                loop {
-                    let mut len = 0usize;
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            len = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; len];
-                    if r.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    stamps.lock().expect("lock").push(Instant::now());
-                    if r.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.is_err() {
-                        return;
-                    }
-                }
-            });
+            let _ = sock.set_nodelay(true);
+            tokio::spawn(conn(sock, stamps.clone()));
         }
     });
     port
 }
 
-/// A minimal SMTP sink: accepts every message and timestamps it.
-async fn smtp_sink(stamps: Arc<Mutex<Vec<Instant>>>) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    tokio::spawn(async move {
+/// A minimal keep-alive HTTP/1.1 receiver that answers 200 and timestamps each request.
+async fn http_receiver(stamps: Arc<Mutex<Vec<Instant>>>) -> u16 {
+    serve(stamps, |sock, stamps| async move {
+        let mut r = BufReader::new(sock);
         loop {
-            let Ok((sock, _)) = l.accept().await else { return };
-            let stamps = stamps.clone();
-            tokio::spawn(async move {
-                let _ = sock.set_nodelay(true);
-                let (rd, mut wr) = sock.into_split();
-                let mut r = BufReader::new(rd);
-                if wr.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+            let mut len = 0usize;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
                     return;
                 }
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let cmd = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match cmd.as_str() {
-                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            let _ = wr.write_all(b"354 go\r\n").await;
-                            loop {
-                                line.clear();
-                                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                            }
-                            stamps.lock().expect("lock").push(Instant::now());
-                            b"250 ok\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = wr.write_all(b"221 bye\r\n").await;
+                if line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            if r.read_exact(&mut body).await.is_err() {
+                return;
+            }
+            stamps.lock().expect("lock").push(Instant::now());
+            if r.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.is_err() {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// A minimal SMTP sink: accepts every message and timestamps it.
+async fn smtp_sink(stamps: Arc<Mutex<Vec<Instant>>>) -> u16 {
+    serve(stamps, |sock, stamps| async move {
+        let (rd, mut wr) = sock.into_split();
+        let mut r = BufReader::new(rd);
+        if wr.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+            return;
+        }
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let cmd = line.get(..4).unwrap_or("").to_ascii_uppercase();
+            let reply: &[u8] = match cmd.as_str() {
+                "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                "DATA" => {
+                    let _ = wr.write_all(b"354 go\r\n").await;
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
                             return;
                         }
-                        _ => b"250 ok\r\n",
-                    };
-                    if wr.write_all(reply).await.is_err() {
-                        return;
+                        if line == ".\r\n" {
+                            break;
+                        }
                     }
+                    stamps.lock().expect("lock").push(Instant::now());
+                    b"250 ok\r\n"
                 }
-            });
+                "QUIT" => {
+                    let _ = wr.write_all(b"221 bye\r\n").await;
+                    return;
+                }
+                _ => b"250 ok\r\n",
+            };
+            if wr.write_all(reply).await.is_err() {
+                return;
+            }
         }
-    });
-    port
+    })
+    .await
 }
 
 fn plan(n: usize, channel: Channel) -> Plan {

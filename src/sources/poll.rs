@@ -185,17 +185,22 @@ pub async fn poll_due(
     now: Timestamp,
 ) -> PollReport {
     let mut report = PollReport::default();
-    if cfg.sources.is_empty() {
+    // Which sources are due, read once; the daemon calls this every second and most passes
+    // have nothing to fetch, so the HTTP client is built only when something is due.
+    let due: Vec<_> = {
+        let st = store.lock().unwrap_or_else(|p| p.into_inner());
+        cfg.sources
+            .iter()
+            .filter_map(|s| st.source_state(&s.name).ok().map(|state| (s, state)))
+            .filter(|(_, state)| state.next_run <= now.as_second())
+            .collect()
+    };
+    if due.is_empty() {
         return report;
     }
     let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
     let Ok(client) = client(guard.clone()) else { return report };
-    for s in &cfg.sources {
-        let state = { store.lock().unwrap_or_else(|p| p.into_inner()).source_state(&s.name) };
-        let Ok(state) = state else { continue };
-        if state.next_run > now.as_second() {
-            continue;
-        }
+    for (s, state) in due {
         report.polled += 1;
         let next = s.schedule.next_after(now, &jiff::tz::TimeZone::UTC).unwrap_or(now);
         let fetched = fetch(
