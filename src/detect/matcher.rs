@@ -1,7 +1,7 @@
-//! The scanner: one Aho-Corasick pass over the normalised text finds trigger terms, modifier
-//! cues and clause breaks; place names are found in the same walk over capitalised words by
-//! exact, case-sensitive lookup in a name index (40,000 gazetteer names would make the
-//! automaton slow; a hash probe per capitalised word is cheap).
+//! The scanner: one Aho-Corasick pass ([`super::dfa`]) over the normalised text finds trigger
+//! terms, modifier cues and clause breaks; place names are found in a walk over capitalised
+//! words by exact, case-sensitive lookup in a name index (40,000 gazetteer names would make
+//! the automaton slow; a hash probe per capitalised word is cheap).
 //!
 //! Input: normalised text. Output: [`Hit`]s sorted by start, word-bounded. Built once per
 //! trigger set; scanning is pure.
@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::cues::{CUES, CueKind};
+use super::dfa::Dfa;
 use super::normalize::normalize_pattern;
 use super::places::Gazetteer;
 use super::sentences::CLAUSE_BREAKS;
@@ -239,7 +239,7 @@ fn trim_word(w: &str) -> &str {
 
 /// One automaton and what each of its patterns means.
 struct Automaton {
-    ac: AhoCorasick,
+    dfa: Dfa,
     entries: Vec<Vec<Entry>>,
 }
 
@@ -261,24 +261,17 @@ impl Automaton {
                 }
             }
         }
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| BuildError::Automaton(e.to_string()))?;
-        Ok(Automaton { ac, entries })
+        let dfa = Dfa::build(&patterns).map_err(BuildError::Automaton)?;
+        Ok(Automaton { dfa, entries })
     }
 
-    /// Word-bounded hits inside `range` of `text`.
-    fn scan(&self, text: &str, range: std::ops::Range<usize>, hits: &mut Vec<Hit>) {
-        let input = aho_corasick::Input::new(text).span(range);
-        for m in self.ac.find_overlapping_iter(input) {
-            let (start, end) = (m.start(), m.end());
+    /// Word-bounded hits in `text`, in no particular order.
+    fn scan(&self, text: &str, hits: &mut Vec<Hit>) {
+        self.dfa.scan(text.as_bytes(), |start, end, pattern| {
             if !boundary_before(text, start) {
-                continue;
+                return;
             }
-            for e in &self.entries[m.pattern().as_usize()] {
+            for e in &self.entries[pattern] {
                 let end = if e.prefix {
                     word_end_alnum(text, end)
                 } else if boundary_after(text, end) {
@@ -288,7 +281,7 @@ impl Automaton {
                 };
                 hits.push(Hit { start, end, meaning: e.meaning });
             }
-        }
+        });
     }
 }
 
@@ -347,7 +340,7 @@ impl Matcher {
     /// (longest first at a start).
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
-        self.terms.scan(text, 0..text.len(), &mut hits);
+        self.terms.scan(text, &mut hits);
         for (trigger, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if boundary_before(text, m.start()) && boundary_after(text, m.end()) {
@@ -371,7 +364,7 @@ impl Matcher {
 
     /// Heap bytes used by the automaton (the place index is not counted).
     pub fn memory_usage(&self) -> usize {
-        self.terms.ac.memory_usage()
+        self.terms.dfa.memory_usage()
     }
 }
 

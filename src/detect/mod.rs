@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod cues;
+pub mod dfa;
 pub mod matcher;
 pub mod modifiers;
 pub mod normalize;
