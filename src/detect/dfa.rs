@@ -173,8 +173,9 @@ impl Dfa {
         }
         for k in 0..LANES {
             let mut s = states[k];
-            for at in bounds[k] + lockstep..ends[k] {
-                s = step(s, text[at]);
+            let from = bounds[k] + lockstep;
+            for (at, &b) in (from..).zip(&text[from..ends[k]]) {
+                s = step(s, b);
                 if s < self.match_limit {
                     report(s, at + 1, bounds[k], bounds[k + 1]);
                 }
