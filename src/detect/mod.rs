@@ -11,6 +11,7 @@ pub mod dfa;
 pub mod matcher;
 pub mod modifiers;
 pub mod normalize;
+mod place_index;
 pub mod places;
 pub mod sentences;
 pub mod trigger;
