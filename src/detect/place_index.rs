@@ -108,10 +108,12 @@ impl PlaceIndex {
                 continue;
             }
             let cand = &text[start..end];
-            for variant in [cand, trim_word(cand)] {
-                if let Some(name) = self.name(variant) {
-                    return Some((start + variant.len(), name));
-                }
+            let trimmed = trim_word(cand);
+            let found = self.name(cand).map(|n| (cand.len(), n)).or_else(|| {
+                (trimmed.len() != cand.len()).then(|| self.name(trimmed).map(|n| (trimmed.len(), n))).flatten()
+            });
+            if let Some((len, name)) = found {
+                return Some((start + len, name));
             }
         }
         None
