@@ -132,20 +132,20 @@ enum WordClass {
 }
 
 /// One hash lookup instead of scanning both lists: every mention checks up to three words.
-fn word_class(word: &str) -> Option<WordClass> {
-    static TABLE: std::sync::OnceLock<super::matcher::FastMap<&'static str, WordClass>> =
+fn word_class(word: &[u8]) -> Option<WordClass> {
+    static TABLE: std::sync::OnceLock<super::matcher::FastMap<&'static [u8], WordClass>> =
         std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut m = super::matcher::FastMap::default();
-        m.extend(STOP_WORDS.iter().map(|w| (*w, WordClass::Stop)));
-        m.extend(ACTOR_NOUNS.iter().map(|w| (*w, WordClass::Actor)));
+        m.extend(STOP_WORDS.iter().map(|w| (w.as_bytes(), WordClass::Stop)));
+        m.extend(ACTOR_NOUNS.iter().map(|w| (w.as_bytes(), WordClass::Actor)));
         m
     });
     let mut buf = [0u8; 16];
     let lower = buf.get_mut(..word.len())?;
-    lower.copy_from_slice(word.as_bytes());
+    lower.copy_from_slice(word);
     lower.make_ascii_lowercase();
-    table.get(std::str::from_utf8(lower).ok()?).copied()
+    table.get(&*lower).copied()
 }
 
 fn role_by_context(text: &str, start: usize, end: usize) -> Role {
@@ -188,12 +188,48 @@ fn is_border_with(before: &str) -> bool {
 
 /// An actor noun within the next three non-stop words ("Russian military forces").
 fn actor_follows(after: &str) -> bool {
+    // Bytes while the words are ASCII (nearly always); any other character, decoded.
+    let b = after.as_bytes();
+    let mut i = 0;
+    for _ in 0..3 {
+        while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if b.get(i).is_some_and(|&c| c >= 0x80) {
+            return actor_follows_decoded(after);
+        }
+        if start == i {
+            return false;
+        }
+        match classify(&b[start..i]) {
+            Some(found) => return found,
+            None => continue,
+        }
+    }
+    false
+}
+
+/// What a word says for `actor_follows`: `Some(answer)`, or `None` to read on.
+fn classify(w: &[u8]) -> Option<bool> {
+    match word_class(w) {
+        Some(WordClass::Actor) => Some(true),
+        Some(WordClass::Stop) => Some(false),
+        None if w.first().is_some_and(u8::is_ascii_digit) => Some(false),
+        None => None,
+    }
+}
+
+fn actor_follows_decoded(after: &str) -> bool {
     for w in after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
-        match word_class(w) {
-            Some(WordClass::Actor) => return true,
-            Some(WordClass::Stop) => return false,
-            None if w.chars().next().is_some_and(char::is_numeric) => return false,
-            None => {}
+        if w.chars().next().is_some_and(|c| c.is_numeric() && !c.is_ascii_digit()) {
+            return false;
+        }
+        if let Some(found) = classify(w.as_bytes()) {
+            return found;
         }
     }
     false

@@ -4,7 +4,7 @@
 //! in words, whether the match is affirmed or suppressed (negated, hypothetical, …).
 
 /// What a cue signals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CueKind {
     /// Negation before the trigger ("no live bullets", "police deny").
     NegPre,

@@ -18,8 +18,9 @@ use super::place_index::PlaceIndex;
 use super::sentences::CLAUSE_BREAKS;
 use super::trigger::{Term, TriggerSet};
 
-/// What a matched pattern means. One pattern can mean several things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a matched pattern means. One pattern can mean several things. The order (variant,
+/// then trigger) is the order hits with the same span are reported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Meaning {
     Phrase { trigger: u16 },
     NearA { trigger: u16, rule: u16 },
@@ -183,7 +184,8 @@ impl Matcher {
         if std::env::var_os("NOPLACES").is_none() {
             self.places.scan(text, &mut hits);
         }
-        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        // A total order, so an unstable sort gives one answer whatever order hits arrived in.
+        hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.meaning));
         hits
     }
 

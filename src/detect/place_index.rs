@@ -110,7 +110,9 @@ impl PlaceIndex {
             let cand = &text[start..end];
             let trimmed = trim_word(cand);
             let found = self.name(cand).map(|n| (cand.len(), n)).or_else(|| {
-                (trimmed.len() != cand.len()).then(|| self.name(trimmed).map(|n| (trimmed.len(), n))).flatten()
+                (trimmed.len() != cand.len())
+                    .then(|| self.name(trimmed).map(|n| (trimmed.len(), n)))
+                    .flatten()
             });
             if let Some((len, name)) = found {
                 return Some((start + len, name));
