@@ -320,6 +320,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_byte_reading_of_following_words_agrees_with_the_decoded_one() {
+        for after in [
+            " forces entered",
+            " direct hire employees",
+            " and its forces",
+            " 2022 forces",
+            "'s  military, police",
+            " Été forces",
+            " armed\u{2019}s forces",
+            " ٣ forces",
+            " x y z forces",
+            "",
+            " ...   ",
+            " naïve government",
+            " SECURITY",
+        ] {
+            assert_eq!(actor_follows(after), actor_follows_decoded(after), "{after:?}");
+        }
+        assert!(actor_follows(" armed forces"));
+        assert!(!actor_follows(" and the forces"));
+    }
+
+    #[test]
     fn roles() {
         for (text, name, want) in [
             ("under the Russian led Collective Security Treaty", "Russian", Role::Org),
