@@ -356,6 +356,13 @@ fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hi
     hits[lo..].iter().take_while(move |h| h.start < end).filter(move |h| h.end <= end)
 }
 
+/// Mentions wholly inside `r`; `mentions` is sorted by start.
+fn mentions_in<'m>(mentions: &'m [Mention], r: &Range<usize>) -> impl Iterator<Item = &'m Mention> {
+    let lo = mentions.partition_point(|m| m.start < r.start);
+    let end = r.end;
+    mentions[lo..].iter().take_while(move |m| m.start < end).filter(move |m| m.end <= end)
+}
+
 /// A satisfied near rule: the trigger and the spans of its two terms.
 struct NearPair {
     trigger: usize,
@@ -405,16 +412,13 @@ fn attribute(
     from_places: FromPlaces,
 ) -> Vec<Place> {
     let g = Gazetteer::get();
-    let plain = |r: &Range<usize>| -> Vec<&Mention> {
-        s.mentions.iter().filter(|m| m.role == Role::Plain && m.start >= r.start && m.end <= r.end).collect()
-    };
+    let plain =
+        |r: &Range<usize>| -> Vec<&Mention> { mentions_in(&s.mentions, r).filter(|m| m.role == Role::Plain).collect() };
     let city_for = |country: CountryCode, r: &Range<usize>| -> Option<String> {
-        s.mentions.iter().filter(|m| m.start >= r.start && m.end <= r.end && m.country == country).find_map(
-            |m| match m.kind {
-                Kind::City(id) => Some(g.city(id).name.to_owned()),
-                _ => None,
-            },
-        )
+        mentions_in(&s.mentions, r).filter(|m| m.country == country).find_map(|m| match m.kind {
+            Kind::City(id) => Some(g.city(id).name.to_owned()),
+            _ => None,
+        })
     };
     // Plain places in the clause and close to the match (a long clause can name a far-off
     // country that has nothing to do with the measure).
