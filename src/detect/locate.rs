@@ -1,0 +1,152 @@
+//! Where a trigger match happened: the countries (and city) a candidate is about, and the
+//! advisory's subject country.
+//!
+//! Input: a scanned section with its place mentions (roles already given) and one candidate.
+//! Output: `(country, city, confidence factor)` per attributed place; no place when nothing
+//! in the text or metadata names one. Pure.
+
+use std::ops::Range;
+
+use super::attribution::{self, Kind, Mention, Role};
+use super::matcher::FastMap;
+use super::modifiers;
+use super::places::{CountryCode, Gazetteer};
+use super::{FromPlaces, Raw, Scanned, Section};
+
+/// Mentions wholly inside `r`; `mentions` is sorted by start.
+fn mentions_in<'m>(mentions: &'m [Mention], r: &Range<usize>) -> impl Iterator<Item = &'m Mention> {
+    let lo = mentions.partition_point(|m| m.start < r.start);
+    let end = r.end;
+    mentions[lo..].iter().take_while(move |m| m.start < end).filter(move |m| m.end <= end)
+}
+
+/// An attributed place: country, city, and a confidence factor.
+pub(super) type Place = (Option<CountryCode>, Option<String>, f32);
+
+/// How many words from a match a place in the same clause may be and still own it.
+const CLAUSE_PLACE_WINDOW: usize = 12;
+
+/// Countries (with city and a confidence factor) a candidate is about.
+pub(super) fn attribute(
+    s: &Scanned<'_>,
+    raw: &Raw,
+    subject: Option<CountryCode>,
+    subject_ref: bool,
+    from_places: FromPlaces,
+) -> Vec<Place> {
+    let g = Gazetteer::get();
+    let plain = |r: &Range<usize>| -> Vec<&Mention> {
+        mentions_in(&s.mentions, r).filter(|m| m.role == Role::Plain).collect()
+    };
+    let city_for = |country: CountryCode, r: &Range<usize>| -> Option<String> {
+        mentions_in(&s.mentions, r).filter(|m| m.country == country).find_map(|m| match m.kind {
+            Kind::City(id) => Some(g.city(id).name.to_owned()),
+            _ => None,
+        })
+    };
+    // Plain places in the clause and close to the match (a long clause can name a far-off
+    // country that has nothing to do with the measure).
+    let near_match = |m: &&Mention| {
+        let gap = if m.start >= raw.cand.last.1 {
+            modifiers::words_between(&s.norm.text, raw.cand.last.1, m.start)
+        } else {
+            modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0)
+        };
+        gap <= CLAUSE_PLACE_WINDOW
+    };
+    let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    let after_from = |m: &&Mention| {
+        let before = attribution::text_before(&s.norm.text, m.start, 16).trim_end().to_ascii_lowercase();
+        before.ends_with(" from") || before.ends_with(" out of") || before.ends_with(" from the")
+    };
+    match from_places {
+        FromPlaces::Neutral => {}
+        FromPlaces::Prefer => {
+            if in_clause.iter().any(after_from) {
+                in_clause.retain(after_from);
+            }
+        }
+        FromPlaces::Exclude => in_clause.retain(|m| !after_from(m)),
+    }
+    let mut out: Vec<Place> = Vec::new();
+    let push = |c: CountryCode, factor: f32, out: &mut Vec<Place>| {
+        if !out.iter().any(|(x, _, _)| *x == Some(c)) {
+            out.push((Some(c), city_for(c, &raw.sentence), factor));
+        }
+    };
+    if !in_clause.is_empty() {
+        for m in &in_clause {
+            push(m.country, 1.0, &mut out);
+        }
+        if subject_ref && let Some(c) = subject {
+            push(c, 1.0, &mut out);
+        }
+        return out;
+    }
+    let in_sentence = plain(&raw.sentence);
+    if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
+        push(c, 0.95, &mut out);
+        return out;
+    }
+    let anchor = raw.cand.first.0;
+    if let Some(m) =
+        in_sentence.iter().min_by_key(|m| if m.start >= anchor { m.start - anchor } else { anchor - m.end })
+    {
+        push(m.country, 0.9, &mut out);
+        return out;
+    }
+    if let Some(c) = subject {
+        push(c, 0.9, &mut out);
+    }
+    out
+}
+
+/// The advisory's subject country: declared metadata, else the title's most salient country,
+/// else the most salient country in the body.
+pub(super) fn subject_country(
+    declared: &[CountryCode],
+    sections: &[Scanned<'_>],
+    g: &Gazetteer,
+) -> Option<CountryCode> {
+    if let Some(c) = declared.first() {
+        return Some(*c);
+    }
+    let mut salience: FastMap<CountryCode, f32> = FastMap::default();
+    let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
+    let mut rank = 0;
+    for s in sections {
+        let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
+        for m in &s.mentions {
+            if let Kind::City(id) = m.kind {
+                let c = g.city(id);
+                if c.wordlike || c.population < 100_000 {
+                    continue;
+                }
+            }
+            *salience.entry(m.country).or_default() += attribution::weight(m) * factor;
+            first_seen.entry(m.country).or_insert(rank);
+            rank += 1;
+        }
+    }
+    let title_plain: Vec<CountryCode> = sections
+        .iter()
+        .filter(|s| s.section == Section::Title)
+        .flat_map(|s| s.mentions.iter())
+        .filter(|m| m.role == Role::Plain || matches!(m.kind, Kind::Demonym))
+        .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
+        .map(|m| m.country)
+        .collect();
+    let score = |c: &CountryCode| {
+        (
+            salience.get(c).copied().unwrap_or(0.0),
+            std::cmp::Reverse(first_seen.get(c).copied().unwrap_or(usize::MAX)),
+        )
+    };
+    let pick = |cands: &mut dyn Iterator<Item = CountryCode>| {
+        cands.max_by(|a, b| score(a).partial_cmp(&score(b)).unwrap_or(std::cmp::Ordering::Equal))
+    };
+    if let Some(c) = pick(&mut title_plain.iter().copied()) {
+        return Some(c);
+    }
+    pick(&mut salience.keys().copied())
+}
