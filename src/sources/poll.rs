@@ -23,6 +23,9 @@ use crate::store::{Store, StoreError};
 /// Most linked CAP alerts fetched from one index per poll; the rest wait for the next poll.
 pub const MAX_LINKED_PER_POLL: usize = 50;
 
+/// Polls on which an index item's linked alert may fail before it is given up on.
+pub const MAX_LINK_ATTEMPTS: u32 = 5;
+
 /// What a fetch returned.
 pub enum Fetched {
     NotModified,
@@ -134,6 +137,7 @@ async fn cap_items(
     s: &SourceConfig,
     store: &Arc<Mutex<Store>>,
     bytes: &[u8],
+    now: Timestamp,
 ) -> Result<(Vec<Advisory>, Vec<String>), String> {
     if super::cap::looks_like_cap(bytes) {
         let (adv, _) = super::cap::parse(bytes).map_err(|e| e.to_string())?;
@@ -165,7 +169,18 @@ async fn cap_items(
                 advs.push(adv);
                 keys.push(key);
             }
-            Err(e) => errors.push(format!("{href}: {e}")),
+            Err(e) => {
+                let gave_up = {
+                    let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+                    st.source_item_failed(&s.name, &key, &e, MAX_LINK_ATTEMPTS, now)
+                };
+                match gave_up {
+                    Ok(true) => errors.push(format!(
+                        "{href}: {e} (failed on {MAX_LINK_ATTEMPTS} polls; not fetched again)"
+                    )),
+                    _ => errors.push(format!("{href}: {e}")),
+                }
+            }
         }
     }
     if advs.is_empty() && !errors.is_empty() {
@@ -220,7 +235,7 @@ pub async fn poll_due(
                     SourceKind::Feed => super::feed::parse(&bytes, &s.name)
                         .map(|a| (a, Vec::new()))
                         .map_err(|e| e.to_string()),
-                    SourceKind::Cap => cap_items(&client, &guard, s, store, &bytes).await,
+                    SourceKind::Cap => cap_items(&client, &guard, s, store, &bytes, now).await,
                 };
                 match items {
                     Ok((items, keys)) => {
@@ -303,6 +318,70 @@ mod tests {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         e.write_all(data).expect("write");
         e.finish().expect("finish")
+    }
+
+    /// A loopback server: a CAP index whose one entry links to a path that answers 404.
+    /// Returns its port and how many times the broken link was requested.
+    async fn broken_link_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let index = b"<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>i</title>\
+                    <id>urn:i</id><updated>2024-03-01T00:00:00Z</updated><entry><id>urn:a:1</id><title>a</title>\
+                    <updated>2024-03-01T00:00:00Z</updated><link href=\"/gone\" type=\"application/cap+xml\"/>\
+                    </entry></feed>";
+                let (status, body): (&str, &[u8]) = if req.starts_with(b"GET /index ") {
+                    ("200 OK", index)
+                } else {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    ("404 Not Found", b"gone")
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body).await;
+            }
+        });
+        (port, hits)
+    }
+
+    #[tokio::test]
+    async fn a_broken_cap_link_is_tried_on_a_few_polls_then_given_up() {
+        let (port, gone_hits) = broken_link_server().await;
+        let dir = tempfile::tempdir().expect("tmp");
+        let text = format!(
+            "[network]\nallow_private = [\"127.0.0.0/8\"]\n\
+             [[source]]\nname = \"idx\"\nkind = \"cap\"\nurl = \"http://127.0.0.1:{port}/index\"\n\
+             schedule = \"* * * * *\"\n"
+        );
+        let cfg = Config::parse(&text, &dir.path().join("tripwatch.toml")).expect("config");
+        let engine = Arc::new(Engine::new(crate::config::triggers::default_set()).expect("engine"));
+        let store = Arc::new(Mutex::new(Store::open(&dir.path().join("state")).expect("store")));
+        let mut now: Timestamp = "2024-03-01T00:00:00Z".parse().expect("ts");
+        for poll in 1..=7 {
+            let report = poll_due(&cfg, &engine, &store, now).await;
+            assert_eq!(report.polled, 1, "poll {poll}: due (two hours passed, past any backoff)");
+            let tried = gone_hits.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(tried, (poll as usize).min(MAX_LINK_ATTEMPTS as usize), "poll {poll}");
+            now = now.checked_add(jiff::SignedDuration::from_hours(2)).expect("later");
+        }
+        let st = store.lock().expect("lock");
+        let state = st.source_state("idx").expect("state");
+        assert!(state.last_error.as_deref().unwrap_or("").contains("404"), "{:?}", state.last_error);
     }
 
     #[test]

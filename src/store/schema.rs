@@ -157,4 +157,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX trips_route ON trips(country, end_date, start_date, traveller_id, city);
     DROP INDEX trips_country_end;
     "#,
+    // 6: failed fetches of a CAP index item's linked alert, so a broken link is given up on
+    // after a few polls instead of being fetched (and logged) forever.
+    r#"
+    CREATE TABLE source_item_failures (
+        source     TEXT NOT NULL,
+        item_key   TEXT NOT NULL,
+        failures   INTEGER NOT NULL,
+        last_error TEXT NOT NULL,
+        PRIMARY KEY (source, item_key)
+    );
+    "#,
 ];

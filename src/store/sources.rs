@@ -107,4 +107,33 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Count a failed fetch of a feed item's linked document. At `give_up_after` failures the
+    /// item is marked fetched (it will not be tried again) and this returns `true`.
+    pub fn source_item_failed(
+        &mut self,
+        source: &str,
+        key: &str,
+        error: &str,
+        give_up_after: u32,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let failures: u32 = tx.query_row(
+            "INSERT INTO source_item_failures (source, item_key, failures, last_error) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (source, item_key) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error
+             RETURNING failures",
+            params![source, key, error],
+            |r| r.get(0),
+        )?;
+        let give_up = failures >= give_up_after;
+        if give_up {
+            tx.execute(
+                "INSERT OR IGNORE INTO source_items (source, item_key, fetched_at) VALUES (?1, ?2, ?3)",
+                params![source, key, now.as_second()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(give_up)
+    }
 }

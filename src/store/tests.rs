@@ -252,3 +252,23 @@ fn a_digest_releases_everything_collected_as_one_message() {
     assert_eq!(statuses, ["merged", "merged", "released"]);
     assert_eq!(s.release_digests(ts("2022-01-10T02:00:00Z")).expect("release"), 0, "released once");
 }
+
+#[test]
+fn a_linked_alert_that_keeps_failing_is_given_up_after_the_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut s = Store::open(&dir.path().join("state")).expect("open");
+    let now = ts("2024-03-01T00:00:00Z");
+    let key = "urn:alert:1|2024-03-01T00:00:00Z";
+    for attempt in 1..5 {
+        assert!(!s.source_item_failed("nws", key, "HTTP 404", 5, now).expect("count"), "attempt {attempt}");
+        assert!(!s.source_item_seen("nws", key).expect("seen"), "still fetched on the next poll");
+    }
+    assert!(
+        s.source_item_failed("nws", key, "HTTP 404", 5, now).expect("count"),
+        "the fifth failure gives up"
+    );
+    assert!(s.source_item_seen("nws", key).expect("seen"), "not fetched again");
+    // Counted per source and item: another source's item with the same key is untouched.
+    assert!(!s.source_item_seen("other", key).expect("seen"));
+    assert!(!s.source_item_failed("other", key, "timeout", 5, now).expect("count"));
+}
