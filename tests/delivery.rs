@@ -246,6 +246,25 @@ fn smtp_starttls_and_auth() {
 }
 
 #[test]
+fn a_refused_smtp_password_keeps_the_alert_for_a_retry() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The server wants another password than the one tripwatch is given.
+    let smtp = Sink::start("smtp_sink.py", &tmp.path().join("smtp"), &["--auth", "alerts:rotated"]);
+    let email = format!("{}\nusername = \"alerts\"", smtp_config(smtp.port));
+    let env = Env::new(&email, "");
+    env.drop_advisory("a.txt", ADVISORY);
+    let out = env.run(T0);
+    assert!(out.contains("outbox: 0 sent, 1 to retry"), "{out}");
+    let d = &env.deliveries()[0];
+    assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("pending"), Some(1)));
+    let err = d["last_error"].as_str().unwrap_or("");
+    // The server's 535 answer, not a timeout.
+    assert!(err.contains("authentication refused") && err.contains("535"), "{d}");
+    assert!(!err.contains("s3cret"), "no password in the error: {err}");
+    assert!(smtp.mails().is_empty());
+}
+
+#[test]
 fn smtp_faults_421_550_and_a_dropped_connection() {
     let tmp = tempfile::tempdir().expect("tmp");
     // 421 first: retried later, delivered exactly once.

@@ -93,6 +93,15 @@ pub const SEND_DEADLINE: Duration = Duration::from_secs(120);
 
 fn classify(e: lettre::transport::smtp::Error) -> DeliveryError {
     let text = one_line(&e.to_string());
+    // Refused credentials (530, 534, 535, 538) are the server's word on our configuration, not
+    // on this message: every message would fail alike, so keep them to send once an operator
+    // has fixed the password.
+    let code = e.status().map(|c| c.to_string());
+    if matches!(code.as_deref(), Some("530" | "534" | "535" | "538")) {
+        return DeliveryError::transient(format!(
+            "SMTP authentication refused (check email.username and the password): {text}"
+        ));
+    }
     if e.is_permanent() {
         DeliveryError::permanent(format!("SMTP {text}"))
     } else {

@@ -60,7 +60,9 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = getattr(auth_data, "login", None) == user.encode() and getattr(auth_data, "password", None) == password.encode()
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers a failure with 535 (with the default, True, it
+            # answers nothing and the client waits for its timeout).
+            return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.tls))
 
