@@ -5,6 +5,7 @@
 
 pub mod cron;
 pub mod model;
+pub mod plan;
 pub mod policy;
 
 #[cfg(test)]

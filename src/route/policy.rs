@@ -3,164 +3,20 @@
 //! Pure: a function of the detections, the relevant people (trips, travellers, subscriptions),
 //! the alert history and `now`. The store loads those inputs; this decides; the store commits.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use crate::detect::matcher::FastMap;
 
+use jiff::SignedDuration;
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
 use crate::detect::Severity;
-use crate::detect::places::CountryCode;
 
-use super::model::{Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip};
-
-/// Tunables, with the defaults of DESIGN.md.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    /// A trip concerns an advisory this many days before departure…
-    pub pre_trip_days: i64,
-    /// …and this many days after return.
-    pub grace_days: i64,
-    /// Minimum time between two alerts for the same recipient, trigger and country.
-    pub realert: BTreeMap<Severity, SignedDuration>,
-    /// Severity at or above which the no-setup defaults alert immediately.
-    pub default_min_severity: Severity,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        let day = SignedDuration::from_hours(24);
-        let realert = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
-            .into_iter()
-            .map(|s| (s, day))
-            .collect();
-        Policy { pre_trip_days: 7, grace_days: 1, realert, default_min_severity: Severity::Medium }
-    }
-}
-
-/// One affirmed detection, as routing needs it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RouteDetection {
-    // Shared (`Arc`): every recipient's item quotes the same trigger, name and evidence.
-    pub trigger: Arc<str>,
-    pub name: Arc<str>,
-    pub severity: Severity,
-    pub country: CountryCode,
-    pub city: Option<String>,
-    pub evidence: Arc<str>,
-    /// This trigger is an all-clear (it `clears` another); all-clears always pass dedup.
-    pub all_clear: bool,
-}
-
-/// The people an advisory could concern (loaded by the store for the detections' countries).
-#[derive(Debug, Clone, Default)]
-pub struct People {
-    pub travellers: Vec<Traveller>,
-    pub trips: Vec<Trip>,
-    pub subscriptions: Vec<Subscription>,
-}
-
-/// What was sent before.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    /// Last alert per (recipient, trigger, country): when and at what severity.
-    pub last: HashMap<(Email, String, CountryCode), (Timestamp, Severity)>,
-    /// Recipients that appear in `last` (lets routing skip the lookup for everyone else).
-    pub recipients: HashSet<Email>,
-    /// Recipients already alerted about earlier versions of this advisory.
-    pub alerted_on_advisory: HashSet<Email>,
-}
-
-/// One advisory to route.
-#[derive(Debug, Clone)]
-pub struct RouteInput<'a> {
-    /// The advisory's time: published, else received. Trip windows are checked against it.
-    pub advisory_time: Timestamp,
-    pub now: Timestamp,
-    pub detections: &'a [RouteDetection],
-    /// (trigger, country) pairs already affirmed by the previous version (empty if none).
-    pub previous: &'a [(String, CountryCode)],
-}
-
-/// Why a recipient is concerned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Reason {
-    Trip { trip_id: i64, place: Place, start: Date, end: Date },
-    Subscription { subscription_id: i64 },
-}
-
-/// One detection inside a message.
-#[derive(Debug, Clone, Serialize)]
-pub struct Item {
-    pub trigger: Arc<str>,
-    pub name: Arc<str>,
-    pub severity: Severity,
-    pub country: CountryCode,
-    pub city: Option<String>,
-    pub evidence: Arc<str>,
-    pub reasons: Vec<Reason>,
-    /// Passed dedup because it is an escalation, an all-clear or a correction.
-    pub bypass: Option<&'static str>,
-}
-
-/// When a message goes out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Delivery {
-    Now,
-    Digest { release_at: Timestamp, schedule: String },
-}
-
-/// One message to one recipient (all of one advisory's detections for them, grouped).
-#[derive(Debug, Clone, Serialize)]
-pub struct Message {
-    pub recipient: Recipient,
-    pub traveller_id: Option<i64>,
-    pub channels: Vec<Channel>,
-    pub delivery: Delivery,
-    pub severity: Severity,
-    pub items: Vec<Item>,
-}
-
-/// A line of a manager's roll-up.
-#[derive(Debug, Clone, Serialize)]
-pub struct RollupEntry {
-    pub traveller: String,
-    pub traveller_id: i64,
-    pub place: Place,
-    pub start: Date,
-    pub end: Date,
-    pub triggers: Vec<String>,
-}
-
-/// One roll-up per manager per advisory.
-#[derive(Debug, Clone, Serialize)]
-pub struct Rollup {
-    pub manager: Email,
-    pub severity: Severity,
-    pub entries: Vec<RollupEntry>,
-}
-
-/// Why one (recipient, detection) pair was not sent, for `preview` and the logs.
-#[derive(Debug, Clone, Serialize)]
-pub struct Decision {
-    pub recipient: Email,
-    pub trigger: String,
-    pub country: CountryCode,
-    pub outcome: String,
-}
-
-/// The routing result.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Plan {
-    pub messages: Vec<Message>,
-    pub rollups: Vec<Rollup>,
-    pub decisions: Vec<Decision>,
-}
+use super::model::{Channel, Email, Mode, Recipient, Scope, Subscription, Traveller, Trip};
+pub use super::plan::{
+    Decision, Delivery, History, Item, Message, People, Plan, Policy, Reason, Rollup, RollupEntry,
+    RouteDetection, RouteInput,
+};
 
 /// How one recipient is reached for one hit: an explicit subscription, or the no-setup
 /// default for a traveller. Borrowed, so routing thousands of trips allocates nothing per hit.
