@@ -12,7 +12,7 @@ use crate::detect::places::CountryCode;
 use crate::route::model::Zone;
 use crate::route::policy::{People, Policy};
 
-use super::people::{TRAVELLER_COLS, TRIP_COLS, traveller_from_ref, trip_from_ref};
+use super::rows::{TRAVELLER_COLS, TRIP_COLS, traveller_from_ref, trip_from_ref};
 use super::{Store, StoreError};
 
 impl Store {

@@ -11,6 +11,7 @@ mod digests;
 mod listing;
 mod outbox;
 mod people;
+mod rows;
 mod schema;
 mod sources;
 
