@@ -4,7 +4,8 @@
 Prints "PORT <n>" once listening. Accepted messages are written to --dir as N.eml.
 Fault modes: --fail-first N (reply 421 to the first N messages), --reject (reply 550),
 --drop-first N (drop the connection instead of answering the first N messages),
---tls CERT KEY (offer and require STARTTLS), --auth USER:PASS (require AUTH).
+--tls CERT KEY (offer and require STARTTLS), --implicit-tls CERT KEY (TLS from the first
+byte, as on port 465), --auth USER:PASS (require AUTH).
 """
 import argparse
 import asyncio
@@ -46,6 +47,7 @@ def main():
     p.add_argument("--drop-first", type=int, default=0)
     p.add_argument("--reject", action="store_true")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--auth")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
@@ -65,10 +67,16 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.tls))
+    wrap = None
+    if args.implicit_tls:
+        wrap = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        wrap.load_cert_chain(args.implicit_tls[0], args.implicit_tls[1])
 
     async def serve():
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: SMTP(handler, hostname="localhost", **kwargs), "127.0.0.1", 0)
+        server = await loop.create_server(
+            lambda: SMTP(handler, hostname="localhost", **kwargs), "127.0.0.1", 0, ssl=wrap
+        )
         print("PORT", server.sockets[0].getsockname()[1], flush=True)
         await server.serve_forever()
 
