@@ -230,6 +230,14 @@ fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
+/// An advisory dropped in the spool goes out as exactly one mail through `smtp`.
+fn sends_one_alert(env: &Env, smtp: &Sink) {
+    env.drop_advisory("a.txt", ADVISORY);
+    let out = env.run(T0);
+    assert!(out.contains("outbox: 1 sent"), "{out} {:?}", env.deliveries());
+    assert_eq!(smtp.mails().len(), 1);
+}
+
 #[test]
 fn smtp_starttls_and_auth() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -245,10 +253,7 @@ fn smtp_starttls_and_auth() {
         cert.display()
     );
     let env = Env::new(&email, "");
-    env.drop_advisory("a.txt", ADVISORY);
-    let out = env.run(T0);
-    assert!(out.contains("outbox: 1 sent"), "{out} {:?}", env.deliveries());
-    assert_eq!(smtp.mails().len(), 1);
+    sends_one_alert(&env, &smtp);
 }
 
 #[test]
@@ -276,10 +281,7 @@ fn smtp_implicit_tls_and_an_untrusted_certificate() {
     assert!(err.contains("certificate"), "{err}");
     // Trusting it, the same kind of alert goes out over TLS from the first byte.
     let env = Env::new(&config(&format!("tls_ca_file = \"{}\"\n", cert.display())), "");
-    env.drop_advisory("a.txt", ADVISORY);
-    let out = env.run(T0);
-    assert!(out.contains("outbox: 1 sent"), "{out} {:?}", env.deliveries());
-    assert_eq!(smtp.mails().len(), 1);
+    sends_one_alert(&env, &smtp);
 }
 
 #[test]
