@@ -16,15 +16,15 @@ const MAX_NAME_WORDS: usize = 9;
 /// Exact-case index of place names by their folded text.
 pub(crate) struct PlaceIndex {
     /// Folded name (and its all-capitals form) → gazetteer name index.
-    names: Table,
+    names: FastMap<Box<str>, u32>,
     /// Which name lengths (bit n: n words) start with this word, so only those are looked up.
-    first: Table,
+    first: FastMap<Box<str>, u16>,
 }
 
 impl PlaceIndex {
     pub(crate) fn build() -> Self {
-        let mut names: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        let mut first: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
+        let mut names: FastMap<Box<str>, u32> = FastMap::default();
+        let mut first: FastMap<Box<str>, u16> = FastMap::default();
         for (i, name) in Gazetteer::get().names().iter().enumerate() {
             let folded = normalize_pattern(name.text);
             if !folded.starts_with(char::is_uppercase) {
@@ -40,26 +40,24 @@ impl PlaceIndex {
                 let words = v.split(' ').count().min(MAX_NAME_WORDS) as u8;
                 let head = v.split(' ').next().unwrap_or("").to_owned();
                 // Earlier names win (countries before cities), so keep the first entry.
-                names.entry(v).or_insert(i as u32);
-                *first.entry(head).or_insert(0) |= 1 << words;
+                names.entry(v.into_boxed_str()).or_insert(i as u32);
+                *first.entry(head.into_boxed_str()).or_insert(0) |= 1 << words;
             }
         }
-        let names = Table::build(names.iter().map(|(text, name)| (text.as_bytes(), *name)));
-        let first = Table::build(first.iter().map(|(w, lengths)| (w.as_bytes(), u32::from(*lengths))));
         PlaceIndex { names, first }
     }
 
     /// Number of indexed name forms.
     pub(crate) fn len(&self) -> usize {
-        self.names.map.len()
+        self.names.len()
     }
 
     fn name(&self, text: &str) -> Option<u32> {
-        self.names.get(text.as_bytes())
+        self.names.get(text).copied()
     }
 
     fn lengths(&self, word: &str) -> Option<u16> {
-        self.first.get(word.as_bytes()).map(|v| v as u16)
+        self.first.get(word).copied()
     }
 
     /// Find place names starting at capitalised words; leftmost-longest, non-overlapping.
@@ -199,22 +197,6 @@ fn word_end(text: &str, at: usize) -> usize {
 fn trim_word(w: &str) -> &str {
     let w = w.strip_suffix("'s").unwrap_or(w);
     w.trim_end_matches(['.', '\''])
-}
-
-/// Built once from distinct keys. Hashbrown's one-byte control tags make a miss (most
-/// capitalised words start no place name) cost one small, well-cached probe.
-struct Table {
-    map: FastMap<Box<[u8]>, u32>,
-}
-
-impl Table {
-    fn build<'a>(pairs: impl Iterator<Item = (&'a [u8], u32)>) -> Self {
-        Table { map: pairs.map(|(k, v)| (Box::from(k), v)).collect() }
-    }
-
-    fn get(&self, key: &[u8]) -> Option<u32> {
-        self.map.get(key).copied()
-    }
 }
 
 #[cfg(test)]
