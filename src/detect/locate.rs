@@ -15,9 +15,7 @@ use super::{FromPlaces, Raw, Scanned, Section};
 
 /// Mentions wholly inside `r`; `mentions` is sorted by start.
 fn mentions_in<'m>(mentions: &'m [Mention], r: &Range<usize>) -> impl Iterator<Item = &'m Mention> {
-    let lo = mentions.partition_point(|m| m.start < r.start);
-    let end = r.end;
-    mentions[lo..].iter().take_while(move |m| m.start < end).filter(move |m| m.end <= end)
+    super::inside(mentions, r, |m| (m.start, m.end))
 }
 
 /// An attributed place: country, city, and a confidence factor.

@@ -352,9 +352,19 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
 
 /// Hits wholly inside `r`; `hits` is sorted by start.
 fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hit> {
-    let lo = hits.partition_point(|h| h.start < r.start);
+    inside(hits, r, |h| (h.start, h.end))
+}
+
+/// Items whose span (`span`) lies wholly inside `r`, from a slice sorted by span start: a
+/// binary search to the first, then a walk while they start inside.
+fn inside<'a, T>(
+    items: &'a [T],
+    r: &Range<usize>,
+    span: fn(&T) -> (usize, usize),
+) -> impl Iterator<Item = &'a T> {
+    let lo = items.partition_point(|x| span(x).0 < r.start);
     let end = r.end;
-    hits[lo..].iter().take_while(move |h| h.start < end).filter(move |h| h.end <= end)
+    items[lo..].iter().take_while(move |x| span(x).0 < end).filter(move |x| span(x).1 <= end)
 }
 
 /// A satisfied near rule: the trigger and the spans of its two terms.
