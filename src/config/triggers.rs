@@ -55,11 +55,30 @@ struct RawTrigger {
     #[serde(default)]
     ignore_modifiers: Vec<Spanned<String>>,
     from_places: Option<Spanned<String>>,
+    /// Phrases, near rules and excludes in another language than English, by language code
+    /// (`[trigger.lang.fr]`). Only languages whose modifier cues (negation, modality, lifting)
+    /// the engine has are accepted.
+    #[serde(default)]
+    lang: std::collections::BTreeMap<String, Spanned<RawLang>>,
     /// Free text for humans; not used by the engine.
     #[serde(default)]
     #[allow(dead_code)]
     description: Option<String>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLang {
+    #[serde(default)]
+    phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    near: Vec<Spanned<RawNear>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+/// Languages whose modifier vocabulary (`detect::cues`) the engine carries, besides English.
+pub const CUE_LANGUAGES: &[&str] = &["fr", "es"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -138,10 +157,28 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
     }
     let severity: Severity =
         t.severity.get_ref().parse().map_err(|m| err(t.severity.span(), "severity", m))?;
-    let phrases = parse_terms(file, src, &t.phrases, "phrases")?;
-    let exclude = parse_terms(file, src, &t.exclude, "exclude")?;
+    let mut phrases = parse_terms(file, src, &t.phrases, "phrases")?;
+    let mut exclude = parse_terms(file, src, &t.exclude, "exclude")?;
+    let mut near_raw: Vec<&Spanned<RawNear>> = t.near.iter().collect();
+    for (code, l) in &t.lang {
+        if !CUE_LANGUAGES.contains(&code.as_str()) {
+            return Err(err(
+                l.span(),
+                "lang",
+                format!(
+                    "language {code:?} has no modifier vocabulary (negation, modality, lifting) in this \
+                     engine; phrases can be given for: {}",
+                    CUE_LANGUAGES.join(", ")
+                ),
+            ));
+        }
+        let l = l.get_ref();
+        phrases.extend(parse_terms(file, src, &l.phrases, "lang.phrases")?);
+        exclude.extend(parse_terms(file, src, &l.exclude, "lang.exclude")?);
+        near_raw.extend(l.near.iter());
+    }
     let mut near = Vec::new();
-    for n in &t.near {
+    for n in near_raw {
         let r = n.get_ref();
         if r.a.is_empty() || r.b.is_empty() {
             return Err(err(n.span(), "near", "both `a` and `b` need at least one term".into()));

@@ -89,10 +89,88 @@ const STOP_WORDS: &[&str] = &[
     "who", "that", "is", "are", "was", "were", "has", "have", "had", "will", "would", "as", "by", "since",
     "after", "before", "but", "its", "their", "his", "her",
 ];
-const ORG_SUFFIXES: &[&str] =
-    &["led", "backed", "brokered", "based", "sponsored", "allied", "owned", "funded"];
-const NEIGHBOUR_LEADS: &[&str] =
-    &["border between", "borders of", "border of", "flights to", "flights from", "to or from"];
+const ORG_SUFFIXES: &[&str] = &[
+    "led",
+    "backed",
+    "brokered",
+    "based",
+    "sponsored",
+    "allied",
+    "owned",
+    "funded",
+    "occupied",
+    "controlled",
+    "administered",
+    "annexed",
+    "held",
+];
+/// Words before a place that make it a neighbour, an origin or a destination elsewhere — a
+/// place named, not the one where the measure holds.
+const NEIGHBOUR_LEADS: &[&str] = &[
+    "border between",
+    "borders of",
+    "border of",
+    "bordering",
+    "borders with",
+    "adjacent to",
+    "flights to",
+    "flights from",
+    "to or from",
+    "citizens of",
+    "nationals of",
+    "passport holders of",
+    "passport holders from",
+    "travellers from",
+    "travelers from",
+    "arrivals from",
+    "visitors from",
+    "passengers from",
+    "people from",
+    "arriving from",
+    "coming from",
+];
+/// After a country, a verb by which it acts on another place ("Russia has sent troops to …",
+/// "Britain is evacuating its nationals"): the country is an actor, not the place affected.
+const ACTING_VERBS: &[&str] = &[
+    "sent",
+    "sends",
+    "send",
+    "dispatched",
+    "dispatches",
+    "dispatch",
+    "deployed",
+    "deploys",
+    "deploy",
+    "evacuated",
+    "evacuates",
+    "evacuate",
+    "evacuating",
+    "evacuation",
+    "evacuations",
+    "airlifted",
+    "airlifts",
+    "airlift",
+    "airlifting",
+    "repatriated",
+    "repatriates",
+    "repatriate",
+    "repatriating",
+    "invaded",
+    "invades",
+    "attacked",
+    "bombed",
+    "shelled",
+    "struck",
+];
+/// Auxiliaries and openers that may stand between the country and its acting verb.
+const ACTING_AUX: &[&str] = &[
+    "has", "have", "had", "is", "was", "were", "are", "will", "also", "begin", "begins", "began", "launch",
+    "launches", "launched", "start", "starts", "started", "to",
+];
+/// After a place, words saying it is the sovereign of a territory named next ("the French
+/// territory of New Caledonia"): the place named is the territory.
+const SOVEREIGN_OF: &[&str] =
+    &["territory of", "territories of", "overseas", "dependency of", "possession of", "protectorate of"];
 
 /// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
 /// noun after it ("(French)", "… in French.") names a language or people, not a place.
@@ -155,10 +233,15 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if !possessive && in_list(ORG_SUFFIXES, next) {
         return Role::Org;
     }
+    if !possessive && (SOVEREIGN_OF.iter().any(|w| starts_with_ci(after, w)) || acts_on_other(after)) {
+        return if SOVEREIGN_OF.iter().any(|w| starts_with_ci(after, w)) { Role::Org } else { Role::Actor };
+    }
     let before = text_before(text, start, 48).trim_end();
     // Every lead below ends in one of these words; most mentions follow none of them.
     let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    let lead = ["between", "of", "to", "from", "with", "the"].iter().any(|w| w.eq_ignore_ascii_case(last));
+    let lead = ["between", "of", "to", "from", "with", "the", "bordering"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(last));
     if lead && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before)) {
         return Role::Neighbour;
     }
@@ -171,7 +254,30 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     Role::Plain
 }
 
+/// ASCII case-insensitive `starts_with`.
+fn starts_with_ci(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len() && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+}
+
+/// An acting verb as the next word, or after up to two auxiliaries ("has sent", "is
+/// evacuating", "began airlifts"), within the phrase (no punctuation crossed).
+fn acts_on_other(after: &str) -> bool {
+    let end = after
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '\t' | '\n' | '-' | '\'')))
+        .unwrap_or(after.len());
+    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
+        if in_list(ACTING_VERBS, w) {
+            return true;
+        }
+        if !in_list(ACTING_AUX, w) {
+            return false;
+        }
+    }
+    false
+}
+
 /// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
+/// So is the other party of a conflict ("clashes with Cambodia", "war with Armenia").
 fn is_border_with(before: &str) -> bool {
     let before = if ends_with_ci(before, " the") { &before[..before.len() - 4] } else { before };
     if !ends_with_ci(before, " with") {
@@ -180,9 +286,12 @@ fn is_border_with(before: &str) -> bool {
     let head = &before[..before.len() - 5];
     head.split_whitespace().rev().take(3).any(|w| {
         let w = w.as_bytes();
-        ["border", "crossing", "frontier"]
-            .iter()
-            .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        [
+            "border", "crossing", "frontier", "conflict", "war", "clash", "tension", "fighting", "hostilit",
+            "dispute", "standoff",
+        ]
+        .iter()
+        .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
     })
 }
 
@@ -192,7 +301,9 @@ fn actor_follows(after: &str) -> bool {
     let b = after.as_bytes();
     let mut i = 0;
     for _ in 0..3 {
-        while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_alphanumeric() {
+        // Only spaces, hyphens and quotes join a place to the words that describe it: a comma,
+        // colon or bracket ends the phrase ("Kazakhstan: Russian-led forces").
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'-' | b'"' | b'\'') {
             i += 1;
         }
         let start = i;
@@ -224,7 +335,11 @@ fn classify(w: &[u8]) -> Option<bool> {
 }
 
 fn actor_follows_decoded(after: &str) -> bool {
-    for w in after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
+    // The same phrase boundary as the byte reading: up to the first comma, colon, bracket…
+    let end = after
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '\t' | '\n' | '-' | '"' | '\'')))
+        .unwrap_or(after.len());
+    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
         if w.chars().next().is_some_and(|c| c.is_numeric() && !c.is_ascii_digit()) {
             return false;
         }
@@ -281,7 +396,55 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
     }
     out.sort_by_key(|m| m.start);
     demote_regions_named_like_countries(text, &mut out, g);
+    share_roles_in_lists(text, &mut out);
     out
+}
+
+/// Whether the text between two mentions only joins them into one list: a comma, "and",
+/// "or", a slash, maybe "most of"/"parts of" ("Israeli, Iranian, and most of Iraqi airspace").
+fn joined(between: &str) -> bool {
+    if between.contains(['.', ';', ':', '(', ')']) || between.len() > 24 {
+        return false;
+    }
+    let words: Vec<&str> =
+        between.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let had_comma = between.contains(',');
+    match words.as_slice() {
+        [] => had_comma,
+        ["and" | "or" | "&" | "/"] => true,
+        ["and" | "or", q, "of"] | [q, "of"] => matches!(*q, "most" | "parts" | "part" | "much" | "all"),
+        ["and" | "or", "the"] | ["the"] => had_comma || words.len() == 2,
+        _ => false,
+    }
+}
+
+/// Places in one list share the role that the words around the list give it: a lead before
+/// the list reaches forward ("bordering Cambodia and Laos", "citizens of Iran, Iraq and
+/// Syria"), a noun or verb after it reaches back ("Russian and Kazakh forces", "Australia
+/// and New Zealand dispatched"). A demonym left as a bare word only because a comma follows
+/// it ("Israeli, Iranian and Iraqi airspace") takes the role of the list's last item.
+fn share_roles_in_lists(text: &str, out: &mut [Mention]) {
+    for i in 1..out.len() {
+        let (a, b) = (&out[i - 1], &out[i]);
+        if a.role == Role::Neighbour && b.role == Role::Plain && joined(&text[a.end..b.start]) {
+            out[i].role = Role::Neighbour;
+        }
+    }
+    for i in (0..out.len().saturating_sub(1)).rev() {
+        let (a, b) = (&out[i], &out[i + 1]);
+        if !joined(&text[a.end..b.start]) {
+            continue;
+        }
+        let bare_demonym = a.kind == Kind::Demonym && a.role == Role::Org && {
+            let after = text[a.end..].trim_start();
+            after.starts_with(',') || starts_with_ci(after, "and ") || starts_with_ci(after, "or ")
+        };
+        if b.role == Role::Actor && a.role == Role::Plain
+            || bare_demonym && b.kind == Kind::Demonym && b.role != Role::Neighbour
+        {
+            out[i].role = b.role;
+        }
+    }
 }
 
 /// "Atlanta, Georgia": a country name right after "<city>, " where that city has no namesake

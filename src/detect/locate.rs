@@ -36,11 +36,23 @@ pub(super) fn attribute(
     let plain = |r: &Range<usize>| -> Vec<&Mention> {
         mentions_in(&s.mentions, r).filter(|m| m.role == Role::Plain).collect()
     };
-    let city_for = |country: CountryCode, r: &Range<usize>| -> Option<String> {
-        mentions_in(&s.mentions, r).filter(|m| m.country == country).find_map(|m| match m.kind {
-            Kind::City(id) => Some(g.city(id).name.to_owned()),
-            _ => None,
-        })
+    // Every city of the country named in the clause (else in the sentence): "curfews in
+    // Kathmandu and Pokhara" holds for both.
+    let cities_for = |country: CountryCode| -> Vec<String> {
+        let named = |r: &Range<usize>| -> Vec<String> {
+            let mut v: Vec<String> = Vec::new();
+            for m in mentions_in(&s.mentions, r).filter(|m| m.country == country && m.role == Role::Plain) {
+                if let Kind::City(id) = m.kind {
+                    let name = g.city(id).name;
+                    if !v.iter().any(|n| n == name) {
+                        v.push(name.to_owned());
+                    }
+                }
+            }
+            v
+        };
+        let in_clause = named(&raw.clause);
+        if in_clause.is_empty() { named(&raw.sentence) } else { in_clause }
     };
     // Plain places in the clause and close to the match (a long clause can name a far-off
     // country that has nothing to do with the measure).
@@ -66,15 +78,46 @@ pub(super) fn attribute(
         }
         FromPlaces::Exclude => in_clause.retain(|m| !after_from(m)),
     }
+    // A place introduced as where things happen ("in X", "across X", "into X") outranks one
+    // that only acts in the clause ("Russia declared martial law in occupied Ukrainian
+    // regions").
+    let locative = |m: &Mention| {
+        let before = attribution::text_before(&s.norm.text, m.start, 40).to_ascii_lowercase();
+        before
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(3)
+            .any(|w| matches!(w, "in" | "across" | "throughout" | "into" | "within" | "inside"))
+    };
+    if from_places != FromPlaces::Prefer || !in_clause.iter().any(after_from) {
+        let locative = |m: &&Mention| locative(m);
+        if in_clause.iter().any(locative) && !in_clause.iter().all(locative) {
+            in_clause.retain(locative);
+        }
+    }
     let mut out: Vec<Place> = Vec::new();
     let push = |c: CountryCode, factor: f32, out: &mut Vec<Place>| {
-        if !out.iter().any(|(x, _, _)| *x == Some(c)) {
-            out.push((Some(c), city_for(c, &raw.sentence), factor));
+        if out.iter().any(|(x, _, _)| *x == Some(c)) {
+            return;
+        }
+        let cities = cities_for(c);
+        if cities.is_empty() {
+            out.push((Some(c), None, factor));
+        }
+        for city in cities {
+            out.push((Some(c), Some(city), factor));
         }
     };
     if !in_clause.is_empty() {
+        // In an advisory about a territory, its sovereign declaring a measure ("France has
+        // declared a state of emergency") declares it for the territory, unless the clause puts
+        // it in the sovereign's own land ("a curfew in France").
+        let territory = subject.filter(|t| t.sovereign().is_some());
         for m in &in_clause {
-            push(m.country, 1.0, &mut out);
+            let for_territory = territory
+                .filter(|t| t.sovereign() == Some(m.country) && !locative(m) && m.kind != Kind::Demonym);
+            push(for_territory.unwrap_or(m.country), 1.0, &mut out);
         }
         if subject_ref && let Some(c) = subject {
             push(c, 1.0, &mut out);
@@ -130,7 +173,7 @@ pub(super) fn subject_country(
         .iter()
         .filter(|s| s.section == Section::Title)
         .flat_map(|s| s.mentions.iter())
-        .filter(|m| m.role == Role::Plain || matches!(m.kind, Kind::Demonym))
+        .filter(|m| m.role == Role::Plain || (m.kind == Kind::Demonym && m.role == Role::Actor))
         .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
         .map(|m| m.country)
         .collect();

@@ -147,10 +147,14 @@ impl Engine {
                 }
             }
         }
+        // A title that dates its events in an earlier year than the advisory's ("Timeline: 20
+        // July 2024 - curfew" in a 2025 report) makes the body a retrospective account: its
+        // measures are history unless a clause says they still hold.
+        let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y));
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
             for raw in self.candidates(s) {
-                all.extend(self.explain(s, &raw, subject, input.year));
+                all.extend(self.explain(s, &raw, subject, input.year, retrospective));
             }
         }
         latest_status_wins(&mut all, &self.triggers);
@@ -158,10 +162,12 @@ impl Engine {
         // an advisory has a handful, so a linear search beats hashing.
         let mut detections: Vec<Detection> = Vec::new();
         for (d, _) in all {
-            match detections
-                .iter_mut()
-                .find(|b| b.trigger == d.trigger && b.country == d.country && b.polarity == d.polarity)
-            {
+            match detections.iter_mut().find(|b| {
+                b.trigger == d.trigger
+                    && b.country == d.country
+                    && b.city == d.city
+                    && b.polarity == d.polarity
+            }) {
                 Some(prev) if prev.confidence >= d.confidence => {}
                 Some(prev) => *prev = d,
                 None => detections.push(d),
@@ -278,6 +284,7 @@ impl Engine {
         raw: &Raw,
         subject: Option<CountryCode>,
         year: Option<i32>,
+        retrospective: bool,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
@@ -294,8 +301,24 @@ impl Engine {
         );
         let trigger = &self.triggers.triggers()[raw.trigger];
         let clearer = self.triggers.clearer_of(raw.trigger);
-        let (polarity, cleared) = modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
-        let lifted_of = (cleared || polarity == Polarity::Lifted).then_some(raw.trigger);
+        let (mut polarity, cleared) =
+            modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
+        if retrospective && s.section == Section::Body && polarity == Polarity::Affirmed && !found.active {
+            polarity = Polarity::Historical;
+        }
+        // An all-clear phrase ("end of the state of emergency") reports its cleared trigger
+        // lifted, as a lift cue on that trigger's own match does.
+        let clears_index = self.triggers.triggers()[raw.trigger]
+            .clears
+            .as_ref()
+            .and_then(|c| self.triggers.index_of(c.as_str()));
+        let lifted_of = if cleared || polarity == Polarity::Lifted {
+            Some(raw.trigger)
+        } else if polarity == Polarity::Affirmed {
+            clears_index
+        } else {
+            None
+        };
         let trigger = match (cleared, clearer) {
             (true, Some(c)) => &self.triggers.triggers()[c],
             _ => trigger,
@@ -334,17 +357,23 @@ impl Engine {
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
 fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet) {
-    let lifts: Vec<(usize, usize, Option<CountryCode>, Section)> =
-        all.iter().enumerate().filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section))).collect();
+    let lifts: Vec<(usize, usize, Option<CountryCode>, Section, (usize, usize))> = all
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section, d.span)))
+        .collect();
     for (i, (d, of)) in all.iter_mut().enumerate() {
         if d.polarity != Polarity::Affirmed || of.is_some() {
             continue;
         }
         let Some(t) = triggers.index_of(d.trigger.as_str()) else { continue };
-        let later_lift = lifts
-            .iter()
-            .any(|&(j, lt, c, sec)| lt == t && c == d.country && (sec == Section::Title || j > i));
-        if later_lift && d.section == Section::Body {
+        // A lift reported later, in the title, or in the same sentence ("Updated to reflect
+        // the end of the state of emergency") is the latest status.
+        let same_sentence = |sec: Section, span: (usize, usize)| sec == d.section && span == d.span;
+        let later_lift = lifts.iter().any(|&(j, lt, c, sec, span)| {
+            lt == t && c == d.country && (sec == Section::Title || j > i || same_sentence(sec, span))
+        });
+        if later_lift && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.3, l.4))) {
             d.polarity = Polarity::Lifted;
         }
     }

@@ -89,6 +89,19 @@ pub fn find(
     {
         f.historical = true;
     }
+    // A date heading the sentence ("20 July 2024 - curfew, shoot on sight") dates every
+    // clause after it.
+    if let Some(year) = doc_year
+        && !f.historical
+        && clause.0 > sentence_start
+    {
+        let head = text[sentence_start..clause.0].trim_end();
+        let head = head.rsplit(':').next().unwrap_or(head);
+        let dash_after = head.ends_with('-') || text[clause.0..clause.1].trim_start().starts_with('-');
+        if dash_after && past_year_in(head.trim_end_matches('-'), year) {
+            f.historical = true;
+        }
+    }
     let first_word = text[sentence_start..]
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .split(|c: char| !c.is_alphanumeric())
@@ -102,7 +115,7 @@ pub fn find(
 
 /// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",
 /// "on 5 March 2020") rather than a starting point ("since 2015").
-fn past_year_in(clause: &str, doc_year: i32) -> bool {
+pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
     // Most clauses hold no year at all: look for four digits in a row before splitting words.
     let b = clause.as_bytes();
     if !b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {

@@ -51,7 +51,53 @@ const BLOCKED: &[&str] = &[
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CountryCode([u8; 2]);
 
+/// Territories with their own ISO code and the state they belong to. A territory is its own
+/// place (a curfew in New Caledonia is NC's, not France's); the sovereign is known so that a
+/// measure the sovereign declares for the territory can be given to the territory.
+const SOVEREIGNS: &[(&str, &str)] = &[
+    ("NC", "FR"),
+    ("PF", "FR"),
+    ("MQ", "FR"),
+    ("GP", "FR"),
+    ("RE", "FR"),
+    ("YT", "FR"),
+    ("GF", "FR"),
+    ("PM", "FR"),
+    ("WF", "FR"),
+    ("BL", "FR"),
+    ("MF", "FR"),
+    ("HK", "CN"),
+    ("MO", "CN"),
+    ("PR", "US"),
+    ("GU", "US"),
+    ("VI", "US"),
+    ("AS", "US"),
+    ("MP", "US"),
+    ("GI", "GB"),
+    ("BM", "GB"),
+    ("KY", "GB"),
+    ("FK", "GB"),
+    ("VG", "GB"),
+    ("AI", "GB"),
+    ("MS", "GB"),
+    ("TC", "GB"),
+    ("AW", "NL"),
+    ("CW", "NL"),
+    ("SX", "NL"),
+    ("GL", "DK"),
+    ("FO", "DK"),
+    ("NF", "AU"),
+    ("CX", "AU"),
+    ("CK", "NZ"),
+    ("NU", "NZ"),
+];
+
 impl CountryCode {
+    /// The state a territory belongs to (`NC` → `FR`); `None` for a sovereign state.
+    pub fn sovereign(&self) -> Option<CountryCode> {
+        SOVEREIGNS.iter().find(|(t, _)| t.as_bytes() == self.0).and_then(|(_, s)| CountryCode::parse(s))
+    }
+
     /// Parse `KZ` / `kz`. Only checks shape; use [`Gazetteer::country`] to check existence.
     pub fn parse(s: &str) -> Option<Self> {
         let b = s.trim().as_bytes();
