@@ -164,8 +164,32 @@ const ACTING_VERBS: &[&str] = &[
 ];
 /// Auxiliaries and openers that may stand between the country and its acting verb.
 const ACTING_AUX: &[&str] = &[
-    "has", "have", "had", "is", "was", "were", "are", "will", "also", "begin", "begins", "began", "launch",
-    "launches", "launched", "start", "starts", "started", "to",
+    "has",
+    "have",
+    "had",
+    "is",
+    "was",
+    "were",
+    "are",
+    "will",
+    "also",
+    "begin",
+    "begins",
+    "began",
+    "begun",
+    "launch",
+    "launches",
+    "launched",
+    "start",
+    "starts",
+    "started",
+    "to",
+    "said",
+    "says",
+    "announced",
+    "it",
+    "they",
+    "already",
 ];
 /// After a place, words saying it is the sovereign of a territory named next ("the French
 /// territory of New Caledonia"): the place named is the territory.
@@ -265,7 +289,7 @@ fn acts_on_other(after: &str) -> bool {
     let end = after
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '\t' | '\n' | '-' | '\'')))
         .unwrap_or(after.len());
-    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
+    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(6) {
         if in_list(ACTING_VERBS, w) {
             return true;
         }
@@ -424,17 +448,50 @@ fn joined(between: &str) -> bool {
 /// and New Zealand dispatched"). A demonym left as a bare word only because a comma follows
 /// it ("Israeli, Iranian and Iraqi airspace") takes the role of the list's last item.
 fn share_roles_in_lists(text: &str, out: &mut [Mention]) {
+    if out.len() < 2 {
+        return;
+    }
+    // link[i]: mentions i and i+1 are joined; a run of links is a list only when a
+    // conjunction closes it ("A, B and C"); "fighting with Eritrea, Ethiopia declared" is not.
+    let between = |i: usize| &text[out[i].end..out[i + 1].start];
+    let link: Vec<bool> = (0..out.len() - 1).map(|i| joined(between(i))).collect();
+    let conj = |i: usize| {
+        let b = between(i);
+        b.split(|c: char| !c.is_alphanumeric() && c != '&' && c != '/')
+            .any(|w| matches!(w, "and" | "or" | "&" | "/"))
+    };
+    let mut in_list = vec![false; link.len()];
+    let mut i = 0;
+    while i < link.len() {
+        if !link[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < link.len() && link[i] {
+            i += 1;
+        }
+        // A headline lists with commas alone ("Australia, New Zealand begin airlifts"): a run
+        // that opens its sentence is a list too.
+        let opens_sentence = text[..out[start].start]
+            .trim_end()
+            .chars()
+            .next_back()
+            .is_none_or(|c| matches!(c, '.' | '!' | '?' | ':' | '\n'));
+        if opens_sentence || (start..i).any(conj) {
+            in_list[start..i].iter_mut().for_each(|x| *x = true);
+        }
+    }
     for i in 1..out.len() {
-        let (a, b) = (&out[i - 1], &out[i]);
-        if a.role == Role::Neighbour && b.role == Role::Plain && joined(&text[a.end..b.start]) {
+        if in_list[i - 1] && out[i - 1].role == Role::Neighbour && out[i].role == Role::Plain {
             out[i].role = Role::Neighbour;
         }
     }
-    for i in (0..out.len().saturating_sub(1)).rev() {
-        let (a, b) = (&out[i], &out[i + 1]);
-        if !joined(&text[a.end..b.start]) {
+    for i in (0..out.len() - 1).rev() {
+        if !in_list[i] {
             continue;
         }
+        let (a, b) = (&out[i], &out[i + 1]);
         let bare_demonym = a.kind == Kind::Demonym && a.role == Role::Org && {
             let after = text[a.end..].trim_start();
             after.starts_with(',') || starts_with_ci(after, "and ") || starts_with_ci(after, "or ")

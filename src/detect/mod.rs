@@ -432,3 +432,5 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair>
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_general;

@@ -1,0 +1,332 @@
+//! Tests of the general rules behind detection on unseen advisories: whose country a measure
+//! is, entry bans, time and modality, vocabulary, French and Spanish. Every sentence was
+//! written for these tests; near-misses sit beside the cases they must not be confused with.
+
+use super::*;
+use crate::config::triggers::default_set;
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::new(default_set()).expect("engine builds"))
+}
+
+fn cc(s: &str) -> CountryCode {
+    CountryCode::parse(s).expect("code")
+}
+
+fn analyze(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Analysis {
+    let declared: Vec<CountryCode> = declared.iter().map(|c| cc(c)).collect();
+    engine().analyze(&DetectInput { title, body, declared: &declared, year })
+}
+
+/// Affirmed "trigger/CC" pairs for the scored vocabulary, sorted and deduplicated.
+fn affirmed(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Vec<String> {
+    let a = analyze(title, body, declared, year);
+    let mut v: Vec<String> = a
+        .affirmed()
+        .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
+        .map(|d| format!("{}/{}", d.trigger, d.country.map_or("-".into(), |c| c.to_string())))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn expect(title: &str, body: &str, declared: &[&str], year: Option<i32>, want: &[&str]) {
+    let got = affirmed(title, body, declared, year);
+    let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "\ntitle: {title}\nbody: {body}\nall: {:?}", analyze(title, body, declared, year));
+}
+
+#[test]
+fn the_subject_is_not_an_actors_demonym() {
+    // A headline that names the place, then the foreign force acting there.
+    expect(
+        "Moldova: Romanian-backed units, airport shut, internet blackout",
+        "",
+        &[],
+        None,
+        &["airport_closure/MD", "internet_shutdown/MD"],
+    );
+    // Two demonyms before one actor noun are both actors.
+    expect(
+        "",
+        "Chisinau airport, now guarded by Romanian and Moldovan troops, was still closed to civilian planes.",
+        &[],
+        None,
+        &["airport_closure/MD"],
+    );
+    // Near miss: a demonym used as the place ("Moldovan airspace") is the place.
+    expect(
+        "",
+        "Moldovan airspace is closed to civil aviation.",
+        &[],
+        None,
+        &["airport_closure/MD", "entry_ban/MD"],
+    );
+}
+
+#[test]
+fn countries_that_act_on_another_are_not_affected() {
+    // The one that sends troops or evacuates is an actor; the destination is the place.
+    let a = analyze(
+        "",
+        "Turkey has said it has sent its first army brigade to Azerbaijan. A curfew is in force in Azerbaijan.",
+        &[],
+        None,
+    );
+    assert!(a.affirmed().all(|d| d.country != Some(cc("TR"))), "{a:?}");
+    expect(
+        "",
+        "Britain is evacuating its nationals from Sudan on military flights.",
+        &[],
+        None,
+        &["evacuation/SD"],
+    );
+    expect(
+        "",
+        "Canada and Japan dispatched aircraft to evacuate foreign nationals from Haiti.",
+        &[],
+        None,
+        &["evacuation/HT"],
+    );
+    // Near miss: a country imposing a measure on itself keeps it.
+    expect("", "Peru declared a state of emergency on Monday.", &[], None, &["state_of_emergency/PE"]);
+}
+
+#[test]
+fn neighbours_and_opponents_do_not_inherit_a_measure() {
+    expect("Laos imposes curfew in provinces bordering Vietnam and Cambodia", "", &[], None, &["curfew/LA"]);
+    expect(
+        "",
+        "Amid fighting with Eritrea, Ethiopia on Sunday declared a state of emergency in two regions.",
+        &[],
+        None,
+        &["state_of_emergency/ET"],
+    );
+    // A border list: every country after "borders of" is a neighbour, not just the first.
+    let a = analyze(
+        "Niger travel advisory",
+        "Borders of Mali, Burkina Faso and Nigeria - Level 4: Do Not Travel.",
+        &["NE"],
+        None,
+    );
+    for c in ["ML", "BF", "NG"] {
+        assert!(a.affirmed().all(|d| d.country != Some(cc(c))), "{c} in {a:?}");
+    }
+}
+
+#[test]
+fn territories_are_their_own_place() {
+    // The sovereign declaring a measure for its territory declares it for the territory.
+    expect(
+        "Unrest in Guadeloupe",
+        "France has declared a state of emergency and sent police reinforcements to the island.",
+        &["GP"],
+        None,
+        &["state_of_emergency/GP"],
+    );
+    expect(
+        "",
+        "Flights were sent to the French territory of Martinique to evacuate tourists.",
+        &[],
+        None,
+        &["evacuation/MQ"],
+    );
+    // Near miss: a curfew in the sovereign's own land stays the sovereign's.
+    expect("", "A curfew was imposed in France after the riots.", &["GP"], None, &["curfew/FR"]);
+    assert_eq!(cc("PR").sovereign(), Some(cc("US")));
+    assert_eq!(cc("FR").sovereign(), None);
+}
+
+#[test]
+fn occupied_regions_and_the_locative_place() {
+    // The place where a measure holds outranks the one declaring it.
+    expect(
+        "",
+        "Russia declared martial law in four occupied Ukrainian regions on Wednesday.",
+        &[],
+        None,
+        &["martial_law/UA"],
+    );
+}
+
+#[test]
+fn every_city_named_gets_the_detection() {
+    let a = analyze("", "Authorities imposed curfews in Kathmandu and Pokhara on Tuesday.", &["NP"], None);
+    let mut cities: Vec<&str> =
+        a.affirmed().filter(|d| d.trigger.as_str() == "curfew").filter_map(|d| d.city.as_deref()).collect();
+    cities.sort();
+    assert_eq!(cities, ["Kathmandu", "Pokhara"], "{a:?}");
+    // A city named without its country still finds the country.
+    expect("", "A night curfew was imposed in Mandalay after the clashes.", &[], None, &["curfew/MM"]);
+}
+
+#[test]
+fn entry_bans_in_their_many_forms() {
+    for (text, want) in [
+        (
+            "Georgia closed its airspace to all civil flights on Friday.",
+            &["airport_closure/GE", "entry_ban/GE"][..],
+        ),
+        (
+            "All international passenger flights into Nepal have been suspended.",
+            &["airport_closure/NP", "entry_ban/NP"],
+        ),
+        ("Kenya closed its land borders with immediate effect.", &["entry_ban/KE"]),
+        ("Oman bars entry to citizens of Iran and Iraq from Monday.", &["entry_ban/OM"]),
+        ("Oman suspended arrivals from India and Pakistan on Monday.", &["entry_ban/OM"]),
+    ] {
+        expect("", text, &[], None, want);
+    }
+    // Near misses: a partial airspace closure is not an entry ban; an exit ban is not one.
+    expect(
+        "",
+        "Parts of the airspace over Syria are closed to civil flights.",
+        &[],
+        None,
+        &["airport_closure/SY"],
+    );
+    expect("", "Libya imposed an exit ban on foreign workers.", &[], None, &[]);
+}
+
+#[test]
+fn time_and_modality_of_official_advice() {
+    // Habitual, staff-only, powers a law grants, generic advice, lifted, removed.
+    for text in [
+        "Internet outages are common in rural areas.",
+        "Curfews are sometimes imposed at short notice.",
+        "U.S. government employees must observe a curfew from 10 p.m.",
+        "A new security law allows the authorities to set curfews and close airports.",
+        "Obey all curfews and the instructions of local police.",
+    ] {
+        expect("", text, &["TD"], Some(2025), &[]);
+    }
+    expect("", "The curfew was lifted on Sunday.", &["TD"], Some(2025), &[]);
+    // A measure announced for tomorrow fires (it takes effect within 48 hours).
+    expect(
+        "",
+        "The government will impose a curfew from tomorrow night.",
+        &["TD"],
+        Some(2025),
+        &["curfew/TD"],
+    );
+    // An all-clear phrase does not also fire the measure it clears.
+    expect(
+        "",
+        "Updated to reflect the end of the state of emergency on 2 March.",
+        &["TD"],
+        Some(2025),
+        &["state_of_emergency_lifted/TD"],
+    );
+    // A retrospective report dated in its title.
+    expect(
+        "Timeline: 14 March 2023 - curfew, shoot on sight",
+        "The army enforced a curfew and troops were ordered to shoot on sight.",
+        &["TD"],
+        Some(2025),
+        &[],
+    );
+}
+
+#[test]
+fn vocabulary_of_real_advisories() {
+    for (text, want) in [
+        ("Connectivity fell to five percent of normal levels on Thursday.", "internet_shutdown/BD"),
+        ("Authorities have blocked Instagram and Telegram since Monday.", "internet_shutdown/BD"),
+        ("Mobile data has been cut off in the capital.", "internet_shutdown/BD"),
+        ("A stay-at-home order is in force for the whole population.", "curfew/BD"),
+        ("The president proclaimed a state of siege in the north.", "state_of_emergency/BD"),
+        ("The central bank announced capital controls and a bank holiday.", "banking_suspension/BD"),
+    ] {
+        expect("", text, &["BD"], None, &[want]);
+    }
+}
+
+#[test]
+fn french_sentences_with_their_modifiers() {
+    expect(
+        "",
+        "Le gouvernement a décrété l'état d'urgence sur tout le territoire.",
+        &["SN"],
+        None,
+        &["state_of_emergency/SN"],
+    );
+    expect("", "Un couvre-feu est en vigueur à Dakar depuis samedi.", &["SN"], None, &["curfew/SN"]);
+    expect(
+        "",
+        "Les autorités ont annoncé la fermeture des frontières terrestres.",
+        &["SN"],
+        None,
+        &["entry_ban/SN"],
+    );
+    expect("", "Le couvre-feu a été levé lundi matin.", &["SN"], None, &[]);
+    expect("", "Le gouvernement n'a pas décrété la loi martiale.", &["SN"], None, &[]);
+    expect("", "Un couvre-feu pourrait être instauré dans les prochains jours.", &["SN"], None, &[]);
+}
+
+#[test]
+fn spanish_sentences_with_their_modifiers() {
+    expect(
+        "",
+        "El gobierno declaró el estado de excepción en tres provincias.",
+        &["EC"],
+        None,
+        &["state_of_emergency/EC"],
+    );
+    expect("", "Rige un toque de queda nocturno en Guayaquil.", &["EC"], None, &["curfew/EC"]);
+    expect(
+        "",
+        "Las autoridades anunciaron el cierre del espacio aéreo.",
+        &["EC"],
+        None,
+        &["airport_closure/EC", "entry_ban/EC"],
+    );
+    expect("", "El gobierno levantó el toque de queda el domingo.", &["EC"], None, &[]);
+    expect("", "El presidente no ha declarado la ley marcial.", &["EC"], None, &[]);
+    expect("", "Las autoridades podrían imponer un toque de queda.", &["EC"], None, &[]);
+}
+
+#[test]
+fn the_seed_contract_on_a_paraphrase() {
+    // Our own paraphrase of the seed's situation: only the subject gets anything, for every
+    // trigger (extras included); the countries only named get nothing.
+    let title = "Kazakhstan: emergency rule, blocked border, troops from allies";
+    let body = "Kazakhstan's president declared a state of emergency across the country on Wednesday \
+        and the authorities closed the borders to foreigners. Security forces used live \
+        ammunition against protesters in Almaty. Banks were closed and the internet was cut off \
+        nationwide. Russia has said it has sent an airborne brigade to Kazakhstan, and units from \
+        Armenia, Belarus, Kyrgyzstan and Tajikistan followed. China said it was watching closely.";
+    let a = analyze(title, body, &[], Some(2022));
+    for c in ["RU", "AM", "BY", "KG", "TJ", "CN"] {
+        let bad: Vec<&Detection> = a.affirmed().filter(|d| d.country == Some(cc(c))).collect();
+        assert!(bad.is_empty(), "{c}: {bad:?}");
+    }
+    expect(
+        title,
+        body,
+        &[],
+        Some(2022),
+        &[
+            "banking_suspension/KZ",
+            "entry_ban/KZ",
+            "internet_shutdown/KZ",
+            "live_ammunition/KZ",
+            "state_of_emergency/KZ",
+        ],
+    );
+}
+
+#[test]
+fn a_language_without_cues_is_refused_in_trigger_files() {
+    let src = "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"alpha beta\"]\n\
+               [trigger.lang.de]\nphrases = [\"ausgangssperre\"]\n";
+    let err =
+        crate::config::triggers::parse_sources(&[("t.toml".into(), src.into())]).err().expect("refused");
+    assert!(err.to_string().contains("\"de\""), "{err}");
+    let ok = "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"alpha beta\"]\n\
+              [trigger.lang.fr]\nphrases = [\"couvre-feu\"]\n";
+    assert!(crate::config::triggers::parse_sources(&[("t.toml".into(), ok.into())]).is_ok());
+}
