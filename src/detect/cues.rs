@@ -306,9 +306,12 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "routinely",
             "sometimes",
             "at times",
-            "previously",
             "in the past",
             "history of",
+            // Generic conditions: "has shut down the internet during and after unrest".
+            "during and after",
+            "during periods of",
+            "in times of",
             "known to",
             "tend to",
             "tends to",
@@ -337,7 +340,15 @@ pub const CUES: &[(CueKind, &[&str])] = &[
     ),
     (
         CueKind::HistWord,
-        &["last year", "formerly", "years ago", "decades ago", "in the past", "earlier this year"],
+        &[
+            "last year",
+            "formerly",
+            "years ago",
+            "decades ago",
+            "in the past",
+            "earlier this year",
+            "previously",
+        ],
     ),
     (
         CueKind::Lift,
@@ -368,6 +379,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "terminated",
             "levée",
             "levé",
+            // A measure in place only briefly is over ("access was briefly restricted").
+            "briefly",
             "levée",
             "lève",
             "levés",

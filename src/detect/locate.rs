@@ -124,6 +124,23 @@ pub(super) fn attribute(
         }
         return out;
     }
+    // "The country" with no place of its own in the sentence refers back to the one country
+    // the previous sentence named ("Earlier, Armenia announced a similar step. The country's
+    // cabinet has introduced martial law"), when that sentence names exactly one.
+    if subject_ref && plain(&raw.sentence).is_empty() {
+        let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
+        if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i)) {
+            let mut named: Vec<CountryCode> =
+                plain(prev).into_iter().filter(|m| m.kind == Kind::Name).map(|m| m.country).collect();
+            named.dedup();
+            if let [c] = named[..]
+                && Some(c) != subject
+            {
+                push(c, 0.9, &mut out);
+                return out;
+            }
+        }
+    }
     let in_sentence = plain(&raw.sentence);
     if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
         push(c, 0.95, &mut out);

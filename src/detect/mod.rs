@@ -114,6 +114,9 @@ struct Raw {
     clause: Range<usize>,
     sentence: Range<usize>,
     base_confidence: f32,
+    /// A near rule's first term next to a lift cue ("access to social media was restored"):
+    /// kept only when it reads as lifted, to report the measure's end.
+    lift_only: bool,
 }
 
 impl Engine {
@@ -157,7 +160,10 @@ impl Engine {
                 all.extend(self.explain(s, &raw, subject, input.year, retrospective));
             }
         }
-        latest_status_wins(&mut all, &self.triggers);
+        // The lede of a report states the latest status, as its title does.
+        let lede_end =
+            sections[1].sentences.first().map_or(0, |r| sections[1].norm.original_span(r.start, r.end).1);
+        latest_status_wins(&mut all, &self.triggers, lede_end);
         // The most confident detection per (trigger, country, polarity), in first-seen order;
         // an advisory has a handful, so a linear search beats hashing.
         let mut detections: Vec<Detection> = Vec::new();
@@ -204,7 +210,9 @@ impl Engine {
                 }
             }
             // Most sentences have neither; collect hits only to check a possible near pair.
+            let lift_near = near && hits_in(&cues, sent).any(|h| h.meaning == Meaning::Cue(CueKind::Lift));
             let wanted = phrase
+                || lift_near
                 || (near && {
                     let in_sent: Vec<&Hit> = hits_in(&hits, sent).collect();
                     !near_pairs(&norm.text, &in_sent, &self.triggers).is_empty()
@@ -253,6 +261,7 @@ impl Engine {
                             clause: clause.clone(),
                             sentence: sent.clone(),
                             base_confidence: 0.9,
+                            lift_only: false,
                         });
                     }
                 }
@@ -269,6 +278,44 @@ impl Engine {
                         clause: clause.clone(),
                         sentence: sent.clone(),
                         base_confidence: (0.85 - 0.02 * gap).max(0.6),
+                        lift_only: false,
+                    });
+                }
+                // A measure's subject next to a lift cue reports the measure ended, though its
+                // own words are not there ("social media access is being restored").
+                let lifts: Vec<&Hit> = hits_in(&s.context, &clause)
+                    .filter(|h| h.meaning == Meaning::Cue(CueKind::Lift))
+                    .collect();
+                if lifts.is_empty() {
+                    continue;
+                }
+                for h in &hits {
+                    let Meaning::NearA { trigger, .. } = h.meaning else { continue };
+                    let t = trigger as usize;
+                    let near_lift = lifts.iter().any(|l| {
+                        let gap = if l.start >= h.end {
+                            modifiers::words_between(text, h.end, l.start)
+                        } else {
+                            modifiers::words_between(text, l.end, h.start)
+                        };
+                        gap < cues::window(CueKind::Lift)
+                    });
+                    // Excludes that are themselves lift words do not veto the report of a lift.
+                    let vetoed = hits.iter().any(|x| {
+                        x.meaning == Meaning::Exclude { trigger }
+                            && !lifts.iter().any(|l| l.start < x.end && x.start < l.end)
+                    });
+                    if seen.contains(&t) || !near_lift || vetoed {
+                        continue;
+                    }
+                    seen.push(t);
+                    out.push(Raw {
+                        trigger: t,
+                        cand: Candidate { first: (h.start, h.end), last: (h.start, h.end) },
+                        clause: clause.clone(),
+                        sentence: sent.clone(),
+                        base_confidence: 0.6,
+                        lift_only: true,
                     });
                 }
             }
@@ -303,6 +350,9 @@ impl Engine {
         let clearer = self.triggers.clearer_of(raw.trigger);
         let (mut polarity, cleared) =
             modifiers::resolve(&found, &trigger.ignore_modifiers, clearer.is_some());
+        if raw.lift_only && !(cleared || polarity == Polarity::Lifted) {
+            return Vec::new();
+        }
         if retrospective && s.section == Section::Body && polarity == Polarity::Affirmed && !found.active {
             polarity = Polarity::Historical;
         }
@@ -356,7 +406,7 @@ impl Engine {
 
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
-fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet) {
+fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet, lede_end: usize) {
     let lifts: Vec<(usize, usize, Option<CountryCode>, Section, (usize, usize))> = all
         .iter()
         .enumerate()
@@ -371,7 +421,8 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // the end of the state of emergency") is the latest status.
         let same_sentence = |sec: Section, span: (usize, usize)| sec == d.section && span == d.span;
         let later_lift = lifts.iter().any(|&(j, lt, c, sec, span)| {
-            lt == t && c == d.country && (sec == Section::Title || j > i || same_sentence(sec, span))
+            let lede = sec == Section::Body && span.1 <= lede_end;
+            lt == t && c == d.country && (sec == Section::Title || lede || j > i || same_sentence(sec, span))
         });
         if later_lift && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.3, l.4))) {
             d.polarity = Polarity::Lifted;

@@ -136,6 +136,9 @@ pub const CLAUSE_BREAKS: &[&str] = &[
     ", which ",
     " unlike ",
     ", yet ",
+    ", even if ",
+    ", even though ",
+    ", even when ",
 ];
 
 /// Whether ", and" after `before` closes a list ("A (x), B (y), and C"): the item before it

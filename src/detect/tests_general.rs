@@ -330,3 +330,53 @@ fn a_language_without_cues_is_refused_in_trigger_files() {
               [trigger.lang.fr]\nphrases = [\"couvre-feu\"]\n";
     assert!(crate::config::triggers::parse_sources(&[("t.toml".into(), ok.into())]).is_ok());
 }
+
+#[test]
+fn a_lift_reported_without_the_measures_own_words() {
+    // The lede says access is being restored; the body's account of the block is history.
+    let a = analyze(
+        "",
+        "Access to Facebook and WhatsApp in Jordan was being restored on Sunday evening, monitors \
+         said. Users first noticed the social media block on Friday night.",
+        &["JO"],
+        None,
+    );
+    assert!(a.affirmed().all(|d| d.trigger.as_str() != "internet_shutdown"), "{a:?}");
+    // Near miss: a lone subject word with no lift cue is no detection at all.
+    expect("", "Facebook and WhatsApp are popular in Jordan.", &["JO"], None, &[]);
+    // "Briefly" closed means it reopened.
+    expect("", "The airport in Amman was briefly closed on Saturday.", &["JO"], None, &[]);
+}
+
+#[test]
+fn the_country_refers_back_to_the_one_just_named() {
+    expect(
+        "Azerbaijan declares martial law",
+        "Azerbaijan declared martial law on Sunday. Earlier, Armenia announced the same step. \
+         The country's government has introduced martial law and a general mobilisation.",
+        &[],
+        None,
+        &["martial_law/AM", "martial_law/AZ"],
+    );
+}
+
+#[test]
+fn concessive_and_generic_clauses_do_not_colour_the_measure() {
+    // "even if … previously" belongs to its own clause.
+    expect(
+        "",
+        "The government of Jordan prohibits border crossings from Syria into Jordan, even if the \
+         traveller previously entered Syria from Jordan.",
+        &["JO"],
+        None,
+        &["entry_ban/JO"],
+    );
+    // A generic condition makes the statement habitual.
+    expect(
+        "",
+        "The government has restricted mobile internet during and after periods of unrest.",
+        &["JO"],
+        None,
+        &[],
+    );
+}
