@@ -338,14 +338,46 @@ impl Engine {
             .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
             .copied()
             .collect();
-        let found = modifiers::find(
+        // Other measures named in the clause: a lift cue right before one of them ("after
+        // lifting of the state of emergency") is that measure's, not this one's.
+        let others: Vec<(usize, usize)> = hits_in(&s.hits, &raw.clause)
+            .filter(|h| match h.meaning {
+                Meaning::Phrase { trigger } => trigger as usize != raw.trigger,
+                _ => false,
+            })
+            .map(|h| (h.start, h.end))
+            .collect();
+        let mut found = modifiers::find(
             text,
             (raw.clause.start, raw.clause.end),
             raw.sentence.start,
             &raw.cand,
             &cue_hits,
             year,
+            &others,
         );
+        // A heading that is only the measure's name ("Ordered Departure") says no more than the
+        // sentence under it: it takes that sentence's time and modality.
+        if let Some(next) = heading_only(text, &raw.sentence, &raw.cand)
+            .then(|| s.sentences.iter().find(|r| r.start >= raw.sentence.end))
+            .flatten()
+        {
+            let next_cues: Vec<Hit> =
+                hits_in(&s.context, next).filter(|h| matches!(h.meaning, Meaning::Cue(_))).copied().collect();
+            let at = (next.start, next.start);
+            let f = modifiers::find(
+                text,
+                (next.start, next.end),
+                next.start,
+                &Candidate { first: at, last: at },
+                &next_cues,
+                year,
+                &[],
+            );
+            found.historical |= f.historical;
+            found.hypothetical |= f.hypothetical;
+            found.lifted |= f.lifted;
+        }
         let trigger = &self.triggers.triggers()[raw.trigger];
         let clearer = self.triggers.clearer_of(raw.trigger);
         let (mut polarity, cleared) =
@@ -428,6 +460,16 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Whether a sentence is a bare heading made of the candidate's words: at most four words,
+/// all inside the match, on a line of its own.
+fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
+    let s = &text[sentence.clone()];
+    let words = s.split_whitespace().count();
+    let outside = modifiers::words_between(text, sentence.start, cand.first.0)
+        + modifiers::words_between(text, cand.last.1, sentence.end);
+    words <= 4 && outside == 0 && !s.trim_end().ends_with(['.', '!', '?'])
 }
 
 /// Hits wholly inside `r`; `hits` is sorted by start.

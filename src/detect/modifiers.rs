@@ -58,12 +58,16 @@ pub fn find(
     cand: &Candidate,
     cues: &[Hit],
     doc_year: Option<i32>,
+    others: &[(usize, usize)],
 ) -> Found {
     let mut f = Found::default();
     for h in cues {
         let Meaning::Cue(kind) = h.meaning else { continue };
         let span = (h.start, h.end);
         if overlaps(span, cand.first) || overlaps(span, cand.last) {
+            continue;
+        }
+        if kind == CueKind::Lift && binds_other(text, h.end, others) {
             continue;
         }
         let before = h.end <= cand.last.0
@@ -102,6 +106,9 @@ pub fn find(
             f.historical = true;
         }
     }
+    if under_modal_intro(text, sentence_start) {
+        f.hypothetical = true;
+    }
     let first_word = text[sentence_start..]
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .split(|c: char| !c.is_alphanumeric())
@@ -111,6 +118,41 @@ pub fn find(
         f.advice = true;
     }
     f
+}
+
+/// A lift cue followed at once (past "of", "the") by another measure's words is that
+/// measure's: "curfew continues after lifting of the state of emergency".
+fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)]) -> bool {
+    others.iter().any(|&(s, _)| {
+        s >= cue_end && {
+            let between = text[cue_end..s].trim().to_ascii_lowercase();
+            between.split_whitespace().all(|w| matches!(w, "of" | "the" | "a" | "its" | "their"))
+                && between.split_whitespace().count() <= 2
+        }
+    })
+}
+
+/// Whether the lines before a bulleted sentence open the list with a modal ("Under martial
+/// law, authorities can:", "The decree allows the police to:"): its items are powers or
+/// possibilities, not measures in force.
+pub fn under_modal_intro(text: &str, sentence_start: usize) -> bool {
+    let before = &text[..sentence_start];
+    let bullet = |l: &str| l.trim_start().starts_with(['-', '*', '\u{2022}']);
+    if !bullet(&text[sentence_start..]) && !bullet(before.rsplit('\n').next().unwrap_or("")) {
+        return false;
+    }
+    for line in before.rsplit('\n').take(30) {
+        let l = line.trim();
+        if l.is_empty() || bullet(l) {
+            continue;
+        }
+        let Some(intro) = l.strip_suffix(':') else { return false };
+        let intro = intro.to_ascii_lowercase();
+        let last = intro.rsplit(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+        let grants = ["allow", "power", "permit", "entitle"].iter().any(|w| intro.contains(w));
+        return matches!(last, "can" | "may" | "could" | "might") || (last == "to" && grants);
+    }
+    false
 }
 
 /// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",

@@ -380,3 +380,62 @@ fn concessive_and_generic_clauses_do_not_colour_the_measure() {
         &[],
     );
 }
+
+#[test]
+fn headings_lists_of_powers_and_bound_lifts() {
+    // A bare heading takes the time of the sentence under it.
+    expect(
+        "",
+        "Ordered Departure\nOn 3 March 2021, the embassy ordered the departure of its non-emergency staff.",
+        &["MG"],
+        Some(2024),
+        &[],
+    );
+    // Near miss: the same heading over a current order fires.
+    expect(
+        "",
+        "Ordered Departure\nThe embassy ordered the departure of its non-emergency staff today.",
+        &["MG"],
+        Some(2024),
+        &["evacuation/MG"],
+    );
+    // Items under "authorities can:" are powers, not measures.
+    expect(
+        "",
+        "Under the emergency decree, the police can:\n- Set curfews\n- Close the airports\n",
+        &["MG"],
+        None,
+        &["state_of_emergency/MG"],
+    );
+    // "after lifting of the state of emergency" lifts that, not the curfew beside it.
+    expect(
+        "Madagascar: curfew to persist after lifting of state of emergency",
+        "",
+        &[],
+        None,
+        &["curfew/MG", "state_of_emergency_lifted/MG"],
+    );
+}
+
+#[test]
+fn more_vocabulary_for_bans_and_outages() {
+    for (text, want) in [
+        (
+            "Malawi shut down all flights in the country on Monday.",
+            &["airport_closure/MW", "entry_ban/MW"][..],
+        ),
+        ("Malawi is banning new foreign arrivals from Tuesday.", &["entry_ban/MW"]),
+        ("Officials have also banned the TikTok application in Malawi.", &["internet_shutdown/MW"]),
+        ("Banks cited temporary failures in internet operation in Malawi.", &["internet_shutdown/MW"]),
+    ] {
+        expect("", text, &[], None, want);
+    }
+    // Modality after a long subject: "… can take place at any time".
+    expect(
+        "",
+        "Police operations, curfews and road closures, and attacks by gangs can take place at any time.",
+        &["MW"],
+        None,
+        &[],
+    );
+}
