@@ -191,10 +191,10 @@ const ACTING_AUX: &[&str] = &[
     "they",
     "already",
 ];
-/// After a place, words saying it is the sovereign of a territory named next ("the French
-/// territory of New Caledonia"): the place named is the territory.
-const SOVEREIGN_OF: &[&str] =
-    &["territory of", "territories of", "overseas", "dependency of", "possession of", "protectorate of"];
+/// After a place, nouns that with "of" make it the sovereign of a territory named next ("the
+/// French territory of New Caledonia"): the place named is the territory. "Overseas" alone
+/// does too.
+const SOVEREIGN_OF: &[&str] = &["territory", "territories", "dependency", "possession", "protectorate"];
 
 /// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
 /// noun after it ("(French)", "… in French.") names a language or people, not a place.
@@ -257,8 +257,12 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if !possessive && in_list(ORG_SUFFIXES, next) {
         return Role::Org;
     }
-    if !possessive && (SOVEREIGN_OF.iter().any(|w| starts_with_ci(after, w)) || acts_on_other(after)) {
-        return if SOVEREIGN_OF.iter().any(|w| starts_with_ci(after, w)) { Role::Org } else { Role::Actor };
+    if !possessive {
+        match acts_on_other(after) {
+            Acting::Sovereign => return Role::Org,
+            Acting::Verb => return Role::Actor,
+            Acting::No => {}
+        }
     }
     let before = text_before(text, start, 48).trim_end();
     // Every lead below ends in one of these words; most mentions follow none of them.
@@ -283,21 +287,72 @@ fn starts_with_ci(hay: &str, needle: &str) -> bool {
     hay.len() >= needle.len() && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
 }
 
-/// An acting verb as the next word, or after up to two auxiliaries ("has sent", "is
-/// evacuating", "began airlifts"), within the phrase (no punctuation crossed).
-fn acts_on_other(after: &str) -> bool {
-    let end = after
-        .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '\t' | '\n' | '-' | '\'')))
-        .unwrap_or(after.len());
-    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(6) {
-        if in_list(ACTING_VERBS, w) {
-            return true;
+/// What the words after a place say it does to another place.
+#[derive(Clone, Copy, PartialEq)]
+enum Acting {
+    /// An acting verb ("sent", "is evacuating"): the place is an actor.
+    Verb,
+    /// It is the sovereign of a territory named next ("French territory of").
+    Sovereign,
+    No,
+}
+
+/// Word classes for `acts_on_other`: auxiliaries, acting verbs, sovereignty nouns.
+#[derive(Clone, Copy, PartialEq)]
+enum ActWord {
+    Aux,
+    Verb,
+    /// Sovereign when followed by "of".
+    OwnerOf,
+    /// Sovereign by itself ("overseas").
+    Owner,
+}
+
+/// An acting verb as the next word, or after a few auxiliaries ("has sent", "is
+/// evacuating", "has said it has sent"), within the phrase (no punctuation crossed); or a
+/// sovereignty noun ("territory of", "overseas"). Read as bytes with one hash lookup a word:
+/// every mention asks.
+fn acts_on_other(after: &str) -> Acting {
+    static TABLE: std::sync::OnceLock<super::matcher::FastMap<&'static [u8], ActWord>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut m = super::matcher::FastMap::default();
+        m.extend(ACTING_AUX.iter().map(|w| (w.as_bytes(), ActWord::Aux)));
+        m.extend(ACTING_VERBS.iter().map(|w| (w.as_bytes(), ActWord::Verb)));
+        m.extend(SOVEREIGN_OF.iter().map(|w| (w.as_bytes(), ActWord::OwnerOf)));
+        m.insert(b"overseas".as_slice(), ActWord::Owner);
+        m
+    });
+    let b = after.as_bytes();
+    let mut i = 0;
+    for n in 0..6 {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'-' | b'\'') {
+            i += 1;
         }
-        if !in_list(ACTING_AUX, w) {
-            return false;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let mut buf = [0u8; 16];
+        let Some(lower) = buf.get_mut(..i - start) else { return Acting::No };
+        if lower.is_empty() {
+            return Acting::No;
+        }
+        lower.copy_from_slice(&b[start..i]);
+        lower.make_ascii_lowercase();
+        match table.get(&*lower) {
+            Some(ActWord::Verb) => return Acting::Verb,
+            Some(ActWord::Aux) => continue,
+            Some(ActWord::Owner) if n == 0 => return Acting::Sovereign,
+            Some(ActWord::OwnerOf) if n == 0 => {
+                let rest = after[i..].trim_start();
+                let of = rest.len() >= 3 && rest.as_bytes()[..3].eq_ignore_ascii_case(b"of ");
+                return if of { Acting::Sovereign } else { Acting::No };
+            }
+            _ => return Acting::No,
         }
     }
-    false
+    Acting::No
 }
 
 /// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
@@ -427,7 +482,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
 /// Whether the text between two mentions only joins them into one list: a comma, "and",
 /// "or", a slash, maybe "most of"/"parts of" ("Israeli, Iranian, and most of Iraqi airspace").
 fn joined(between: &str) -> bool {
-    if between.contains(['.', ';', ':', '(', ')']) || between.len() > 24 {
+    if between.len() > 24 || between.contains(['.', ';', ':', '(', ')']) {
         return false;
     }
     let words: Vec<&str> =

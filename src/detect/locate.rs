@@ -82,13 +82,12 @@ pub(super) fn attribute(
     // that only acts in the clause ("Russia declared martial law in occupied Ukrainian
     // regions").
     let locative = |m: &Mention| {
-        let before = attribution::text_before(&s.norm.text, m.start, 40).to_ascii_lowercase();
-        before
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .rev()
-            .take(3)
-            .any(|w| matches!(w, "in" | "across" | "throughout" | "into" | "within" | "inside"))
+        let before = attribution::text_before(&s.norm.text, m.start, 40);
+        before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).rev().take(3).any(|w| {
+            ["in", "across", "throughout", "into", "within", "inside"]
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(w))
+        })
     };
     if from_places != FromPlaces::Prefer || !in_clause.iter().any(after_from) {
         let locative = |m: &&Mention| locative(m);

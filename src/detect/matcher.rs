@@ -278,7 +278,9 @@ mod tests {
         assert_eq!(names("the U.S. Embassy"), ["U.S.=U.S."]);
         assert_eq!(names("KAZAKHSTAN: curfew"), ["KAZAKHSTAN=Kazakhstan"]);
         assert_eq!(names("a turkey and a chad"), Vec::<String>::new());
-        assert_eq!(names("Côte d'Ivoire"), ["Côte d'Ivoire=Côte d'Ivoire"]);
+        // The scan reads normalised text, where accents are folded (names are folded alike).
+        let folded = crate::detect::normalize::normalize("Côte d'Ivoire").text;
+        assert_eq!(names(&folded), ["Cote d'Ivoire=Côte d'Ivoire"]);
         assert_eq!(names("the Indian Ocean"), ["Indian Ocean=Indian Ocean"], "blocked phrase wins");
     }
 }

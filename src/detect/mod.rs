@@ -439,10 +439,20 @@ impl Engine {
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
 fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet, lede_end: usize) {
-    let lifts: Vec<(usize, usize, Option<CountryCode>, Section, (usize, usize))> = all
+    /// A reported lift: its position, the trigger it lifts, where it was said.
+    struct Lift {
+        at: usize,
+        trigger: usize,
+        country: Option<CountryCode>,
+        section: Section,
+        span: (usize, usize),
+    }
+    let lifts: Vec<Lift> = all
         .iter()
         .enumerate()
-        .filter_map(|(i, (d, of))| of.map(|t| (i, t, d.country, d.section, d.span)))
+        .filter_map(|(at, (d, of))| {
+            of.map(|trigger| Lift { at, trigger, country: d.country, section: d.section, span: d.span })
+        })
         .collect();
     for (i, (d, of)) in all.iter_mut().enumerate() {
         if d.polarity != Polarity::Affirmed || of.is_some() {
@@ -452,11 +462,15 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // A lift reported later, in the title, or in the same sentence ("Updated to reflect
         // the end of the state of emergency") is the latest status.
         let same_sentence = |sec: Section, span: (usize, usize)| sec == d.section && span == d.span;
-        let later_lift = lifts.iter().any(|&(j, lt, c, sec, span)| {
-            let lede = sec == Section::Body && span.1 <= lede_end;
-            lt == t && c == d.country && (sec == Section::Title || lede || j > i || same_sentence(sec, span))
+        let later_lift = lifts.iter().any(|l| {
+            let lede = l.section == Section::Body && l.span.1 <= lede_end;
+            l.trigger == t
+                && l.country == d.country
+                && (l.section == Section::Title || lede || l.at > i || same_sentence(l.section, l.span))
         });
-        if later_lift && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.3, l.4))) {
+        if later_lift
+            && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
+        {
             d.polarity = Polarity::Lifted;
         }
     }
@@ -465,6 +479,10 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
 /// Whether a sentence is a bare heading made of the candidate's words: at most four words,
 /// all inside the match, on a line of its own.
 fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
+    // Most sentences are far longer than four words: no counting for them.
+    if sentence.len() > 64 {
+        return false;
+    }
     let s = &text[sentence.clone()];
     let words = s.split_whitespace().count();
     let outside = modifiers::words_between(text, sentence.start, cand.first.0)

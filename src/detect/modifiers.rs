@@ -136,11 +136,18 @@ fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)]) -> bool {
 /// law, authorities can:", "The decree allows the police to:"): its items are powers or
 /// possibilities, not measures in force.
 pub fn under_modal_intro(text: &str, sentence_start: usize) -> bool {
-    let before = &text[..sentence_start];
     let bullet = |l: &str| l.trim_start().starts_with(['-', '*', '\u{2022}']);
-    if !bullet(&text[sentence_start..]) && !bullet(before.rsplit('\n').next().unwrap_or("")) {
+    // The bullet opens the sentence or sits just before it on its line: look a few bytes back.
+    let near = super::attribution::text_before(text, sentence_start, 6);
+    let line_head = match near.rfind('\n') {
+        Some(nl) => &near[nl + 1..],
+        None if sentence_start <= 6 => near,
+        None => "",
+    };
+    if !bullet(&text[sentence_start..]) && !bullet(line_head) {
         return false;
     }
+    let before = super::attribution::text_before(text, sentence_start, 4096);
     for line in before.rsplit('\n').take(30) {
         let l = line.trim();
         if l.is_empty() || bullet(l) {

@@ -71,8 +71,34 @@ fn fold(c: char) -> Option<char> {
         '\r' => return None,
         '\u{2028}' | '\u{2029}' | '\u{0085}' => '\n',
         '\u{2026}' => '.',
+        // Latin letters with accents fold to their base letter, so "etat d'urgence" typed
+        // without accents matches, and trigger terms stay ASCII (a smaller automaton).
+        '\u{00C0}'..='\u{00FF}' => fold_latin1(c),
         c => c,
     })
+}
+
+/// The base letter of an accented Latin-1 letter; other Latin-1 characters as they are.
+fn fold_latin1(c: char) -> char {
+    match c {
+        'À'..='Å' => 'A',
+        'Ç' => 'C',
+        'È'..='Ë' => 'E',
+        'Ì'..='Ï' => 'I',
+        'Ñ' => 'N',
+        'Ò'..='Ö' | 'Ø' => 'O',
+        'Ù'..='Ü' => 'U',
+        'Ý' => 'Y',
+        'à'..='å' => 'a',
+        'ç' => 'c',
+        'è'..='ë' => 'e',
+        'ì'..='ï' => 'i',
+        'ñ' => 'n',
+        'ò'..='ö' | 'ø' => 'o',
+        'ù'..='ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        c => c,
+    }
 }
 
 /// Bytes copied as they are: printable ASCII except the dash and backtick, which fold.

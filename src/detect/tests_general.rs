@@ -323,8 +323,10 @@ fn the_seed_contract_on_a_paraphrase() {
 fn a_language_without_cues_is_refused_in_trigger_files() {
     let src = "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"alpha beta\"]\n\
                [trigger.lang.de]\nphrases = [\"ausgangssperre\"]\n";
-    let err =
-        crate::config::triggers::parse_sources(&[("t.toml".into(), src.into())]).err().expect("refused");
+    let err = match crate::config::triggers::parse_sources(&[("t.toml".into(), src.into())]) {
+        Ok(_) => panic!("a language without cues was accepted"),
+        Err(e) => e,
+    };
     assert!(err.to_string().contains("\"de\""), "{err}");
     let ok = "[[trigger]]\nid = \"x\"\nname = \"X\"\nseverity = \"low\"\nphrases = [\"alpha beta\"]\n\
               [trigger.lang.fr]\nphrases = [\"couvre-feu\"]\n";
