@@ -135,6 +135,8 @@ fn plan(n: usize, channel: Channel) -> Plan {
                 severity: Severity::High,
                 country: kz,
                 city: None,
+                regions: Vec::new(),
+                elsewhere: false,
                 evidence: "A state of emergency is in force nationwide.".into(),
                 reasons: vec![],
                 bypass: None,

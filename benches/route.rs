@@ -95,6 +95,8 @@ fn main() {
         severity: Severity::High,
         country: kz,
         city: None,
+        regions: Vec::new(),
+        subnational: false,
         evidence: "A state of emergency is in force nationwide.".into(),
         all_clear: false,
     }];

@@ -25,6 +25,8 @@ struct JsonDetection<'a> {
     name: &'a str,
     country: Option<String>,
     city: Option<&'a str>,
+    regions: &'a [String],
+    subnational: bool,
     polarity: Polarity,
     severity: &'a str,
     evidence: &'a str,
@@ -75,6 +77,8 @@ fn json_detection(d: &Detection) -> JsonDetection<'_> {
         name: &d.name,
         country: d.country.map(|c| c.to_string()),
         city: d.city.as_deref(),
+        regions: &d.regions,
+        subnational: d.subnational,
         polarity: d.polarity,
         severity: d.severity.as_str(),
         evidence: &d.evidence,
@@ -103,11 +107,16 @@ pub fn text_report(file: &str, adv: &Advisory, a: &Analysis) -> String {
     let mut ds: Vec<&Detection> = a.detections.iter().collect();
     ds.sort_by_key(|d| (d.polarity != Polarity::Affirmed, std::cmp::Reverse(d.severity)));
     for d in ds {
-        let place = match (&d.country, &d.city) {
+        let mut place = match (&d.country, &d.city) {
             (Some(c), Some(city)) => format!("{c} ({city})"),
             (Some(c), None) => c.to_string(),
             (None, _) => "no place".into(),
         };
+        if !d.regions.is_empty() {
+            place = format!("{place} [{}]", d.regions.join(", "));
+        } else if d.subnational && d.city.is_none() {
+            place.push_str(" [part]");
+        }
         let mark = if d.polarity == Polarity::Affirmed { "FIRES " } else { "      " };
         let _ = writeln!(
             out,

@@ -52,6 +52,8 @@ pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetect
                 severity: d.severity,
                 country,
                 city: d.city.clone(),
+                regions: d.regions.clone(),
+                subnational: d.subnational,
                 evidence: d.evidence.as_str().into(),
                 all_clear,
             })
@@ -84,6 +86,8 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
         severity: if level > before { trigger.severity } else { crate::detect::Severity::Low },
         country: Some(country),
         city: None,
+        regions: Vec::new(),
+        subnational: false,
         polarity: Polarity::Affirmed,
         evidence: format!(
             "Travel advisory level {direction} from Level {before} to Level {level}: {}",
@@ -195,6 +199,8 @@ fn cancel_plan(store: &Store, adv: &Advisory, _now: Timestamp) -> Result<Plan, S
                 severity: Severity::Info,
                 country,
                 city: None,
+                regions: Vec::new(),
+                elsewhere: false,
                 evidence: format!("The issuer cancelled this alert: {}", adv.title).into(),
                 reasons: vec![],
                 bypass: Some("all-clear"),

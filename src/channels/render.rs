@@ -148,6 +148,21 @@ fn place_of(v: &Value) -> String {
     }
 }
 
+/// Where an alert item applies: the named regions when the advisory gives them, and a note
+/// when that is elsewhere in the country than the recipient's trip.
+fn item_place(i: &Value) -> String {
+    let mut place = place_of(i);
+    let regions: Vec<&str> =
+        i["regions"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    if !regions.is_empty() {
+        place = format!("{} ({place})", regions.join(", "));
+    }
+    if i["elsewhere"].as_bool() == Some(true) {
+        place.push_str(" - elsewhere in the country than your trip");
+    }
+    place
+}
+
 fn zone_of(payload: &Value) -> (String, TimeZone) {
     let name = payload["recipient"]["timezone"].as_str().unwrap_or("UTC").to_owned();
     let tz = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
@@ -242,7 +257,7 @@ fn item_views(items: &Value) -> Vec<Value> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": place_of(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
+        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": item_place(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
         .collect()
 }
 

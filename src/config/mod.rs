@@ -117,6 +117,9 @@ struct RawRouting {
     realert_hours_by_severity: std::collections::BTreeMap<String, f64>,
     /// Minimum severity of the no-setup defaults (default "medium").
     default_min_severity: Option<String>,
+    /// A measure the advisory places in other cities or regions than a traveller's trip
+    /// city: "alert", "lower" (one severity down) or "rollup" (managers only; default).
+    elsewhere_in_country: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -311,6 +314,10 @@ fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
         p.default_min_severity =
             s.parse().map_err(|m| ("default_min_severity", format!("routing.default_min_severity: {m}")))?;
     }
+    if let Some(e) = &r.elsewhere_in_country {
+        p.elsewhere =
+            e.parse().map_err(|m| ("elsewhere_in_country", format!("routing.elsewhere_in_country: {m}")))?;
+    }
     Ok(p)
 }
 
@@ -342,6 +349,12 @@ mod tests {
         assert!(msg.contains("state_dri"), "{msg}");
         let e = Config::parse("[detect]\nmax_advisory_bytes = 0\n", Path::new("c.toml")).expect_err("zero");
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+        let e = Config::parse("[routing]\nelsewhere_in_country = \"maybe\"\n", Path::new("c.toml"))
+            .expect_err("bad policy");
+        assert!(e.to_string().contains("elsewhere_in_country"), "{e}");
+        let c =
+            Config::parse("[routing]\nelsewhere_in_country = \"lower\"\n", Path::new("c.toml")).expect("ok");
+        assert_eq!(c.policy.elsewhere, crate::route::policy::Elsewhere::Lower);
         let e = Config::parse("[routing]\ngrace_days = -1\n", Path::new("c.toml")).expect_err("negative");
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
         let e = Config::parse("[routing]\nrealert_hours_by_severity = { severe = 2 }\n", Path::new("c.toml"))

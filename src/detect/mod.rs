@@ -57,6 +57,12 @@ pub struct Detection {
     pub severity: Severity,
     pub country: Option<CountryCode>,
     pub city: Option<String>,
+    /// Regions (GeoNames admin1 names) the evidence names for this country.
+    pub regions: Vec<String>,
+    /// The measure covers part of the country only: a city, a region, or words such as
+    /// "three provinces" or "the far south". Routing can treat travellers elsewhere in the
+    /// country differently.
+    pub subnational: bool,
     pub polarity: Polarity,
     /// The sentence that fired, as written in the advisory.
     pub evidence: String,
@@ -412,9 +418,19 @@ impl Engine {
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
         let evidence = s.original[span_s..span_e].trim().to_owned();
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
+        let partial = places::regions::partial_scope(&text[raw.clause.clone()]);
         places
             .into_iter()
             .map(|(country, city, factor)| {
+                let regions: Vec<String> = country
+                    .map(|c| {
+                        places::regions::named_in(c, &text[raw.sentence.clone()])
+                            .iter()
+                            .map(|r| r.name.to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let subnational = partial || city.is_some() || !regions.is_empty();
                 (
                     Detection {
                         trigger: trigger.id.clone(),
@@ -422,6 +438,8 @@ impl Engine {
                         severity: trigger.severity,
                         country,
                         city,
+                        regions,
+                        subnational,
                         polarity,
                         evidence: evidence.clone(),
                         section: s.section,

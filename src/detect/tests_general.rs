@@ -441,3 +441,23 @@ fn more_vocabulary_for_bans_and_outages() {
         &[],
     );
 }
+
+#[test]
+fn sub_national_scope_is_carried() {
+    let a = analyze(
+        "",
+        "The government extended the state of emergency in Pattani, Yala and Narathiwat provinces.",
+        &["TH"],
+        None,
+    );
+    let d = a.affirmed().find(|d| d.trigger.as_str() == "state_of_emergency").expect("detected");
+    assert!(d.subnational);
+    assert_eq!(d.regions, ["Pattani", "Yala", "Narathiwat"]);
+    // Part of the country without names: sub-national, no regions.
+    let a = analyze("", "A state of emergency covers 17 districts in the far south.", &["TH"], None);
+    let d = a.affirmed().next().expect("detected");
+    assert!(d.subnational && d.regions.is_empty());
+    // Nationwide stays national.
+    let a = analyze("", "A nationwide state of emergency is in force in all provinces.", &["TH"], None);
+    assert!(a.affirmed().all(|d| !d.subnational));
+}

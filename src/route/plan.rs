@@ -25,6 +25,33 @@ pub struct Policy {
     pub realert: BTreeMap<Severity, SignedDuration>,
     /// Severity at or above which the no-setup defaults alert immediately.
     pub default_min_severity: Severity,
+    /// What a traveller whose trip city lies outside a sub-national measure's named cities or
+    /// regions is told.
+    pub elsewhere: Elsewhere,
+}
+
+/// Policy for a measure that applies elsewhere in the traveller's country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Elsewhere {
+    /// Alert as if it were where they are.
+    Alert,
+    /// Alert one severity lower, saying it is elsewhere in the country.
+    Lower,
+    /// Do not alert the traveller; their manager's roll-up lists it.
+    #[default]
+    Rollup,
+}
+
+impl std::str::FromStr for Elsewhere {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "alert" => Ok(Elsewhere::Alert),
+            "lower" => Ok(Elsewhere::Lower),
+            "rollup" => Ok(Elsewhere::Rollup),
+            other => Err(format!("unknown value {other:?} (expected alert, lower or rollup)")),
+        }
+    }
 }
 
 impl Default for Policy {
@@ -34,7 +61,13 @@ impl Default for Policy {
             .into_iter()
             .map(|s| (s, day))
             .collect();
-        Policy { pre_trip_days: 7, grace_days: 1, realert, default_min_severity: Severity::Medium }
+        Policy {
+            pre_trip_days: 7,
+            grace_days: 1,
+            realert,
+            default_min_severity: Severity::Medium,
+            elsewhere: Elsewhere::default(),
+        }
     }
 }
 
@@ -47,6 +80,10 @@ pub struct RouteDetection {
     pub severity: Severity,
     pub country: CountryCode,
     pub city: Option<String>,
+    /// Regions the measure is said to apply in (GeoNames admin1 names of `country`).
+    pub regions: Vec<String>,
+    /// The measure covers part of the country only.
+    pub subnational: bool,
     pub evidence: Arc<str>,
     /// This trigger is an all-clear (it `clears` another); all-clears always pass dedup.
     pub all_clear: bool,
@@ -98,6 +135,12 @@ pub struct Item {
     pub severity: Severity,
     pub country: CountryCode,
     pub city: Option<String>,
+    /// Where in the country the measure applies, when the advisory names regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// The measure applies elsewhere in the country than this recipient's trip.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub elsewhere: bool,
     pub evidence: Arc<str>,
     pub reasons: Vec<Reason>,
     /// Passed dedup because it is an escalation, an all-clear or a correction.

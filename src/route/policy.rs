@@ -14,7 +14,7 @@ use crate::detect::Severity;
 
 use super::model::{Channel, Email, Mode, Recipient, Scope, Subscription, Traveller, Trip};
 pub use super::plan::{
-    Decision, Delivery, History, Item, Message, People, Plan, Policy, Reason, Rollup, RollupEntry,
+    Decision, Delivery, Elsewhere, History, Item, Message, People, Plan, Policy, Reason, Rollup, RollupEntry,
     RouteDetection, RouteInput,
 };
 
@@ -99,7 +99,8 @@ struct Slot<'a> {
 }
 
 /// One (recipient slot, detection index, route, reason) found in the first pass.
-type Hit<'a> = (u32, usize, RouteRef<'a>, ReasonRef<'a>);
+/// (recipient slot, detection, route, reason, the measure is elsewhere in the country).
+type Hit<'a> = (u32, usize, RouteRef<'a>, ReasonRef<'a>, bool);
 
 /// One outgoing message being assembled: when, over which channels, which items, and the
 /// detection index of the last item (a recipient's hits arrive in detection order, so an item
@@ -112,6 +113,35 @@ pub fn window_bounds(day: Date, policy: &Policy) -> (Date, Date) {
     let latest_start = day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day);
     let earliest_end = day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day);
     (latest_start, earliest_end)
+}
+
+/// Whether a trip's place lies outside a sub-national measure: the detection names cities or
+/// regions of the country and the trip's city is none of them (nor inside a named region).
+/// A trip without a city, a national measure, or one whose extent is not named is inside.
+pub fn outside_scope(d: &RouteDetection, trip_city: Option<&str>) -> bool {
+    let Some(city) = trip_city else { return false };
+    if !d.subnational || (d.city.is_none() && d.regions.is_empty()) {
+        return false;
+    }
+    if d.city.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(city)) {
+        return false;
+    }
+    if d.regions.is_empty() {
+        return true;
+    }
+    let g = crate::detect::places::Gazetteer::get();
+    let named: Vec<&str> = crate::detect::places::regions::of(d.country)
+        .iter()
+        .filter(|r| d.regions.iter().any(|n| n == r.name))
+        .map(|r| r.admin1)
+        .collect();
+    let in_region = g.find_cities(city, Some(d.country)).iter().any(|&i| {
+        let c = g.city(i);
+        c.country == d.country && named.contains(&c.admin1)
+    });
+    // A region that shares the trip city's name ("Bangkok") is the city's own region.
+    let same_name = d.regions.iter().any(|r| r.eq_ignore_ascii_case(city));
+    !(in_region || same_name)
 }
 
 fn city_matches(want: &Option<String>, got: &Option<String>) -> bool {
@@ -139,6 +169,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
     let mut rollups: Vec<(&Email, Vec<RollupEntry>)> = Vec::new();
     let mut rollup_of: FastMap<&Email, usize> = FastMap::default();
     let mut traveller_by_email: Option<FastMap<&Email, i64>> = None;
+    // Decisions made before recipients are grouped (a trip elsewhere in the country).
+    let mut plan_notes: Vec<Decision> = Vec::new();
 
     for (di, d) in input.detections.iter().enumerate() {
         if input.previous.iter().any(|(t, c)| **t == *d.trigger && *c == d.country) {
@@ -146,10 +178,50 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
         }
         for trip in people.trips.iter().filter(|t| t.place.country == d.country) {
             let covered = trip.start <= latest_start && trip.end >= earliest_end;
-            if !covered || !city_matches(&trip.place.city, &d.city) {
+            if !covered {
                 continue;
             }
             let Some(&t) = travellers.get(&trip.traveller_id) else { continue };
+            let elsewhere = outside_scope(d, trip.place.city.as_deref());
+            if elsewhere && policy.elsewhere == Elsewhere::Rollup {
+                // Not the traveller's own place: their manager's roll-up says it happened
+                // elsewhere in the country.
+                let at: Vec<&str> =
+                    d.city.iter().map(String::as_str).chain(d.regions.iter().map(String::as_str)).collect();
+                plan_notes.push(Decision {
+                    recipient: t.email.clone(),
+                    trigger: d.trigger.to_string(),
+                    country: d.country,
+                    outcome: format!(
+                        "elsewhere in the country: applies in {}, trip is in {} (routing.elsewhere_in_country = rollup)",
+                        at.join(", "),
+                        trip.place.city.as_deref().unwrap_or("?")
+                    ),
+                });
+                if let Some(m) = &t.manager
+                    && d.severity >= policy.default_min_severity
+                {
+                    let at = *rollup_of.entry(m).or_insert_with(|| {
+                        rollups.push((m, Vec::new()));
+                        rollups.len() - 1
+                    });
+                    let note = format!("{} (elsewhere in the country)", d.trigger);
+                    let list = &mut rollups[at].1;
+                    match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
+                        Some(e) if !e.triggers.contains(&note) => e.triggers.push(note),
+                        Some(_) => {}
+                        None => list.push(RollupEntry {
+                            traveller: t.name.clone(),
+                            traveller_id: t.id,
+                            place: trip.place.clone(),
+                            start: trip.start,
+                            end: trip.end,
+                            triggers: vec![note],
+                        }),
+                    }
+                }
+                continue;
+            }
             let at = slot_for(&mut slots, &mut slot_of, || Slot {
                 email: &t.email,
                 name: &t.name,
@@ -158,9 +230,11 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             });
             match follow_subs.get(&t.email) {
                 Some(subs) => {
-                    hits.extend(subs.iter().map(|s| (at, di, RouteRef::Sub(s), ReasonRef::Trip(trip))));
+                    hits.extend(
+                        subs.iter().map(|s| (at, di, RouteRef::Sub(s), ReasonRef::Trip(trip), elsewhere)),
+                    );
                 }
-                None => hits.push((at, di, RouteRef::Default(t), ReasonRef::Trip(trip))),
+                None => hits.push((at, di, RouteRef::Default(t), ReasonRef::Trip(trip), elsewhere)),
             }
             if let Some(m) = &t.manager
                 && d.severity >= policy.default_min_severity
@@ -200,7 +274,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 timezone: &s.recipient.timezone,
                 traveller_id,
             });
-            hits.push((at, di, RouteRef::Sub(s), ReasonRef::Sub(s.id)));
+            hits.push((at, di, RouteRef::Sub(s), ReasonRef::Sub(s.id), false));
         }
     }
 
@@ -212,7 +286,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
         rank[*s as usize] = r as u32;
     }
     hits.sort_by_key(|h| rank[h.0 as usize]);
-    let mut plan = Plan::default();
+    let mut plan = Plan { decisions: plan_notes, ..Plan::default() };
     plan.messages.reserve(slots.len());
     for group in hits.chunk_by(|a, b| a.0 == b.0) {
         decide_recipient(&slots[group[0].0 as usize], group, input, history, policy, &mut plan);
@@ -222,7 +296,9 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
         let severity = input
             .detections
             .iter()
-            .filter(|d| entries.iter().any(|e| e.triggers.iter().any(|t| **t == *d.trigger)))
+            .filter(|d| {
+                entries.iter().any(|e| e.triggers.iter().any(|t| t.split(' ').next() == Some(&*d.trigger)))
+            })
             .map(|d| d.severity)
             .max()
             .unwrap_or(Severity::Info);
@@ -258,8 +334,11 @@ fn decide_recipient(
     let mut now_bucket: Bucket = (Delivery::Now, Vec::new(), Vec::new(), None);
     let mut digests: BTreeMap<&str, Bucket> = BTreeMap::new();
     let has_history = history.recipients.contains(email);
-    for &(_, di, r, reason) in hits {
+    for &(_, di, r, reason, elsewhere) in hits {
         let d = &input.detections[di];
+        // Elsewhere in the country, under the "lower" policy: one step less severe.
+        let severity =
+            if elsewhere && policy.elsewhere == Elsewhere::Lower { lower(d.severity) } else { d.severity };
         let decide = |outcome: String| Decision {
             recipient: email.clone(),
             trigger: d.trigger.to_string(),
@@ -271,8 +350,9 @@ fn decide_recipient(
             continue;
         }
         let min = r.min_severity(policy);
-        if d.severity < min {
-            plan.decisions.push(decide(format!("below minimum severity {min} ({})", d.severity)));
+        if severity < min {
+            let note = if elsewhere { ", lowered: elsewhere in the country" } else { "" };
+            plan.decisions.push(decide(format!("below minimum severity {min} ({severity}{note})")));
             continue;
         }
         let bypass = bypass_reason(d, email, history);
@@ -284,8 +364,8 @@ fn decide_recipient(
         if bypass.is_none()
             && let Some((last, sev)) = &last_alert
         {
-            let interval = policy.realert.get(&d.severity).copied().unwrap_or(SignedDuration::from_hours(24));
-            let escalated = d.severity > *sev;
+            let interval = policy.realert.get(&severity).copied().unwrap_or(SignedDuration::from_hours(24));
+            let escalated = severity > *sev;
             if !escalated && input.now.duration_since(*last) < interval {
                 plan.decisions.push(decide(format!(
                     "deduplicated: already alerted at {last} (re-alert after {interval:#})"
@@ -293,7 +373,7 @@ fn decide_recipient(
                 continue;
             }
         }
-        let bypass = bypass.or_else(|| last_alert.filter(|(_, sev)| d.severity > *sev).map(|_| "escalation"));
+        let bypass = bypass.or_else(|| last_alert.filter(|(_, sev)| severity > *sev).map(|_| "escalation"));
         let bucket = match r.digest() {
             None => &mut now_bucket,
             Some(cron) => digests.entry(cron.as_str()).or_insert_with(|| {
@@ -316,9 +396,11 @@ fn decide_recipient(
             None => bucket.2.push(Item {
                 trigger: d.trigger.clone(),
                 name: d.name.clone(),
-                severity: d.severity,
+                severity,
                 country: d.country,
                 city: d.city.clone(),
+                regions: d.regions.clone(),
+                elsewhere,
                 evidence: d.evidence.clone(),
                 reasons: vec![reason.owned()],
                 bypass,
@@ -344,6 +426,16 @@ fn decide_recipient(
             severity,
             items,
         });
+    }
+}
+
+/// One severity step down (info stays info).
+fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
     }
 }
 

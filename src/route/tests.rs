@@ -45,6 +45,8 @@ fn det(trigger: &str, severity: Severity, country: &str, city: Option<&str>) -> 
         severity,
         country: CountryCode::parse(country).expect("cc"),
         city: city.map(String::from),
+        regions: Vec::new(),
+        subnational: city.is_some(),
         evidence: format!("{trigger} evidence.").into(),
         all_clear: trigger.ends_with("_lifted"),
     }
@@ -317,4 +319,61 @@ fn digest_release_across_dst() {
     assert!(
         matches!(&plan.messages[0].delivery, Delivery::Digest { release_at, .. } if *release_at == ts("2026-03-23T07:00:00Z"))
     );
+}
+
+#[test]
+fn a_measure_elsewhere_in_the_country_follows_the_policy() {
+    let when = "2024-03-05T00:00:00Z";
+    let th_trip = |city: &str| People {
+        travellers: vec![traveller(1, "Ann", Some("boss@example.org"))],
+        trips: vec![trip(10, 1, "TH", Some(city), "2024-03-01", "2024-03-20")],
+        subscriptions: vec![],
+    };
+    // A state of emergency the advisory places in three southern provinces.
+    let soe = RouteDetection {
+        regions: vec!["Pattani".into(), "Yala".into(), "Narathiwat".into()],
+        subnational: true,
+        ..det("state_of_emergency", Severity::High, "TH", None)
+    };
+    let input = RouteInput {
+        advisory_time: ts(when),
+        now: ts(when),
+        detections: std::slice::from_ref(&soe),
+        previous: &[],
+    };
+    let with = |e: Elsewhere| Policy { elsewhere: e, ..Policy::default() };
+
+    // Inside a named region (the city of Yala lies in Yala province): a normal alert.
+    let plan = route(&input, &th_trip("Yala"), &History::default(), &with(Elsewhere::Rollup));
+    assert_eq!(plan.messages.len(), 1);
+    assert_eq!(plan.messages[0].items[0].severity, Severity::High);
+    assert!(!plan.messages[0].items[0].elsewhere);
+
+    // Bangkok is elsewhere: rollup (the default) tells the manager, not the traveller, and
+    // says why in the decisions.
+    let plan = route(&input, &th_trip("Bangkok"), &History::default(), &Policy::default());
+    assert!(plan.messages.is_empty());
+    assert_eq!(plan.rollups.len(), 1);
+    assert_eq!(plan.rollups[0].entries[0].triggers, ["state_of_emergency (elsewhere in the country)"]);
+    assert_eq!(plan.rollups[0].severity, Severity::High);
+    assert!(
+        plan.decisions.iter().any(|d| d.outcome.starts_with("elsewhere in the country: applies in Pattani"))
+    );
+
+    // "lower": the traveller hears of it one step down, marked as elsewhere.
+    let plan = route(&input, &th_trip("Bangkok"), &History::default(), &with(Elsewhere::Lower));
+    assert_eq!(plan.messages.len(), 1);
+    assert_eq!(plan.messages[0].items[0].severity, Severity::Medium);
+    assert!(plan.messages[0].items[0].elsewhere);
+
+    // "alert": as if it were theirs.
+    let plan = route(&input, &th_trip("Bangkok"), &History::default(), &with(Elsewhere::Alert));
+    assert_eq!(plan.messages[0].items[0].severity, Severity::High);
+
+    // A sub-national measure whose extent is not named ("districts in the far south") cannot be
+    // placed: it alerts as usual.
+    let vague = RouteDetection { subnational: true, ..det("state_of_emergency", Severity::High, "TH", None) };
+    assert!(!outside_scope(&vague, Some("Bangkok")));
+    // A trip with no city is never outside.
+    assert!(!outside_scope(&soe, None));
 }

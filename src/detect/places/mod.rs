@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 
+pub mod regions;
+
 const COUNTRIES_TSV: &str = include_str!("countries.tsv");
 const CITIES_TSV: &str = include_str!("cities.tsv");
 
