@@ -418,18 +418,29 @@ impl Engine {
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
         let evidence = s.original[span_s..span_e].trim().to_owned();
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
-        let partial = places::regions::partial_scope(&text[raw.clause.clone()]);
+        // Only affirmed detections route, so only they need to know where they apply.
+        let affirmed = polarity == Polarity::Affirmed;
+        let partial = affirmed && places::regions::partial_scope(&text[raw.clause.clone()]);
+        // Regions named for each country, looked up once per country (cities of one country
+        // share them).
+        let mut regions_of: Vec<(CountryCode, Vec<String>)> = Vec::new();
         places
             .into_iter()
             .map(|(country, city, factor)| {
-                let regions: Vec<String> = country
-                    .map(|c| {
-                        places::regions::named_in(c, &text[raw.sentence.clone()])
-                            .iter()
-                            .map(|r| r.name.to_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let regions: Vec<String> = match country.filter(|_| affirmed) {
+                    Some(c) => match regions_of.iter().find(|(k, _)| *k == c) {
+                        Some((_, r)) => r.clone(),
+                        None => {
+                            let r: Vec<String> = places::regions::named_in(c, &text[raw.sentence.clone()])
+                                .iter()
+                                .map(|r| r.name.to_owned())
+                                .collect();
+                            regions_of.push((c, r.clone()));
+                            r
+                        }
+                    },
+                    None => Vec::new(),
+                };
                 let subnational = partial || city.is_some() || !regions.is_empty();
                 (
                     Detection {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::CountryCode;
+use crate::detect::matcher::FastMap;
 
 const REGIONS_TSV: &str = include_str!("regions.tsv");
 
@@ -73,10 +74,17 @@ const KIND_WORDS: &[&str] = &[
     "governorate",
 ];
 
-fn table() -> &'static HashMap<CountryCode, Vec<Region>> {
-    static T: OnceLock<HashMap<CountryCode, Vec<Region>>> = OnceLock::new();
+/// Per country: its regions, and which regions a name's first word can start.
+struct Table {
+    regions: HashMap<CountryCode, Vec<Region>>,
+    /// (country, first word of a name or form) → region indices in `regions[country]`.
+    first: FastMap<(CountryCode, &'static str), Vec<usize>>,
+}
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let mut m: HashMap<CountryCode, Vec<Region>> = HashMap::new();
+        let mut regions: HashMap<CountryCode, Vec<Region>> = HashMap::new();
         for line in REGIONS_TSV.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let cols: Vec<&'static str> = line.split('\t').collect();
             let (Some(country), Some(admin1), Some(name)) =
@@ -85,31 +93,61 @@ fn table() -> &'static HashMap<CountryCode, Vec<Region>> {
                 continue;
             };
             let forms = cols.get(3).map_or(Vec::new(), |f| f.split(';').filter(|s| !s.is_empty()).collect());
-            m.entry(country).or_default().push(Region { country, admin1, name, forms });
+            regions.entry(country).or_default().push(Region { country, admin1, name, forms });
         }
-        m
+        let mut first: FastMap<(CountryCode, &'static str), Vec<usize>> = FastMap::default();
+        for (country, list) in &regions {
+            for (i, r) in list.iter().enumerate() {
+                for n in std::iter::once(r.name).chain(r.forms.iter().copied()) {
+                    let head = n.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(n);
+                    let e = first.entry((*country, head)).or_default();
+                    if !e.contains(&i) {
+                        e.push(i);
+                    }
+                }
+            }
+        }
+        Table { regions, first }
     })
 }
 
 /// The regions of a country (empty when none are known).
 pub fn of(country: CountryCode) -> &'static [Region] {
-    table().get(&country).map_or(&[], Vec::as_slice)
+    table().regions.get(&country).map_or(&[], Vec::as_slice)
 }
 
 /// Regions of `country` named in `text` (folded text: accents already folded), in order of
-/// first appearance, each once.
+/// first appearance, each once. Only capitalised words are looked up, one hash probe each.
 pub fn named_in(country: CountryCode, text: &str) -> Vec<&'static Region> {
-    let mut found: Vec<(usize, &'static Region)> = Vec::new();
-    for r in of(country) {
-        let at = std::iter::once(r.name).chain(r.forms.iter().copied()).find_map(|n| find_name(text, n));
-        if let Some(at) = at
-            && !found.iter().any(|(_, f)| f.name == r.name)
-        {
-            found.push((at, r));
+    let t = table();
+    let Some(list) = t.regions.get(&country) else { return Vec::new() };
+    let mut found: Vec<&'static Region> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // The next word start that is an upper-case letter (folded text: names are ASCII).
+        let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if !(at_word_start && b[i].is_ascii_uppercase()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let Some(candidates) = t.first.get(&(country, &text[start..i])) else { continue };
+        for &k in candidates {
+            let r = &list[k];
+            if found.iter().any(|f| f.name == r.name) {
+                continue;
+            }
+            let rest = &text[start..];
+            if std::iter::once(r.name).chain(r.forms.iter().copied()).any(|n| find_name(rest, n) == Some(0)) {
+                found.push(r);
+            }
         }
     }
-    found.sort_by_key(|(at, _)| *at);
-    found.into_iter().map(|(_, r)| r).collect()
+    found
 }
 
 /// Where `name` occurs in `text` as whole words; a generic name only with a kind word after.
@@ -139,8 +177,97 @@ fn find_name(text: &str, name: &str) -> Option<usize> {
     None
 }
 
-/// Words in a clause that say a measure covers only part of a country.
-const PART_WORDS: &[&str] = &[
+/// What a word says about a measure's extent (see `partial_scope`).
+#[derive(Clone, Copy, PartialEq)]
+enum Extent {
+    /// "provinces", "districts", "northern": part of the country.
+    Part,
+    /// "nationwide": the whole country.
+    Whole,
+    /// "parts", "areas": part of the country when "of" follows.
+    PartsOf,
+    /// "border": part of the country when "areas"/"regions"/"districts" follows.
+    Border,
+    /// "north", "south", "capital": part of the country after "the" (or "the far").
+    Compass,
+    /// "all", "throughout", "across", "whole", "entire", "national": whole country before
+    /// "regions"/"provinces", "(the) country", "territory".
+    AllOf,
+    /// "country", "nation", "territory", and the plural admin words after "all".
+    Country,
+}
+
+/// Whether a clause places a measure in part of a country rather than all of it: one pass
+/// over its ASCII words, one hash probe each, looking back one or two words for pairs.
+pub fn partial_scope(clause: &str) -> bool {
+    static TABLE: OnceLock<FastMap<&'static [u8], Extent>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut m = FastMap::default();
+        m.extend(PART_ONE.iter().map(|w| (w.as_bytes(), Extent::Part)));
+        m.extend(WHOLE_ONE.iter().map(|w| (w.as_bytes(), Extent::Whole)));
+        m.extend(["parts", "part", "areas", "area"].map(|w| (w.as_bytes(), Extent::PartsOf)));
+        m.insert(b"border".as_slice(), Extent::Border);
+        m.extend(["north", "south", "east", "west", "capital"].map(|w| (w.as_bytes(), Extent::Compass)));
+        m.extend(
+            ["all", "throughout", "across", "whole", "entire", "national"]
+                .map(|w| (w.as_bytes(), Extent::AllOf)),
+        );
+        m.extend(["country", "nation", "territory"].map(|w| (w.as_bytes(), Extent::Country)));
+        m
+    });
+    let b = clause.as_bytes();
+    let (mut i, mut part) = (0, false);
+    // The two previous words (lower-cased, up to 16 bytes) and their classes.
+    let mut prev: [(Option<Extent>, [u8; 16], usize); 2] = [(None, [0; 16], 0); 2];
+    let mut pending_of = false;
+    while i < b.len() {
+        while i < b.len() && !b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'-') {
+            i += 1;
+        }
+        if start == i {
+            break;
+        }
+        let mut buf = [0u8; 16];
+        let len = (i - start).min(16);
+        buf[..len].copy_from_slice(&b[start..start + len]);
+        buf[..len].make_ascii_lowercase();
+        let word = &buf[..len];
+        let class = if i - start > 16 { None } else { table.get(word).copied() };
+        let prev1 = &prev[1].1[..prev[1].2];
+        let prev2 = &prev[0].1[..prev[0].2];
+        // Part-of-country pairs decided by this word.
+        if pending_of && word == b"of" {
+            part = true;
+        }
+        pending_of = class == Some(Extent::PartsOf);
+        match class {
+            Some(Extent::Whole) => return false,
+            Some(Extent::Country)
+                if prev[1].0 == Some(Extent::AllOf)
+                    || prev1 == b"the" && prev[0].0 == Some(Extent::AllOf) =>
+            {
+                return false;
+            }
+            Some(Extent::Part) if prev[1].0 == Some(Extent::AllOf) && prev1 == b"all" => return false,
+            Some(Extent::Part) => part = true,
+            Some(Extent::Compass) if prev1 == b"the" || (prev1 == b"far" && prev2 == b"the") => part = true,
+            _ => {}
+        }
+        if prev[1].0 == Some(Extent::Border) && matches!(word, b"areas" | b"regions" | b"districts") {
+            part = true;
+        }
+        prev[0] = prev[1];
+        prev[1] = (class, buf, len);
+    }
+    part
+}
+
+/// Single words that say a measure covers part of a country.
+const PART_ONE: &[&str] = &[
     "province",
     "provinces",
     "district",
@@ -157,52 +284,14 @@ const PART_WORDS: &[&str] = &[
     "prefectures",
     "municipality",
     "municipalities",
-    "parts of",
-    "areas of",
-    "part of",
-    "border areas",
-    "border regions",
-    "border districts",
-    "the north",
-    "the south",
-    "the east",
-    "the west",
-    "the far south",
-    "the far north",
     "northern",
     "southern",
     "eastern",
     "western",
-    "the capital",
 ];
 
-/// Words that make a measure national whatever else the clause says.
-const WHOLE_WORDS: &[&str] = &[
-    "nationwide",
-    "countrywide",
-    "country-wide",
-    "the whole country",
-    "the entire country",
-    "all regions",
-    "all provinces",
-    "throughout the country",
-    "across the country",
-    "all districts",
-    "national territory",
-];
-
-/// Whether a clause places a measure in part of a country rather than all of it.
-pub fn partial_scope(clause: &str) -> bool {
-    let lower = clause.to_lowercase();
-    let has = |w: &&str| {
-        lower.match_indices(*w).any(|(i, _)| {
-            let before_ok = lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-            let after_ok = lower[i + w.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-            before_ok && after_ok
-        })
-    };
-    !WHOLE_WORDS.iter().any(has) && PART_WORDS.iter().any(has)
-}
+/// Single words that make a measure national whatever else the clause says.
+const WHOLE_ONE: &[&str] = &["nationwide", "countrywide", "country-wide"];
 
 #[cfg(test)]
 mod tests {
