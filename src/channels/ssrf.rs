@@ -127,6 +127,40 @@ impl Guard {
         blocked.then(|| format!("{ip} is a private, loopback, link-local or reserved address (allow it in [network] allow_private)"))
     }
 
+    /// Why a URL may not be fetched, or `None`: the one check every outgoing request and every
+    /// redirect hop goes through (feeds, CAP links, webhooks). Only http and https; a host
+    /// written as an address — `127.0.0.1`, `[::1]`, `0.0.0.0`, or the integer form
+    /// `2130706433`, which URL parsing turns into an IPv4 address — is checked here, because
+    /// no name lookup (and so no guarded resolver) ever sees it. Host names are checked when
+    /// the guarded resolver resolves them.
+    pub fn refuse_url(&self, url: &url::Url) -> Option<String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Some(format!("scheme {:?} is not allowed (http or https only)", url.scheme()));
+        }
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(url::Host::Domain(_)) => return None,
+            None => return Some("the URL has no host".into()),
+        };
+        self.refuse(ip)
+    }
+
+    /// A redirect policy that sends every hop through [`Guard::refuse_url`] (at most `max`
+    /// hops): a redirect to an internal address is an error, never a request.
+    pub fn redirect_policy(self: &Arc<Self>, max: usize) -> reqwest::redirect::Policy {
+        let guard = self.clone();
+        reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max {
+                return attempt.error(format!("more than {max} redirects"));
+            }
+            match guard.refuse_url(attempt.url()) {
+                Some(reason) => attempt.error(format!("redirect refused: {reason}")),
+                None => attempt.follow(),
+            }
+        })
+    }
+
     /// Resolve `host` once and keep the addresses the guard allows; an error names why none.
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))

@@ -90,16 +90,9 @@ impl Endpoint {
     /// POST a rendered alert. `id` is stable across retries so receivers can deduplicate.
     pub async fn send(&self, id: &str, r: &Rendered, now: i64) -> Result<(), DeliveryError> {
         let url = &self.cfg.url;
-        if let Some(host) = url.host() {
-            let literal = match host {
-                url::Host::Ipv4(ip) => Some(std::net::IpAddr::V4(ip)),
-                url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
-                url::Host::Domain(_) => None,
-            };
-            // reqwest does not resolve IP literals, so they are checked here.
-            if let Some(reason) = literal.and_then(|ip| self.guard.refuse(ip)) {
-                return Err(DeliveryError::permanent(format!("webhook {}: {reason}", self.cfg.name)));
-            }
+        // reqwest does not resolve address literals, so the guard checks the URL itself.
+        if let Some(reason) = self.guard.refuse_url(url) {
+            return Err(DeliveryError::permanent(format!("webhook {}: {reason}", self.cfg.name)));
         }
         let body = serde_json::to_vec(&self.body(r)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         let mut req = self

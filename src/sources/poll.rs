@@ -32,11 +32,12 @@ pub enum Fetched {
     Body { bytes: Vec<u8>, etag: Option<String>, last_modified: Option<String> },
 }
 
-/// A client for feeds: redirects only to places the resolver accepts (it checks every host),
-/// no proxies, no transparent decompression (we decode gzip ourselves, with a limit).
+/// A client for feeds: at most 3 redirects, each hop checked by the guard (address-literal
+/// hosts by `Guard::refuse_url`, names by the guarded resolver), no proxies, no transparent
+/// decompression (we decode gzip ourselves, with a limit).
 pub fn client(guard: Arc<Guard>) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(guard.redirect_policy(3))
         .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver(guard)))
         .user_agent(concat!("tripwatch/", env!("CARGO_PKG_VERSION")))
@@ -67,15 +68,8 @@ pub async fn fetch(
     etag: Option<&str>,
     last_modified: Option<&str>,
 ) -> Result<Fetched, String> {
-    if let Some(host) = url.host() {
-        let ip = match host {
-            url::Host::Ipv4(ip) => Some(std::net::IpAddr::V4(ip)),
-            url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
-            url::Host::Domain(_) => None,
-        };
-        if let Some(reason) = ip.and_then(|ip| guard.refuse(ip)) {
-            return Err(reason);
-        }
+    if let Some(reason) = guard.refuse_url(url) {
+        return Err(reason);
     }
     let mut req = client.get(url.clone()).timeout(timeout).header("accept-encoding", "gzip");
     if let Some(e) = etag {
@@ -357,6 +351,101 @@ mod tests {
             }
         });
         (port, hits)
+    }
+
+    /// A loopback server on 127.0.0.1 that answers every request with a redirect to the
+    /// `Location` given for its path.
+    async fn redirector(targets: Vec<(String, String)>) -> u16 {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&req).lines().next().unwrap_or("").to_owned();
+                let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+                let to = targets.iter().find(|(p, _)| *p == path).map_or("/", |(_, t)| t.as_str()).to_owned();
+                let head = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    /// A canary: counts connections on 127.0.0.2 and on [::1] (both outside the allow list).
+    async fn canaries() -> (u16, u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut ports = Vec::new();
+        for addr in ["127.0.0.2:0", "[::1]:0"] {
+            let listener = match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => l,
+                Err(_) => {
+                    ports.push(0);
+                    continue;
+                }
+            };
+            ports.push(listener.local_addr().expect("addr").port());
+            let counted = hits.clone();
+            tokio::spawn(async move {
+                while let Ok((_sock, _)) = listener.accept().await {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+        (ports[0], ports[1], hits)
+    }
+
+    #[tokio::test]
+    async fn redirects_to_internal_addresses_are_refused_at_every_hop() {
+        let (v4, v6, canary_hits) = canaries().await;
+        // Only the redirector itself (127.0.0.1) is allowed; every target below is internal.
+        let guard =
+            Arc::new(Guard::new(vec![crate::channels::ssrf::Cidr::parse("127.0.0.1/32").expect("cidr")]));
+        let targets = vec![
+            ("/v4".to_owned(), format!("http://127.0.0.2:{v4}/")),
+            ("/v6".to_owned(), format!("http://[::1]:{v6}/")),
+            ("/zero".to_owned(), format!("http://0.0.0.0:{v4}/")),
+            // 2130706434 is 127.0.0.2 written as one integer.
+            ("/int".to_owned(), format!("http://2130706434:{v4}/")),
+            ("/hex".to_owned(), format!("http://0x7f000002:{v4}/")),
+            // Two hops: first to an allowed place, then inside.
+            ("/twice".to_owned(), "/v4".to_owned()),
+            ("/file".to_owned(), "file:///etc/passwd".to_owned()),
+        ];
+        let port = redirector(targets.clone()).await;
+        let client = client(guard.clone()).expect("client");
+        for (path, _) in &targets {
+            let url = url::Url::parse(&format!("http://127.0.0.1:{port}{path}")).expect("url");
+            let got = fetch(&client, &guard, &url, Duration::from_secs(5), 1 << 20, None, None).await;
+            let err = match got {
+                Ok(_) => panic!("{path}: a redirect to an internal address was followed"),
+                Err(e) => e,
+            };
+            // A non-HTTP target is not followed at all: the 302 itself is the error.
+            let want = if path == "/file" { "302" } else { "redirect refused" };
+            assert!(err.contains(want), "{path}: {err}");
+        }
+        assert_eq!(canary_hits.load(std::sync::atomic::Ordering::SeqCst), 0, "a canary was reached");
+        // The guard's own URL check refuses every form directly too.
+        for u in [
+            "http://127.0.0.2/",
+            "http://[::1]/",
+            "http://0.0.0.0/",
+            "http://2130706434/",
+            "ftp://example.org/",
+        ] {
+            assert!(guard.refuse_url(&url::Url::parse(u).expect("url")).is_some(), "{u}");
+        }
+        assert!(guard.refuse_url(&url::Url::parse("https://example.org/feed").expect("url")).is_none());
     }
 
     #[tokio::test]
