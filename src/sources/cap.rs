@@ -29,6 +29,9 @@ pub struct CapMeta {
     pub certainty: Option<String>,
 }
 
+/// Deepest element nesting accepted in a CAP document.
+pub const MAX_DEPTH: usize = 32;
+
 /// Whether bytes look like a CAP alert.
 pub fn looks_like_cap(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(2048)];
@@ -57,6 +60,11 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
             Ok(Event::Eof) => break,
             Ok(Event::DocType(_)) => return Err(ParseError::Cap("DTD refused".into())),
             Ok(Event::Start(e)) => {
+                // CAP nests five deep (alert/info/area/geocode/value); a document that nests
+                // far deeper is not CAP and is refused before it can cost anything.
+                if path.len() >= MAX_DEPTH {
+                    return Err(ParseError::Cap(format!("elements nested deeper than {MAX_DEPTH}")));
+                }
                 let name = AsRef::<str>::as_ref(&e.local_name()).to_owned();
                 if name == "info" {
                     infos += 1;
@@ -65,7 +73,9 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
                 buf.clear();
             }
             Ok(Event::End(_)) => {
-                if !buf.is_empty() {
+                // Only paths of CAP's own depth carry fields: anything deeper is skipped
+                // without building its path, so each end tag costs O(1).
+                if !buf.is_empty() && path.len() <= 5 {
                     append(
                         &path,
                         &buf,
@@ -225,6 +235,24 @@ mod tests {
   </info>
 </alert>"#
         )
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_and_wide_documents_parse_in_one_pass() {
+        // 200,000 nested elements inside a valid alert: refused at depth 32, not parsed.
+        let deep = format!(
+            "{}{}{}",
+            cap("Actual", "Alert", "").replace("</alert>", ""),
+            "<x>".repeat(200_000),
+            "</x>".repeat(200_000) + "</alert>"
+        );
+        let err = parse(deep.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("nested deeper than 32"), "{err}");
+        // Many shallow unknown elements (4 MB) are read once and ignored.
+        let wide =
+            cap("Actual", "Alert", "").replace("</alert>", &("<x><y>z</y></x>".repeat(250_000) + "</alert>"));
+        let (adv, _) = parse(wide.as_bytes()).expect("parses");
+        assert_eq!(adv.title, "Curfew imposed in Almaty");
     }
 
     #[test]
