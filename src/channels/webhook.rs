@@ -75,16 +75,7 @@ impl Endpoint {
 
     /// The body for this endpoint's format.
     pub fn body(&self, r: &Rendered) -> Value {
-        match self.cfg.format {
-            WebhookFormat::Json => r.facts.clone(),
-            WebhookFormat::Slack => {
-                json!({"text": format!("*{}*\n{}", r.subject, r.text), "alert_id": r.facts["alert_id"]})
-            }
-            WebhookFormat::Teams => json!({
-                "@type": "MessageCard", "@context": "https://schema.org/extensions",
-                "summary": r.subject, "title": r.subject, "text": r.text.replace('\n', "\n\n"),
-            }),
-        }
+        payload(self.cfg.format, r)
     }
 
     /// POST a rendered alert. `id` is stable across retries so receivers can deduplicate.
@@ -147,9 +138,74 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// The payload of one alert in a webhook format. Advisory text is untrusted: it is escaped
+/// for the format, so a title cannot mention a channel (`<!channel>`), make a link
+/// (`<https://evil|text>`, `[text](url)`) or inject markup.
+pub fn payload(format: WebhookFormat, r: &Rendered) -> Value {
+    match format {
+        WebhookFormat::Json => r.facts.clone(),
+        WebhookFormat::Slack => json!({
+            "text": format!("*{}*\n{}", slack_escape(&r.subject), slack_escape(&r.text)),
+            "alert_id": r.facts["alert_id"]
+        }),
+        WebhookFormat::Teams => json!({
+            "@type": "MessageCard", "@context": "https://schema.org/extensions",
+            "summary": r.subject, "title": teams_escape(&r.subject),
+            "text": teams_escape(&r.text).replace('\n', "\n\n"),
+        }),
+    }
+}
+
+/// Slack's control characters: `&`, `<` and `>` become entities (Slack's own rule), so no
+/// `<!channel>`, `<@user>` or `<url|text>` survives.
+pub fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Teams MessageCard text is Markdown with some HTML: HTML's characters become entities and
+/// Markdown's active characters are backslash-escaped, so no link, image or emphasis can be
+/// injected.
+pub fn teams_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '`' | '!' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slack_and_teams_payloads_escape_advisory_text() {
+        let r = Rendered {
+            subject: "Curfew <!channel> in Almaty".into(),
+            text: "See <https://evil.example|the embassy> and [this](https://evil.example) & more".into(),
+            html: String::new(),
+            message_id: "<m@x>".into(),
+            in_reply_to: None,
+            recipient_name: "Ann".into(),
+            facts: json!({"alert_id": 1}),
+        };
+        let slack = payload(WebhookFormat::Slack, &r)["text"].as_str().unwrap_or("").to_owned();
+        assert!(!slack.contains("<!channel>") && !slack.contains("<https://"), "{slack}");
+        assert!(slack.contains("&lt;!channel&gt;") && slack.contains("&amp; more"), "{slack}");
+        let teams = payload(WebhookFormat::Teams, &r);
+        let text = teams["text"].as_str().unwrap_or("");
+        assert!(!text.contains("[this](") && !text.contains("<https://"), "{text}");
+        assert!(text.contains("\\[this\\]\\(https://evil.example\\)"), "{text}");
+        assert!(!teams["title"].as_str().unwrap_or("").contains("<!channel>"));
+    }
 
     #[test]
     fn standard_webhooks_signature() {
