@@ -36,6 +36,9 @@ pub fn sd_notify(state: &str) {
 /// One log line: human text on a terminal, a JSON object when systemd's journal is the
 /// output (`JOURNAL_STREAM` is set). Messages carry counts and names, never addresses or tokens.
 pub fn emit(level: &str, msg: &str) {
+    // URL paths and queries can be credentials (webhook URLs, feed API keys): logs keep the
+    // origin only.
+    let msg = &crate::channels::ssrf::redact_urls(msg);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         let line = serde_json::json!({"ts": jiff::Timestamp::now().to_string(), "level": level, "msg": msg});
         println!("{line}");

@@ -104,6 +104,42 @@ fn v6_blocked(ip: Ipv6Addr) -> bool {
         || embedded_v4(&ip).is_some_and(v4_blocked)
 }
 
+/// Every URL in `text` cut to its origin (`https://hooks.slack.com/…`): paths, queries and
+/// user info of webhook and feed URLs are credentials (Slack and Teams URLs, `?apikey=`), so no
+/// stored or logged error carries them.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ',' | ';' | ']'))
+            .unwrap_or(tail.len());
+        let candidate = &tail[..end];
+        match url::Url::parse(candidate) {
+            Ok(u) => {
+                let host = u.host_str().unwrap_or("?");
+                let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let more = u.path() != "/"
+                    || u.query().is_some()
+                    || !u.username().is_empty()
+                    || u.password().is_some();
+                if more {
+                    out.push_str(&format!("{}://{host}{port}/…", u.scheme()));
+                } else {
+                    // An origin alone is no secret: left as written.
+                    out.push_str(candidate);
+                }
+            }
+            Err(_) => out.push_str("[url]"),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Addresses outgoing requests may reach.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
@@ -207,6 +243,25 @@ impl reqwest::dns::Resolve for GuardedResolver {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn urls_in_errors_are_cut_to_their_origin() {
+        let e = "error sending request for url (https://hooks.slack.com/services/T0/B0/secret123): connection refused";
+        let r = redact_urls(e);
+        assert!(!r.contains("secret123") && r.contains("https://hooks.slack.com/…"), "{r}");
+        let r =
+            redact_urls("fetch failed for http://user:pw@feeds.example.org:8080/rss?apikey=k3y, retrying");
+        assert!(
+            !r.contains("k3y") && !r.contains("pw") && r.contains("http://feeds.example.org:8080/…,"),
+            "{r}"
+        );
+        assert_eq!(redact_urls("no url here"), "no url here");
+        assert_eq!(redact_urls("see https://example.org/"), "see https://example.org/");
+        assert_eq!(
+            redact_urls("listening on http://127.0.0.1:8080; state"),
+            "listening on http://127.0.0.1:8080; state"
+        );
+    }
     use super::*;
 
     #[test]

@@ -135,7 +135,7 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         parts.push(s.to_string());
         cur = s.source();
     }
-    parts.join(": ")
+    crate::channels::ssrf::redact_urls(&parts.join(": "))
 }
 
 /// The payload of one alert in a webhook format. Advisory text is untrusted: it is escaped

@@ -114,7 +114,7 @@ impl Store {
         self.outbox_durability()?;
         self.conn
             .prepare_cached("UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1")?
-            .execute(params![id, next.as_second(), error])?;
+            .execute(params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)])?;
         Ok(())
     }
 
@@ -124,7 +124,7 @@ impl Store {
             .prepare_cached(
                 "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
             )?
-            .execute(params![id, error])?;
+            .execute(params![id, crate::channels::ssrf::redact_urls(error)])?;
         Ok(())
     }
 

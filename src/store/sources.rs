@@ -84,7 +84,7 @@ impl Store {
             "INSERT INTO sources (name, last_error, last_error_at, failures, next_run) VALUES (?1, ?2, ?3, 1, ?4)
              ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
                failures = failures + 1, next_run = excluded.next_run",
-            params![name, error, now.as_second(), next.as_second()],
+            params![name, crate::channels::ssrf::redact_urls(error), now.as_second(), next.as_second()],
         )?;
         Ok(self.source_state(name)?.failures)
     }
