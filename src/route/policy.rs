@@ -201,24 +201,8 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
                 if let Some(m) = &t.manager
                     && d.severity >= policy.default_min_severity
                 {
-                    let at = *rollup_of.entry(m).or_insert_with(|| {
-                        rollups.push((m, Vec::new()));
-                        rollups.len() - 1
-                    });
                     let note = format!("{} (elsewhere in the country)", d.trigger);
-                    let list = &mut rollups[at].1;
-                    match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
-                        Some(e) if !e.triggers.contains(&note) => e.triggers.push(note),
-                        Some(_) => {}
-                        None => list.push(RollupEntry {
-                            traveller: t.name.clone(),
-                            traveller_id: t.id,
-                            place: trip.place.clone(),
-                            start: trip.start,
-                            end: trip.end,
-                            triggers: vec![note],
-                        }),
-                    }
+                    add_to_rollup(&mut rollups, &mut rollup_of, m, t, trip, note);
                 }
                 continue;
             }
@@ -239,25 +223,7 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             if let Some(m) = &t.manager
                 && d.severity >= policy.default_min_severity
             {
-                let at = *rollup_of.entry(m).or_insert_with(|| {
-                    rollups.push((m, Vec::new()));
-                    rollups.len() - 1
-                });
-                let list = &mut rollups[at].1;
-                match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
-                    Some(e) if !e.triggers.iter().any(|t| **t == *d.trigger) => {
-                        e.triggers.push(d.trigger.to_string())
-                    }
-                    Some(_) => {}
-                    None => list.push(RollupEntry {
-                        traveller: t.name.clone(),
-                        traveller_id: t.id,
-                        place: trip.place.clone(),
-                        start: trip.start,
-                        end: trip.end,
-                        triggers: vec![d.trigger.to_string()],
-                    }),
-                }
+                add_to_rollup(&mut rollups, &mut rollup_of, m, t, trip, d.trigger.to_string());
             }
         }
         for s in &people.subscriptions {
@@ -426,6 +392,35 @@ fn decide_recipient(
             severity,
             items,
         });
+    }
+}
+
+/// A manager's roll-up lists each traveller's trip once, with every trigger (or note) that
+/// concerns it.
+fn add_to_rollup<'a>(
+    rollups: &mut Vec<(&'a Email, Vec<RollupEntry>)>,
+    rollup_of: &mut FastMap<&'a Email, usize>,
+    manager: &'a Email,
+    t: &Traveller,
+    trip: &Trip,
+    trigger: String,
+) {
+    let at = *rollup_of.entry(manager).or_insert_with(|| {
+        rollups.push((manager, Vec::new()));
+        rollups.len() - 1
+    });
+    let list = &mut rollups[at].1;
+    match list.iter_mut().find(|e| e.traveller_id == t.id && e.place == trip.place) {
+        Some(e) if !e.triggers.contains(&trigger) => e.triggers.push(trigger),
+        Some(_) => {}
+        None => list.push(RollupEntry {
+            traveller: t.name.clone(),
+            traveller_id: t.id,
+            place: trip.place.clone(),
+            start: trip.start,
+            end: trip.end,
+            triggers: vec![trigger],
+        }),
     }
 }
 
