@@ -352,12 +352,25 @@ fn decide_recipient(
                 )
             }),
         };
-        match bucket.2.last_mut().filter(|_| bucket.3 == Some(di)) {
+        // One item per trigger and country in a message: the same measure found twice (in
+        // the country and in the trip's city) is one item, with the more specific place.
+        let same = if bucket.3 == Some(di) {
+            bucket.2.len().checked_sub(1)
+        } else {
+            bucket.2.iter().position(|i| *i.trigger == *d.trigger && i.country == d.country)
+        };
+        match same.and_then(|k| bucket.2.get_mut(k)) {
             Some(existing) => {
                 let reason = reason.owned();
                 if !existing.reasons.contains(&reason) {
                     existing.reasons.push(reason);
                 }
+                if existing.city.is_none() && d.city.is_some() && !elsewhere {
+                    existing.city = d.city.clone();
+                    existing.regions = d.regions.clone();
+                    existing.evidence = d.evidence.clone();
+                }
+                existing.severity = existing.severity.max(severity);
             }
             None => bucket.2.push(Item {
                 trigger: d.trigger.clone(),

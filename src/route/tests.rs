@@ -377,3 +377,24 @@ fn a_measure_elsewhere_in_the_country_follows_the_policy() {
     // A trip with no city is never outside.
     assert!(!outside_scope(&soe, None));
 }
+
+#[test]
+fn one_item_per_trigger_and_country_in_a_message() {
+    // The same measure found country-wide and in the trip's city is one item, placed in the city.
+    let when = "2022-01-12T00:00:00Z";
+    let p = one_trip_people(Some("Almaty"));
+    let plan = run(
+        &p,
+        &History::default(),
+        &[
+            det("live_ammunition", Severity::Critical, "KZ", None),
+            det("live_ammunition", Severity::Critical, "KZ", Some("Almaty")),
+        ],
+        when,
+        when,
+        &[],
+    );
+    assert_eq!(plan.messages.len(), 1);
+    assert_eq!(plan.messages[0].items.len(), 1);
+    assert_eq!(plan.messages[0].items[0].city.as_deref(), Some("Almaty"));
+}

@@ -243,7 +243,8 @@ pub fn partial_scope(clause: &str) -> bool {
         if pending_of && word == b"of" {
             part = true;
         }
-        pending_of = class == Some(Extent::PartsOf);
+        // "as part of a mission" is not a place.
+        pending_of = class == Some(Extent::PartsOf) && prev1 != b"as";
         match class {
             Some(Extent::Whole) => return false,
             Some(Extent::Country)
@@ -317,5 +318,6 @@ mod tests {
         assert!(!partial_scope("a state of emergency in all regions of the country"));
         assert!(!partial_scope("a nationwide curfew"));
         assert!(!partial_scope("a curfew is in force"));
+        assert!(!partial_scope("troops arrived as part of a mission"));
     }
 }
