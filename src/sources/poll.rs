@@ -314,24 +314,31 @@ mod tests {
         e.finish().expect("finish")
     }
 
+    /// The request line and headers of one HTTP request (up to the blank line).
+    async fn read_head(sock: &mut tokio::net::TcpStream) -> Vec<u8> {
+        use tokio::io::AsyncReadExt as _;
+        let mut req = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            match sock.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => req.extend_from_slice(&buf[..n]),
+            }
+        }
+        req
+    }
+
     /// A loopback server: a CAP index whose one entry links to a path that answers 404.
     /// Returns its port and how many times the broken link was requested.
     async fn broken_link_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        use tokio::io::AsyncWriteExt as _;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = hits.clone();
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
+                let req = read_head(&mut sock).await;
                 let index = b"<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>i</title>\
                     <id>urn:i</id><updated>2024-03-01T00:00:00Z</updated><entry><id>urn:a:1</id><title>a</title>\
                     <updated>2024-03-01T00:00:00Z</updated><link href=\"/gone\" type=\"application/cap+xml\"/>\
@@ -356,19 +363,12 @@ mod tests {
     /// A loopback server on 127.0.0.1 that answers every request with a redirect to the
     /// `Location` given for its path.
     async fn redirector(targets: Vec<(String, String)>) -> u16 {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        use tokio::io::AsyncWriteExt as _;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         tokio::spawn(async move {
             while let Ok((mut sock, _)) = listener.accept().await {
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
+                let req = read_head(&mut sock).await;
                 let line = String::from_utf8_lossy(&req).lines().next().unwrap_or("").to_owned();
                 let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
                 let to = targets.iter().find(|(p, _)| *p == path).map_or("/", |(_, t)| t.as_str()).to_owned();
