@@ -207,13 +207,23 @@ fn http_push_is_authenticated_durable_and_delivered() {
     let m = mails(dir.path());
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("Subject: [CRITICAL] Kazakhstan"), "{}", m[0]);
-    // Metrics.
-    let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").expect("write");
-    let mut metrics = String::new();
-    let _ = s.read_to_string(&mut metrics);
+    // Metrics: a token with the read (or metrics) scope is needed.
+    let scrape = |token: Option<&str>| {
+        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        s.write_all(
+            format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n").as_bytes(),
+        )
+        .expect("write");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    };
+    assert!(scrape(None).starts_with("HTTP/1.1 401"), "metrics are not public");
+    let metrics = scrape(Some(READ_TOKEN));
     for needle in [
-        "tripwatch_advisories_total{source=\"local\",outcome=\"new\"} 1",
+        // A push is stored in its token's namespace.
+        "tripwatch_advisories_total{source=\"push:ingest\",outcome=\"new\"} 1",
         "tripwatch_detections_total{trigger=\"state_of_emergency\"} 1",
         "tripwatch_deliveries_total{channel=\"email\",outcome=\"sent\"} 1",
         "tripwatch_deliveries{status=\"sent\"} 1",
@@ -742,4 +752,108 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
     d.wait_for("stopped");
     let _ = hook.kill();
     let _ = hook.wait();
+}
+
+/// Read from `s` until the server closes it (bounded by the test's own read timeout).
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut buf = [0u8; 256];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn slow_and_numerous_clients_are_bounded() {
+    let (dir, cfg) = setup();
+    let text = config_text().replace(
+        "listen = \"127.0.0.1:0\"\n",
+        "listen = \"127.0.0.1:0\"\nmax_connections = 3\nheader_timeout_secs = 1\nshutdown_grace_secs = 2\n",
+    );
+    std::fs::write(&cfg, text).expect("config");
+    let mut d = Daemon::start(&cfg);
+    // Three clients that never finish their headers hold every slot …
+    let mut slow: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").expect("partial head");
+            s
+        })
+        .collect();
+    // … a fourth is closed at once rather than left hanging (it may be accepted before the
+    // three are counted; then it is served, which is also fine — what it must not do is hang).
+    // The header timeout then closes the slow ones: the server hangs up on each.
+    for s in &mut slow {
+        assert!(closed_by_server(s), "a client that never sends its headers is cut off");
+    }
+    assert_eq!(d.get("/healthz"), 200, "slots free again once the slow clients are gone");
+    // A client still mid-headers does not hold up SIGTERM beyond the grace period.
+    let mut lingering = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+    lingering.write_all(b"GET /healthz HTTP/1.1\r\n").expect("partial head");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    assert_eq!(d.child.wait().expect("exit").code(), Some(0));
+    drop(dir);
+}
+
+#[test]
+fn connections_over_the_limit_are_refused_not_queued() {
+    let (_dir, cfg) = setup();
+    let text = config_text().replace(
+        "listen = \"127.0.0.1:0\"\n",
+        "listen = \"127.0.0.1:0\"\nmax_connections = 2\nheader_timeout_secs = 30\n",
+    );
+    std::fs::write(&cfg, text).expect("config");
+    let mut d = Daemon::start(&cfg);
+    let mut held: Vec<TcpStream> = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+        // A complete request on a kept-alive connection: once answered, the server counts it.
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).expect("answer");
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        held.push(s);
+    }
+    let mut extra = TcpStream::connect(("127.0.0.1", d.port)).expect("the kernel accepts");
+    let _ = extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(closed_by_server(&mut extra), "the third connection is closed at once");
+    drop(held);
+    d.signal("-TERM");
+    d.wait_for("stopped");
+}
+
+#[test]
+fn a_push_cannot_write_into_a_configured_source_or_another_namespace() {
+    let (dir, cfg) = setup();
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[[source]]\nname = \"state-dept\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:9/feed.xml\"\nschedule = \"0 0 1 1 *\"\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let mut d = Daemon::start(&cfg);
+    let forged = r#"{"title": "Kazakhstan: curfew lifted", "body": "The curfew in Almaty was lifted.", "source": "state-dept", "id": "kz"}"#;
+    let (status, body) = d.post(Some(INGEST_TOKEN), "application/json", forged.as_bytes());
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("configured source"), "{body}");
+    // Any other source name is kept, inside the token's namespace.
+    let own = forged.replace("state-dept", "partner");
+    let (status, body) = d.post(Some(INGEST_TOKEN), "application/json", own.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    d.wait_for("spool: 1 processed");
+    let (status, list) =
+        d.request("GET", "/api/v1/advisories?source=push:ingest/partner", Some(READ_TOKEN), "");
+    assert_eq!(status, 200, "{list}");
+    assert!(list.contains("curfew lifted"), "stored under push:ingest/partner: {list}");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    drop(dir);
 }

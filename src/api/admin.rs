@@ -149,8 +149,13 @@ pub async fn require(
     req: Request,
     next: Next,
 ) -> Response {
-    match authorize(&st.tokens, req.headers(), scope) {
-        Ok(_) => next.run(req).await,
+    let tokens = st.live().tokens;
+    match authorize(&tokens, req.headers(), scope) {
+        Ok(name) => {
+            let mut req = req;
+            req.extensions_mut().insert(super::Caller(name));
+            next.run(req).await
+        }
         Err(denied) => denied.into_response(),
     }
 }
@@ -165,8 +170,13 @@ fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow:
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let mut guard = s.lock().unwrap_or_else(|p| p.into_inner());
-    match f(&mut guard) {
+    // Store work blocks: move this worker thread's other tasks elsewhere while it runs, so
+    // an import or a preview never parks the threads that answer `/healthz`.
+    let result = tokio::task::block_in_place(|| {
+        let mut guard = s.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    });
+    match result {
         Ok(v) => Json(v).into_response(),
         Err(e) => {
             let status = match e.downcast_ref::<crate::store::StoreError>() {

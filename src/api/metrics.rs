@@ -8,6 +8,9 @@ use std::sync::{Mutex, OnceLock};
 /// Delivery latency buckets, seconds (enqueue → accepted).
 const BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0];
 
+/// Most label sets one counter keeps; further ones are added to `{overflow="true"}`.
+pub const MAX_SERIES_PER_METRIC: usize = 256;
+
 #[derive(Default)]
 struct Registry {
     counters: BTreeMap<(&'static str, String), u64>,
@@ -27,8 +30,16 @@ fn escape(v: &str) -> String {
 
 /// Add `n` to counter `name` with labels like `[("trigger", "curfew")]`.
 pub fn add(name: &'static str, labels: &[(&str, &str)], n: u64) {
-    let labels = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect::<Vec<_>>().join(",");
+    let mut labels =
+        labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect::<Vec<_>>().join(",");
     let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
+    // Label values can come from outside (source names): past a bound, new label sets of a
+    // metric are counted together, so no client can grow the registry without limit.
+    if !r.counters.contains_key(&(name, labels.clone()))
+        && r.counters.keys().filter(|(n, _)| *n == name).count() >= MAX_SERIES_PER_METRIC
+    {
+        labels = "overflow=\"true\"".into();
+    }
     *r.counters.entry((name, labels)).or_default() += n;
 }
 
@@ -69,7 +80,11 @@ pub fn render(gauges: &[(&str, String, i64)]) -> String {
             let _ = writeln!(out, "# TYPE {name} gauge");
             last = name;
         }
-        let _ = writeln!(out, "{name}{{{labels}}} {v}");
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {v}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {v}");
+        }
     }
     out
 }

@@ -24,12 +24,14 @@ use crate::store::Store;
 
 pub mod admin;
 pub mod metrics;
+pub mod server;
 use crate::sources;
 
 /// What the handlers share.
 pub struct ApiState {
-    pub tokens: Vec<ApiToken>,
     pub spool_incoming: PathBuf,
+    /// Wakes the spool worker when a push lands, so it does not wait for its next tick.
+    pub spool_wake: Arc<tokio::sync::Notify>,
     pub max_body: usize,
     pub ready: Arc<std::sync::atomic::AtomicBool>,
     /// For gauges read at scrape time (queue depth) and the admin routes.
@@ -40,12 +42,19 @@ pub struct ApiState {
     pub reload: Arc<tokio::sync::Notify>,
 }
 
-/// What the admin routes need from the loaded configuration.
+/// What the routes need from the loaded configuration; all of it is replaced on reload.
 #[derive(Clone)]
 pub struct Live {
     pub engine: Arc<crate::detect::Engine>,
     pub policy: crate::route::policy::Policy,
+    pub tokens: Arc<Vec<ApiToken>>,
+    /// Names of the configured sources: a push may not write into them.
+    pub sources: Arc<Vec<String>>,
 }
+
+/// The name of the token that authorised a request (set by the scope check).
+#[derive(Clone, Debug)]
+pub struct Caller(pub String);
 
 impl ApiState {
     pub(crate) fn live(&self) -> Live {
@@ -102,21 +111,34 @@ pub fn authorize(tokens: &[ApiToken], headers: &HeaderMap, scope: &str) -> Resul
     }
 }
 
-/// Write `bytes` into `dir` durably under a fresh name, and return that name.
-fn spool_write(dir: &std::path::Path, id: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+/// Write `bytes` into `dir` durably under a fresh name, and return that name. The name carries
+/// the pushing token's namespace (see [`crate::app::spool::push_namespace`]). A failed write
+/// leaves no temporary file behind.
+fn spool_write(
+    dir: &std::path::Path,
+    caller: &str,
+    id: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let stamp =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let name = format!("api-{stamp}-{id}.{ext}");
+    let name = crate::app::spool::push_file_name(caller, stamp, id, ext);
     let tmp = dir.join(format!(".{name}"));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    let final_path = dir.join(&name);
-    std::fs::rename(&tmp, &final_path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(final_path)
+    let write = || -> std::io::Result<PathBuf> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        let final_path = dir.join(&name);
+        std::fs::rename(&tmp, &final_path)?;
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(final_path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Parse a pushed advisory by its content type: the advisory and the spool file extension.
@@ -146,17 +168,40 @@ pub(crate) fn parse_pushed(
     parsed.map(|a| (a, ext)).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &e.to_string())))
 }
 
-async fn post_advisory(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (adv, ext) = match parse_pushed(&headers, &body) {
-        Ok(x) => x,
-        Err(r) => return *r,
+async fn post_advisory(
+    State(st): State<Arc<ApiState>>,
+    axum::Extension(Caller(caller)): axum::Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Parsing runs on a blocking thread with a deadline: a hostile document never holds the
+    // threads that answer `/healthz`.
+    let parse_body = body.clone();
+    let parsed = tokio::time::timeout(
+        sources::PARSE_DEADLINE,
+        tokio::task::spawn_blocking(move || parse_pushed(&headers, &parse_body)),
+    )
+    .await;
+    let (mut adv, ext) = match parsed {
+        Ok(Ok(Ok(x))) => x,
+        Ok(Ok(Err(r))) => return *r,
+        Ok(Err(_)) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the parser failed"),
+        Err(_) => return error(StatusCode::BAD_REQUEST, "the advisory took too long to parse"),
     };
+    // A push lives in its token's namespace and may not speak for a configured source.
+    if st.live().sources.contains(&adv.source) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("source {:?} is a configured source; pushes cannot write into it", adv.source),
+        );
+    }
+    adv.source = crate::app::spool::push_namespace(&caller, &adv.source);
     let id = adv.id();
     let dir = st.spool_incoming.clone();
-    let bytes = body.to_vec();
     let write_id = id.clone();
-    match tokio::task::spawn_blocking(move || spool_write(&dir, &write_id, ext, &bytes)).await {
+    match tokio::task::spawn_blocking(move || spool_write(&dir, &caller, &write_id, ext, &body)).await {
         Ok(Ok(_)) => {
+            st.spool_wake.notify_one();
             (StatusCode::ACCEPTED, axum::Json(json!({ "id": id, "status": "accepted" }))).into_response()
         }
         _ => error(StatusCode::SERVICE_UNAVAILABLE, "could not store the advisory; retry"),
@@ -175,14 +220,25 @@ async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
     }
 }
 
-async fn metrics_handler(State(st): State<Arc<ApiState>>) -> Response {
+async fn metrics_handler(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response {
+    // Scrapers present a token with the `metrics` scope (or `read`/`admin`).
+    let tokens = st.live().tokens;
+    if let Err(d) = authorize(&tokens, &headers, "metrics").or_else(|_| authorize(&tokens, &headers, "read"))
+    {
+        return d.into_response();
+    }
     let mut gauges = Vec::new();
-    if let Some(store) = &st.store {
-        let counts = { store.lock().unwrap_or_else(|p| p.into_inner()).delivery_counts() };
-        for (status, n) in counts.unwrap_or_default() {
+    if let Some(store) = st.store.clone() {
+        let counts = tokio::task::spawn_blocking(move || {
+            store.lock().unwrap_or_else(|p| p.into_inner()).delivery_counts()
+        })
+        .await;
+        for (status, n) in counts.ok().and_then(Result::ok).unwrap_or_default() {
             gauges.push(("tripwatch_deliveries", format!("status=\"{status}\""), n));
         }
     }
+    let open = server::OPEN_CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed) as i64;
+    gauges.push(("tripwatch_http_connections_open", String::new(), open));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render(&gauges)).into_response()
 }
 

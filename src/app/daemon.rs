@@ -1,21 +1,27 @@
-//! `tripwatch run`: the long-running service. Opens the store, binds the HTTP API, tells
-//! systemd READY=1, then loops: process the spool, deliver what is due, ping the watchdog.
-//! SIGHUP reloads config, triggers and templates (an invalid config is logged and the old one
-//! kept); SIGTERM/SIGINT stop taking work, let the current pass finish, and exit 0. Deliveries
-//! claimed but not finished are released or, after a hard kill, re-claimed when their lease
-//! expires — nothing accepted is lost.
+//! `tripwatch run`: the long-running service, as supervised tasks that share one shutdown
+//! signal: the HTTP listener, a spool worker (woken by each push), source polls (one task per
+//! due source, each with a time budget), delivery workers that claim and send independently,
+//! a digest task, and a watchdog task that pings systemd only while every other task's
+//! heartbeat is fresh. The store is three SQLite connections (pipeline, outbox, API) used
+//! off the async threads. SIGHUP reloads config, triggers, templates, tokens, sources and
+//! channels (an invalid config is logged and the old one kept); SIGTERM/SIGINT stop taking
+//! work, let work in flight finish within the grace period, and exit 0. Deliveries claimed but
+//! not finished are re-claimed when their lease expires — nothing accepted is lost.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use anyhow::Context;
 
 use crate::api::{self, ApiState};
+use crate::channels::ssrf::Guard;
 use crate::config::Config;
 use crate::detect::Engine;
-use crate::outbox::Outbox;
+use crate::outbox::{DrainReport, Outbox, Step};
 use crate::store::Store;
 
 /// Send a state line to systemd's notify socket, if there is one.
@@ -53,91 +59,239 @@ fn log(msg: &str) {
     emit("warn", msg);
 }
 
+/// Run blocking store work from async code without parking a runtime thread: on the
+/// multi-threaded runtime the thread hands its other tasks to another worker first.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// What a reload replaces, as one value: tasks take the current one at the top of each step.
 struct Loaded {
     cfg: Config,
     engine: Arc<Engine>,
     outbox: Arc<Outbox>,
+    /// The feed client with its SSRF guard; `None` when no source is configured.
+    poller: Option<(reqwest::Client, Arc<Guard>)>,
 }
 
-fn load(config: Option<&Path>, store: &Arc<Mutex<Store>>) -> anyhow::Result<Loaded> {
+fn load(config: Option<&Path>, outbox_store: &Arc<Mutex<Store>>) -> anyhow::Result<Loaded> {
     let (cfg, engine) = super::load(config)?;
-    let outbox = Arc::new(Outbox::new(&cfg, store.clone())?);
-    Ok(Loaded { cfg, engine: Arc::new(engine), outbox })
+    let outbox = Arc::new(Outbox::new(&cfg, outbox_store.clone())?);
+    let poller = if cfg.sources.is_empty() {
+        None
+    } else {
+        let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
+        let client =
+            crate::sources::poll::client(guard.clone()).map_err(|e| anyhow::anyhow!("feed client: {e}"))?;
+        Some((client, guard))
+    };
+    Ok(Loaded { cfg, engine: Arc::new(engine), outbox, poller })
+}
+
+/// Liveness of the tasks that must keep running. Each task beats at least once a second
+/// while it is healthy (waiting included); the watchdog task pings systemd only while every
+/// beat is recent, so a stuck task — not a long pass — is what gets the service restarted.
+#[derive(Default)]
+pub struct Heartbeats {
+    tasks: Mutex<Vec<(String, Arc<AtomicU64>)>>,
+}
+
+/// One task's heartbeat.
+#[derive(Clone)]
+pub struct Beat(Arc<AtomicU64>);
+
+fn mono_ms() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+impl Beat {
+    pub fn beat(&self) {
+        self.0.store(mono_ms(), Ordering::Relaxed);
+    }
+}
+
+impl Heartbeats {
+    pub fn register(&self, name: &str) -> Beat {
+        let b = Arc::new(AtomicU64::new(mono_ms()));
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).push((name.to_owned(), b.clone()));
+        Beat(b)
+    }
+
+    /// Tasks whose last beat is older than `max`.
+    pub fn stale(&self, max: Duration) -> Vec<String> {
+        let now = mono_ms();
+        let max = max.as_millis() as u64;
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, b)| now.saturating_sub(b.load(Ordering::Relaxed)) > max)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+}
+
+/// Await `fut`, beating every second meanwhile: the task is alive and waiting on work that
+/// has its own deadline.
+pub async fn beating<F: std::future::Future>(beat: &Beat, fut: F) -> F::Output {
+    tokio::pin!(fut);
+    let mut t = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            r = &mut fut => { beat.beat(); return r }
+            _ = t.tick() => beat.beat(),
+        }
+    }
+}
+
+/// Resolves once `rx` says the service is stopping (at once if it already does).
+pub async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+/// Everything the daemon's tasks share.
+struct Shared {
+    loaded: std::sync::RwLock<Arc<Loaded>>,
+    /// The pipeline's connection (spool, polls); the outbox and the API have their own.
+    pipeline: Arc<Mutex<Store>>,
+    outbox_store: Arc<Mutex<Store>>,
+    /// Bumped when new deliveries may be due: wakes idle outbox workers at once.
+    work: tokio::sync::watch::Sender<u64>,
+    spool_wake: Arc<Notify>,
+    heartbeats: Heartbeats,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Deliveries being carried out now, and what was done since the last report.
+    busy: AtomicUsize,
+    tally: Mutex<DrainReport>,
+}
+
+impl Shared {
+    fn current(&self) -> Arc<Loaded> {
+        self.loaded.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    fn wake_outbox(&self) {
+        self.work.send_modify(|g| *g = g.wrapping_add(1));
+    }
+}
+
+fn now() -> jiff::Timestamp {
+    super::now().unwrap_or_else(|_| jiff::Timestamp::now())
 }
 
 /// Run until SIGTERM or SIGINT.
 pub fn run(config: Option<&Path>) -> anyhow::Result<()> {
     let rt = super::deliver::runtime()?;
-    rt.block_on(serve(config.map(Path::to_path_buf)))
-}
-
-async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (cfg0, _) = super::load(config.as_deref())?;
-    let store = Arc::new(Mutex::new(Store::open(&cfg0.state_dir).context("opening the store")?));
-    let mut loaded = load(config.as_deref(), &store)?;
-    crate::app::spool::ensure(&loaded.cfg.spool_dir)
-        .with_context(|| format!("spool {}", loaded.cfg.spool_dir.display()))?;
-    let ready = Arc::new(AtomicBool::new(false));
-    let reload_requested = Arc::new(tokio::sync::Notify::new());
-    let api_state = Arc::new(ApiState {
-        tokens: loaded.cfg.api_tokens.clone(),
-        spool_incoming: loaded.cfg.spool_dir.join("incoming"),
-        max_body: loaded.cfg.max_advisory_bytes as usize,
-        ready: ready.clone(),
-        store: Some(store.clone()),
-        live: std::sync::Mutex::new(live(&loaded)),
-        reload: reload_requested.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind(&loaded.cfg.api_listen)
-        .await
-        .with_context(|| format!("binding {}", loaded.cfg.api_listen))?;
-    let addr = listener.local_addr()?;
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let stop_http = stop.clone();
-    let api_for_reload = api_state.clone();
-    let http = tokio::spawn(async move {
-        axum::serve(listener, api::router(api_state))
-            .with_graceful_shutdown(async move { stop_http.notified().await })
+    rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (cfg, _) = super::load(config)?;
+        let listener = tokio::net::TcpListener::bind(&cfg.api_listen)
             .await
-    });
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    // SIGTERM/SIGINT set this at once, so a long delivery pass stops claiming new work.
-    let stopping = Arc::new(AtomicBool::new(false));
-    let stop_loop = Arc::new(tokio::sync::Notify::new());
-    {
-        let (stopping, stop_loop) = (stopping.clone(), stop_loop.clone());
+            .with_context(|| format!("binding {}", cfg.api_listen))?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
         tokio::spawn(async move {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
             }
-            stopping.store(true, Ordering::SeqCst);
-            stop_loop.notify_one();
+            let _ = stop_tx.send(true);
         });
+        serve(listener, config.map(Path::to_path_buf), stop_rx).await
+    })
+}
+
+/// The service on `listener` until `shutdown` turns true: the HTTP API, a spool worker woken
+/// by pushes, one task per due source poll, `outbox.concurrency` delivery workers, a digest
+/// task, a watchdog task fed by their heartbeats, and reload on SIGHUP or `POST /api/v1/reload`.
+/// Callable in process (tests pass their own listener and shutdown channel).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Option<PathBuf>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (cfg0, _) = super::load(config.as_deref())?;
+    create_private_dir(&cfg0.state_dir)?;
+    let open = || Store::open(&cfg0.state_dir).context("opening the store");
+    let pipeline = Arc::new(Mutex::new(open()?));
+    let outbox_store = Arc::new(Mutex::new(open()?));
+    let api_store = Arc::new(Mutex::new(open()?));
+    make_private(&cfg0.state_dir);
+    let loaded = load(config.as_deref(), &outbox_store)?;
+    crate::app::spool::ensure(&loaded.cfg.spool_dir)
+        .with_context(|| format!("spool {}", loaded.cfg.spool_dir.display()))?;
+    let ready = Arc::new(AtomicBool::new(false));
+    let reload_requested = Arc::new(Notify::new());
+    let spool_wake = Arc::new(Notify::new());
+    let api_state = Arc::new(ApiState {
+        spool_incoming: loaded.cfg.spool_dir.join("incoming"),
+        spool_wake: spool_wake.clone(),
+        max_body: loaded.cfg.max_advisory_bytes as usize,
+        ready: ready.clone(),
+        store: Some(api_store),
+        live: Mutex::new(live(&loaded)),
+        reload: reload_requested.clone(),
+    });
+    let addr = listener.local_addr()?;
+    let limits = loaded.cfg.api_limits;
+    let (work, _) = tokio::sync::watch::channel(0u64);
+    let shared = Arc::new(Shared {
+        loaded: std::sync::RwLock::new(Arc::new(loaded)),
+        pipeline,
+        outbox_store,
+        work,
+        spool_wake,
+        heartbeats: Heartbeats::default(),
+        shutdown: shutdown.clone(),
+        busy: AtomicUsize::new(0),
+        tally: Mutex::new(DrainReport::default()),
+    });
+    let http = tokio::spawn(crate::api::server::serve(
+        listener,
+        api::router(api_state.clone()),
+        limits,
+        shutdown.clone(),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(spool_task(shared.clone(), shared.heartbeats.register("spool")));
+    tasks.spawn(poll_task(shared.clone(), shared.heartbeats.register("sources")));
+    tasks.spawn(digest_task(shared.clone(), shared.heartbeats.register("digests")));
+    let workers = shared.current().cfg.outbox.concurrency.max(1);
+    for i in 0..workers {
+        tasks.spawn(outbox_worker(shared.clone(), shared.heartbeats.register(&format!("outbox-{i}"))));
     }
+    let watchdog = tokio::spawn(watchdog_task(shared.clone()));
     let mut hup = signal(SignalKind::hangup())?;
     let reloads_failed = AtomicU64::new(0);
     ready.store(true, Ordering::SeqCst);
-    emit("info", &format!("listening on http://{addr}; state {}", loaded.cfg.state_dir.display()));
+    emit("info", &format!("listening on http://{addr}; state {}", cfg0.state_dir.display()));
     sd_notify("READY=1");
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut stop = shutdown.clone();
     loop {
         tokio::select! {
-            _ = tick.tick() => {
-                pass(&loaded, &store, &stopping).await;
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                sd_notify("WATCHDOG=1");
-            }
             _ = async { tokio::select! { _ = hup.recv() => (), _ = reload_requested.notified() => () } } => {
                 sd_notify("RELOADING=1");
-                match load(config.as_deref(), &store) {
+                match load(config.as_deref(), &shared.outbox_store) {
                     Ok(new) => {
-                        loaded = new;
-                        *api_for_reload.live.lock().unwrap_or_else(|p| p.into_inner()) = live(&loaded);
+                        let old = shared.current();
+                        for note in restart_only_changes(&old.cfg, &new.cfg) {
+                            emit("warn", &format!("reload: {note} changed; this takes effect after a restart"));
+                        }
+                        *api_state.live.lock().unwrap_or_else(|p| p.into_inner()) = live(&new);
+                        *shared.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new);
+                        shared.wake_outbox();
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
                         emit("info", "configuration reloaded");
                     }
@@ -149,63 +303,326 @@ async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
                 }
                 sd_notify("READY=1");
             }
-            _ = stop_loop.notified() => break,
+            _ = crate::app::daemon::stopped(&mut stop) => break,
         }
     }
     sd_notify("STOPPING=1");
     ready.store(false, Ordering::SeqCst);
-    stop.notify_waiters();
+    // Workers finish what they hold (each send has its own deadline) and claim nothing new;
+    // past the grace period they are cut off and their leases expire for the next start.
+    let grace = limits.shutdown_grace;
+    if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+        log(&format!(
+            "shutdown: work still running after {} s is abandoned; its leases expire",
+            grace.as_secs()
+        ));
+        tasks.abort_all();
+    }
+    watchdog.abort();
     let _ = http.await;
     emit("info", "stopped");
     Ok(())
 }
 
-fn live(loaded: &Loaded) -> crate::api::Live {
-    crate::api::Live { engine: loaded.engine.clone(), policy: loaded.cfg.policy.clone() }
+/// Settings a reload cannot apply to a running service.
+fn restart_only_changes(old: &Config, new: &Config) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if old.api_listen != new.api_listen {
+        out.push("api.listen");
+    }
+    if old.state_dir != new.state_dir {
+        out.push("state_dir");
+    }
+    if old.spool_dir != new.spool_dir {
+        out.push("spool.dir");
+    }
+    if old.outbox.concurrency != new.outbox.concurrency {
+        out.push("outbox.concurrency (the number of delivery workers)");
+    }
+    let (a, b) = (old.api_limits, new.api_limits);
+    if (a.max_connections, a.header_timeout, a.shutdown_grace)
+        != (b.max_connections, b.header_timeout, b.shutdown_grace)
+    {
+        out.push("api connection limits");
+    }
+    out
 }
 
-/// One pass: the spool, then due deliveries.
-async fn pass(loaded: &Loaded, store: &Arc<Mutex<Store>>, stopping: &AtomicBool) {
-    let now = super::now().unwrap_or_else(|_| jiff::Timestamp::now());
-    let polled = crate::sources::poll::poll_due(&loaded.cfg, &loaded.engine, store, now).await;
-    if polled.polled > 0 {
-        emit(
-            "info",
-            &format!(
-                "sources: {} polled, {} items, {} new or updated, {} failed",
-                polled.polled, polled.items, polled.processed, polled.failed
-            ),
-        );
+fn live(loaded: &Loaded) -> crate::api::Live {
+    crate::api::Live {
+        engine: loaded.engine.clone(),
+        policy: loaded.cfg.policy.clone(),
+        tokens: Arc::new(loaded.cfg.api_tokens.clone()),
+        sources: Arc::new(loaded.cfg.sources.iter().map(|s| s.name.clone()).collect()),
     }
-    let (cfg, engine, store2) = (loaded.cfg.clone(), loaded.engine.clone(), store.clone());
-    let spool = tokio::task::spawn_blocking(move || {
-        let mut guard = store2.lock().unwrap_or_else(|p| p.into_inner());
-        let clock = || super::now().unwrap_or_else(|_| jiff::Timestamp::now());
-        crate::app::spool::run_once(&cfg, &engine, &mut guard, &clock)
-    })
-    .await;
-    match spool {
-        Ok(Ok(r)) if r.processed + r.failed + r.unchanged > 0 => emit(
-            "info",
-            &format!(
-                "spool: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
-                r.processed, r.unchanged, r.failed, r.alerts, r.rollups
-            ),
-        ),
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => log(&format!("spool pass failed: {e}")),
-        Err(e) => log(&format!("spool pass panicked: {e}")),
+}
+
+/// The state directory is private to the service: 0700 for the directory, 0600 for the
+/// database files (systemd's `StateDirectoryMode=` does the same for the unit).
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
-    match loaded.outbox.drain_until(now, stopping).await {
-        Ok(d) if d.sent + d.retried + d.dead + d.released_digests > 0 => emit(
-            "info",
-            &format!(
-                "outbox: {} sent, {} to retry, {} dead, {} digests released",
-                d.sent, d.retried, d.dead, d.released_digests
-            ),
-        ),
-        Ok(_) => {}
-        Err(e) => log(&format!("outbox pass failed: {e}")),
+    Ok(())
+}
+
+fn make_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(crate::store::DB_FILE) {
+            let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+/// Longest one spool pass takes new files for; the rest wait for the next pass.
+const SPOOL_PASS_BUDGET: Duration = Duration::from_secs(10);
+
+/// The spool worker: woken at once by a push, else once a second for files dropped by hand.
+async fn spool_task(shared: Arc<Shared>, beat: Beat) {
+    let mut stop = shared.shutdown.clone();
+    let mut last_prune: Option<Instant> = None;
+    loop {
+        beat.beat();
+        if shared.stopping() {
+            break;
+        }
+        let loaded = shared.current();
+        let (cfg, engine, store) = (loaded.cfg.clone(), loaded.engine.clone(), shared.pipeline.clone());
+        let pass = tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            crate::app::spool::run_once_within(&cfg, &engine, &mut guard, &now, Some(SPOOL_PASS_BUDGET))
+        });
+        match beating(&beat, pass).await {
+            Ok(Ok(r)) => {
+                if r.alerts + r.rollups > 0 {
+                    shared.wake_outbox();
+                }
+                if r.processed + r.failed + r.unchanged > 0 {
+                    emit(
+                        "info",
+                        &format!(
+                            "spool: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
+                            r.processed, r.unchanged, r.failed, r.alerts, r.rollups
+                        ),
+                    );
+                }
+                if r.more {
+                    continue;
+                }
+            }
+            Ok(Err(e)) => log(&format!("spool pass failed: {e}")),
+            Err(e) => log(&format!("spool pass panicked: {e}")),
+        }
+        if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+            last_prune = Some(Instant::now());
+            let (dir, keep) = (loaded.cfg.spool_dir.clone(), loaded.cfg.spool_keep);
+            let pruned = tokio::task::spawn_blocking(move || {
+                crate::app::spool::prune(&dir, keep, std::time::SystemTime::now())
+            })
+            .await
+            .unwrap_or(0);
+            if pruned > 0 {
+                emit("info", &format!("spool: {pruned} old file(s) pruned"));
+            }
+        }
+        tokio::select! {
+            _ = shared.spool_wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = crate::app::daemon::stopped(&mut stop) => {}
+        }
+    }
+}
+
+/// Source polling: each due source is polled in its own task with its own time budget, so a
+/// slow feed delays nobody else; a source is never polled twice at once.
+async fn poll_task(shared: Arc<Shared>, beat: Beat) {
+    let mut stop = shared.shutdown.clone();
+    let mut running: tokio::task::JoinSet<(String, crate::sources::poll::PollOne)> =
+        tokio::task::JoinSet::new();
+    let mut in_flight = std::collections::HashSet::new();
+    let mut report = crate::sources::poll::PollReport::default();
+    loop {
+        beat.beat();
+        while let Some(done) = running.try_join_next() {
+            settle(&shared, &mut report, &mut in_flight, done);
+        }
+        if running.is_empty() && report.polled > 0 {
+            emit(
+                "info",
+                &format!(
+                    "sources: {} polled, {} items, {} new or updated, {} failed",
+                    report.polled, report.items, report.processed, report.failed
+                ),
+            );
+            report = Default::default();
+        }
+        if shared.stopping() {
+            break;
+        }
+        let loaded = shared.current();
+        if let Some((client, guard)) = loaded.poller.clone() {
+            let t = now();
+            let due = blocking(|| crate::sources::poll::due(&loaded.cfg, &shared.pipeline, t));
+            for (s, state) in due {
+                if !in_flight.insert(s.name.clone()) {
+                    continue;
+                }
+                let (loaded, shared, client, guard) =
+                    (loaded.clone(), shared.clone(), client.clone(), guard.clone());
+                running.spawn(async move {
+                    let budget = crate::sources::poll::budget(&s);
+                    let one = crate::sources::poll::poll_one(
+                        &loaded.cfg,
+                        &loaded.engine,
+                        &shared.pipeline,
+                        &client,
+                        &guard,
+                        &s,
+                        &state,
+                        t,
+                        budget,
+                    )
+                    .await;
+                    (s.name.clone(), one)
+                });
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                settle(&shared, &mut report, &mut in_flight, done);
+            }
+            _ = crate::app::daemon::stopped(&mut stop) => {}
+        }
+    }
+    // Polls in progress are dropped: nothing of theirs was acknowledged, the next start
+    // fetches again.
+    running.abort_all();
+}
+
+/// Account for one finished poll.
+fn settle(
+    shared: &Shared,
+    report: &mut crate::sources::poll::PollReport,
+    in_flight: &mut std::collections::HashSet<String>,
+    done: Result<(String, crate::sources::poll::PollOne), tokio::task::JoinError>,
+) {
+    let Ok((name, one)) = done else { return };
+    in_flight.remove(&name);
+    report.polled += 1;
+    report.items += one.items;
+    report.processed += one.processed;
+    report.failed += usize::from(one.failed);
+    if one.processed > 0 {
+        shared.wake_outbox();
+    }
+}
+
+/// Digests come due on their own clock: release them, then wake the workers.
+async fn digest_task(shared: Arc<Shared>, beat: Beat) {
+    let mut stop = shared.shutdown.clone();
+    loop {
+        beat.beat();
+        if shared.stopping() {
+            break;
+        }
+        let t = now();
+        let released =
+            blocking(|| shared.outbox_store.lock().unwrap_or_else(|p| p.into_inner()).release_digests(t));
+        match released {
+            Ok(n) if n > 0 => {
+                shared.tally.lock().unwrap_or_else(|p| p.into_inner()).released_digests += n;
+                shared.wake_outbox();
+            }
+            Ok(_) => {}
+            Err(e) => log(&format!("releasing digests failed: {e}")),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = crate::app::daemon::stopped(&mut stop) => {}
+        }
+    }
+}
+
+/// One delivery worker: claims a due delivery, carries it out, records it; when nothing is
+/// due it waits to be woken (new work) or for a second (retries coming due). Workers are
+/// independent: one slow endpoint holds one worker, not a round.
+async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
+    let mut work = shared.work.subscribe();
+    let mut stop = shared.shutdown.clone();
+    loop {
+        beat.beat();
+        if shared.stopping() {
+            break;
+        }
+        work.borrow_and_update();
+        let outbox = shared.current().outbox.clone();
+        shared.busy.fetch_add(1, Ordering::SeqCst);
+        let step = beating(&beat, outbox.try_execute_task(now())).await;
+        let idle = shared.busy.fetch_sub(1, Ordering::SeqCst) == 1;
+        match step {
+            Ok(Step::Completed { outcome, .. }) => {
+                let mut t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
+                match outcome {
+                    crate::outbox::Outcome::Sent => t.sent += 1,
+                    crate::outbox::Outcome::Retry { .. } => t.retried += 1,
+                    crate::outbox::Outcome::Dead { .. } => t.dead += 1,
+                }
+                continue;
+            }
+            Ok(Step::EmptyQueue) => {
+                if idle {
+                    let d = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
+                    if d.sent + d.retried + d.dead + d.released_digests > 0 {
+                        emit(
+                            "info",
+                            &format!(
+                                "outbox: {} sent, {} to retry, {} dead, {} digests released",
+                                d.sent, d.retried, d.dead, d.released_digests
+                            ),
+                        );
+                    }
+                }
+            }
+            Err(e) => log(&format!("outbox: {e}")),
+        }
+        tokio::select! {
+            _ = work.changed() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = crate::app::daemon::stopped(&mut stop) => {}
+        }
+    }
+}
+
+/// Pings systemd's watchdog every second while every task's heartbeat is fresh. A task that
+/// stops beating for half of `WatchdogSec` (or 10 s without one) stops the pings, is named in
+/// the log, and systemd restarts the service.
+async fn watchdog_task(shared: Arc<Shared>) {
+    let limit = std::env::var("WATCHDOG_USEC")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(10), |us| Duration::from_micros(us / 2))
+        .max(Duration::from_secs(2));
+    let mut reported = false;
+    let mut t = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        t.tick().await;
+        let stale = shared.heartbeats.stale(limit);
+        if stale.is_empty() {
+            sd_notify("WATCHDOG=1");
+            reported = false;
+        } else if !reported {
+            reported = true;
+            log(&format!("watchdog: no heartbeat for {} s from {}", limit.as_secs(), stale.join(", ")));
+        }
     }
 }
 

@@ -25,6 +25,9 @@ pub struct SpoolReport {
     pub failed: usize,
     pub alerts: usize,
     pub rollups: usize,
+    /// The pass stopped at its time budget with files still waiting.
+    #[serde(skip)]
+    pub more: bool,
 }
 
 pub const SUBDIRS: [&str; 4] = ["incoming", "processing", "processed", "failed"];
@@ -73,6 +76,19 @@ pub fn run_once(
     store: &mut Store,
     now: &dyn Fn() -> Timestamp,
 ) -> Result<SpoolReport, SpoolError> {
+    run_once_within(cfg, engine, store, now, None)
+}
+
+/// `run_once`, taking no new file once `budget` has passed (`more` is then set and the rest
+/// waits in `processing/` for the next pass, which takes it first).
+pub fn run_once_within(
+    cfg: &Config,
+    engine: &Engine,
+    store: &mut Store,
+    now: &dyn Fn() -> Timestamp,
+    budget: Option<std::time::Duration>,
+) -> Result<SpoolReport, SpoolError> {
+    let started = std::time::Instant::now();
     let spool = &cfg.spool_dir;
     ensure(spool).map_err(|e| SpoolError::Io(format!("{}: {e}", spool.display())))?;
     let mut report = SpoolReport::default();
@@ -84,6 +100,10 @@ pub fn run_once(
         }
     }
     for f in work {
+        if budget.is_some_and(|b| started.elapsed() > b) {
+            report.more = true;
+            break;
+        }
         match sources::read_file(&f, cfg.max_advisory_bytes) {
             Err(e) => {
                 let to = move_into(&f, &spool.join("failed")).map_err(|e| SpoolError::Io(e.to_string()))?;
@@ -91,7 +111,10 @@ pub fn run_once(
                 fs::write(&reason, format!("{e}\n")).map_err(|e| SpoolError::Io(e.to_string()))?;
                 report.failed += 1;
             }
-            Ok(adv) => {
+            Ok(mut adv) => {
+                if let Some(caller) = pushed_by(&f) {
+                    adv.source = push_namespace(&caller, &adv.source);
+                }
                 let t = now();
                 let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
                     Ok(o) => o,
@@ -122,10 +145,99 @@ pub fn run_once(
     Ok(report)
 }
 
+/// The source a pushed advisory is stored under: the pushing token's namespace, `push:TOKEN`,
+/// or `push:TOKEN/SOURCE` when the push names a source. A token can therefore only ever
+/// replace advisories it pushed itself, never a configured feed's or another token's.
+pub fn push_namespace(caller: &str, source: &str) -> String {
+    if source.is_empty() || source == sources::LOCAL_SOURCE {
+        format!("push:{caller}")
+    } else {
+        format!("push:{caller}/{source}")
+    }
+}
+
+/// The spool file name of a push: `push~TOKEN~STAMP-ID.EXT` (the token name reduced to
+/// letters, digits, `-` and `_`).
+pub fn push_file_name(caller: &str, stamp: u128, id: &str, ext: &str) -> String {
+    format!("push~{}~{stamp}-{id}.{ext}", file_safe(caller))
+}
+
+fn file_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// The token that pushed a spool file, from its name.
+fn pushed_by(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let rest = name.strip_prefix("push~")?;
+    Some(rest.split('~').next()?.to_owned())
+}
+
+/// Housekeeping: remove files in `processed/` older than `keep`, and write-in-progress files
+/// (`.name`, `*.tmp`, `*.part`) in `incoming/` left for more than an hour by a writer that
+/// died. Returns how many files were removed.
+pub fn prune(spool: &Path, keep: std::time::Duration, now: std::time::SystemTime) -> usize {
+    let old = |e: &fs::DirEntry, age: std::time::Duration| {
+        e.metadata().and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d > age))
+    };
+    let mut removed = 0;
+    for (dir, age, only_partial) in [
+        (spool.join("processed"), keep, false),
+        (spool.join("incoming"), std::time::Duration::from_secs(3600), true),
+    ] {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().is_ok_and(|t| t.is_file())
+                && (!only_partial || !ready(&name))
+                && old(&e, age)
+                && fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     #[error("spool: {0}")]
     Io(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushes_live_in_their_tokens_namespace() {
+        assert_eq!(push_namespace("feeder", "local"), "push:feeder");
+        assert_eq!(push_namespace("feeder", "state-dept"), "push:feeder/state-dept");
+        let name = push_file_name("feed er/../x", 7, "abc", "txt");
+        assert_eq!(name, "push~feed_er____x~7-abc.txt");
+        assert_eq!(pushed_by(Path::new(&name)).as_deref(), Some("feed_er____x"));
+        assert_eq!(pushed_by(Path::new("api-1-abc.txt")), None, "a file dropped by hand is local");
+    }
+
+    #[test]
+    fn prune_removes_old_processed_files_and_abandoned_partial_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        ensure(dir.path()).expect("spool");
+        for (sub, name) in [
+            ("processed", "a.txt"),
+            ("incoming", ".push~x~1-a.txt"),
+            ("incoming", "b.txt.part"),
+            ("incoming", "c.txt"),
+        ] {
+            fs::write(dir.path().join(sub).join(name), "x").expect("write");
+        }
+        let now = std::time::SystemTime::now();
+        assert_eq!(prune(dir.path(), std::time::Duration::from_secs(86400), now), 0, "nothing is old yet");
+        let later = now + std::time::Duration::from_secs(2 * 86400);
+        assert_eq!(prune(dir.path(), std::time::Duration::from_secs(86400), later), 3);
+        assert!(dir.path().join("incoming/c.txt").exists(), "a complete incoming file is work, never pruned");
+    }
 }

@@ -55,6 +55,12 @@ struct RawApi {
     /// Bearer tokens: name, hex SHA-256 of the token (`tripwatch token`), scopes.
     #[serde(default)]
     tokens: Vec<RawToken>,
+    /// Most connections open at once; more are closed on accept (default 1024).
+    max_connections: Option<usize>,
+    /// Seconds a client may take to send a request's headers (default 10).
+    header_timeout_secs: Option<u64>,
+    /// Seconds open requests get to finish at shutdown (default 10).
+    shutdown_grace_secs: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +133,8 @@ struct RawRouting {
 struct RawSpool {
     /// Spool directory (default `<state_dir>/spool`).
     dir: Option<PathBuf>,
+    /// Days processed files are kept in `processed/` (default 30).
+    keep_processed_days: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -137,6 +145,24 @@ struct RawDetect {
 }
 
 /// Validated configuration.
+/// Limits of the HTTP listener against slow or many clients.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiLimits {
+    pub max_connections: usize,
+    pub header_timeout: std::time::Duration,
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        ApiLimits {
+            max_connections: 1024,
+            header_timeout: std::time::Duration::from_secs(10),
+            shutdown_grace: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where the store, spool and file mail live.
@@ -147,6 +173,8 @@ pub struct Config {
     pub policy: Policy,
     /// Spool directory with `incoming/`, `processing/`, `processed/`, `failed/`.
     pub spool_dir: PathBuf,
+    /// How long files stay in `processed/`.
+    pub spool_keep: std::time::Duration,
     pub email: EmailConfig,
     pub webhooks: Vec<WebhookConfig>,
     /// Private ranges outgoing requests may reach anyway.
@@ -156,6 +184,8 @@ pub struct Config {
     /// Where the HTTP API listens.
     pub api_listen: String,
     pub api_tokens: Vec<ApiToken>,
+    /// Connection limits of the HTTP listener.
+    pub api_limits: ApiLimits,
     /// Feeds to poll.
     pub sources: Vec<feeds::SourceConfig>,
     /// The file this came from, if any.
@@ -170,6 +200,7 @@ impl Default for Config {
             max_advisory_bytes: DEFAULT_MAX_BYTES,
             policy: Policy::default(),
             spool_dir: PathBuf::from("./var/spool"),
+            spool_keep: std::time::Duration::from_secs(30 * 86400),
             email: EmailConfig {
                 from: "Tripwatch Alerts <alerts@tripwatch.invalid>".into(),
                 transport: EmailTransport::File { dir: PathBuf::from("./var/mail") },
@@ -180,6 +211,7 @@ impl Default for Config {
             templates_dir: None,
             api_listen: "127.0.0.1:8470".into(),
             api_tokens: Vec::new(),
+            api_limits: ApiLimits::default(),
             sources: Vec::new(),
             path: None,
         }
@@ -251,15 +283,35 @@ impl Config {
             return Err(located(("listen", format!("api.listen {api_listen:?} is not an address:port"))));
         }
         let sources = feeds::sources(&raw.source).map_err(located)?;
+        let d = ApiLimits::default();
+        let api_limits = ApiLimits {
+            max_connections: raw.api.max_connections.unwrap_or(d.max_connections),
+            header_timeout: raw
+                .api
+                .header_timeout_secs
+                .map_or(d.header_timeout, std::time::Duration::from_secs),
+            shutdown_grace: raw
+                .api
+                .shutdown_grace_secs
+                .map_or(d.shutdown_grace, std::time::Duration::from_secs),
+        };
+        if api_limits.max_connections == 0 || api_limits.header_timeout.is_zero() {
+            return Err(located((
+                "max_connections",
+                "api.max_connections and api.header_timeout_secs must be at least 1".into(),
+            )));
+        }
         Ok(Config {
             sources,
             api_tokens,
+            api_limits,
             api_listen,
             email,
             webhooks,
             allow_private,
             outbox,
             templates_dir: raw.templates_dir.map(|d| base.join(d)),
+            spool_keep: std::time::Duration::from_secs(raw.spool.keep_processed_days.unwrap_or(30) * 86400),
             spool_dir: raw.spool.dir.map_or_else(|| state_dir.join("spool"), |d| base.join(d)),
             state_dir,
             trigger_files: raw.triggers.iter().map(|t| base.join(t)).collect(),

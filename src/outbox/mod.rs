@@ -104,6 +104,8 @@ pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
     base.mul_f64(1.0 + jitter).min(cfg.backoff_max)
 }
 
+use crate::app::daemon::blocking;
+
 impl Outbox {
     pub fn new(cfg: &Config, store: Arc<Mutex<Store>>) -> Result<Outbox, OutboxError> {
         let mailer = Mailer::new(&cfg.email).map_err(OutboxError::Setup)?;
@@ -130,10 +132,11 @@ impl Outbox {
     /// Claim one due delivery and carry it out.
     pub async fn try_execute_task(&self, now: Timestamp) -> Result<Step, OutboxError> {
         let lease_until = now.checked_add(self.cfg.lease).unwrap_or(now);
-        let claimed = { lock(&self.store).claim(now, lease_until)? };
+        // Store work runs off the async threads (see `daemon::blocking`).
+        let claimed = blocking(|| lock(&self.store).claim(now, lease_until))?;
         let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
         let outcome = self.execute(&c, now).await;
-        let outcome = self.record(&c, outcome, now)?;
+        let outcome = blocking(|| self.record(&c, outcome, now))?;
         let label = match &outcome {
             Outcome::Sent => "sent",
             Outcome::Retry { .. } => "retry",
@@ -149,7 +152,8 @@ impl Outbox {
     }
 
     async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<String, DeliveryError> {
-        let job = { lock(&self.store).job(c).map_err(|e| DeliveryError::permanent(e.to_string()))? };
+        let job =
+            blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         let rendered =
             self.templates.render_job(&job).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         let _permit = match self.limits.get(&c.channel) {
@@ -169,11 +173,9 @@ impl Outbox {
         let Some(ep) = self.endpoints.get(&c.channel) else {
             return Err(DeliveryError::permanent(format!("no configured channel {:?}", c.channel)));
         };
-        if let Some(reason) = {
-            lock(&self.store)
-                .endpoint_disabled(&ep.cfg.name)
-                .map_err(|e| DeliveryError::transient(e.to_string()))?
-        } {
+        if let Some(reason) = blocking(|| lock(&self.store).endpoint_disabled(&ep.cfg.name))
+            .map_err(|e| DeliveryError::transient(e.to_string()))?
+        {
             return Err(DeliveryError::permanent(format!("endpoint disabled: {reason}")));
         }
         let id = format!("msg_{}_{}", c.alert_id, ep.cfg.name);
@@ -246,8 +248,10 @@ impl Outbox {
         now: Timestamp,
         stop: &std::sync::atomic::AtomicBool,
     ) -> Result<DrainReport, OutboxError> {
-        let mut report =
-            DrainReport { released_digests: lock(&self.store).release_digests(now)?, ..Default::default() };
+        let mut report = DrainReport {
+            released_digests: blocking(|| lock(&self.store).release_digests(now))?,
+            ..Default::default()
+        };
         loop {
             if stop.load(std::sync::atomic::Ordering::SeqCst) {
                 return Ok(report);

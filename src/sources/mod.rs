@@ -21,6 +21,23 @@ use crate::advisory::Advisory;
 pub const LOCAL_SOURCE: &str = "local";
 
 /// Default cap on one advisory's size.
+/// Longest a parse of one received document may take before the caller gives up on it.
+pub const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Run a parser on a blocking thread with [`PARSE_DEADLINE`], so a large or hostile document
+/// never holds the async threads that answer the API and feed the watchdog. Parsers are linear
+/// with depth and size caps, so the deadline is a backstop.
+pub async fn off_runtime<T: Send + 'static>(
+    bytes: Vec<u8>,
+    parse: impl FnOnce(Vec<u8>) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(PARSE_DEADLINE, tokio::task::spawn_blocking(move || parse(bytes))).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => Err(format!("parser failed: {e}")),
+        Err(_) => Err(format!("parsing took longer than {} s", PARSE_DEADLINE.as_secs())),
+    }
+}
+
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]

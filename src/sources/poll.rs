@@ -134,16 +134,20 @@ async fn cap_items(
     now: Timestamp,
 ) -> Result<(Vec<Advisory>, Vec<String>), String> {
     if super::cap::looks_like_cap(bytes) {
-        let (adv, _) = super::cap::parse(bytes).map_err(|e| e.to_string())?;
+        let (adv, _) =
+            super::off_runtime(bytes.to_vec(), |b| super::cap::parse(&b).map_err(|e| e.to_string())).await?;
         return Ok((vec![adv], Vec::new()));
     }
-    let links = super::feed::cap_links(bytes).map_err(|e| e.to_string())?;
+    let links =
+        super::off_runtime(bytes.to_vec(), |b| super::feed::cap_links(&b).map_err(|e| e.to_string())).await?;
     let (mut advs, mut keys, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     for (key, href) in links {
         if advs.len() + errors.len() >= MAX_LINKED_PER_POLL {
             break;
         }
-        let seen = { store.lock().unwrap_or_else(|p| p.into_inner()).source_item_seen(&s.name, &key) };
+        let seen = crate::app::daemon::blocking(|| {
+            store.lock().unwrap_or_else(|p| p.into_inner()).source_item_seen(&s.name, &key)
+        });
         if seen.unwrap_or(false) {
             continue;
         }
@@ -153,7 +157,10 @@ async fn cap_items(
         };
         let parsed = match fetched {
             Ok(Fetched::Body { bytes, .. }) => {
-                super::cap::parse(&bytes).map(|(a, _)| a).map_err(|e| e.to_string())
+                super::off_runtime(bytes, |b| {
+                    super::cap::parse(&b).map(|(a, _)| a).map_err(|e| e.to_string())
+                })
+                .await
             }
             Ok(Fetched::NotModified) => Err("304 without validators".into()),
             Err(e) => Err(e),
@@ -186,35 +193,49 @@ async fn cap_items(
     Ok((advs, keys))
 }
 
-/// Poll every source that is due at `now`.
-pub async fn poll_due(
+/// The sources due at `now`, with their stored state.
+pub fn due(
+    cfg: &Config,
+    store: &Arc<Mutex<Store>>,
+    now: Timestamp,
+) -> Vec<(SourceConfig, crate::store::SourceState)> {
+    let st = store.lock().unwrap_or_else(|p| p.into_inner());
+    cfg.sources
+        .iter()
+        .filter_map(|s| st.source_state(&s.name).ok().map(|state| (s.clone(), state)))
+        .filter(|(_, state)| state.next_run <= now.as_second())
+        .collect()
+}
+
+/// What polling one source did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PollOne {
+    pub items: usize,
+    pub processed: usize,
+    pub failed: bool,
+}
+
+/// Poll one source now: fetch, parse, run every item through the pipeline, and record the
+/// outcome (with backoff after a failure). The whole poll must finish within `budget`, else it
+/// counts as a failure and the source is tried again after its backoff.
+#[allow(clippy::too_many_arguments)]
+pub async fn poll_one(
     cfg: &Config,
     engine: &Arc<Engine>,
     store: &Arc<Mutex<Store>>,
+    client: &reqwest::Client,
+    guard: &Guard,
+    s: &SourceConfig,
+    state: &crate::store::SourceState,
     now: Timestamp,
-) -> PollReport {
-    let mut report = PollReport::default();
-    // Which sources are due, read once; the daemon calls this every second and most passes
-    // have nothing to fetch, so the HTTP client is built only when something is due.
-    let due: Vec<_> = {
-        let st = store.lock().unwrap_or_else(|p| p.into_inner());
-        cfg.sources
-            .iter()
-            .filter_map(|s| st.source_state(&s.name).ok().map(|state| (s, state)))
-            .filter(|(_, state)| state.next_run <= now.as_second())
-            .collect()
-    };
-    if due.is_empty() {
-        return report;
-    }
-    let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
-    let Ok(client) = client(guard.clone()) else { return report };
-    for (s, state) in due {
-        report.polled += 1;
-        let next = s.schedule.next_after(now, &jiff::tz::TimeZone::UTC).unwrap_or(now);
+    budget: Duration,
+) -> PollOne {
+    let mut report = PollOne::default();
+    let next = s.schedule.next_after(now, &jiff::tz::TimeZone::UTC).unwrap_or(now);
+    let work = async {
         let fetched = fetch(
-            &client,
-            &guard,
+            client,
+            guard,
             &s.url,
             s.timeout,
             s.max_bytes,
@@ -222,45 +243,96 @@ pub async fn poll_due(
             state.last_modified.as_deref(),
         )
         .await;
-        let outcome = match fetched {
-            Ok(Fetched::NotModified) => Ok((0, None, None)),
+        match fetched {
+            Ok(Fetched::NotModified) => Ok((0, 0, None, None)),
             Ok(Fetched::Body { bytes, etag, last_modified }) => {
                 let items = match s.kind {
-                    SourceKind::Feed => super::feed::parse(&bytes, &s.name)
+                    SourceKind::Feed => {
+                        let name = s.name.clone();
+                        super::off_runtime(bytes, move |b| {
+                            super::feed::parse(&b, &name).map_err(|e| e.to_string())
+                        })
+                        .await
                         .map(|a| (a, Vec::new()))
-                        .map_err(|e| e.to_string()),
-                    SourceKind::Cap => cap_items(&client, &guard, s, store, &bytes, now).await,
+                    }
+                    SourceKind::Cap => cap_items(client, guard, s, store, &bytes, now).await,
                 };
                 match items {
                     Ok((items, keys)) => {
                         let n = items.len();
                         let processed = process_items(cfg, engine, store, &s.name, items, keys, now).await;
-                        report.items += n;
-                        report.processed += processed;
-                        Ok((n, etag, last_modified))
+                        Ok((n, processed, etag, last_modified))
                     }
                     Err(e) => Err(e),
                 }
             }
             Err(e) => Err(e),
-        };
-        let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
-        match outcome {
-            Ok((n, etag, lm)) => {
-                let _ = st.source_ok(&s.name, etag.as_deref(), lm.as_deref(), n as i64, now, next);
-            }
-            Err(e) => {
-                report.failed += 1;
-                crate::api::metrics::add("tripwatch_source_errors_total", &[("source", &s.name)], 1);
-                // Back off: 1, 2, 4 … minutes, capped at an hour, never sooner than the schedule.
-                let failures = state.failures + 1;
-                let wait = Duration::from_secs(60u64.saturating_mul(1 << failures.clamp(0, 6) as u32))
-                    .min(Duration::from_secs(3600));
-                let backoff = now.checked_add(wait).unwrap_or(next);
-                let _ = st.source_failed(&s.name, &e, now, backoff.max(next));
-                crate::app::daemon::emit("warn", &format!("source {}: {e}", s.name));
-            }
         }
+    };
+    let outcome = match tokio::time::timeout(budget, work).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("poll did not finish within its budget of {} s", budget.as_secs())),
+    };
+    crate::app::daemon::blocking(|| record_poll(store, s, state, outcome, now, next, &mut report));
+    report
+}
+
+fn record_poll(
+    store: &Arc<Mutex<Store>>,
+    s: &SourceConfig,
+    state: &crate::store::SourceState,
+    outcome: Result<(usize, usize, Option<String>, Option<String>), String>,
+    now: Timestamp,
+    next: Timestamp,
+    report: &mut PollOne,
+) {
+    let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+    match outcome {
+        Ok((n, processed, etag, lm)) => {
+            report.items = n;
+            report.processed = processed;
+            let _ = st.source_ok(&s.name, etag.as_deref(), lm.as_deref(), n as i64, now, next);
+        }
+        Err(e) => {
+            report.failed = true;
+            crate::api::metrics::add("tripwatch_source_errors_total", &[("source", &s.name)], 1);
+            // Back off: 1, 2, 4 … minutes, capped at an hour, never sooner than the schedule.
+            let failures = state.failures + 1;
+            let wait = Duration::from_secs(60u64.saturating_mul(1 << failures.clamp(0, 6) as u32))
+                .min(Duration::from_secs(3600));
+            let backoff = now.checked_add(wait).unwrap_or(next);
+            let _ = st.source_failed(&s.name, &e, now, backoff.max(next));
+            crate::app::daemon::emit("warn", &format!("source {}: {e}", s.name));
+        }
+    }
+}
+
+/// How long one poll of `s` may take, fetches of linked alerts and processing included.
+pub fn budget(s: &SourceConfig) -> Duration {
+    (s.timeout * 4).max(Duration::from_secs(60))
+}
+
+/// Poll every source that is due at `now`, one after the other (the CLI's `run --once`; the
+/// daemon polls each source in its own task).
+pub async fn poll_due(
+    cfg: &Config,
+    engine: &Arc<Engine>,
+    store: &Arc<Mutex<Store>>,
+    now: Timestamp,
+) -> PollReport {
+    let mut report = PollReport::default();
+    let due = due(cfg, store, now);
+    if due.is_empty() {
+        return report;
+    }
+    let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
+    let Ok(client) = client(guard.clone()) else { return report };
+    for (s, state) in due {
+        report.polled += 1;
+        let one = poll_one(cfg, engine, store, &client, &guard, &s, &state, now, budget(&s)).await;
+        report.items += one.items;
+        report.processed += one.processed;
+        report.failed += usize::from(one.failed);
     }
     report
 }

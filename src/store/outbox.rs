@@ -33,19 +33,30 @@ pub struct DeliveryRow {
     pub kind: String,
 }
 
+/// `synchronous=NORMAL` until dropped.
+struct Relaxed<'a>(&'a rusqlite::Connection);
+
+impl Drop for Relaxed<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.pragma_update(None, "synchronous", "FULL");
+    }
+}
+
 impl Store {
     /// Outbox bookkeeping runs with `synchronous=NORMAL`: in WAL mode that survives a process
     /// crash; a power loss can forget the last few "sent" marks, which means a resend
     /// (at-least-once), never a lost alert — alerts and their delivery rows were committed with
     /// `synchronous=FULL` by `commit_processed`.
-    fn outbox_durability(&self) -> Result<(), StoreError> {
+    /// The setting holds while the returned guard lives; dropping it restores `FULL`, so no
+    /// later write on the same connection inherits the weaker setting.
+    fn outbox_durability(&self) -> Result<Relaxed<'_>, StoreError> {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Ok(())
+        Ok(Relaxed(&self.conn))
     }
 
     /// Claim the next due delivery, leasing it until `lease_until`.
     pub fn claim(&mut self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Claimed>, StoreError> {
-        self.outbox_durability()?;
+        let _relaxed = self.outbox_durability()?;
         let mut stmt = self.conn.prepare_cached(
             "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
              WHERE id = (SELECT id FROM deliveries
@@ -102,7 +113,7 @@ impl Store {
     }
 
     pub fn record_sent(&mut self, id: i64, message_id: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.outbox_durability()?;
+        let _relaxed = self.outbox_durability()?;
         self.conn.prepare_cached(
             "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
         )?
@@ -111,7 +122,7 @@ impl Store {
     }
 
     pub fn record_retry(&mut self, id: i64, next: Timestamp, error: &str) -> Result<(), StoreError> {
-        self.outbox_durability()?;
+        let _relaxed = self.outbox_durability()?;
         self.conn
             .prepare_cached("UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1")?
             .execute(params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)])?;
@@ -119,7 +130,7 @@ impl Store {
     }
 
     pub fn record_dead(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.outbox_durability()?;
+        let _relaxed = self.outbox_durability()?;
         self.conn
             .prepare_cached(
                 "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
@@ -130,7 +141,7 @@ impl Store {
 
     /// Give claimed deliveries back (clean shutdown) without counting the attempt.
     pub fn release_lease(&mut self, id: i64) -> Result<(), StoreError> {
-        self.outbox_durability()?;
+        let _relaxed = self.outbox_durability()?;
         self.conn
             .prepare_cached("UPDATE deliveries SET lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND status = 'pending'")?
             .execute([id])?;
