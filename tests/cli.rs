@@ -247,6 +247,7 @@ fn run_once(cfg: &Path, failpoint: Option<&str>) -> Output {
 /// Killed between detection and commit: nothing is written; after restart every alert is
 /// there exactly once; a re-delivery of the same file adds nothing.
 #[test]
+#[cfg(feature = "failpoints")]
 fn crash_between_detection_and_commit_loses_and_duplicates_nothing() {
     let (dir, cfg) = spool_setup();
     let out = run_once(&cfg, Some("before_commit"));

@@ -67,6 +67,22 @@ impl Daemon {
         }
     }
 
+    /// Block until the outbox reports `n` deliveries sent in all (workers report when idle,
+    /// so work that arrives in parts is reported in parts).
+    fn wait_sent(&mut self, n: usize) {
+        let mut sent = 0;
+        while sent < n {
+            let line = self.wait_for("outbox: ");
+            sent += line
+                .split("outbox: ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0);
+        }
+        assert_eq!(sent, n, "exactly {n} sent");
+    }
+
     fn signal(&self, sig: &str) {
         let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill");
         assert!(ok.success());
@@ -342,7 +358,7 @@ fn rss_feed_to_email_and_webhook() {
     let mut d = Daemon::start(&cfg);
     d.wait_for("sources: 1 polled, 1 items, 1 new or updated");
     let polled = std::time::Instant::now();
-    d.wait_for("outbox: 2 sent");
+    d.wait_sent(2);
     assert!(polled.elapsed() < Duration::from_secs(2), "delivered {:?} after the poll", polled.elapsed());
     let mails: Vec<String> = std::fs::read_dir(dir.path().join("smtp"))
         .expect("smtp dir")
@@ -409,9 +425,24 @@ fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
     }
     std::fs::write(&cfg, text).expect("config");
     let mut d = Daemon::start(&cfg);
-    let report = d.wait_for("sources: 10 polled");
+    // Sources are polled concurrently and deliveries start as each commits: the poll report
+    // and the outbox reports come in either order.
+    let (mut report, mut sent) = (None, 0);
+    while report.is_none() || sent < 2 {
+        let line = d.wait_for("tripwatch: ");
+        if line.contains("sources: 10 polled") {
+            report = Some(line.clone());
+        }
+        sent += line
+            .split("outbox: ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+    }
+    let report = report.unwrap_or_default();
     assert!(report.contains("6 failed"), "{report}");
-    d.wait_for("outbox: 2 sent");
+    assert_eq!(sent, 2);
     let (status, body) = d.request("GET", "/api/v1/sources", Some(READ_TOKEN), "");
     assert_eq!(status, 200);
     let list: Vec<serde_json::Value> = serde_json::from_str(&body).expect("json");
@@ -856,4 +887,94 @@ fn a_push_cannot_write_into_a_configured_source_or_another_namespace() {
     d.signal("-TERM");
     d.wait_for("stopped");
     drop(dir);
+}
+
+/// The watchdog is fed by heartbeats, not by the end of a pass: deliveries that each take
+/// three seconds (an endpoint that never answers, a 3 s timeout) do not stop the pings.
+#[test]
+fn watchdog_pings_continue_while_deliveries_are_slow() {
+    use std::os::unix::net::UnixDatagram;
+    let (dir, cfg) = setup();
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let mut hook = Command::new("python3")
+        .arg(support.join("webhook_sink.py"))
+        .arg("--dir")
+        .arg(dir.path().join("hook"))
+        .args(["--script", "hang", "--announce"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink");
+    let mut lines = BufReader::new(hook.stdout.take().expect("out")).lines();
+    let port: u16 = lines
+        .next()
+        .and_then(Result::ok)
+        .and_then(|l| l.trim_start_matches("PORT ").parse().ok())
+        .expect("port");
+    let mut toml = String::new();
+    for i in 0..20 {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"2022-01-01\"\nend = \"2022-01-30\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[outbox]\nconcurrency = 2\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\ntimeout_secs = 3\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(dir.path().join("people.toml"))
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sock_path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).expect("notify socket");
+    sock.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let incoming = dir.path().join("var/spool/incoming");
+    std::fs::create_dir_all(&incoming).expect("mkdir");
+    std::fs::write(incoming.join("kz.txt"), SEED_PARAPHRASE).expect("advisory");
+    let child = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "4000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut d = Daemon { child, lines: channel().1, port: 0 };
+    // Wait for READY, then for the first slow request, then watch the pings through three
+    // rounds of slow deliveries (at least 9 s of blocked workers).
+    let mut buf = [0u8; 256];
+    loop {
+        let n = sock.recv(&mut buf).expect("READY=1");
+        if String::from_utf8_lossy(&buf[..n]).contains("READY=1") {
+            break;
+        }
+    }
+    lines.next().expect("a request").expect("line");
+    let started = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let mut worst = Duration::ZERO;
+    let mut pings = 0;
+    while started.elapsed() < Duration::from_secs(9) {
+        let n = sock.recv(&mut buf).expect("a watchdog ping within 10 s");
+        if String::from_utf8_lossy(&buf[..n]).contains("WATCHDOG=1") {
+            worst = worst.max(last.elapsed());
+            last = std::time::Instant::now();
+            pings += 1;
+        }
+    }
+    assert!(pings >= 4, "{pings} pings in 9 s");
+    assert!(worst < Duration::from_secs(3), "longest gap between pings {worst:?} (WatchdogSec=4s)");
+    d.signal("-TERM");
+    let _ = d.child.wait();
+    let _ = hook.kill();
+    let _ = hook.wait();
 }

@@ -470,6 +470,7 @@ fn ssrf_guard_refuses_loopback_without_an_allowlist() {
 /// arrives at least once, duplicates per kill stay within the in-flight concurrency, and
 /// nothing is left pending.
 #[test]
+#[cfg(feature = "failpoints")]
 fn crash_safety_under_repeated_kills() {
     let tmp = tempfile::tempdir().expect("tmp");
     let hook = Sink::start("webhook_sink.py", &tmp.path().join("h"), &["--script", "200"]);

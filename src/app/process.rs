@@ -11,7 +11,8 @@ use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInpu
 use crate::store::{AdvisoryState, Committed, Store, StoreError};
 
 /// Environment variable naming a failpoint, for crash tests: `before_commit` aborts the
-/// process after detection and routing, before the transaction commits.
+/// process after detection and routing, before the transaction commits. Failpoints exist only
+/// in builds with the `failpoints` feature (the test command's), never in a release build.
 pub const FAILPOINT_ENV: &str = "TRIPWATCH_FAILPOINT";
 
 /// Everything decided about one advisory.
@@ -249,6 +250,7 @@ pub fn process(
     if adv.metadata.get("cap_status").is_some_and(|s| s != "Actual") {
         outcome.plan = Plan::default();
     }
+    #[cfg(feature = "failpoints")]
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {
         // A crash between detection and commit: nothing may have been written.
         std::process::abort();

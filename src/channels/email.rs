@@ -8,7 +8,8 @@ use std::time::Duration;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::DeliveryError;
@@ -17,14 +18,89 @@ use crate::config::{EmailConfig, EmailTransport, TlsMode};
 
 /// A configured email sender.
 pub enum Mailer {
+    /// Implicit TLS (`tls = "tls"`): lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
+    /// Plain or STARTTLS: our own pool of connections with `TCP_NODELAY`, so the end of a
+    /// message never waits on a delayed ACK (lettre writes the body and the final dot as two
+    /// small writes; with Nagle on, each message then waits ~40 ms).
+    Pooled(Box<SmtpPool>, Duration),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Kept-open SMTP connections, at most `size` in use at once.
+pub struct SmtpPool {
+    host: String,
+    port: u16,
+    starttls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
+    slots: tokio::sync::Semaphore,
+    hello: ClientId,
+}
+
+impl SmtpPool {
+    async fn connect(&self) -> Result<AsyncSmtpConnection, DeliveryError> {
+        let io = |e: std::io::Error| DeliveryError::transient(format!("SMTP connection: {e}"));
+        let stream = tokio::time::timeout(
+            self.timeout,
+            tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
+        )
+        .await
+        .map_err(|_| DeliveryError::transient("SMTP connection timed out"))?
+        .map_err(io)?;
+        stream.set_nodelay(true).map_err(io)?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+            .await
+            .map_err(classify)?;
+        if let Some(params) = &self.starttls {
+            conn.starttls(params.clone(), &self.hello).await.map_err(classify)?;
+        }
+        if let Some(c) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c).await.map_err(classify)?;
+        }
+        Ok(conn)
+    }
+
+    async fn send(&self, msg: &Message) -> Result<(), DeliveryError> {
+        let _slot =
+            self.slots.acquire().await.map_err(|_| DeliveryError::transient("mailer shutting down"))?;
+        let (envelope, body) = (msg.envelope(), msg.formatted());
+        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        if let Some(mut conn) = reused.filter(|c| !c.has_broken()) {
+            match conn.send(envelope, &body).await {
+                Ok(_) => {
+                    self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+                    return Ok(());
+                }
+                // The server's word on this message stands; a connection it closed while
+                // idle is replaced below.
+                Err(e) if e.is_response() => {
+                    conn.abort().await;
+                    return Err(classify(e));
+                }
+                Err(_) => conn.abort().await,
+            }
+        }
+        let mut conn = self.connect().await?;
+        match conn.send(envelope, &body).await {
+            Ok(_) => {
+                self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+                Ok(())
+            }
+            Err(e) => {
+                conn.abort().await;
+                Err(classify(e))
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Mailer::Smtp(..) => f.write_str("Mailer::Smtp"),
+            Mailer::Pooled(..) => f.write_str("Mailer::Pooled"),
             Mailer::File(_, dir) => write!(f, "Mailer::File({})", dir.display()),
         }
     }
@@ -46,9 +122,25 @@ impl Mailer {
                     params = params.add_root_certificate(cert);
                 }
                 let params = params.build_rustls().map_err(|e| format!("TLS setup: {e}"))?;
+                let credentials = match (username, password) {
+                    (Some(u), Some(p)) => Some(Credentials::new(u.clone(), p.expose().to_owned())),
+                    _ => None,
+                };
+                let deadline = *timeout * 4;
                 let tls = match tls {
-                    TlsMode::None => Tls::None,
-                    TlsMode::Starttls => Tls::Required(params),
+                    TlsMode::None | TlsMode::Starttls => {
+                        let pool = SmtpPool {
+                            host: host.clone(),
+                            port: *port,
+                            starttls: matches!(tls, TlsMode::Starttls).then_some(params),
+                            credentials,
+                            timeout: *timeout,
+                            idle: std::sync::Mutex::new(Vec::new()),
+                            slots: tokio::sync::Semaphore::new((*pool_size as usize).max(1)),
+                            hello: ClientId::default(),
+                        };
+                        return Ok(Mailer::Pooled(Box::new(pool), deadline));
+                    }
                     TlsMode::Tls => Tls::Wrapper(params),
                 };
                 let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
@@ -56,14 +148,12 @@ impl Mailer {
                     .tls(tls)
                     .timeout(Some(*timeout))
                     .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(*pool_size));
-                if let (Some(u), Some(p)) = (username, password) {
-                    b = b
-                        .credentials(Credentials::new(u.clone(), p.expose().to_owned()))
-                        .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+                if let Some(c) = credentials {
+                    b = b.credentials(c).authentication(vec![Mechanism::Plain, Mechanism::Login]);
                 }
                 // lettre's timeout covers single socket operations; this bounds the whole
                 // exchange (connect, TLS, AUTH, DATA) so a stalled server cannot hold a worker.
-                Ok(Mailer::Smtp(b.build(), *timeout * 4))
+                Ok(Mailer::Smtp(b.build(), deadline))
             }
         }
     }
@@ -77,6 +167,13 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| DeliveryError::transient(format!("writing mail file: {e}"))),
+            Mailer::Pooled(pool, deadline) => match tokio::time::timeout(*deadline, pool.send(&msg)).await {
+                Ok(r) => r,
+                Err(_) => Err(DeliveryError::transient(format!(
+                    "SMTP exchange took longer than {}s",
+                    deadline.as_secs()
+                ))),
+            },
             Mailer::Smtp(t, deadline) => match tokio::time::timeout(*deadline, t.send(msg)).await {
                 Ok(r) => r.map(|_| ()).map_err(classify),
                 Err(_) => Err(DeliveryError::transient(format!(

@@ -218,7 +218,7 @@ fn context(job: &Job) -> (Value, Value, String) {
         }
         let ctx = json!({
             "alert_id": job.alert_id, "severity": p["severity"], "entries": entries, "trigger_names": triggers,
-            "place": places.join(", "), "advisory_title": a.title, "source": a.source, "url": a.url,
+            "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
             "sent_at": sent_at, "timezone": "UTC",
         });
         let facts = json!({
@@ -240,8 +240,8 @@ fn context(job: &Job) -> (Value, Value, String) {
     let recipient_name = p["recipient"]["name"].as_str().unwrap_or("").to_owned();
     let ctx = json!({
         "alert_id": job.alert_id, "recipient_name": recipient_name, "severity": p["severity"], "items": items,
-        "trigger_names": names, "place": places.join(", "), "advisory_title": a.title, "source": a.source,
-        "url": a.url, "published": a.published, "sent_at": sent_at, "timezone": tz_name, "correction": correction,
+        "trigger_names": names, "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source,
+        "url": safe_url(a.url.as_deref()), "published": a.published, "sent_at": sent_at, "timezone": tz_name, "correction": correction,
     });
     let facts = json!({
         "alert_id": format!("alert-{}", job.alert_id), "kind": "alert", "advisory": a,
@@ -249,6 +249,13 @@ fn context(job: &Job) -> (Value, Value, String) {
         "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
     });
     (ctx, facts, recipient_name)
+}
+
+/// A link for a message: only `http` and `https` URLs (a `javascript:` or `data:` URL from a
+/// feed must never become a clickable link).
+pub fn safe_url(url: Option<&str>) -> Option<String> {
+    let u = url::Url::parse(url?.trim()).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
 }
 
 /// Template views of a message's items.
@@ -286,7 +293,7 @@ fn digest_context(job: &Job, tz_name: &str, sent_at: &str) -> (Value, Value, Str
         .iter()
         .map(|a| {
             let adv = &a["advisory"];
-            json!({"advisory_title": adv["title"], "source": adv["source"], "url": adv["url"],
+            json!({"advisory_title": one_line(adv["title"].as_str().unwrap_or("")), "source": adv["source"], "url": safe_url(adv["url"].as_str()),
                    "published": adv["published"], "severity": a["severity"], "items": item_views(&a["items"])})
         })
         .collect();
@@ -358,5 +365,19 @@ mod tests {
         assert!(r.html.contains("&lt;script&gt;alert(1)&lt;") && r.html.contains("&amp; more"), "{}", r.html);
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
         assert_eq!(one_line("a\r\nBcc: b\tc"), "a Bcc: b c");
+    }
+
+    #[test]
+    fn only_web_links_and_one_line_titles_reach_the_message() {
+        let t = Templates::load(None).expect("templates");
+        let mut j = job("Curfew\r\n\r\nFake: paragraph", "A curfew is in force.");
+        j.advisory.url = Some("javascript:alert(document.cookie)".into());
+        let r = t.render_job(&j).expect("renders");
+        assert!(!r.html.to_ascii_lowercase().contains("javascript:"), "{}", r.html);
+        assert!(!r.text.contains("javascript:"), "{}", r.text);
+        assert!(r.text.contains("Curfew Fake: paragraph"), "the title stays on one line: {}", r.text);
+        assert_eq!(safe_url(Some("https://example.org/a b")), Some("https://example.org/a%20b".into()));
+        assert_eq!(safe_url(Some("data:text/html,x")), None);
+        assert_eq!(safe_url(Some(" HTTP://Example.org/")), Some("http://example.org/".into()));
     }
 }

@@ -193,6 +193,18 @@ pub(super) fn email(raw: &RawEmail, base: &Path, state_dir: &Path) -> Result<Ema
                         .into(),
                 ));
             }
+            // A password sent without TLS is readable by anyone on the path; only a relay on
+            // this machine may take one in the clear.
+            let loopback = host == "localhost"
+                || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if matches!(tls, TlsMode::None) && raw.username.is_some() && !loopback {
+                return Err((
+                    "tls",
+                    format!(
+                        "email.tls = \"none\" with a username would send the SMTP password in clear text to {host}; use starttls or tls (clear text is allowed only to a loopback relay)"
+                    ),
+                ));
+            }
             EmailTransport::Smtp {
                 host,
                 port: raw.port.unwrap_or(match tls {
@@ -312,5 +324,27 @@ mod tests {
             },
         };
         assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_password_in_clear_text_goes_only_to_a_loopback_relay() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("pw"), "hunter2").expect("pw");
+        let raw = |host: &str, tls: &str| -> RawEmail {
+            toml::from_str(&format!(
+                "transport = \"smtp\"\nhost = \"{host}\"\ntls = \"{tls}\"\nusername = \"u\"\npassword_file = \"pw\"\n"
+            ))
+            .expect("raw")
+        };
+        let err = email(&raw("smtp.example.org", "none"), dir.path(), dir.path()).expect_err("refused");
+        assert!(err.1.contains("clear text"), "{}", err.1);
+        for ok in [
+            ("127.0.0.1", "none"),
+            ("localhost", "none"),
+            ("[::1]", "none"),
+            ("smtp.example.org", "starttls"),
+        ] {
+            assert!(email(&raw(ok.0, ok.1), dir.path(), dir.path()).is_ok(), "{ok:?}");
+        }
     }
 }

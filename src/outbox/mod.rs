@@ -76,6 +76,10 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 
 /// Crash tests: `TRIPWATCH_FAILPOINT=abort_after_send:N` aborts the process right after the
 /// Nth successful send, before it is recorded — the moment a crash duplicates work.
+#[cfg(not(feature = "failpoints"))]
+fn failpoint_after_send() {}
+
+#[cfg(feature = "failpoints")]
 fn failpoint_after_send() {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -12,8 +12,10 @@ use super::{ParseError, html};
 /// Refuse documents with a DTD outright: billion-laughs and external entities live there,
 /// and no feed needs one.
 pub fn reject_dtd(bytes: &[u8]) -> Result<(), ParseError> {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    if memchr::memmem::find(head, b"<!DOCTYPE").is_some() || memchr::memmem::find(head, b"<!ENTITY").is_some()
+    // The whole document: a declaration is allowed only in the prolog, but a parser that
+    // tolerates one later must never see it either.
+    if memchr::memmem::find(bytes, b"<!DOCTYPE").is_some()
+        || memchr::memmem::find(bytes, b"<!ENTITY").is_some()
     {
         return Err(ParseError::Feed("documents with a DTD (<!DOCTYPE/<!ENTITY) are refused".into()));
     }
@@ -102,6 +104,15 @@ pub fn cap_links(bytes: &[u8]) -> Result<Vec<(String, String)>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dtd_is_refused_wherever_it_hides() {
+        let mut doc = b"<?xml version=\"1.0\"?><rss><channel>".to_vec();
+        doc.extend(std::iter::repeat_n(b' ', 200_000));
+        doc.extend_from_slice(b"<!ENTITY x \"y\"></channel></rss>");
+        assert!(reject_dtd(&doc).is_err(), "past the first 64 KiB too");
+        assert!(reject_dtd(b"<rss><channel></channel></rss>").is_ok());
+    }
 
     const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Travel advice</title><link>https://example.org/</link><description>d</description>
