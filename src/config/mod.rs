@@ -55,7 +55,7 @@ struct RawApi {
     /// Bearer tokens: name, hex SHA-256 of the token (`tripwatch token`), scopes.
     #[serde(default)]
     tokens: Vec<RawToken>,
-    /// Most connections open at once; more are closed on accept (default 1024).
+    /// Most connections open at once; more are closed on accept (default 4096).
     max_connections: Option<usize>,
     /// Seconds a client may take to send a request's headers (default 10).
     header_timeout_secs: Option<u64>,
@@ -156,7 +156,7 @@ pub struct ApiLimits {
 impl Default for ApiLimits {
     fn default() -> Self {
         ApiLimits {
-            max_connections: 1024,
+            max_connections: 4096,
             header_timeout: std::time::Duration::from_secs(10),
             shutdown_grace: std::time::Duration::from_secs(10),
         }
