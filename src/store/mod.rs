@@ -1,7 +1,8 @@
 //! The store: SQLite, behind one interface. Nothing outside this module writes SQL.
 //!
 //! Opened under the state directory (created on first start), WAL journal,
-//! `synchronous=FULL` (everything written here is acknowledged or queued for delivery),
+//! `synchronous=FULL` (everything written here is acknowledged or queued for delivery; the
+//! outbox's own bookkeeping statements relax it to `NORMAL` and restore it),
 //! foreign keys on, versioned migrations. Leases and "claim the next row" are written as
 //! single statements so a PostgreSQL implementation can map them to `FOR UPDATE SKIP LOCKED`.
 
