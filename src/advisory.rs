@@ -18,6 +18,17 @@ pub struct PartialDate {
 }
 
 impl PartialDate {
+    /// A date value as a header or a feed element gives it (any form `sources::dates` reads),
+    /// else the first date found in the text.
+    pub fn parse_value(s: &str) -> Option<Self> {
+        crate::sources::dates::parse(s)
+            .map(|t| {
+                let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+                PartialDate { year: d.year() as i32, month: Some(d.month() as u8), day: Some(d.day() as u8) }
+            })
+            .or_else(|| Self::find(s))
+    }
+
     /// Find the first date in free text: ISO `YYYY[-MM[-DD]]` first, else a bare year.
     pub fn find(s: &str) -> Option<Self> {
         let b = s.as_bytes();

@@ -34,11 +34,20 @@ impl From<OutFormat> for Format {
 }
 
 #[derive(Subcommand)]
+enum SourcesAction {
+    /// Poll a configured source now, whatever its schedule (the running daemon picks it up).
+    Poll { name: String },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Show what each advisory file would fire: no side effects, no store needed.
     Evaluate {
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Evaluate as of this date or RFC 3339 time (undated advisories take its date).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: OutFormat,
         #[arg(required = true)]
@@ -66,11 +75,18 @@ enum Command {
         /// Process what is waiting and exit.
         #[arg(long)]
         once: bool,
+        /// Replay as of this date or RFC 3339 time: trips, event ages and deliveries are judged
+        /// then (exercises; the January 2022 example alerts the example trips).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
     /// Show the detections and who would be alerted, and why; nothing is written or sent.
     Preview {
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Preview as of this date or RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
         file: PathBuf,
     },
     /// Bulk add or update travellers and trips from a CSV or TOML file (idempotent).
@@ -138,6 +154,8 @@ enum Command {
     Sources {
         #[arg(long)]
         config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<SourcesAction>,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
@@ -182,7 +200,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Evaluate { config, format, files } => {
+        Command::Evaluate { config, format, files, as_of } => {
+            if let Some(a) = as_of {
+                app::set_as_of(app::parse_as_of(&a)?);
+            }
             let (cfg, engine) = app::load(config.as_deref())?;
             let mut failed = false;
             for (name, res) in app::evaluate::run(&cfg, &engine, &files) {
@@ -211,7 +232,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { config, once } => {
+        Command::Run { config, once, as_of } => {
+            if let Some(a) = as_of {
+                app::set_as_of(app::parse_as_of(&a)?);
+            }
             if !once {
                 app::daemon::run(config.as_deref())?;
                 return Ok(ExitCode::SUCCESS);
@@ -236,7 +260,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Preview { config, file } => {
+        Command::Preview { config, file, as_of } => {
+            if let Some(a) = as_of {
+                app::set_as_of(app::parse_as_of(&a)?);
+            }
             let (cfg, engine) = app::load(config.as_deref())?;
             let adv = tripwatch::sources::read_file(&file, cfg.max_advisory_bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -325,7 +352,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sources { config } => {
+        Command::Sources { config, action: Some(SourcesAction::Poll { name }) } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            if !cfg.sources.iter().any(|s| s.name == name) {
+                let names: Vec<&str> = cfg.sources.iter().map(|s| s.name.as_str()).collect();
+                anyhow::bail!("no configured source {name:?} (configured: {})", names.join(", "));
+            }
+            let mut store = app::open_store(&cfg)?;
+            store.source_poll_now(&name, app::now()?)?;
+            println!("{name}: due now; a running `tripwatch run` polls it within a second");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { config, action: None } => {
             let (cfg, _) = app::load(config.as_deref())?;
             let store = app::open_store(&cfg)?;
             for s in &cfg.sources {

@@ -531,8 +531,23 @@ fn environment_overrides_paths() {
     std::fs::create_dir_all(state.join("spool/incoming")).expect("mkdir");
     std::fs::copy(fixtures().join("corpus/kz-paraphrase.txt"), state.join("spool/incoming/kz.txt"))
         .expect("copy");
+    // Today the January 2022 report is an old event: previewed, it would alert nobody …
     let out = bin()
-        .args(["run", "--once"])
+        .args(["preview"])
+        .arg(state.join("spool/incoming/kz.txt"))
+        .current_dir(dir.path())
+        .env("TRIPWATCH_STATE_DIR", &state)
+        .output()
+        .expect("preview");
+    assert!(
+        stdout(&out).contains("held, nobody alerted: event dated 2022-01-06 is older than the maximum event age (72 h)"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // … replayed as of its day, it alerts the example trips of that time.
+    let out = bin()
+        .args(["run", "--once", "--as-of", "2022-01-06"])
         .current_dir(dir.path())
         .env("TRIPWATCH_STATE_DIR", &state)
         .output()

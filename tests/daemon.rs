@@ -334,7 +334,7 @@ fn rss_feed_to_email_and_webhook() {
         format!(
             "{}[network]\nallow_private = [\"127.0.0.0/8\"]\n[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\n\
              [[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{hook_port}/hook\"\nsecret_file = \"secret\"\n\
-             [[source]]\nname = \"advice\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{http_port}/feed.xml\"\nschedule = \"* * * * *\"\n",
+             [[source]]\nname = \"advice\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{http_port}/feed.xml\"\nschedule = \"* * * * *\"\nbaseline = false\n",
             config_text()
         ),
     )
@@ -420,7 +420,7 @@ fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
     let mut text = format!("{}[network]\nallow_private = [\"127.0.0.0/8\"]\n", config_text());
     for (name, kind, path) in feeds {
         text.push_str(&format!(
-            "[[source]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = \"http://127.0.0.1:{port}{path}\"\nschedule = \"* * * * *\"\nmax_bytes = 1048576\n"
+            "[[source]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = \"http://127.0.0.1:{port}{path}\"\nschedule = \"* * * * *\"\nmax_bytes = 1048576\nbaseline = false\n"
         ));
     }
     std::fs::write(&cfg, text).expect("config");

@@ -135,6 +135,13 @@ pub fn routes() -> Vec<Route> {
         route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
         route(
             "post",
+            "/api/v1/sources/{name}/poll",
+            "manage",
+            "Poll a configured source now (202); 404 for a name not configured",
+            post(poll_source),
+        ),
+        route(
+            "post",
             "/api/v1/reload",
             "admin",
             "Re-read configuration, triggers and templates",
@@ -243,7 +250,7 @@ async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byt
     };
     let live = st.live();
     run(&st, |s| {
-        let now = jiff::Timestamp::now();
+        let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
         let o = crate::app::process::plan(s, &live.engine, &live.policy, &adv, now, now)?;
         Ok(json!({
             "id": o.id,
@@ -363,7 +370,7 @@ async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response 
 }
 
 async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
-    run(&st, |s| Ok(json!({ "queued": s.retry_delivery(Some(id), jiff::Timestamp::now())? })))
+    run(&st, |s| Ok(json!({ "queued": s.retry_delivery(Some(id), crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now()))? })))
 }
 
 async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
@@ -383,6 +390,22 @@ async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
 
 async fn list_sources(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.sources()?))
+}
+
+async fn poll_source(State(st): State<Arc<ApiState>>, Path(name): Path<String>) -> Response {
+    if !st.live().sources.contains(&name) {
+        return error(StatusCode::NOT_FOUND, &format!("no configured source {name:?}"));
+    }
+    let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+    let s = match store(&st) {
+        Ok(s) => s.clone(),
+        Err(r) => return *r,
+    };
+    let done = tokio::task::block_in_place(|| s.lock().unwrap_or_else(|p| p.into_inner()).source_poll_now(&name, now));
+    match done {
+        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "source": name, "result": "poll requested" }))).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 async fn reload(State(st): State<Arc<ApiState>>) -> Response {

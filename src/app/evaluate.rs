@@ -49,7 +49,18 @@ pub fn run(cfg: &Config, engine: &Engine, files: &[impl AsRef<Path>]) -> Vec<(St
         .map(|f| {
             let name = f.as_ref().display().to_string();
             let res = match sources::read_file(f.as_ref(), cfg.max_advisory_bytes) {
-                Ok(adv) => {
+                Ok(mut adv) => {
+                    // Replayed as of a moment, an undated advisory is dated that day.
+                    if adv.published.is_none()
+                        && let Some(t) = super::as_of()
+                    {
+                        let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+                        adv.published = Some(crate::advisory::PartialDate {
+                            year: d.year() as i32,
+                            month: Some(d.month() as u8),
+                            day: Some(d.day() as u8),
+                        });
+                    }
                     let analysis = engine.analyze(&adv.detect_input());
                     FileResult::Ok { advisory: Box::new(adv), analysis }
                 }

@@ -81,6 +81,9 @@ pub fn text(file: &str, adv: &Advisory, o: &Outcome) -> String {
             }
         }
     }
+    if let Some(reason) = &o.plan.held {
+        let _ = writeln!(out, "\nheld, nobody alerted: {reason}");
+    }
     let skipped: Vec<_> = o
         .plan
         .decisions

@@ -38,6 +38,20 @@ pub fn advisory_time(adv: &Advisory, received_at: Timestamp) -> Timestamp {
         .unwrap_or(received_at)
 }
 
+/// Why an advisory is too old to alert anyone, if it is: its event time (the date it carries)
+/// lies further back than the policy's maximum event age. An undated advisory's event time is
+/// its arrival, which is never too old.
+pub fn stale(adv: &Advisory, when: Timestamp, now: Timestamp, policy: &Policy) -> Option<String> {
+    let max = policy.max_event_age?;
+    let date = adv.published?;
+    (now.duration_since(when) > max).then(|| {
+        format!(
+            "event dated {date} is older than the maximum event age ({} h): stored, not alerted",
+            max.as_hours()
+        )
+    })
+}
+
 /// Affirmed detections with a country, in routing's shape.
 pub fn route_detections(engine: &Engine, analysis: &Analysis) -> Vec<RouteDetection> {
     analysis
@@ -75,7 +89,7 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
         return Ok(None);
     };
     let Some(trigger) = engine.triggers().get("travel_advisory_level_change") else { return Ok(None) };
-    let previous = store.recent_titles(&adv.source, country.as_str(), &adv.id(), 1)?;
+    let previous = store.recent_titles(&adv.source, country.as_str(), 1)?;
     let Some(before) = previous.first().and_then(|t| title_level(t)) else { return Ok(None) };
     if before == level {
         return Ok(None);
@@ -168,7 +182,10 @@ pub fn plan(
     recipients.dedup();
     let history = store.history_for(&recipients, &countries, &adv.id())?;
     let input = RouteInput { advisory_time: when, now, detections: &detections, previous: &previous };
-    let plan = policy::route(&input, &people, &history, policy);
+    let mut plan = policy::route(&input, &people, &history, policy);
+    if let Some(reason) = stale(adv, when, now, policy) {
+        plan.hold(&reason);
+    }
     Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })
 }
 
@@ -230,6 +247,20 @@ pub fn process(
     received_at: Timestamp,
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
+    process_held(store, engine, policy, adv, received_at, now, None)
+}
+
+/// `process`, with everything held (stored and evaluated, nobody alerted) for `hold`'s
+/// reason when one is given — a source's baseline poll.
+pub fn process_held(
+    store: &mut Store,
+    engine: &Engine,
+    policy: &Policy,
+    adv: &Advisory,
+    received_at: Timestamp,
+    now: Timestamp,
+    hold: Option<&str>,
+) -> Result<Outcome, StoreError> {
     let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
     if let AdvisoryState::Unchanged { .. } = outcome.state {
         metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", "unchanged")], 1);
@@ -247,8 +278,11 @@ pub fn process(
         }
     }
     // CAP Exercise, Test, Draft and System messages are stored, never alerted.
-    if adv.metadata.get("cap_status").is_some_and(|s| s != "Actual") {
-        outcome.plan = Plan::default();
+    if let Some(status) = adv.metadata.get("cap_status").filter(|s| *s != "Actual") {
+        outcome.plan.hold(&format!("CAP status {status}: stored, not alerted"));
+    }
+    if let Some(reason) = hold {
+        outcome.plan.hold(reason);
     }
     #[cfg(feature = "failpoints")]
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {

@@ -19,6 +19,9 @@ pub(super) struct RawSource {
     timeout_secs: Option<u64>,
     /// Largest response accepted, in bytes, as sent and after gzip decoding (default 10 MiB).
     max_bytes: Option<u64>,
+    /// The first successful poll only records what the feed holds, alerting nobody
+    /// (default true); false alerts on the backlog too.
+    baseline: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,8 @@ pub struct SourceConfig {
     pub schedule: Cron,
     pub timeout: Duration,
     pub max_bytes: u64,
+    /// The first successful poll is a baseline (stored, evaluated, not alerted).
+    pub baseline: bool,
 }
 
 pub(super) fn sources(raw: &[RawSource]) -> Result<Vec<SourceConfig>, (&'static str, String)> {
@@ -66,6 +71,7 @@ pub(super) fn sources(raw: &[RawSource]) -> Result<Vec<SourceConfig>, (&'static 
             schedule,
             timeout: Duration::from_secs(s.timeout_secs.unwrap_or(30).clamp(1, 600)),
             max_bytes: s.max_bytes.unwrap_or(10 * 1024 * 1024).max(1024),
+            baseline: s.baseline.unwrap_or(true),
         });
     }
     Ok(out)

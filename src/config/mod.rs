@@ -126,6 +126,9 @@ struct RawRouting {
     /// A measure the advisory places in other cities or regions than a traveller's trip
     /// city: "alert", "lower" (one severity down) or "rollup" (managers only; default).
     elsewhere_in_country: Option<String>,
+    /// An advisory whose event is older than this many hours is stored and evaluated but
+    /// alerts nobody (default 72; 0 turns the check off).
+    max_event_age_hours: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -369,6 +372,9 @@ fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
     if let Some(e) = &r.elsewhere_in_country {
         p.elsewhere =
             e.parse().map_err(|m| ("elsewhere_in_country", format!("routing.elsewhere_in_country: {m}")))?;
+    }
+    if let Some(h) = r.max_event_age_hours {
+        p.max_event_age = if h == 0.0 { None } else { Some(hours("max_event_age_hours", h)?) };
     }
     Ok(p)
 }

@@ -28,6 +28,8 @@ pub struct Policy {
     /// What a traveller whose trip city lies outside a sub-national measure's named cities or
     /// regions is told.
     pub elsewhere: Elsewhere,
+    /// Events older than this alert nobody (`None`: no limit).
+    pub max_event_age: Option<SignedDuration>,
 }
 
 /// Policy for a measure that applies elsewhere in the traveller's country.
@@ -67,6 +69,7 @@ impl Default for Policy {
             realert,
             default_min_severity: Severity::Medium,
             elsewhere: Elsewhere::default(),
+            max_event_age: Some(SignedDuration::from_hours(72)),
         }
     }
 }
@@ -200,4 +203,38 @@ pub struct Plan {
     pub messages: Vec<Message>,
     pub rollups: Vec<Rollup>,
     pub decisions: Vec<Decision>,
+    /// Why nothing of this plan is sent (an old event, a source's baseline poll, a CAP test
+    /// message), when something holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+}
+
+impl Plan {
+    /// Send nothing: every message and roll-up becomes a decision with `reason`, so `preview`
+    /// and the advisory's record say who would have been told and why they were not.
+    pub fn hold(&mut self, reason: &str) {
+        for m in self.messages.drain(..) {
+            for i in &m.items {
+                self.decisions.push(Decision {
+                    recipient: m.recipient.email.clone(),
+                    trigger: i.trigger.to_string(),
+                    country: i.country,
+                    outcome: reason.to_owned(),
+                });
+            }
+        }
+        for r in self.rollups.drain(..) {
+            for e in &r.entries {
+                for t in &e.triggers {
+                    self.decisions.push(Decision {
+                        recipient: r.manager.clone(),
+                        trigger: t.clone(),
+                        country: e.place.country,
+                        outcome: format!("{reason} (roll-up)"),
+                    });
+                }
+            }
+        }
+        self.held = Some(reason.to_owned());
+    }
 }

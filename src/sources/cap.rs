@@ -142,7 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         title: if headline.is_empty() { event.clone() } else { headline },
         body,
         url: web,
-        published: PartialDate::find(&sent),
+        published: PartialDate::parse_value(&sent),
         countries,
         ..Default::default()
     };

@@ -64,7 +64,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
         title: raw.title.trim().to_owned(),
         body: body.trim().to_owned(),
         url: raw.url,
-        published: raw.published.as_deref().and_then(PartialDate::find),
+        published: raw.published.as_deref().and_then(PartialDate::parse_value),
         countries,
         metadata,
     })

@@ -5,6 +5,7 @@
 //! nothing here panics on any input.
 
 pub mod cap;
+pub mod dates;
 pub mod decode;
 pub mod feed;
 pub mod html;

@@ -260,7 +260,11 @@ pub async fn poll_one(
                 match items {
                     Ok((items, keys)) => {
                         let n = items.len();
-                        let processed = process_items(cfg, engine, store, &s.name, items, keys, now).await;
+                        // A new source's first poll records its backlog without alerting on it.
+                        let hold = (s.baseline && state.last_success.is_none()).then(|| {
+                            format!("first poll of source {} is a baseline: stored, not alerted", s.name)
+                        });
+                        let processed = process_items(cfg, engine, store, &s.name, items, keys, now, hold).await;
                         Ok((n, processed, etag, last_modified))
                     }
                     Err(e) => Err(e),
@@ -339,6 +343,7 @@ pub async fn poll_due(
 
 /// Run items through the pipeline; returns how many committed something new. An item that
 /// is refused (say, a CAP Cancel for an alert never seen) is logged and does not stop the rest.
+#[allow(clippy::too_many_arguments)]
 async fn process_items(
     cfg: &Config,
     engine: &Arc<Engine>,
@@ -347,6 +352,7 @@ async fn process_items(
     items: Vec<Advisory>,
     keys: Vec<String>,
     now: Timestamp,
+    hold: Option<String>,
 ) -> usize {
     let (policy, engine, store, source) =
         (cfg.policy.clone(), engine.clone(), store.clone(), source.to_owned());
@@ -354,7 +360,15 @@ async fn process_items(
         let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
         let mut done = 0;
         for (i, adv) in items.iter().enumerate() {
-            let settled = match crate::app::process::process(&mut st, &engine, &policy, adv, now, now) {
+            let settled = match crate::app::process::process_held(
+                &mut st,
+                &engine,
+                &policy,
+                adv,
+                now,
+                now,
+                hold.as_deref(),
+            ) {
                 Ok(o) => {
                     done += usize::from(o.committed.is_some());
                     true

@@ -37,7 +37,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
         match k.as_str() {
             "title" => adv.title = value.clone(),
             "url" | "link" => adv.url = Some(value.clone()),
-            "date" | "published" => adv.published = PartialDate::find(&value),
+            "date" | "published" => adv.published = PartialDate::parse_value(&value),
             "id" | "guid" => adv.guid = Some(value.clone()),
             "country" | "countries" => {
                 for part in value.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {

@@ -139,8 +139,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let countries: Vec<&str> = adv.countries.iter().map(|c| c.as_str()).collect();
         tx.execute(
-            "INSERT INTO advisories (id, version, source, guid, title, body, url, published, countries, content_hash, received_at, processed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO advisories (id, version, source, guid, title, body, url, published, countries, content_hash, received_at, processed_at, held)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 id,
                 version,
@@ -153,7 +153,8 @@ impl Store {
                 countries.join(","),
                 adv.content_hash(),
                 received_at.as_second(),
-                now.as_second()
+                now.as_second(),
+                plan.held
             ],
         )?;
         {
@@ -306,20 +307,15 @@ impl Store {
     }
 
     /// Titles of the latest stored advisories from `source` that declare `country`, newest first
-    /// (at most `limit`), excluding advisory `except`.
-    pub fn recent_titles(
-        &self,
-        source: &str,
-        country: &str,
-        except: &str,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
+    /// (at most `limit`). Earlier versions of the advisory being processed count: a feed that
+    /// keeps one item per country (a stable guid) changes its level as a new version.
+    pub fn recent_titles(&self, source: &str, country: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT title FROM advisories WHERE source = ?1 AND id != ?3 AND (',' || countries || ',') LIKE ('%,' || ?2 || ',%')
-             ORDER BY received_at DESC, version DESC LIMIT ?4",
+            "SELECT title FROM advisories WHERE source = ?1 AND (',' || countries || ',') LIKE ('%,' || ?2 || ',%')
+             ORDER BY received_at DESC, processed_at DESC, version DESC LIMIT ?3",
         )?;
         Ok(stmt
-            .query_map(params![source, country, except, limit as i64], |r| r.get(0))?
+            .query_map(params![source, country, limit as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?)
     }
 

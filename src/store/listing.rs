@@ -20,6 +20,9 @@ pub struct AdvisorySummary {
     pub processed_at: i64,
     pub detections: i64,
     pub alerts: i64,
+    /// Why this version alerted nobody (old event, baseline poll, CAP test), if held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
 }
 
 /// A stored detection.
@@ -55,7 +58,7 @@ pub struct AdvisoryDetail {
 const SUMMARY_COLS: &str =
     "a.id, a.version, a.source, a.title, a.url, a.published, a.countries, a.received_at, a.processed_at,
      (SELECT COUNT(*) FROM detections d WHERE d.advisory_id = a.id AND d.version = a.version),
-     (SELECT COUNT(*) FROM alerts l WHERE l.advisory_id = a.id AND l.version = a.version)";
+     (SELECT COUNT(*) FROM alerts l WHERE l.advisory_id = a.id AND l.version = a.version), a.held";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<AdvisorySummary> {
     let countries: String = r.get(6)?;
@@ -71,6 +74,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<AdvisorySummary> {
         processed_at: r.get(8)?,
         detections: r.get(9)?,
         alerts: r.get(10)?,
+        held: r.get(11)?,
     })
 }
 
@@ -101,7 +105,7 @@ impl Store {
             "SELECT {SUMMARY_COLS}, a.body FROM advisories a WHERE a.id = ?1 ORDER BY a.version"
         ))?;
         let versions: Vec<(AdvisorySummary, String)> =
-            stmt.query_map([id], |r| Ok((summary(r)?, r.get(11)?)))?.collect::<Result<_, _>>()?;
+            stmt.query_map([id], |r| Ok((summary(r)?, r.get(12)?)))?.collect::<Result<_, _>>()?;
         if versions.is_empty() {
             return Ok(None);
         }

@@ -168,4 +168,9 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, item_key)
     );
     "#,
+    // 7: why an advisory version alerted nobody although it had recipients (an old event, a
+    // source's baseline poll, a CAP test message).
+    r#"
+    ALTER TABLE advisories ADD COLUMN held TEXT;
+    "#,
 ];

@@ -53,6 +53,16 @@ impl Store {
         names.iter().map(|n| self.source_state(n)).collect()
     }
 
+    /// Make `name` due now: the daemon polls it within a second, whatever its schedule or
+    /// backoff said.
+    pub fn source_poll_now(&mut self, name: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sources (name, next_run) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET next_run = ?2",
+            rusqlite::params![name, now.as_second()],
+        )?;
+        Ok(())
+    }
+
     /// Record a successful poll.
     pub fn source_ok(
         &mut self,
