@@ -540,7 +540,9 @@ fn environment_overrides_paths() {
         .output()
         .expect("preview");
     assert!(
-        stdout(&out).contains("held, nobody alerted: event dated 2022-01-06 is older than the maximum event age (72 h)"),
+        stdout(&out).contains(
+            "held, nobody alerted: event dated 2022-01-06 is older than the maximum event age (72 h)"
+        ),
         "{}{}",
         stdout(&out),
         stderr(&out)

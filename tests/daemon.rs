@@ -978,3 +978,138 @@ fn watchdog_pings_continue_while_deliveries_are_slow() {
     let _ = hook.kill();
     let _ = hook.wait();
 }
+
+/// A feed shaped like the US State Department's travel-advisory RSS: one item per country with
+/// a stable guid, `pubDate` without a time, HTML descriptions. The first poll is a baseline;
+/// then Kazakhstan moves from Level 3 to Level 4 (a new version of the same item) and the
+/// traveller there is alerted once; an item about 2021 alerts nobody.
+#[test]
+fn state_department_feed_baseline_level_change_and_old_items() {
+    let (dir, cfg) = setup();
+    let people = dir.path().join("more.csv");
+    std::fs::write(
+        &people,
+        "name,email,country,city,start,end,manager,timezone\nAli Khan,ali@example.org,AF,Kabul,2022-01-02,2022-01-25,,\n",
+    )
+    .expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(&people)
+        .output()
+        .expect("import");
+    assert!(out.status.success());
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(&web).expect("mkdir");
+    let item = |country: &str, level: u8, words: &str, date: &str, guid: &str, html: &str| {
+        format!(
+            "<item><title>{country} - Level {level}: {words}</title><link>https://travel.state.gov/{guid}.html</link>\
+             <guid isPermaLink=\"false\">{guid}</guid><pubDate>{date}</pubDate><category>advisory</category>\
+             <description><![CDATA[{html}]]></description></item>"
+        )
+    };
+    let feed = |items: &[String]| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>travel.state.gov: Travel Advisories</title>\
+             <link>https://travel.state.gov</link><description>Travel Advisories</description>{}</channel></rss>",
+            items.concat()
+        )
+    };
+    let kz3 = item(
+        "Kazakhstan",
+        3,
+        "Reconsider Travel",
+        "Tue, 04 Jan 2022",
+        "kz-advisory",
+        "<p>Reconsider travel to Kazakhstan due to <b>civil unrest</b>.</p>",
+    );
+    let fr2 = item(
+        "France",
+        2,
+        "Exercise Increased Caution",
+        "Mon, 03 Jan 2022",
+        "fr-advisory",
+        "<p>Exercise increased caution in France due to terrorism.</p>",
+    );
+    std::fs::write(web.join("feed.xml"), feed(&[kz3, fr2.clone()])).expect("feed");
+    let mut http = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(&web)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("http.server");
+    let mut first = String::new();
+    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
+    let http_port: u16 = first
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[network]\nallow_private = [\"127.0.0.0/8\"]\n[[source]]\nname = \"state-dept\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{http_port}/feed.xml\"\nschedule = \"0 0 1 1 *\"\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let mut d = Daemon::start(&cfg);
+    // First poll: a baseline.
+    d.wait_for("sources: 1 polled, 2 items, 2 new or updated, 0 failed");
+    let (_, list) = d.request("GET", "/api/v1/advisories?source=state-dept", Some(READ_TOKEN), "");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&list).expect("json");
+    assert_eq!(list.len(), 2, "{list:?}");
+    for a in &list {
+        assert_eq!(a["alerts"], 0, "the baseline alerts nobody: {a}");
+        assert!(
+            a["published"].as_str().is_some_and(|p| p.starts_with("2022-01-0")),
+            "date-only pubDate kept: {a}"
+        );
+    }
+    assert!(mails(dir.path()).is_empty());
+    // Kazakhstan goes to Level 4 (same guid), and an old item about Afghanistan appears.
+    let kz4 = item(
+        "Kazakhstan",
+        4,
+        "Do Not Travel",
+        "Thu, 06 Jan 2022",
+        "kz-advisory",
+        "<p>Do not travel to Kazakhstan due to <b>civil unrest</b>.</p>",
+    );
+    let af = item(
+        "Afghanistan",
+        4,
+        "Do Not Travel",
+        "Mon, 16 Aug 2021",
+        "af-advisory",
+        "<p>The U.S. Embassy in Kabul suspended operations on August 31, 2021. A state of emergency is in force and the evacuation of foreign nationals has begun.</p>",
+    );
+    std::fs::write(web.join("feed.xml"), feed(&[kz4, fr2, af])).expect("feed");
+    // The server answers If-Modified-Since by the file's mtime in whole seconds: move it on.
+    std::fs::File::options()
+        .write(true)
+        .open(web.join("feed.xml"))
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() + Duration::from_secs(5)))
+        .expect("mtime");
+    let (status, body) = d.request("POST", "/api/v1/sources/state-dept/poll", Some(ADMIN_TOKEN), "");
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(d.request("POST", "/api/v1/sources/nope/poll", Some(ADMIN_TOKEN), "").0, 404);
+    d.wait_for("sources: 1 polled, 3 items, 2 new or updated, 0 failed");
+    d.wait_sent(1);
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 1, "one alert, to the traveller in Kazakhstan: {m:?}");
+    assert!(m[0].contains("ann@example.org") && m[0].contains("Level 4"), "{}", m[0]);
+    let (_, list) = d.request("GET", "/api/v1/advisories?source=state-dept&country=AF", Some(READ_TOKEN), "");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&list).expect("json");
+    assert_eq!(list[0]["alerts"], 0, "{list:?}");
+    assert!(
+        list[0]["held"].as_str().is_some_and(|h| h.contains("older than the maximum event age")),
+        "{list:?}"
+    );
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    let _ = http.kill();
+    let _ = http.wait();
+}

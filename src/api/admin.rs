@@ -370,7 +370,11 @@ async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response 
 }
 
 async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
-    run(&st, |s| Ok(json!({ "queued": s.retry_delivery(Some(id), crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now()))? })))
+    run(&st, |s| {
+        Ok(
+            json!({ "queued": s.retry_delivery(Some(id), crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now()))? }),
+        )
+    })
 }
 
 async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
@@ -401,9 +405,12 @@ async fn poll_source(State(st): State<Arc<ApiState>>, Path(name): Path<String>) 
         Ok(s) => s.clone(),
         Err(r) => return *r,
     };
-    let done = tokio::task::block_in_place(|| s.lock().unwrap_or_else(|p| p.into_inner()).source_poll_now(&name, now));
+    let done = tokio::task::block_in_place(|| {
+        s.lock().unwrap_or_else(|p| p.into_inner()).source_poll_now(&name, now)
+    });
     match done {
-        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "source": name, "result": "poll requested" }))).into_response(),
+        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "source": name, "result": "poll requested" })))
+            .into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

@@ -6,7 +6,8 @@
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] =
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /// The month a word names ("Oct", "October", "Sept"), 1-based.
 pub fn month_of(word: &str) -> Option<i8> {
@@ -17,8 +18,18 @@ pub fn month_of(word: &str) -> Option<i8> {
     let i = MONTHS.iter().position(|m| w.starts_with(m))?;
     // The whole word must be the month's name or a prefix of it ("Sept" is allowed).
     const FULL: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-        "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     FULL[i].starts_with(w.as_str()).then_some(i as i8 + 1)
 }
@@ -104,8 +115,16 @@ pub fn parse(s: &str) -> Option<Timestamp> {
             (d.parse::<i8>().ok()?, month_of(m)?, year_of(y)?, i + 3)
         }
         // October 7 2025 (the comma was a separator)
-        (Some(m), Some(d), Some(y)) if month_of(m).is_some() && d.trim_end_matches(['s', 't', 'h', 'n', 'd', 'r']).parse::<i8>().is_ok() => {
-            (d.trim_end_matches(['s', 't', 'h', 'n', 'd', 'r']).parse::<i8>().ok()?, month_of(m)?, year_of(y)?, i + 3)
+        (Some(m), Some(d), Some(y))
+            if month_of(m).is_some()
+                && d.trim_end_matches(['s', 't', 'h', 'n', 'd', 'r']).parse::<i8>().is_ok() =>
+        {
+            (
+                d.trim_end_matches(['s', 't', 'h', 'n', 'd', 'r']).parse::<i8>().ok()?,
+                month_of(m)?,
+                year_of(y)?,
+                i + 3,
+            )
         }
         _ => return None,
     };

@@ -49,7 +49,8 @@ fn lossy_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 fn parse_feed(bytes: &[u8]) -> Result<feed_rs::model::Feed, ParseError> {
     reject_dtd(bytes)?;
     let text = lossy_utf8(bytes);
-    feed_rs::parser::parse(&*super::dates::normalize_feed_dates(&text)).map_err(|e| ParseError::Feed(e.to_string()))
+    feed_rs::parser::parse(&*super::dates::normalize_feed_dates(&text))
+        .map_err(|e| ParseError::Feed(e.to_string()))
 }
 
 /// Parse a feed document into advisories, one per item. `source` names the feed.

@@ -264,7 +264,8 @@ pub async fn poll_one(
                         let hold = (s.baseline && state.last_success.is_none()).then(|| {
                             format!("first poll of source {} is a baseline: stored, not alerted", s.name)
                         });
-                        let processed = process_items(cfg, engine, store, &s.name, items, keys, now, hold).await;
+                        let processed =
+                            process_items(cfg, engine, store, &s.name, items, keys, now, hold).await;
                         Ok((n, processed, etag, last_modified))
                     }
                     Err(e) => Err(e),

@@ -309,14 +309,17 @@ impl Store {
     /// Titles of the latest stored advisories from `source` that declare `country`, newest first
     /// (at most `limit`). Earlier versions of the advisory being processed count: a feed that
     /// keeps one item per country (a stable guid) changes its level as a new version.
-    pub fn recent_titles(&self, source: &str, country: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+    pub fn recent_titles(
+        &self,
+        source: &str,
+        country: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT title FROM advisories WHERE source = ?1 AND (',' || countries || ',') LIKE ('%,' || ?2 || ',%')
              ORDER BY received_at DESC, processed_at DESC, version DESC LIMIT ?3",
         )?;
-        Ok(stmt
-            .query_map(params![source, country, limit as i64], |r| r.get(0))?
-            .collect::<Result<_, _>>()?)
+        Ok(stmt.query_map(params![source, country, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
     }
 
     /// Number of stored versions of an advisory.
