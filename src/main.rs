@@ -139,6 +139,9 @@ enum Command {
         /// A token with the ingest scope (or set TRIPWATCH_TOKEN).
         #[arg(long, env = "TRIPWATCH_TOKEN", hide_env_values = true)]
         token: String,
+        /// The daemon's base URL (default: http:// and the config's api.listen).
+        #[arg(long, env = "TRIPWATCH_URL")]
+        url: Option<String>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -156,6 +159,13 @@ enum Command {
         config: Option<PathBuf>,
         #[command(subcommand)]
         action: Option<SourcesAction>,
+    },
+    /// Advisories the pipeline refused (the spool's failed/ folder), newest first, with why.
+    Rejected {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
@@ -335,12 +345,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{msg}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest { config, token, files } => {
+        Command::Ingest { config, token, url, files } => {
             let (cfg, _) = app::load(config.as_deref())?;
-            for line in app::daemon::ingest(&cfg, &files, &token)? {
-                println!("{line}");
+            let base = url.unwrap_or_else(|| format!("http://{}", cfg.api_listen));
+            let mut failed = false;
+            for line in app::daemon::ingest(&base, &files, &token)? {
+                match line {
+                    Ok(l) => println!("{l}"),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("tripwatch: {e}");
+                    }
+                }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Token { name, scopes } => {
             let (token, hash) = tripwatch::api::new_token()?;
@@ -361,6 +379,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut store = app::open_store(&cfg)?;
             store.source_poll_now(&name, app::now()?)?;
             println!("{name}: due now; a running `tripwatch run` polls it within a second");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rejected { config, limit } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            for r in app::spool::rejected(&cfg.spool_dir, limit)? {
+                println!("{}  {}  {}", r.at.as_deref().unwrap_or("-"), r.file, r.reason);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources { config, action: None } => {

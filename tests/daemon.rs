@@ -524,6 +524,42 @@ fn cap_status_and_cancel() {
         .map(|e| std::fs::read_to_string(e.path()).expect("reason"))
         .collect();
     assert!(reasons.iter().any(|r| r.contains("CAP Cancel for an unknown alert NOPE-9")), "{reasons:?}");
+    // … and visible to an operator without a shell on the host.
+    let (status, rejected) = d.request("GET", "/api/v1/rejected", Some(READ_TOKEN), "");
+    assert_eq!(status, 200, "{rejected}");
+    assert!(rejected.contains("CAP Cancel for an unknown alert NOPE-9"), "{rejected}");
+    // A CAP alert with a namespace prefix, sent as text/plain, is read as CAP: the id answered
+    // is the id stored.
+    let prefixed = cap_alert("Actual", "Alert", "P-1", "")
+        .replace("<alert xmlns=", "<cap:alert xmlns:cap=")
+        .replace("</alert>", "</cap:alert>");
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", prefixed.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    let id = body.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_owned();
+    d.wait_for("spool: 1 processed");
+    let (status, detail) = d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "");
+    assert_eq!(status, 200, "{detail}");
+    assert!(detail.contains("Curfew in Almaty"), "stored as the CAP alert it is: {detail}");
+    // `ingest` reports every file and goes on after a bad one.
+    let files = dir.path().join("in");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    std::fs::write(files.join("big.txt"), "x".repeat(200_000)).expect("big");
+    std::fs::write(files.join("alert.xml"), cap_alert("Actual", "Alert", "P-2", "")).expect("cap");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["ingest", "--config"])
+        .arg(&cfg)
+        .arg(files.join("missing.txt"))
+        .arg(files.join("big.txt"))
+        .arg(files.join("alert.xml"))
+        .env("TRIPWATCH_TOKEN", INGEST_TOKEN)
+        .env("TRIPWATCH_URL", format!("http://127.0.0.1:{}", d.port))
+        .output()
+        .expect("ingest");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "a failed file fails the run: {stdout}{stderr}");
+    assert!(stderr.contains("missing.txt: cannot read"), "{stderr}");
+    assert!(stderr.contains("big.txt: HTTP 413"), "{stderr}");
+    assert!(stdout.contains("alert.xml: {\"id\""), "the good file after the bad ones went in: {stdout}");
     assert_eq!(d.get("/healthz"), 200);
 }
 

@@ -134,6 +134,13 @@ pub fn routes() -> Vec<Route> {
         route("get", "/api/v1/triggers", "read", "List the loaded triggers", get(list_triggers)),
         route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
         route(
+            "get",
+            "/api/v1/rejected",
+            "read",
+            "Advisories refused by the pipeline (spool failed/), newest first, with the reason (query: limit)",
+            get(list_rejected),
+        ),
+        route(
             "post",
             "/api/v1/sources/{name}/poll",
             "manage",
@@ -394,6 +401,21 @@ async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
 
 async fn list_sources(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.sources()?))
+}
+
+async fn list_rejected(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let limit = match query(&uri, "limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        _ => return error(StatusCode::BAD_REQUEST, &format!("limit must be 1..={MAX_LIMIT}")),
+    };
+    let Some(spool) = st.spool_incoming.parent().map(std::path::Path::to_path_buf) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "no spool");
+    };
+    match tokio::task::spawn_blocking(move || crate::app::spool::rejected(&spool, limit)).await {
+        Ok(Ok(list)) => Json(list).into_response(),
+        _ => error(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the spool's failed/ folder"),
+    }
 }
 
 async fn poll_source(State(st): State<Arc<ApiState>>, Path(name): Path<String>) -> Response {

@@ -160,6 +160,10 @@ pub(crate) fn parse_pushed(
             "use text/plain (the text advisory format), application/json or CAP XML",
         )));
     };
+    // The content decides over the label: a CAP alert sent as text/plain (or with a namespace
+    // prefix, `<cap:alert>`) is read as CAP, as the spool will read it, so the id answered here
+    // is the id stored.
+    let (kind, ext) = if sources::cap::looks_like_cap(body) { ("cap", "xml") } else { (kind, ext) };
     let parsed = match kind {
         "json" => sources::json::parse(body, sources::LOCAL_SOURCE),
         "cap" => sources::cap::parse(body).map(|(adv, _)| adv),

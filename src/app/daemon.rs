@@ -626,34 +626,47 @@ async fn watchdog_task(shared: Arc<Shared>) {
     }
 }
 
-/// `tripwatch ingest FILE...`: POST each file to the running daemon.
-pub fn ingest(cfg: &Config, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<String>> {
+/// `tripwatch ingest FILE...`: POST each file to the running daemon. Every file gets its own
+/// result line (`Ok`: the daemon's answer; `Err`: why not), and a bad file does not stop the
+/// rest; only a daemon that cannot be reached at all ends the run early.
+pub fn ingest(base: &str, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<Result<String, String>>> {
     let rt = super::deliver::runtime()?;
     rt.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-        let url = format!("http://{}/api/v1/advisories", cfg.api_listen);
+        let url = format!("{}/api/v1/advisories", base.trim_end_matches('/'));
         let mut out = Vec::new();
         for f in files {
-            let body = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-            let ctype = if f.extension().is_some_and(|e| e == "json") {
-                "application/json"
-            } else {
-                "text/plain; charset=utf-8"
+            let body = match std::fs::read(f) {
+                Ok(b) => b,
+                Err(e) => {
+                    out.push(Err(format!("{}: cannot read: {e}", f.display())));
+                    continue;
+                }
             };
-            let resp = client
-                .post(&url)
-                .bearer_auth(token)
-                .header("content-type", ctype)
-                .body(body)
-                .send()
-                .await
-                .with_context(|| format!("posting to {url} (is `tripwatch run` up?)"))?;
+            let ctype = match f.extension().and_then(|e| e.to_str()) {
+                Some("json") => "application/json",
+                Some("xml" | "cap") => "application/xml",
+                _ => "text/plain; charset=utf-8",
+            };
+            let resp =
+                client.post(&url).bearer_auth(token).header("content-type", ctype).body(body).send().await;
+            let resp = match resp {
+                Ok(r) => r,
+                Err(e) if e.is_connect() => {
+                    anyhow::bail!("posting to {url}: {e} (is `tripwatch run` up?)");
+                }
+                Err(e) => {
+                    out.push(Err(format!("{}: {e}", f.display())));
+                    continue;
+                }
+            };
             let status = resp.status();
             let text = resp.text().await.unwrap_or_default();
-            if status.as_u16() != 202 {
-                anyhow::bail!("{}: HTTP {status}: {}", f.display(), text.trim());
+            if status.as_u16() == 202 {
+                out.push(Ok(format!("{}: {}", f.display(), text.trim())));
+            } else {
+                out.push(Err(format!("{}: HTTP {status}: {}", f.display(), text.trim())));
             }
-            out.push(format!("{}: {}", f.display(), text.trim()));
         }
         Ok(out)
     })

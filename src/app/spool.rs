@@ -200,6 +200,46 @@ pub fn prune(spool: &Path, keep: std::time::Duration, now: std::time::SystemTime
     removed
 }
 
+/// A spool file that was refused, with its reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    pub file: String,
+    /// When it was moved to `failed/` (RFC 3339).
+    pub at: Option<String>,
+    pub reason: String,
+}
+
+/// The files in `failed/`, newest first, with the reason each was refused.
+pub fn rejected(spool: &Path, limit: usize) -> std::io::Result<Vec<Rejected>> {
+    let dir = spool.join("failed");
+    let mut out: Vec<(Option<std::time::SystemTime>, Rejected)> = Vec::new();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".reason") || !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let modified = e.metadata().and_then(|m| m.modified()).ok();
+        let reason = fs::read_to_string(dir.join(format!("{name}.reason")))
+            .map(|r| r.trim().to_owned())
+            .unwrap_or_else(|_| "no reason recorded".into());
+        out.push((modified, Rejected { file: name, at: None, reason }));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(out
+        .into_iter()
+        .take(limit)
+        .map(|(m, mut r)| {
+            r.at = m.and_then(|t| Timestamp::try_from(t).ok()).map(|t| t.to_string());
+            r
+        })
+        .collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     #[error("spool: {0}")]

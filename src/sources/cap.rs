@@ -34,9 +34,20 @@ pub const MAX_DEPTH: usize = 32;
 
 /// Whether bytes look like a CAP alert.
 pub fn looks_like_cap(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(2048)];
-    memchr::memmem::find(head, b"<alert").is_some()
-        && memchr::memmem::find(head, b"urn:oasis:names:tc:emergency:cap").is_some()
+    let head = &bytes[..bytes.len().min(4096)];
+    // The root element, with or without a namespace prefix (`<alert`, `<cap:alert`).
+    let root = memchr::memmem::find_iter(head, b"alert").any(|i| {
+        let after = matches!(head.get(i + 5), Some(b' ' | b'>' | b'\n' | b'\r' | b'\t'));
+        let Some(open) = head[..i].iter().rposition(|b| *b == b'<') else { return false };
+        let prefix = &head[open + 1..i];
+        let named = prefix.is_empty()
+            || (prefix.ends_with(b":")
+                && prefix[..prefix.len() - 1]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'));
+        after && named
+    });
+    root && memchr::memmem::find(head, b"urn:oasis:names:tc:emergency:cap").is_some()
 }
 
 /// Parse one CAP alert.
@@ -235,6 +246,24 @@ mod tests {
   </info>
 </alert>"#
         )
+    }
+
+    #[test]
+    fn prefixed_cap_is_recognised_and_parsed() {
+        let plain = cap("Actual", "Alert", "");
+        let prefixed = plain
+            .replace("<alert xmlns=", "<cap:alert xmlns:cap=")
+            .replace("</alert>", "</cap:alert>")
+            .replace("<identifier>", "<cap:identifier>")
+            .replace("</identifier>", "</cap:identifier>");
+        assert!(looks_like_cap(plain.as_bytes()) && looks_like_cap(prefixed.as_bytes()));
+        let (a, _) = parse(prefixed.as_bytes()).expect("parses");
+        assert_eq!(a.guid.as_deref(), Some("KZ-2022-001"));
+        assert_eq!(a.id(), parse(plain.as_bytes()).expect("plain").0.id(), "the same alert either way");
+        assert!(!looks_like_cap(
+            b"<rss><channel><title>alert urn:oasis:names:tc:emergency:cap</title></channel></rss>"
+        ));
+        assert!(!looks_like_cap(b"Title: alerts\n\n<alertness> urn:oasis:names:tc:emergency:cap"));
     }
 
     #[test]
