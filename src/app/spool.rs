@@ -229,7 +229,7 @@ pub fn rejected(spool: &Path, limit: usize) -> std::io::Result<Vec<Rejected>> {
             .unwrap_or_else(|_| "no reason recorded".into());
         out.push((modified, Rejected { file: name, at: None, reason }));
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|r| std::cmp::Reverse(r.0));
     Ok(out
         .into_iter()
         .take(limit)
