@@ -160,6 +160,24 @@ enum Command {
         #[command(subcommand)]
         action: Option<SourcesAction>,
     },
+    /// Who is in a country (or city) now, on a date, or within a window — and the standing
+    /// risk there (latest travel-advisory level, triggers affirmed in the last 14 days).
+    Exposure {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Country code or English name.
+        country: String,
+        #[arg(long)]
+        city: Option<String>,
+        /// The day (YYYY-MM-DD; default today, or --as-of's day).
+        #[arg(long)]
+        at: Option<String>,
+        /// With --at: anyone there on any day up to this one ("next week").
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
     /// Advisories the pipeline refused (the spool's failed/ folder), newest first, with why.
     Rejected {
         #[arg(long)]
@@ -197,6 +215,36 @@ enum DeliveriesCmd {
     },
 }
 
+/// Print a line to stdout. A closed pipe (`tripwatch alerts | head`) ends the process quietly
+/// with success instead of a panic; other write errors end it with a message.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut o = std::io::stdout().lock();
+        if let Err(e) = writeln!(o, $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut o = std::io::stdout().lock();
+        if let Err(e) = write!(o, $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("tripwatch: writing output: {e}");
+    std::process::exit(1);
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -219,14 +267,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (name, res) in app::evaluate::run(&cfg, &engine, &files) {
                 match res {
                     FileResult::Ok { advisory, analysis } => match Format::from(format) {
-                        Format::Json => println!("{}", app::evaluate::json_line(&name, &advisory, &analysis)),
-                        Format::Text => print!("{}", app::evaluate::text_report(&name, &advisory, &analysis)),
+                        Format::Json => out!("{}", app::evaluate::json_line(&name, &advisory, &analysis)),
+                        Format::Text => {
+                            out_raw!("{}", app::evaluate::text_report(&name, &advisory, &analysis))
+                        }
                     },
                     FileResult::Err { message } => {
                         failed = true;
                         eprintln!("tripwatch: {name}: {message}");
                         if let Format::Json = Format::from(format) {
-                            println!("{}", serde_json::json!({"file": name, "error": message}));
+                            out!("{}", serde_json::json!({"file": name, "error": message}));
                         }
                     }
                 }
@@ -237,8 +287,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, engine) = app::load(config.as_deref())?;
             let report = app::eval::run(&cfg, &engine, &corpus)?;
             match Format::from(format) {
-                Format::Text => println!("{}", app::eval::text(&report)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text => out!("{}", app::eval::text(&report)),
+                Format::Json => out!("{}", serde_json::to_string_pretty(&report)?),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -254,7 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut store = app::open_store(&cfg)?;
             let clock = || app::now().unwrap_or_else(|_| jiff::Timestamp::now());
             let report = app::spool::run_once(&cfg, &engine, &mut store, &clock)?;
-            println!(
+            out!(
                 "spool {}: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
                 cfg.spool_dir.display(),
                 report.processed,
@@ -264,9 +314,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.rollups
             );
             let (d, _) = app::deliver::drain(&cfg, store, clock())?;
-            println!(
+            out!(
                 "outbox: {} sent, {} to retry, {} dead, {} digests released",
-                d.sent, d.retried, d.dead, d.released_digests
+                d.sent,
+                d.retried,
+                d.dead,
+                d.released_digests
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -281,7 +334,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = if db.exists() { app::open_store(&cfg)? } else { tripwatch::store::Store::memory()? };
             let now = app::now()?;
             let outcome = app::process::plan(&store, &engine, &cfg.policy, &adv, now, now)?;
-            print!("{}", app::preview::text(&file.display().to_string(), &adv, &outcome));
+            out_raw!("{}", app::preview::text(&file.display().to_string(), &adv, &outcome));
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { config, file } => {
@@ -289,7 +342,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rows = app::import::read(&file)?;
             let mut store = app::open_store(&cfg)?;
             let r = store.import(&rows.travellers, &rows.trips)?;
-            println!(
+            out!(
                 "{}: {} travellers created, {} updated, {} trips created, {} rows unchanged",
                 file.display(),
                 r.travellers_created,
@@ -302,20 +355,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Traveller { config, action } => {
             let (cfg, _) = app::load(config.as_deref())?;
             let out = app::people_cmd::traveller(&mut app::open_store(&cfg)?, action)?;
-            println!("{}", out.trim_end());
+            out!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Trip { config, action } => {
             let (cfg, _) = app::load(config.as_deref())?;
             let out = app::people_cmd::trip(&mut app::open_store(&cfg)?, action)?;
-            println!("{}", out.trim_end());
+            out!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Subscription { config, action } => {
             let (cfg, engine) = app::load(config.as_deref())?;
             let known: Vec<&str> = engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
             let out = app::people_cmd::subscription(&mut app::open_store(&cfg)?, &known, action)?;
-            println!("{}", out.trim_end());
+            out!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Deliveries { config, action } => {
@@ -324,12 +377,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match action {
                 DeliveriesCmd::List { status } => {
                     for d in store.deliveries(status.as_deref())? {
-                        println!("{}", serde_json::to_string(&d)?);
+                        out!("{}", serde_json::to_string(&d)?);
                     }
                 }
                 DeliveriesCmd::Retry { id, dead } => {
                     let n = store.retry_delivery(if dead { None } else { id }, app::now()?)?;
-                    println!("{n} deliveries queued again");
+                    out!("{n} deliveries queued again");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -342,7 +395,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, Some(w)) => app::deliver::send_test_webhook(&cfg, &w, now)?,
                 (None, None) => anyhow::bail!("give --email ADDR or --webhook NAME"),
             };
-            println!("{msg}");
+            out!("{msg}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { config, token, url, files } => {
@@ -351,7 +404,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut failed = false;
             for line in app::daemon::ingest(&base, &files, &token)? {
                 match line {
-                    Ok(l) => println!("{l}"),
+                    Ok(l) => out!("{l}"),
                     Err(e) => {
                         failed = true;
                         eprintln!("tripwatch: {e}");
@@ -363,8 +416,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { name, scopes } => {
             let (token, hash) = tripwatch::api::new_token()?;
             let scopes: Vec<String> = scopes.iter().map(|s| format!("{s:?}")).collect();
-            println!("token (give it to the client; it is not stored): {token}");
-            println!(
+            out!("token (give it to the client; it is not stored): {token}");
+            out!(
                 "[api] tokens entry: {{ name = {name:?}, sha256 = \"{hash}\", scopes = [{}] }}",
                 scopes.join(", ")
             );
@@ -378,13 +431,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut store = app::open_store(&cfg)?;
             store.source_poll_now(&name, app::now()?)?;
-            println!("{name}: due now; a running `tripwatch run` polls it within a second");
+            out!("{name}: due now; a running `tripwatch run` polls it within a second");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Exposure { config, country, city, at, until, format } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let store = app::open_store(&cfg)?;
+            let now = app::now()?;
+            let today = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+            let at = at.unwrap_or(today);
+            let list = app::people::exposure(&store, &country, city.as_deref(), &at, until.as_deref())?;
+            let place = tripwatch::route::model::Place::parse(&country, None)?;
+            let risk = store.standing_risk(
+                place.country.as_str(),
+                now.as_second() - app::people::STANDING_RISK_DAYS * 86400,
+            )?;
+            match Format::from(format) {
+                Format::Json => out!("{}", serde_json::json!({"travellers": list, "standing_risk": risk})),
+                Format::Text => {
+                    let window = until.as_deref().map(|u| format!("{at}..{u}")).unwrap_or(at.clone());
+                    out!(
+                        "{} traveller(s) in {}{} on {window}:",
+                        list.len(),
+                        place.country,
+                        city.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+                    );
+                    for e in &list {
+                        out!(
+                            "  {} <{}>  {}{}  {}..{}  trip {}{}",
+                            e.name,
+                            e.email,
+                            e.country,
+                            e.city.as_deref().map(|c| format!(", {c}")).unwrap_or_default(),
+                            e.start,
+                            e.end,
+                            e.trip_id,
+                            e.manager.as_deref().map(|m| format!("  manager {m}")).unwrap_or_default()
+                        );
+                    }
+                    out!("{}", app::people::standing_risk_text(&risk).trim_start());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Rejected { config, limit } => {
             let (cfg, _) = app::load(config.as_deref())?;
             for r in app::spool::rejected(&cfg.spool_dir, limit)? {
-                println!("{}  {}  {}", r.at.as_deref().unwrap_or("-"), r.file, r.reason);
+                out!("{}  {}  {}", r.at.as_deref().unwrap_or("-"), r.file, r.reason);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -392,7 +485,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, _) = app::load(config.as_deref())?;
             let store = app::open_store(&cfg)?;
             for s in &cfg.sources {
-                println!("{}", serde_json::to_string(&store.source_state(&s.name)?)?);
+                out!("{}", serde_json::to_string(&store.source_state(&s.name)?)?);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -410,13 +503,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (cfg, _) = app::load(config.as_deref())?;
             let store = app::open_store(&cfg)?;
             for a in store.alerts(advisory.as_deref())? {
-                println!("{}", serde_json::to_string(&a)?);
+                out!("{}", serde_json::to_string(&a)?);
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckConfig { config } => match app::check_config(config.as_deref()) {
             Ok(line) => {
-                println!("{line}");
+                out!("{line}");
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {

@@ -562,3 +562,67 @@ fn environment_overrides_paths() {
     let out = bin().args(["check-config"]).env("TRIPWATCH_CONFIG", &cfg).output().expect("check");
     assert!(stdout(&out).contains("viaenv"), "{}", stdout(&out));
 }
+
+/// "Who is in Kazakhstan now / next week?", the standing risk shown on adding a trip, and
+/// listings that survive `| head`.
+#[test]
+fn exposure_standing_risk_and_closed_pipes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = fixtures().join("../../config/travellers.example.csv");
+    let ex = fixtures().join("../../config/examples/kazakhstan-2022-01-06.txt");
+    let at = |args: &[&str]| {
+        let out = bin()
+            .args(args)
+            .current_dir(dir.path())
+            .env("TRIPWATCH_NOW", "2022-01-07T00:00:00Z")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    at(&["import", csv.to_str().expect("utf8")]);
+    std::fs::create_dir_all(dir.path().join("var/spool/incoming")).expect("mkdir");
+    std::fs::copy(&ex, dir.path().join("var/spool/incoming/kz.txt")).expect("copy");
+    at(&["run", "--once"]);
+    let now = at(&["exposure", "KZ", "--at", "2022-01-06"]);
+    assert!(now.starts_with("2 traveller(s) in KZ on 2022-01-06"), "{now}");
+    assert!(now.contains("Ann Lee <ann.lee@example.org>  KZ, Almaty  2022-01-03..2022-01-20"), "{now}");
+    let later = at(&["exposure", "Kazakhstan", "--at", "2022-01-10", "--until", "2022-01-17"]);
+    assert!(later.starts_with("1 traveller(s)") && later.contains("Ann Lee"), "{later}");
+    let city = at(&["exposure", "KZ", "--city", "Almaty", "--at", "2022-01-06", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&city).expect("json");
+    assert_eq!(v["travellers"].as_array().map(Vec::len), Some(1), "{v}");
+    assert!(
+        v["standing_risk"]["active"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|t| t["trigger"] == "state_of_emergency")),
+        "{v}"
+    );
+    let added = at(&[
+        "trip",
+        "add",
+        "--email",
+        "ann.lee@example.org",
+        "--country",
+        "KZ",
+        "--start",
+        "2022-02-01",
+        "--end",
+        "2022-02-10",
+    ]);
+    assert!(added.contains("live_ammunition (critical)"), "the destination's standing risk: {added}");
+    let bad = bin().args(["exposure", "Narnia"]).current_dir(dir.path()).output().expect("run");
+    assert!(!bad.status.success() && stderr(&bad).contains("unknown country"), "{}", stderr(&bad));
+    // A listing piped into `head` ends quietly.
+    let exe = env!("CARGO_BIN_EXE_tripwatch");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{exe}' alerts | true; '{exe}' alerts | true; '{exe}' evaluate '{}' | true",
+            ex.display()
+        ))
+        .current_dir(dir.path())
+        .output()
+        .expect("sh");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

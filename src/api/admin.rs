@@ -135,6 +135,13 @@ pub fn routes() -> Vec<Route> {
         route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
         route(
             "get",
+            "/api/v1/exposure",
+            "read",
+            "Travellers in a place on a day or window, with the standing risk there (query: country, city, at, until)",
+            get(exposure),
+        ),
+        route(
+            "get",
             "/api/v1/rejected",
             "read",
             "Advisories refused by the pipeline (spool failed/), newest first, with the reason (query: limit)",
@@ -401,6 +408,32 @@ async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
 
 async fn list_sources(State(st): State<Arc<ApiState>>) -> Response {
     run(&st, |s| Ok(s.sources()?))
+}
+
+async fn exposure(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    for (k, _) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if !["country", "city", "at", "until"].contains(&k.as_ref()) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("unknown parameter {k:?} (use country, city, at, until)"),
+            );
+        }
+    }
+    let Some(country) = query(&uri, "country") else {
+        return error(StatusCode::BAD_REQUEST, "country is required");
+    };
+    let (city, until) = (query(&uri, "city"), query(&uri, "until"));
+    let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+    let at = query(&uri, "at").unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
+    run(&st, |s| {
+        let list = crate::app::people::exposure(s, &country, city.as_deref(), &at, until.as_deref())?;
+        let place = crate::route::model::Place::parse(&country, None)?;
+        let risk = s.standing_risk(
+            place.country.as_str(),
+            now.as_second() - crate::app::people::STANDING_RISK_DAYS * 86400,
+        )?;
+        Ok(json!({ "travellers": list, "standing_risk": risk }))
+    })
 }
 
 async fn list_rejected(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {

@@ -111,7 +111,59 @@ pub fn add_trip(store: &mut Store, a: &TripArgs) -> anyhow::Result<String> {
         end: parse_date("end", &a.end)?,
     };
     let id = store.add_trip(&trip)?;
-    Ok(format!("trip {id} saved"))
+    let mut out = format!("trip {id} saved");
+    // The question a manager asks next: what is the destination like now?
+    let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+    let risk =
+        store.standing_risk(trip.place.country.as_str(), now.as_second() - STANDING_RISK_DAYS * 86400)?;
+    out.push_str(&standing_risk_text(&risk));
+    Ok(out)
+}
+
+/// How far back `standing_risk` looks for active triggers.
+pub const STANDING_RISK_DAYS: i64 = 14;
+
+/// The standing risk of a destination as a few lines of text.
+pub fn standing_risk_text(r: &crate::store::StandingRisk) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = write!(out, "\n{}: ", r.country);
+    match &r.level {
+        Some(l) => {
+            let _ = write!(out, "travel advisory {l}");
+        }
+        None => out.push_str("no travel advisory level on record"),
+    }
+    if r.active.is_empty() {
+        let _ = write!(out, "; nothing affirmed there in the last {STANDING_RISK_DAYS} days");
+    }
+    for a in &r.active {
+        let place = a.city.as_deref().map(|c| format!(" in {c}")).unwrap_or_default();
+        let _ = write!(out, "\n  {} ({}){place}: {:?}, seen {}", a.trigger, a.severity, a.title, a.seen);
+    }
+    out
+}
+
+/// Travellers in a place at `at`, or on any day up to `until` (dates `YYYY-MM-DD`).
+pub fn exposure(
+    store: &Store,
+    country: &str,
+    city: Option<&str>,
+    at: &str,
+    until: Option<&str>,
+) -> anyhow::Result<Vec<crate::store::Exposed>> {
+    let place = Place::parse(country, city)?;
+    let from = parse_date("at", at)?;
+    let until = until.map(|u| parse_date("until", u)).transpose()?.unwrap_or(from);
+    if until < from {
+        anyhow::bail!("until ({until}) is before at ({from})");
+    }
+    Ok(store.exposure(
+        place.country.as_str(),
+        place.city.as_deref(),
+        &from.to_string(),
+        &until.to_string(),
+    )?)
 }
 
 /// What `trip change` may alter; `None` keeps the stored value. A new country drops the old

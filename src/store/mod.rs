@@ -9,6 +9,7 @@
 mod advisories;
 mod concerned;
 mod digests;
+mod exposure;
 mod listing;
 mod outbox;
 mod people;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
+pub use exposure::{ActiveTrigger, Exposed, StandingRisk};
 pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, StoredDetection};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
