@@ -340,6 +340,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { config, file } => {
             let (cfg, _) = app::load(config.as_deref())?;
             let rows = app::import::read(&file)?;
+            let webhooks: Vec<&str> = cfg.webhooks.iter().map(|w| w.name.as_str()).collect();
+            app::people::check_imported_webhooks(&rows.travellers, &webhooks)?;
             let mut store = app::open_store(&cfg)?;
             let r = store.import(&rows.travellers, &rows.trips)?;
             out!(
@@ -354,7 +356,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Traveller { config, action } => {
             let (cfg, _) = app::load(config.as_deref())?;
-            let out = app::people_cmd::traveller(&mut app::open_store(&cfg)?, action)?;
+            let webhooks: Vec<&str> = cfg.webhooks.iter().map(|w| w.name.as_str()).collect();
+            let out = app::people_cmd::traveller(&mut app::open_store(&cfg)?, &webhooks, action)?;
             out!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
@@ -367,7 +370,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subscription { config, action } => {
             let (cfg, engine) = app::load(config.as_deref())?;
             let known: Vec<&str> = engine.triggers().triggers().iter().map(|t| t.id.as_str()).collect();
-            let out = app::people_cmd::subscription(&mut app::open_store(&cfg)?, &known, action)?;
+            let webhooks: Vec<&str> = cfg.webhooks.iter().map(|w| w.name.as_str()).collect();
+            let out = app::people_cmd::subscription(&mut app::open_store(&cfg)?, &known, &webhooks, action)?;
             out!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
@@ -414,6 +418,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Token { name, scopes } => {
+            if let Some(bad) = scopes.iter().find(|s| !tripwatch::config::SCOPES.contains(&s.as_str())) {
+                anyhow::bail!("unknown scope {bad:?} (use {})", tripwatch::config::SCOPES.join(", "));
+            }
             let (token, hash) = tripwatch::api::new_token()?;
             let scopes: Vec<String> = scopes.iter().map(|s| format!("{s:?}")).collect();
             out!("token (give it to the client; it is not stored): {token}");

@@ -626,3 +626,88 @@ fn exposure_standing_risk_and_closed_pipes() {
         .expect("sh");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// A typo in a webhook name or a token scope is refused when it is typed, with the valid
+/// names listed — not accepted and failed at delivery.
+#[test]
+fn typos_in_references_are_refused_when_given() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "state_dir = \"var\"\n[[webhook]]\nname = \"soc\"\nurl = \"https://hooks.example.org/a\"\n",
+    )
+    .expect("config");
+    let c = cfg.to_str().expect("utf8");
+    let run_in = |args: &[&str]| bin().args(args).current_dir(dir.path()).output().expect("run");
+    let ok = run_in(&[
+        "traveller",
+        "add",
+        "--config",
+        c,
+        "--name",
+        "Ann",
+        "--email",
+        "ann@example.org",
+        "--webhook",
+        "soc",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let bad = run_in(&[
+        "traveller",
+        "add",
+        "--config",
+        c,
+        "--name",
+        "Bo",
+        "--email",
+        "bo@example.org",
+        "--webhook",
+        "scc",
+    ]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("unknown webhook \"scc\" (configured: soc)"), "{}", stderr(&bad));
+    let bad =
+        run_in(&["traveller", "change", "--config", c, "--email", "ann@example.org", "--webhook", "nope"]);
+    assert!(stderr(&bad).contains("unknown webhook \"nope\""), "{}", stderr(&bad));
+    let bad = run_in(&[
+        "subscription",
+        "add",
+        "--config",
+        c,
+        "--email",
+        "ops@example.org",
+        "--place",
+        "KZ",
+        "--channel",
+        "webhook:nope",
+    ]);
+    assert!(stderr(&bad).contains("unknown webhook \"nope\" (configured: soc)"), "{}", stderr(&bad));
+    let ok = run_in(&[
+        "subscription",
+        "add",
+        "--config",
+        c,
+        "--email",
+        "ops@example.org",
+        "--place",
+        "KZ",
+        "--channel",
+        "webhook:soc",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "[[traveller]]\nname = \"Cy\"\nemail = \"cy@example.org\"\nwebhooks = [\"typo\"]\n",
+    )
+    .expect("toml");
+    let bad = run_in(&["import", "--config", c, dir.path().join("p.toml").to_str().expect("utf8")]);
+    assert!(!bad.status.success() && stderr(&bad).contains("unknown webhook \"typo\""), "{}", stderr(&bad));
+    let bad = run_in(&["token", "--name", "x", "--scope", "superuser"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("unknown scope \"superuser\" (use admin, manage, ingest, read, metrics)"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -285,7 +285,9 @@ async fn list_travellers(State(st): State<Arc<ApiState>>) -> Response {
 
 async fn put_traveller(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
     let t: people::TravellerArgs = json_body!(bytes);
-    run(&st, |s| saved(people::add_traveller(s, &t)?))
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::add_traveller(s, &t, &hooks)?))
 }
 
 async fn patch_traveller(
@@ -294,7 +296,9 @@ async fn patch_traveller(
     bytes: Bytes,
 ) -> Response {
     let c: people::TravellerChange = json_body!(bytes);
-    run(&st, |s| saved(people::change_traveller(s, &email, &c)?))
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::change_traveller(s, &email, &c, &hooks)?))
 }
 
 async fn delete_traveller(State(st): State<Arc<ApiState>>, Path(email): Path<String>) -> Response {
@@ -339,7 +343,14 @@ async fn import(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byte
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "use text/csv or application/toml");
     };
     match rows {
-        Ok(rows) => run(&st, |s| Ok(s.import(&rows.travellers, &rows.trips)?)),
+        Ok(rows) => {
+            let hooks = st.live().webhooks;
+            let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+            run(&st, |s| {
+                people::check_imported_webhooks(&rows.travellers, &hooks)?;
+                Ok(s.import(&rows.travellers, &rows.trips)?)
+            })
+        }
         Err(errors) => (
             StatusCode::BAD_REQUEST,
             Json(json!({ "error": format!("{} error(s); nothing was imported", errors.len()), "errors": errors })),
@@ -356,14 +367,18 @@ async fn post_subscription(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Res
     let a: people::SubscriptionArgs = json_body!(bytes);
     let known = known_triggers(&st);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    run(&st, |s| saved(people::add_subscription(s, &known, &a)?))
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::add_subscription(s, &known, &hooks, &a)?))
 }
 
 async fn patch_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64>, bytes: Bytes) -> Response {
     let c: people::SubscriptionChange = json_body!(bytes);
     let known = known_triggers(&st);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    run(&st, |s| saved(people::change_subscription(s, &known, id, &c)?))
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    run(&st, |s| saved(people::change_subscription(s, &known, &hooks, id, &c)?))
 }
 
 async fn delete_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {

@@ -50,6 +50,8 @@ pub struct Live {
     pub tokens: Arc<Vec<ApiToken>>,
     /// Names of the configured sources: a push may not write into them.
     pub sources: Arc<Vec<String>>,
+    /// Names of the configured webhooks, to refuse a typo in a traveller or subscription.
+    pub webhooks: Arc<Vec<String>>,
 }
 
 /// The name of the token that authorised a request (set by the scope check).

@@ -354,6 +354,7 @@ fn live(loaded: &Loaded) -> crate::api::Live {
         policy: loaded.cfg.policy.clone(),
         tokens: Arc::new(loaded.cfg.api_tokens.clone()),
         sources: Arc::new(loaded.cfg.sources.iter().map(|s| s.name.clone()).collect()),
+        webhooks: Arc::new(loaded.cfg.webhooks.iter().map(|w| w.name.clone()).collect()),
     }
 }
 

@@ -24,7 +24,36 @@ pub struct TravellerArgs {
     pub webhooks: Vec<String>,
 }
 
-pub fn add_traveller(store: &mut Store, a: &TravellerArgs) -> anyhow::Result<String> {
+/// Refuse webhook names that are not configured, listing the ones that are: a typo must fail
+/// when it is typed, not at delivery.
+fn check_webhooks(names: &[String], known: &[&str]) -> anyhow::Result<()> {
+    for n in names {
+        if !known.contains(&n.as_str()) {
+            anyhow::bail!(
+                "unknown webhook {n:?} (configured: {})",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every webhook an import names must be configured.
+pub fn check_imported_webhooks(travellers: &[NewTraveller], known: &[&str]) -> anyhow::Result<()> {
+    for t in travellers {
+        check_webhooks(&t.webhooks, known).map_err(|e| {
+            anyhow::anyhow!("traveller {}: {e}", crate::route::model::redact(t.email.as_str()))
+        })?;
+    }
+    Ok(())
+}
+
+pub fn add_traveller(
+    store: &mut Store,
+    a: &TravellerArgs,
+    known_webhooks: &[&str],
+) -> anyhow::Result<String> {
+    check_webhooks(&a.webhooks, known_webhooks)?;
     let t = NewTraveller {
         name: parse_name(&a.name)?,
         email: Email::parse(&a.email)?,
@@ -50,7 +79,15 @@ pub struct TravellerChange {
     pub webhooks: Option<Vec<String>>,
 }
 
-pub fn change_traveller(store: &mut Store, email: &str, c: &TravellerChange) -> anyhow::Result<String> {
+pub fn change_traveller(
+    store: &mut Store,
+    email: &str,
+    c: &TravellerChange,
+    known_webhooks: &[&str],
+) -> anyhow::Result<String> {
+    if let Some(w) = &c.webhooks {
+        check_webhooks(w, known_webhooks)?;
+    }
     let email = Email::parse(email)?;
     let Some(old) = store.traveller_by_email(&email)? else {
         anyhow::bail!("no traveller with email {}", crate::route::model::redact(email.as_str()));
@@ -251,10 +288,13 @@ fn check_triggers(triggers: &[String], known: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_channels(channels: &[String]) -> anyhow::Result<Vec<Channel>> {
+fn parse_channels(channels: &[String], known_webhooks: &[&str]) -> anyhow::Result<Vec<Channel>> {
     if channels.is_empty() {
         anyhow::bail!("channels: give at least one (email or webhook:NAME)");
     }
+    let named: Vec<String> =
+        channels.iter().filter_map(|c| c.trim().strip_prefix("webhook:")).map(str::to_owned).collect();
+    check_webhooks(&named, known_webhooks)?;
     Ok(channels.iter().map(|c| Channel::parse(c)).collect::<Result<_, _>>()?)
 }
 
@@ -265,6 +305,7 @@ fn parse_severity(s: &str) -> anyhow::Result<Severity> {
 pub fn add_subscription(
     store: &mut Store,
     known_triggers: &[&str],
+    known_webhooks: &[&str],
     a: &SubscriptionArgs,
 ) -> anyhow::Result<String> {
     let email = Email::parse(&a.email)?;
@@ -281,7 +322,11 @@ pub fn add_subscription(
     };
     let scope = parse_scope(a.follow_trips, &a.places, traveller.is_some())?;
     check_triggers(&a.triggers, known_triggers)?;
-    let channels = if a.channels.is_empty() { vec![Channel::Email] } else { parse_channels(&a.channels)? };
+    let channels = if a.channels.is_empty() {
+        vec![Channel::Email]
+    } else {
+        parse_channels(&a.channels, known_webhooks)?
+    };
     let mode = match &a.digest {
         Some(c) => Mode::Digest(Cron::parse(c)?),
         None => Mode::Immediate,
@@ -317,6 +362,7 @@ pub struct SubscriptionChange {
 pub fn change_subscription(
     store: &mut Store,
     known_triggers: &[&str],
+    known_webhooks: &[&str],
     id: i64,
     c: &SubscriptionChange,
 ) -> anyhow::Result<String> {
@@ -345,7 +391,12 @@ pub fn change_subscription(
         scope,
         triggers: c.triggers.clone().unwrap_or(triggers),
         min_severity: c.min_severity.as_deref().map(parse_severity).transpose()?.unwrap_or(min_severity),
-        channels: c.channels.as_deref().map(parse_channels).transpose()?.unwrap_or(channels),
+        channels: c
+            .channels
+            .as_deref()
+            .map(|c| parse_channels(c, known_webhooks))
+            .transpose()?
+            .unwrap_or(channels),
         mode: match c.digest.as_deref().map(str::trim) {
             None => mode,
             Some("") => Mode::Immediate,

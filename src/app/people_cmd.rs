@@ -167,11 +167,12 @@ fn given(v: Vec<String>) -> Option<Vec<String>> {
     (!v.is_empty()).then_some(v)
 }
 
-pub fn traveller(store: &mut Store, cmd: TravellerCmd) -> anyhow::Result<String> {
+pub fn traveller(store: &mut Store, known_webhooks: &[&str], cmd: TravellerCmd) -> anyhow::Result<String> {
     Ok(match cmd {
         TravellerCmd::Add { name, email, timezone, language, manager, webhooks } => people::add_traveller(
             store,
             &TravellerArgs { name, email, timezone, language, manager, webhooks },
+            known_webhooks,
         )?,
         TravellerCmd::Change { email, name, timezone, language, manager, webhooks, no_webhooks } => {
             let webhooks = if no_webhooks { Some(Vec::new()) } else { given(webhooks) };
@@ -179,6 +180,7 @@ pub fn traveller(store: &mut Store, cmd: TravellerCmd) -> anyhow::Result<String>
                 store,
                 &email,
                 &TravellerChange { name, timezone, language, manager, webhooks },
+                known_webhooks,
             )?
         }
         TravellerCmd::List => people::list_travellers(store)?,
@@ -208,6 +210,7 @@ pub fn trip(store: &mut Store, cmd: TripCmd) -> anyhow::Result<String> {
 pub fn subscription(
     store: &mut Store,
     known_triggers: &[&str],
+    known_webhooks: &[&str],
     cmd: SubscriptionCmd,
 ) -> anyhow::Result<String> {
     Ok(match cmd {
@@ -224,6 +227,7 @@ pub fn subscription(
         } => people::add_subscription(
             store,
             known_triggers,
+            known_webhooks,
             &SubscriptionArgs {
                 email,
                 name,
@@ -259,7 +263,7 @@ pub fn subscription(
                 channels: given(channels),
                 digest: if immediate { Some(String::new()) } else { digest },
             };
-            people::change_subscription(store, known_triggers, id, &change)?
+            people::change_subscription(store, known_triggers, known_webhooks, id, &change)?
         }
         SubscriptionCmd::List => people::list_subscriptions(store)?,
         SubscriptionCmd::Remove { id } => {

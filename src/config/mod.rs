@@ -85,6 +85,11 @@ impl std::fmt::Debug for ApiToken {
     }
 }
 
+/// The scopes an API token can have: `admin` (everything), `manage` (people, subscriptions,
+/// deliveries, sources), `ingest` (push advisories), `read` (everything read-only, `/metrics`
+/// included), `metrics` (`/metrics` only).
+pub const SCOPES: [&str; 5] = ["admin", "manage", "ingest", "read", "metrics"];
+
 fn api_tokens(raw: &[RawToken]) -> Result<Vec<ApiToken>, (&'static str, String)> {
     let mut out = Vec::new();
     for t in raw {
@@ -97,10 +102,10 @@ fn api_tokens(raw: &[RawToken]) -> Result<Vec<ApiToken>, (&'static str, String)>
         }
         let bytes = (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0)).collect();
         for s in &t.scopes {
-            if !["admin", "manage", "ingest", "read"].contains(&s.as_str()) {
+            if !SCOPES.contains(&s.as_str()) {
                 return Err((
                     "scopes",
-                    format!("api token {:?}: unknown scope {s:?} (admin, manage, ingest, read)", t.name),
+                    format!("api token {:?}: unknown scope {s:?} ({})", t.name, SCOPES.join(", ")),
                 ));
             }
         }
