@@ -62,7 +62,9 @@ fn test_job(recipient: &str, now: Timestamp) -> Job {
 /// `send-test --email ADDR`.
 pub fn send_test_email(cfg: &Config, to: &str, now: Timestamp) -> anyhow::Result<String> {
     let to = crate::route::model::Email::parse(to)?;
-    let rendered = Templates::load(cfg.templates_dir.as_deref())?.render_job(&test_job(to.as_str(), now))?;
+    let rendered = Templates::load(cfg.templates_dir.as_deref())?
+        .with_domain_of(&cfg.email.from)
+        .render_job(&test_job(to.as_str(), now))?;
     let from = cfg.email.from.parse()?;
     runtime()?.block_on(async {
         let mailer = Mailer::new(&cfg.email).map_err(anyhow::Error::msg)?;

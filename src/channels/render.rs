@@ -43,8 +43,8 @@ pub struct Job {
     pub recipient: String,
     pub payload: Value,
     pub advisory: AdvisoryInfo,
-    /// Message-ID of this recipient's first alert about the advisory, to thread onto.
-    pub thread: Option<String>,
+    /// Alert id of this recipient's first alert about the advisory, to thread onto.
+    pub thread: Option<i64>,
     pub created_at: Timestamp,
 }
 
@@ -70,6 +70,8 @@ pub struct TemplateError {
 
 pub struct Templates {
     env: Environment<'static>,
+    /// The domain of Message-IDs: the From address's, so ids are ours and not `.invalid`.
+    domain: String,
 }
 
 impl Templates {
@@ -88,7 +90,19 @@ impl Templates {
             env.add_template_owned(*name, src)
                 .map_err(|e| TemplateError { name: (*name).to_owned(), message: e.to_string() })?;
         }
-        Ok(Templates { env })
+        Ok(Templates { env, domain: "tripwatch.invalid".into() })
+    }
+
+    /// Use the domain of `from` (an address or `Name <address>`) for Message-IDs.
+    pub fn with_domain_of(mut self, from: &str) -> Templates {
+        let addr = from.rsplit_once('<').map_or(from, |(_, a)| a.trim_end_matches('>'));
+        if let Some((_, d)) = addr.rsplit_once('@')
+            && !d.is_empty()
+            && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            self.domain = d.to_ascii_lowercase();
+        }
+        self
     }
 
     fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
@@ -99,9 +113,14 @@ impl Templates {
         t.render(ctx).map_err(|e| TemplateError { name: name.into(), message: e.to_string() })
     }
 
-    /// Render a job. Subjects are forced onto one line.
+    /// Render a job as if sent when it was created (test sends, previews).
     pub fn render_job(&self, job: &Job) -> Result<Rendered, TemplateError> {
-        let (ctx, facts, recipient_name) = context(job);
+        self.render_job_at(job, job.created_at)
+    }
+
+    /// Render a job sent at `sent`. Subjects are forced onto one line.
+    pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
+        let (ctx, facts, recipient_name) = context(job, sent);
         let prefix = match job.kind.as_str() {
             "rollup" => "rollup",
             "digest" => "digest",
@@ -114,8 +133,8 @@ impl Templates {
             subject,
             text,
             html,
-            message_id: message_id(job.alert_id, &job.advisory.id),
-            in_reply_to: job.thread.clone(),
+            message_id: message_id(job.alert_id, &job.advisory.id, &self.domain),
+            in_reply_to: job.thread.map(|first| message_id(first, &job.advisory.id, &self.domain)),
             recipient_name,
             facts,
         })
@@ -128,10 +147,21 @@ pub fn one_line(s: &str) -> String {
     s.split(|c: char| c.is_control()).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
 }
 
-/// The stable Message-ID of an alert.
-pub fn message_id(alert_id: i64, advisory_id: &str) -> String {
+/// The stable Message-ID of an alert, on `domain`.
+pub fn message_id(alert_id: i64, advisory_id: &str, domain: &str) -> String {
     let adv: String = advisory_id.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("<alert-{alert_id}.{adv}@tripwatch.invalid>")
+    format!("<alert-{alert_id}.{adv}@{domain}>")
+}
+
+/// A trigger id as words ("state_of_emergency" → "State of emergency").
+fn trigger_words(id: &str) -> String {
+    let words = id.replace('_', " ");
+    let mut c = words.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn severity_rank(v: &Value) -> usize {
+    ["critical", "high", "medium", "low", "info"].iter().position(|s| v.as_str() == Some(*s)).unwrap_or(5)
 }
 
 fn country_name(code: &str) -> String {
@@ -190,25 +220,45 @@ fn why(reasons: &Value) -> String {
 }
 
 /// Template context, webhook facts and the recipient's name.
-fn context(job: &Job) -> (Value, Value, String) {
+fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
     let p = &job.payload;
     let (tz_name, tz) = zone_of(p);
-    let sent_at = job.created_at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    let sent_at = sent.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
     let a = &job.advisory;
     if job.kind == "rollup" {
-        let entries: Vec<Value> = p["entries"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|e| json!({"traveller": e["traveller"], "place": place_of(&e["place"]), "start": e["start"], "end": e["end"], "triggers": e["triggers"]}))
-            .collect();
+        // One line per traveller and place, with every trigger concerning them, in words.
+        let mut entries: Vec<Value> = Vec::new();
+        for e in p["entries"].as_array().into_iter().flatten() {
+            let (who, place) = (e["traveller"].clone(), place_of(&e["place"]));
+            let names: Vec<String> = e["triggers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(trigger_words)
+                .collect();
+            match entries.iter_mut().find(|x| x["traveller"] == who && x["place"] == place.as_str()) {
+                Some(x) => {
+                    if let Some(list) = x["triggers"].as_array_mut() {
+                        for n in names {
+                            if !list.iter().any(|t| t.as_str() == Some(n.as_str())) {
+                                list.push(n.into());
+                            }
+                        }
+                    }
+                }
+                None => entries.push(
+                    json!({"traveller": who, "place": place, "start": e["start"], "end": e["end"], "triggers": names}),
+                ),
+            }
+        }
         let mut triggers: Vec<String> = Vec::new();
         let mut places: Vec<String> = Vec::new();
         for e in p["entries"].as_array().into_iter().flatten() {
             for t in e["triggers"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                if !triggers.iter().any(|x| x == t) {
-                    triggers.push(t.to_owned());
+                let t = trigger_words(t);
+                if !triggers.contains(&t) {
+                    triggers.push(t);
                 }
             }
             let c = country_name(e["place"]["country"].as_str().unwrap_or(""));
@@ -260,10 +310,11 @@ pub fn safe_url(url: Option<&str>) -> Option<String> {
 
 /// Template views of a message's items.
 fn item_views(items: &Value) -> Vec<Value> {
-    items
-        .as_array()
+    let mut sorted: Vec<&Value> = items.as_array().into_iter().flatten().collect();
+    // Most severe first (a stable sort keeps the advisory's order within a severity).
+    sorted.sort_by_key(|i| severity_rank(&i["severity"]));
+    sorted
         .into_iter()
-        .flatten()
         .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": item_place(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
         .collect()
 }
@@ -379,5 +430,39 @@ mod tests {
         assert_eq!(safe_url(Some("https://example.org/a b")), Some("https://example.org/a%20b".into()));
         assert_eq!(safe_url(Some("data:text/html,x")), None);
         assert_eq!(safe_url(Some(" HTTP://Example.org/")), Some("http://example.org/".into()));
+    }
+
+    #[test]
+    fn messages_read_well() {
+        let t =
+            Templates::load(None).expect("templates").with_domain_of("Security Desk <alerts@Corp.example>");
+        let j = job("Kazakhstan update", "A state of emergency is in force.");
+        let sent: jiff::Timestamp = "2022-01-06T15:30:00Z".parse().expect("ts");
+        let r = t.render_job_at(&j, sent).expect("renders");
+        assert_eq!(r.message_id, "<alert-7.abc123@corp.example>", "ids on the sender's domain");
+        assert!(
+            r.text.contains("Sent: 2022-01-06 21:30 +06"),
+            "the sending time, not the queueing: {}",
+            r.text
+        );
+        let critical = r.text.find("Live ammunition (critical)").expect("critical item");
+        let high = r.text.find("State of emergency (high)").expect("high item");
+        assert!(critical < high, "most severe first: {}", r.text);
+        // A roll-up: one line per traveller and place, triggers in words, singular agreement.
+        let mut rollup = job("Kazakhstan update", "x");
+        rollup.kind = "rollup".into();
+        rollup.recipient = "boss@example.org".into();
+        rollup.payload = json!({"severity": "critical", "entries": [
+            {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["state_of_emergency"]},
+            {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["live_ammunition", "state_of_emergency"]}]});
+        let r = t.render_job_at(&rollup, sent).expect("renders");
+        assert!(r.text.starts_with("1 of your travellers is concerned"), "{}", r.text);
+        assert_eq!(r.text.matches("* Ann Lee").count(), 1, "{}", r.text);
+        assert!(r.text.contains("State of emergency, Live ammunition"), "{}", r.text);
+        assert!(
+            r.subject.contains("State of emergency, Live ammunition") && !r.subject.contains('_'),
+            "{}",
+            r.subject
+        );
     }
 }

@@ -125,7 +125,7 @@ impl Outbox {
                 .insert(key, Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?));
         }
         limits.insert("email".to_owned(), Arc::new(Semaphore::new(cfg.outbox.concurrency)));
-        let templates = Templates::load(cfg.templates_dir.as_deref())?;
+        let templates = Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from);
         Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone() })
     }
 
@@ -158,8 +158,10 @@ impl Outbox {
     async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<String, DeliveryError> {
         let job =
             blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        // "Sent:" in the message is when it is sent, not when the alert was queued.
+        let sent = crate::app::now().unwrap_or(now);
         let rendered =
-            self.templates.render_job(&job).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+            self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         let _permit = match self.limits.get(&c.channel) {
             Some(s) => {
                 Some(s.clone().acquire_owned().await.map_err(|_| DeliveryError::transient("shutting down"))?)

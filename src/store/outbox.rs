@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::channels::render::{AdvisoryInfo, Job, message_id};
+use crate::channels::render::{AdvisoryInfo, Job};
 
 use super::{Store, StoreError};
 
@@ -106,7 +106,7 @@ impl Store {
             recipient,
             payload: serde_json::from_str(&payload)
                 .map_err(|e| StoreError::invalid(format!("alert {} payload: {e}", c.alert_id)))?,
-            thread: first.filter(|f| *f < c.alert_id).map(|f| message_id(f, &adv_id)),
+            thread: first.filter(|f| *f < c.alert_id),
             advisory,
             created_at: Timestamp::from_second(created).unwrap_or(Timestamp::UNIX_EPOCH),
         })
