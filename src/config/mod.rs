@@ -134,6 +134,8 @@ struct RawRouting {
     /// An advisory whose event is older than this many hours is stored and evaluated but
     /// alerts nobody (default 72; 0 turns the check off).
     max_event_age_hours: Option<f64>,
+    /// Critical alerts wait for digests like the rest (default false: they go at once).
+    digest_critical: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -377,6 +379,9 @@ fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
     if let Some(e) = &r.elsewhere_in_country {
         p.elsewhere =
             e.parse().map_err(|m| ("elsewhere_in_country", format!("routing.elsewhere_in_country: {m}")))?;
+    }
+    if let Some(d) = r.digest_critical {
+        p.digest_critical = d;
     }
     if let Some(h) = r.max_event_age_hours {
         p.max_event_age = if h == 0.0 { None } else { Some(hours("max_event_age_hours", h)?) };

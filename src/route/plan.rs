@@ -30,6 +30,8 @@ pub struct Policy {
     pub elsewhere: Elsewhere,
     /// Events older than this alert nobody (`None`: no limit).
     pub max_event_age: Option<SignedDuration>,
+    /// Critical alerts wait for a subscription's digest too (default: they go at once).
+    pub digest_critical: bool,
 }
 
 /// Policy for a measure that applies elsewhere in the traveller's country.
@@ -70,6 +72,7 @@ impl Default for Policy {
             default_min_severity: Severity::Medium,
             elsewhere: Elsewhere::default(),
             max_event_age: Some(SignedDuration::from_hours(72)),
+            digest_critical: false,
         }
     }
 }

@@ -340,7 +340,9 @@ fn decide_recipient(
             }
         }
         let bypass = bypass.or_else(|| last_alert.filter(|(_, sev)| severity > *sev).map(|_| "escalation"));
-        let bucket = match r.digest() {
+        // A critical alert does not wait for a digest unless the policy says it may.
+        let digest = r.digest().filter(|_| severity < Severity::Critical || policy.digest_critical);
+        let bucket = match digest {
             None => &mut now_bucket,
             Some(cron) => digests.entry(cron.as_str()).or_insert_with(|| {
                 let release = cron.next_after(input.now, &r.timezone().tz).unwrap_or(input.now);

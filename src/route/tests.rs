@@ -319,6 +319,22 @@ fn digest_release_across_dst() {
     assert!(
         matches!(&plan.messages[0].delivery, Delivery::Digest { release_at, .. } if *release_at == ts("2026-03-23T07:00:00Z"))
     );
+    // A critical alert does not wait for the digest …
+    let plan = run(
+        &p,
+        &History::default(),
+        &[det("live_ammunition", Severity::Critical, "DE", None)],
+        now,
+        now,
+        &[],
+    );
+    assert!(matches!(plan.messages[0].delivery, Delivery::Now), "{:?}", plan.messages[0].delivery);
+    // … unless the policy lets it.
+    let policy = Policy { digest_critical: true, ..Policy::default() };
+    let dets = [det("live_ammunition", Severity::Critical, "DE", None)];
+    let input = RouteInput { advisory_time: ts(now), now: ts(now), detections: &dets, previous: &[] };
+    let plan = route(&input, &p, &History::default(), &policy);
+    assert!(matches!(plan.messages[0].delivery, Delivery::Digest { .. }), "{:?}", plan.messages[0].delivery);
 }
 
 #[test]
