@@ -275,7 +275,8 @@ fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
             "alert_id": format!("alert-{}", job.alert_id), "kind": "rollup", "advisory": a, "manager": job.recipient,
             "severity": p["severity"], "entries": p["entries"], "created_at": job.created_at.to_string(),
         });
-        return (ctx, facts, job.recipient.clone());
+        // A manager is addressed by address alone (no display name that repeats it).
+        return (ctx, facts, String::new());
     }
     if job.kind == "digest" {
         return digest_context(job, &tz_name, &sent_at);
