@@ -1149,3 +1149,90 @@ fn state_department_feed_baseline_level_change_and_old_items() {
     let _ = http.kill();
     let _ = http.wait();
 }
+
+/// A GDACS item is read by its fields: a Red earthquake in Indonesia alerts the traveller
+/// there (critical), a Green cyclone elsewhere is recorded below the alerting threshold.
+#[test]
+fn gdacs_hazards_alert_by_their_fields() {
+    let (dir, cfg) = setup();
+    let people = dir.path().join("more.csv");
+    std::fs::write(
+        &people,
+        "name,email,country,city,start,end,manager,timezone\nIda Sari,ida@example.org,ID,Jakarta,2022-01-02,2022-01-25,,\nMo Ali,mo@example.org,MU,,2022-01-02,2022-01-25,,\n",
+    )
+    .expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(&people)
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(&web).expect("mkdir");
+    let item = |kind: &str, level: &str, country: &str, title: &str, id: &str| {
+        format!(
+            "<item><title>{title}</title><description>{title}</description><link>https://www.gdacs.org/report.aspx?eventid={id}</link>\
+             <pubDate>Thu, 06 Jan 2022 03:10:00 GMT</pubDate><guid isPermaLink=\"false\">{kind}{id}</guid>\
+             <gdacs:iscurrent>true</gdacs:iscurrent><gdacs:eventtype>{kind}</gdacs:eventtype><gdacs:alertlevel>{level}</gdacs:alertlevel>\
+             <gdacs:eventname></gdacs:eventname><gdacs:country>{country}</gdacs:country></item>"
+        )
+    };
+    let rss = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" xmlns:gdacs=\"http://www.gdacs.org\"><channel><title>GDACS</title>\
+         <link>https://www.gdacs.org</link><description>alerts</description>{}{}</channel></rss>",
+        item(
+            "EQ",
+            "Red",
+            "Indonesia",
+            "Red alert for earthquake M 7.4 in Indonesia: 610000 people exposed",
+            "1"
+        ),
+        item("TC", "Green", "Mauritius", "Green alert for tropical cyclone CALVINIA-22", "2"),
+    );
+    std::fs::write(web.join("gdacs.xml"), rss).expect("feed");
+    let mut http = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(&web)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("http.server");
+    let mut first = String::new();
+    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
+    let http_port: u16 = first
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[network]\nallow_private = [\"127.0.0.0/8\"]\n[[source]]\nname = \"gdacs\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{http_port}/gdacs.xml\"\nschedule = \"0 0 1 1 *\"\nbaseline = false\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let mut d = Daemon::start(&cfg);
+    d.wait_for("sources: 1 polled, 2 items, 2 new or updated, 0 failed");
+    d.wait_sent(1);
+    let m = mails(dir.path());
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains("ida@example.org") && m[0].contains("[CRITICAL]") && m[0].contains("Earthquake"),
+        "{}",
+        m[0]
+    );
+    let (_, list) = d.request("GET", "/api/v1/advisories?source=gdacs&country=MU", Some(READ_TOKEN), "");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&list).expect("json");
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(
+        list[0]["detections"].as_i64() >= Some(1) && list[0]["alerts"] == 0,
+        "recorded, below threshold: {list:?}"
+    );
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    let _ = http.kill();
+    let _ = http.wait();
+}

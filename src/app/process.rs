@@ -115,6 +115,56 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
     }))
 }
 
+/// Detections from a hazard item's structured fields (GDACS event type and alert level, a CAP
+/// event): each trigger with that `hazard` code fires once per declared country, with the
+/// severity the alert level implies (a CAP issuer's severity is applied after, by
+/// [`apply_cap_info`]). A measure the text already affirmed for that country is not doubled;
+/// an item its feed marks as no longer current is historical.
+pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -> Vec<Detection> {
+    let Some(code) = adv.metadata.get("hazard_type") else { return Vec::new() };
+    let level = adv.metadata.get("hazard_level");
+    let polarity = if adv.metadata.get("hazard_current").is_some_and(|c| c.eq_ignore_ascii_case("false")) {
+        Polarity::Historical
+    } else {
+        Polarity::Affirmed
+    };
+    let mut out = Vec::new();
+    for t in engine.triggers().triggers().iter().filter(|t| t.hazard.as_deref() == Some(code.as_str())) {
+        let severity = level.and_then(|l| crate::detect::hazards::severity_of_level(l)).unwrap_or(t.severity);
+        for &country in &adv.countries {
+            let known = analysis
+                .detections
+                .iter()
+                .any(|d| d.trigger == t.id && d.country == Some(country) && d.polarity == Polarity::Affirmed);
+            if known {
+                continue;
+            }
+            let what =
+                adv.metadata.get("hazard_name").map_or(t.name.to_string(), |n| format!("{} {n}", t.name));
+            let evidence = match level {
+                Some(l) => format!("{l} alert: {what} — {}", adv.title),
+                None => format!("{what} — {}", adv.title),
+            };
+            out.push(Detection {
+                trigger: t.id.clone(),
+                name: t.name.clone(),
+                severity,
+                country: Some(country),
+                city: None,
+                regions: Vec::new(),
+                subnational: false,
+                polarity,
+                evidence,
+                section: crate::detect::Section::Title,
+                span: (0, adv.title.len()),
+                matched: (0, adv.title.len()),
+                confidence: 1.0,
+            });
+        }
+    }
+    out
+}
+
 /// A CAP alert's `info` speaks for the issuer: its severity sets the detections' severity
 /// (Extreme → critical, Severe → high, Moderate → medium, Minor → low), `certainty=Unlikely`
 /// makes them hypothetical and `urgency=Past` historical.
@@ -158,6 +208,8 @@ pub fn plan(
     if let Some(d) = level_change(store, engine, adv)? {
         analysis.detections.push(d);
     }
+    let hazards = hazard_detections(engine, adv, &analysis);
+    analysis.detections.extend(hazards);
     apply_cap_info(adv, &mut analysis);
     if let AdvisoryState::Unchanged { .. } = state {
         return Ok(Outcome { id: adv.id(), state, analysis, plan: Plan::default(), committed: None });

@@ -55,6 +55,8 @@ struct RawTrigger {
     #[serde(default)]
     ignore_modifiers: Vec<Spanned<String>>,
     from_places: Option<Spanned<String>>,
+    /// Natural-hazard code fired by structured feed fields: EQ, TC, FL, VO, TS, WF or DR.
+    hazard: Option<Spanned<String>>,
     /// Phrases, near rules and excludes in another language than English, by language code
     /// (`[trigger.lang.fr]`). Only languages whose modifier cues (negation, modality, lifting)
     /// the engine has are accepted.
@@ -229,7 +231,21 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             }
         },
     };
-    if phrases.is_empty() && near.is_empty() && regex.is_empty() && clears.is_none() {
+    let hazard = match &t.hazard {
+        None => None,
+        Some(h) => {
+            let code = h.get_ref().trim().to_ascii_uppercase();
+            if !crate::detect::hazards::CODES.contains(&code.as_str()) {
+                return Err(err(
+                    h.span(),
+                    "hazard",
+                    format!("unknown hazard {code:?} (use {})", crate::detect::hazards::CODES.join(", ")),
+                ));
+            }
+            Some(code)
+        }
+    };
+    if phrases.is_empty() && near.is_empty() && regex.is_empty() && clears.is_none() && hazard.is_none() {
         return Err(err(
             raw.span(),
             "phrases",
@@ -248,6 +264,7 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             clears,
             ignore_modifiers,
             from_places,
+            hazard,
         },
         file: file.to_owned(),
         source: src.to_owned(),

@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod cues;
 pub mod dfa;
+pub mod hazards;
 mod locate;
 pub mod matcher;
 pub mod modifiers;

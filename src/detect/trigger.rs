@@ -186,6 +186,10 @@ pub struct Trigger {
     pub clears: Option<TriggerId>,
     pub ignore_modifiers: Vec<Polarity>,
     pub from_places: FromPlaces,
+    /// A natural-hazard code (`EQ`, `TC`, `FL`, `VO`, `TS`, `WF`, `DR`): the trigger is (also)
+    /// fired by structured fields — a GDACS event type and alert level, a CAP `event` — not
+    /// only by phrases.
+    pub hazard: Option<String>,
 }
 
 /// A validated, internally consistent set of triggers (ids unique, `clears` targets exist).

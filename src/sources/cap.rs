@@ -157,6 +157,10 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         countries,
         ..Default::default()
     };
+    if let Some(code) = crate::detect::hazards::code_of_event(&event) {
+        adv.metadata.insert("hazard_type".into(), code.into());
+        adv.metadata.insert("hazard_name".into(), event.clone());
+    }
     for (k, v) in [("cap_status", &meta.status), ("cap_msg_type", &meta.msg_type)] {
         adv.metadata.insert(k.into(), v.clone());
     }

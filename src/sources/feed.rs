@@ -57,7 +57,8 @@ fn parse_feed(bytes: &[u8]) -> Result<feed_rs::model::Feed, ParseError> {
 pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Advisory>, ParseError> {
     let feed = parse_feed(bytes)?;
     let mut out = Vec::new();
-    for entry in feed.entries {
+    let hazards = hazard_fields(bytes);
+    for (index, entry) in feed.entries.into_iter().enumerate() {
         let title = entry.title.as_ref().map(|t| html::to_text(&t.content)).unwrap_or_default();
         let body_html = entry
             .content
@@ -82,9 +83,77 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Advisory>, ParseError> {
         if let Some(c) = title_country(&adv.title) {
             adv.countries.push(c);
         }
+        if let Some(h) = hazards.get(index) {
+            apply_hazard_fields(&mut adv, h);
+        }
         out.push(adv);
     }
     Ok(out)
+}
+
+/// GDACS's fields of each item, in document order (`gdacs:eventtype`, `gdacs:alertlevel`,
+/// `gdacs:country`, `gdacs:eventname`, `gdacs:iscurrent`); an empty map for items without.
+fn hazard_fields(bytes: &[u8]) -> Vec<std::collections::BTreeMap<String, String>> {
+    use quick_xml::events::Event;
+    let mut out = Vec::new();
+    if memchr::memmem::find(bytes, b"gdacs:").is_none() {
+        return out;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut in_item, mut field): (bool, Option<String>) = (false, None);
+    loop {
+        match reader.read_event() {
+            Err(_) | Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) => {
+                let name = AsRef::<str>::as_ref(&e.name()).to_owned();
+                if name == "item" || name == "entry" {
+                    in_item = true;
+                    out.push(std::collections::BTreeMap::new());
+                } else if in_item && name.starts_with("gdacs:") {
+                    field = Some(name["gdacs:".len()..].to_owned());
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let (Some(f), Some(m)) = (&field, out.last_mut()) {
+                    let v = AsRef::<str>::as_ref(&t).trim().to_owned();
+                    if !v.is_empty() {
+                        m.insert(f.clone(), v);
+                    }
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = e.name();
+                let name: &str = name.as_ref();
+                if name == "item" || name == "entry" {
+                    in_item = false;
+                }
+                field = None;
+            }
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+/// Carry an item's hazard fields as metadata, and the countries they name as declared places.
+fn apply_hazard_fields(adv: &mut Advisory, h: &std::collections::BTreeMap<String, String>) {
+    let Some(kind) = h.get("eventtype").map(|k| k.trim().to_ascii_uppercase()) else { return };
+    adv.metadata.insert("hazard_type".into(), kind);
+    for (from, to) in
+        [("alertlevel", "hazard_level"), ("eventname", "hazard_name"), ("iscurrent", "hazard_current")]
+    {
+        if let Some(v) = h.get(from) {
+            adv.metadata.insert(to.into(), v.clone());
+        }
+    }
+    for name in h.get("country").map(|c| c.split([',', ';'])).into_iter().flatten() {
+        if let Some(c) = Gazetteer::get().resolve_country(name.trim())
+            && !adv.countries.contains(&c)
+        {
+            adv.countries.push(c);
+        }
+    }
 }
 
 /// The items of a CAP index feed: for each entry, a key (its id and update time, so a changed
