@@ -491,8 +491,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources { config, action: None } => {
             let (cfg, _) = app::load(config.as_deref())?;
             let store = app::open_store(&cfg)?;
+            let date = |t: Option<i64>| {
+                t.filter(|t| *t > 0).and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string())
+            };
             for s in &cfg.sources {
-                out!("{}", serde_json::to_string(&store.source_state(&s.name)?)?);
+                let st = store.source_state(&s.name)?;
+                out!(
+                    "{}",
+                    serde_json::json!({
+                        "name": st.name, "last_success": date(st.last_success), "last_error": st.last_error,
+                        "last_error_at": date(st.last_error_at), "items_seen": st.items_seen,
+                        "failures": st.failures, "next_run": date(Some(st.next_run)),
+                    })
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

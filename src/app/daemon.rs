@@ -44,15 +44,40 @@ pub fn sd_notify(state: &str) {
 pub fn emit(level: &str, msg: &str) {
     // URL paths and queries can be credentials (webhook URLs, feed API keys): logs keep the
     // origin only.
-    let msg = &crate::channels::ssrf::redact_urls(msg);
+    let msg = &redact_emails(&crate::channels::ssrf::redact_urls(msg));
+    let ts = jiff::Timestamp::now().round(jiff::Unit::Millisecond).unwrap_or_else(|_| jiff::Timestamp::now());
     if std::env::var_os("JOURNAL_STREAM").is_some() {
-        let line = serde_json::json!({"ts": jiff::Timestamp::now().to_string(), "level": level, "msg": msg});
+        let line = serde_json::json!({"ts": ts.to_string(), "level": level, "msg": msg});
         println!("{line}");
     } else if level == "info" {
-        println!("tripwatch: {msg}");
+        println!("{ts} tripwatch: {msg}");
     } else {
-        eprintln!("tripwatch: {msg}");
+        eprintln!("{ts} tripwatch: {msg}");
     }
+}
+
+/// Mask every email address in `text` (`ann@example.org` → `a***@example.org`): server
+/// replies quote recipients, and traveller addresses never go to the log.
+pub fn redact_emails(text: &str) -> String {
+    let b = text.as_bytes();
+    let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+    let domain = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'-';
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices('@') {
+        let start = (0..at).rev().take_while(|&i| local(b[i])).last();
+        let has_domain = b.get(at + 1).is_some_and(|&c| domain(c));
+        let (Some(start), true) = (start, has_domain) else { continue };
+        if start < last {
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        out.push_str(&text[start..start + 1]);
+        out.push_str("***");
+        last = at;
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 fn log(msg: &str) {
@@ -570,7 +595,18 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
         let step = beating(&beat, outbox.try_execute_task(now())).await;
         let idle = shared.busy.fetch_sub(1, Ordering::SeqCst) == 1;
         match step {
-            Ok(Step::Completed { outcome, .. }) => {
+            Ok(Step::Completed { delivery, channel, outcome }) => {
+                // Why a delivery failed, in the log: the server's reply or the refusal, never
+                // the recipient (addresses in replies are masked by `emit`).
+                match &outcome {
+                    crate::outbox::Outcome::Retry { at, error } => {
+                        log(&format!("delivery {delivery} ({channel}) failed, retry at {at}: {error}"))
+                    }
+                    crate::outbox::Outcome::Dead { error } => {
+                        log(&format!("delivery {delivery} ({channel}) given up: {error}"))
+                    }
+                    crate::outbox::Outcome::Sent => {}
+                }
                 let mut t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
                 match outcome {
                     crate::outbox::Outcome::Sent => t.sent += 1,
@@ -671,4 +707,19 @@ pub fn ingest(base: &str, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_masked_in_log_lines() {
+        assert_eq!(
+            redact_emails("SMTP 550 5.1.1 <ann.lee@example.org>: Recipient address rejected"),
+            "SMTP 550 5.1.1 <a***@example.org>: Recipient address rejected"
+        );
+        assert_eq!(redact_emails("a@b.c and bob+x@d.e"), "a***@b.c and b***@d.e");
+        assert_eq!(redact_emails("no address @ here, user@"), "no address @ here, user@");
+    }
 }

@@ -27,7 +27,12 @@ use crate::store::{Claimed, Store, StoreError};
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Completed { delivery: i64, outcome: Outcome },
+    /// `channel` is `email` or `webhook:NAME` (never the recipient).
+    Completed {
+        delivery: i64,
+        channel: String,
+        outcome: Outcome,
+    },
     EmptyQueue,
 }
 
@@ -152,7 +157,7 @@ impl Outbox {
             &[("channel", channel), ("outcome", label)],
             1,
         );
-        Ok(Step::Completed { delivery: c.id, outcome })
+        Ok(Step::Completed { delivery: c.id, channel: c.channel.clone(), outcome })
     }
 
     async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<String, DeliveryError> {
