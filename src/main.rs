@@ -245,6 +245,23 @@ fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(1);
 }
 
+/// The allocator (mimalloc) keeps freed pages until its purge delay passes *and* the same heap
+/// allocates again, so after one large advisory the daemon's RSS stayed near its peak. A
+/// long-running service wants freed memory back at once: `MIMALLOC_PURGE_DELAY=0` does that,
+/// and mimalloc reads it only at process start, so the daemon re-executes itself once with it
+/// set (same pid, same descriptors: systemd's notify socket and the journal are unaffected).
+fn return_memory_promptly() {
+    const KEY: &str = "MIMALLOC_PURGE_DELAY";
+    if std::env::var_os(KEY).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    use std::os::unix::process::CommandExt as _;
+    let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env(KEY, "0").exec();
+    // Only reached if exec failed: run on with the default.
+    eprintln!("tripwatch: could not re-execute with {KEY}=0 ({err}); memory is returned more slowly");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -297,6 +314,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app::set_as_of(app::parse_as_of(&a)?);
             }
             if !once {
+                return_memory_promptly();
                 app::daemon::run(config.as_deref())?;
                 return Ok(ExitCode::SUCCESS);
             }
