@@ -66,6 +66,9 @@ enum Command {
     CheckConfig {
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Report secret files that cannot be read as warnings (a machine without them).
+        #[arg(long)]
+        skip_secrets: bool,
     },
     /// Run the service: HTTP API, spool, outbox (until SIGTERM). With --once: process the
     /// spool, deliver what is due, and exit.
@@ -543,15 +546,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckConfig { config } => match app::check_config(config.as_deref()) {
-            Ok(line) => {
-                out!("{line}");
-                Ok(ExitCode::SUCCESS)
+        Command::CheckConfig { config, skip_secrets } => {
+            if skip_secrets {
+                tripwatch::config::delivery::skip_missing_secrets();
             }
-            Err(e) => {
-                eprintln!("{e:#}");
-                Ok(ExitCode::FAILURE)
+            check_config_report(app::check_config(config.as_deref()))
+        }
+    }
+}
+
+fn check_config_report(result: anyhow::Result<String>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(line) => {
+            for w in tripwatch::config::delivery::skipped_secrets() {
+                eprintln!("tripwatch: warning: {w} (skipped with --skip-secrets)");
             }
-        },
+            out!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            Ok(ExitCode::FAILURE)
+        }
     }
 }

@@ -711,3 +711,34 @@ fn typos_in_references_are_refused_when_given() {
         stderr(&bad)
     );
 }
+
+/// `check-config --skip-secrets` validates a production config on a machine without its
+/// credential files; without the flag a missing secret file is an error.
+#[test]
+fn check_config_can_skip_missing_secret_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "state_dir = \"var\"\n[email]\ntransport = \"smtp\"\nhost = \"smtp.example.org\"\nusername = \"u\"\npassword_file = \"/run/credentials/tripwatch.service/smtp\"\n[[webhook]]\nname = \"soc\"\nurl = \"https://hooks.example.org/a\"\nsecret_file = \"/run/credentials/tripwatch.service/soc\"\n",
+    )
+    .expect("config");
+    let c = cfg.to_str().expect("utf8");
+    let strict = bin().args(["check-config", "--config", c]).output().expect("run");
+    assert!(!strict.status.success() && stderr(&strict).contains("cannot read"), "{}", stderr(&strict));
+    let lenient = bin().args(["check-config", "--skip-secrets", "--config", c]).output().expect("run");
+    assert!(lenient.status.success(), "{}", stderr(&lenient));
+    assert!(
+        stderr(&lenient).contains("warning: cannot read /run/credentials/tripwatch.service/smtp"),
+        "{}",
+        stderr(&lenient)
+    );
+    // The environment overrides password_file.
+    let env = bin()
+        .args(["check-config", "--config", c])
+        .env("TRIPWATCH_SMTP_PASSWORD", "from-env")
+        .env("TRIPWATCH_WEBHOOK_SECRET_SOC", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .output()
+        .expect("run");
+    assert!(env.status.success(), "{}", stderr(&env));
+}

@@ -155,9 +155,32 @@ impl Default for OutboxConfig {
 
 type Problem = (&'static str, String);
 
+static SKIP_SECRETS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// `check-config --skip-secrets`: a secret file that cannot be read is a warning, not an error
+/// (validating a production config on a machine without its credentials).
+pub fn skip_missing_secrets() {
+    SKIP_SECRETS.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// The secret files skipped so far, as warnings.
+pub fn skipped_secrets() -> Vec<String> {
+    SKIPPED.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 fn read_secret(path: &Path) -> Result<Secret, String> {
-    let s = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(Secret(s.trim().to_owned()))
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Secret(s.trim().to_owned())),
+        Err(e) if SKIP_SECRETS.load(std::sync::atomic::Ordering::SeqCst) => {
+            SKIPPED
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!("cannot read {}: {e}", path.display()));
+            Ok(Secret(String::new()))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 pub(super) fn email(raw: &RawEmail, base: &Path, state_dir: &Path) -> Result<EmailConfig, Problem> {
@@ -180,10 +203,11 @@ pub(super) fn email(raw: &RawEmail, base: &Path, state_dir: &Path) -> Result<Ema
                 "tls" => TlsMode::Tls,
                 other => return Err(("tls", format!("email.tls {other:?}: use none, starttls or tls"))),
             };
+            // The environment overrides password_file, and fills in a password only where a
+            // username asks for one.
             let password = match (&raw.password_file, std::env::var("TRIPWATCH_SMTP_PASSWORD")) {
+                (_, Ok(v)) if raw.username.is_some() => Some(Secret(v)),
                 (Some(p), _) => Some(read_secret(&base.join(p)).map_err(|e| ("password_file", e))?),
-                // The environment fills in a password only where a username asks for one.
-                (None, Ok(v)) if raw.username.is_some() => Some(Secret(v)),
                 _ => None,
             };
             if raw.username.is_some() != password.is_some() {
@@ -253,11 +277,14 @@ pub(super) fn webhooks(raw: &[RawWebhook], base: &Path) -> Result<Vec<WebhookCon
         };
         let env = format!("TRIPWATCH_WEBHOOK_SECRET_{}", w.name.to_ascii_uppercase().replace('-', "_"));
         let secret = match (&w.secret_file, std::env::var(&env)) {
-            (Some(p), _) => Some(read_secret(&base.join(p)).map_err(|e| ("secret_file", e))?),
-            (None, Ok(v)) => Some(Secret(v)),
+            (_, Ok(v)) => Some(Secret(v)),
+            (Some(p), Err(_)) => Some(read_secret(&base.join(p)).map_err(|e| ("secret_file", e))?),
             (None, Err(_)) => None,
         };
-        if let Some(s) = &secret {
+        // An empty secret is a file skipped by `check-config --skip-secrets`.
+        let skipped =
+            |s: &&Secret| s.expose().is_empty() && SKIP_SECRETS.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some(s) = secret.as_ref().filter(|s| !skipped(s)) {
             crate::channels::webhook::decode_secret(s.expose())
                 .map_err(|e| ("secret_file", format!("webhook {}: {e}", w.name)))?;
         }
