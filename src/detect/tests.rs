@@ -144,8 +144,22 @@ fn lifted_and_advice_and_staff() {
     ] {
         check(text, &["KZ"], &[]);
     }
-    assert_eq!(polarity_of("Martial law was lifted on Friday.", "martial_law"), "lifted");
-    // A trigger with an all-clear turns into it.
+    // A measure without an all-clear trigger stays, lifted …
+    assert_eq!(
+        polarity_of("The suspension of banking operations was lifted on Friday.", "banking_suspension"),
+        "lifted"
+    );
+    // … one with an all-clear turns into it.
+    for (text, clear) in [
+        ("Martial law was lifted on Friday.", "martial_law_ended"),
+        ("Internet access has been restored in the capital.", "internet_restored"),
+        ("Almaty airport reopened on 10 January after a five-day closure.", "airport_reopened"),
+        ("The ban on foreigners entering the country was lifted.", "border_reopened"),
+    ] {
+        let a = engine().analyze(&DetectInput { title: "", body: text, declared: &[cc("KZ")], year: None });
+        let ids: Vec<&str> = a.affirmed().map(|d| d.trigger.as_str()).collect();
+        assert_eq!(ids, [clear], "{text}");
+    }
     let a = engine().analyze(&DetectInput {
         title: "",
         body: "The curfew was lifted on Friday.",
