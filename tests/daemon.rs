@@ -168,6 +168,26 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
     (dir, cfg)
 }
 
+/// A static HTTP server (Python's `http.server`) over `dir` on a free loopback port.
+fn serve_dir(dir: &Path) -> (Child, u16) {
+    let mut http = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("http.server");
+    let mut first = String::new();
+    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
+    let port = first
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    (http, port)
+}
+
 const SEED_PARAPHRASE: &str = include_str!("fixtures/corpus/kz-paraphrase.txt");
 
 /// The requests the webhook sink recorded (complete `.json` files only).
@@ -294,21 +314,7 @@ fn rss_feed_to_email_and_webhook() {
         body.replace("\n\n", "</p><p>")
     );
     std::fs::write(web.join("feed.xml"), rss).expect("feed");
-    let mut http = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
-        .current_dir(&web)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("http.server");
-    let mut first = String::new();
-    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
-    let http_port: u16 = first
-        .split("port ")
-        .nth(1)
-        .and_then(|p| p.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let (mut http, http_port) = serve_dir(&web);
     let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
     let start = |script: &str, out: &Path, extra: &[&str]| -> (Child, u16) {
         let mut c = Command::new("python3")
@@ -1068,21 +1074,7 @@ fn state_department_feed_baseline_level_change_and_old_items() {
         "<p>Exercise increased caution in France due to terrorism.</p>",
     );
     std::fs::write(web.join("feed.xml"), feed(&[kz3, fr2.clone()])).expect("feed");
-    let mut http = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
-        .current_dir(&web)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("http.server");
-    let mut first = String::new();
-    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
-    let http_port: u16 = first
-        .split("port ")
-        .nth(1)
-        .and_then(|p| p.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let (mut http, http_port) = serve_dir(&web);
     std::fs::write(
         &cfg,
         format!(
@@ -1191,21 +1183,7 @@ fn gdacs_hazards_alert_by_their_fields() {
         item("TC", "Green", "Mauritius", "Green alert for tropical cyclone CALVINIA-22", "2"),
     );
     std::fs::write(web.join("gdacs.xml"), rss).expect("feed");
-    let mut http = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", "0"])
-        .current_dir(&web)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("http.server");
-    let mut first = String::new();
-    BufReader::new(http.stdout.take().expect("out")).read_line(&mut first).expect("line");
-    let http_port: u16 = first
-        .split("port ")
-        .nth(1)
-        .and_then(|p| p.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let (mut http, http_port) = serve_dir(&web);
     std::fs::write(
         &cfg,
         format!(
