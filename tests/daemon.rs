@@ -188,6 +188,56 @@ fn serve_dir(dir: &Path) -> (Child, u16) {
     (http, port)
 }
 
+/// A webhook sink running `script` (announcing each request), `n` travellers in KZ whose
+/// alerts also go to it, and the config pointing the `soc` webhook there (`extra` appended to
+/// its table). Returns the sink and its output lines (one `REQ n` per request).
+fn burst_setup(
+    dir: &Path,
+    cfg: &Path,
+    script: &str,
+    n: usize,
+    extra: &str,
+) -> (Child, std::io::Lines<BufReader<std::process::ChildStdout>>) {
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let mut hook = Command::new("python3")
+        .arg(support.join("webhook_sink.py"))
+        .arg("--dir")
+        .arg(dir.join("hook"))
+        .args(["--script", script, "--announce"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sink");
+    let mut lines = BufReader::new(hook.stdout.take().expect("out")).lines();
+    let port: u16 = lines
+        .next()
+        .and_then(Result::ok)
+        .and_then(|l| l.trim_start_matches("PORT ").parse().ok())
+        .expect("port");
+    let mut toml = String::new();
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"2022-01-01\"\nend = \"2022-01-30\"\n"
+        ));
+    }
+    std::fs::write(dir.join("people.toml"), toml).expect("write");
+    std::fs::write(
+        cfg,
+        format!(
+            "{}[outbox]\nconcurrency = 2\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n{extra}",
+            config_text()
+        ),
+    )
+    .expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(cfg)
+        .arg(dir.join("people.toml"))
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (hook, lines)
+}
+
 const SEED_PARAPHRASE: &str = include_str!("fixtures/corpus/kz-paraphrase.txt");
 
 /// The requests the webhook sink recorded (complete `.json` files only).
@@ -752,43 +802,7 @@ fn openapi_routes_exist_and_scopes_hold() {
 #[test]
 fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
     let (dir, cfg) = setup();
-    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
-    let mut hook = Command::new("python3")
-        .arg(support.join("webhook_sink.py"))
-        .arg("--dir")
-        .arg(dir.path().join("hook"))
-        .args(["--script", "slow", "--announce"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sink");
-    let mut lines = BufReader::new(hook.stdout.take().expect("out")).lines();
-    let port: u16 = lines
-        .next()
-        .and_then(Result::ok)
-        .and_then(|l| l.trim_start_matches("PORT ").parse().ok())
-        .expect("port");
-    let mut toml = String::new();
-    for i in 0..200 {
-        toml.push_str(&format!(
-            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"2022-01-01\"\nend = \"2022-01-30\"\n"
-        ));
-    }
-    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
-    std::fs::write(
-        &cfg,
-        format!(
-            "{}[outbox]\nconcurrency = 2\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n",
-            config_text()
-        ),
-    )
-    .expect("config");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(dir.path().join("people.toml"))
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (mut hook, mut lines) = burst_setup(dir.path(), &cfg, "slow", 200, "");
     let incoming = dir.path().join("var/spool/incoming");
     std::fs::create_dir_all(&incoming).expect("mkdir");
     std::fs::write(incoming.join("kz.txt"), SEED_PARAPHRASE).expect("advisory");
@@ -937,43 +951,7 @@ fn a_push_cannot_write_into_a_configured_source_or_another_namespace() {
 fn watchdog_pings_continue_while_deliveries_are_slow() {
     use std::os::unix::net::UnixDatagram;
     let (dir, cfg) = setup();
-    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
-    let mut hook = Command::new("python3")
-        .arg(support.join("webhook_sink.py"))
-        .arg("--dir")
-        .arg(dir.path().join("hook"))
-        .args(["--script", "hang", "--announce"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sink");
-    let mut lines = BufReader::new(hook.stdout.take().expect("out")).lines();
-    let port: u16 = lines
-        .next()
-        .and_then(Result::ok)
-        .and_then(|l| l.trim_start_matches("PORT ").parse().ok())
-        .expect("port");
-    let mut toml = String::new();
-    for i in 0..20 {
-        toml.push_str(&format!(
-            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"2022-01-01\"\nend = \"2022-01-30\"\n"
-        ));
-    }
-    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
-    std::fs::write(
-        &cfg,
-        format!(
-            "{}[outbox]\nconcurrency = 2\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\ntimeout_secs = 3\n",
-            config_text()
-        ),
-    )
-    .expect("config");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(dir.path().join("people.toml"))
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (mut hook, mut lines) = burst_setup(dir.path(), &cfg, "hang", 20, "timeout_secs = 3\n");
     let sock_path = dir.path().join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).expect("notify socket");
     sock.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
