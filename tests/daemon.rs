@@ -67,12 +67,16 @@ impl Daemon {
         }
     }
 
-    /// Block until the outbox reports `n` deliveries sent in all (workers report when idle,
-    /// so work that arrives in parts is reported in parts).
-    fn wait_sent(&mut self, n: usize) {
-        let mut sent = 0;
-        while sent < n {
-            let line = self.wait_for("outbox: ");
+    /// Block until a poll report containing `poll` and `n` deliveries sent have both been
+    /// logged, in either order: sources are polled concurrently and deliveries start as soon
+    /// as an item commits, so the outbox may report before the poll does.
+    fn wait_poll_and_sent(&mut self, poll: &str, n: usize) -> String {
+        let (mut report, mut sent) = (None, 0);
+        while report.is_none() || sent < n {
+            let line = self.wait_for("tripwatch: ");
+            if line.contains(poll) {
+                report = Some(line.clone());
+            }
             sent += line
                 .split("outbox: ")
                 .nth(1)
@@ -81,6 +85,7 @@ impl Daemon {
                 .unwrap_or(0);
         }
         assert_eq!(sent, n, "exactly {n} sent");
+        report.unwrap_or_default()
     }
 
     fn signal(&self, sig: &str) {
@@ -412,9 +417,8 @@ fn rss_feed_to_email_and_webhook() {
         .expect("subscribe");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut d = Daemon::start(&cfg);
-    d.wait_for("sources: 1 polled, 1 items, 1 new or updated");
+    d.wait_poll_and_sent("sources: 1 polled, 1 items, 1 new or updated", 2);
     let polled = std::time::Instant::now();
-    d.wait_sent(2);
     assert!(polled.elapsed() < Duration::from_secs(2), "delivered {:?} after the poll", polled.elapsed());
     let mails: Vec<String> = std::fs::read_dir(dir.path().join("smtp"))
         .expect("smtp dir")
@@ -481,24 +485,8 @@ fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
     }
     std::fs::write(&cfg, text).expect("config");
     let mut d = Daemon::start(&cfg);
-    // Sources are polled concurrently and deliveries start as each commits: the poll report
-    // and the outbox reports come in either order.
-    let (mut report, mut sent) = (None, 0);
-    while report.is_none() || sent < 2 {
-        let line = d.wait_for("tripwatch: ");
-        if line.contains("sources: 10 polled") {
-            report = Some(line.clone());
-        }
-        sent += line
-            .split("outbox: ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0);
-    }
-    let report = report.unwrap_or_default();
+    let report = d.wait_poll_and_sent("sources: 10 polled", 2);
     assert!(report.contains("6 failed"), "{report}");
-    assert_eq!(sent, 2);
     let (status, body) = d.request("GET", "/api/v1/sources", Some(READ_TOKEN), "");
     assert_eq!(status, 200);
     let list: Vec<serde_json::Value> = serde_json::from_str(&body).expect("json");
@@ -1102,8 +1090,7 @@ fn state_department_feed_baseline_level_change_and_old_items() {
     let (status, body) = d.request("POST", "/api/v1/sources/state-dept/poll", Some(ADMIN_TOKEN), "");
     assert_eq!(status, 202, "{body}");
     assert_eq!(d.request("POST", "/api/v1/sources/nope/poll", Some(ADMIN_TOKEN), "").0, 404);
-    d.wait_for("sources: 1 polled, 3 items, 2 new or updated, 0 failed");
-    d.wait_sent(1);
+    d.wait_poll_and_sent("sources: 1 polled, 3 items, 2 new or updated, 0 failed", 1);
     let m = mails(dir.path());
     assert_eq!(m.len(), 1, "one alert, to the traveller in Kazakhstan: {m:?}");
     assert!(m[0].contains("ann@example.org") && m[0].contains("Level 4"), "{}", m[0]);
@@ -1171,8 +1158,7 @@ fn gdacs_hazards_alert_by_their_fields() {
     )
     .expect("config");
     let mut d = Daemon::start(&cfg);
-    d.wait_for("sources: 1 polled, 2 items, 2 new or updated, 0 failed");
-    d.wait_sent(1);
+    d.wait_poll_and_sent("sources: 1 polled, 2 items, 2 new or updated, 0 failed", 1);
     let m = mails(dir.path());
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(
