@@ -106,8 +106,9 @@ pub struct People {
 /// What was sent before.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// Last alert per (recipient, trigger, country): when and at what severity.
-    pub last: HashMap<(Email, String, CountryCode), (Timestamp, Severity)>,
+    /// Last alert per (recipient, trigger, country, place): when and at what severity. The
+    /// place is the city the measure was found for, empty for the whole country.
+    pub last: HashMap<(Email, String, CountryCode, String), (Timestamp, Severity)>,
     /// Recipients that appear in `last` (lets routing skip the lookup for everyone else).
     pub recipients: HashSet<Email>,
     /// Recipients already alerted about earlier versions of this advisory.

@@ -322,11 +322,7 @@ fn decide_recipient(
             continue;
         }
         let bypass = bypass_reason(d, email, history);
-        let last_alert = if has_history {
-            history.last.get(&(email.clone(), d.trigger.to_string(), d.country)).copied()
-        } else {
-            None
-        };
+        let last_alert = if has_history { last_alerted(history, email, d) } else { None };
         if bypass.is_none()
             && let Some((last, sev)) = &last_alert
         {
@@ -354,12 +350,17 @@ fn decide_recipient(
                 )
             }),
         };
-        // One item per trigger and country in a message: the same measure found twice (in
-        // the country and in the trip's city) is one item, with the more specific place.
+        // One item per trigger and place in a message: the same measure found twice (in the
+        // country and in the trip's city) is one item, with the more specific place; the same
+        // measure in two cities is two items.
         let same = if bucket.3 == Some(di) {
             bucket.2.len().checked_sub(1)
         } else {
-            bucket.2.iter().position(|i| *i.trigger == *d.trigger && i.country == d.country)
+            bucket.2.iter().position(|i| {
+                *i.trigger == *d.trigger
+                    && i.country == d.country
+                    && (i.city.is_none() || d.city.is_none() || i.city == d.city)
+            })
         };
         match same.and_then(|k| bucket.2.get_mut(k)) {
             Some(existing) => {
@@ -446,6 +447,19 @@ fn lower(s: Severity) -> Severity {
         Severity::High => Severity::Medium,
         Severity::Medium => Severity::Low,
         Severity::Low | Severity::Info => Severity::Info,
+    }
+}
+
+/// The last alert this recipient had about this trigger in the detection's place: the same
+/// city, or the whole country (a country-wide measure covers its cities; a measure found for
+/// one city does not cover the country or another city). The most recent one counts.
+fn last_alerted(history: &History, email: &Email, d: &RouteDetection) -> Option<(jiff::Timestamp, Severity)> {
+    let key = |place: &str| (email.clone(), d.trigger.to_string(), d.country, place.to_owned());
+    let country_wide = history.last.get(&key("")).copied();
+    let in_city = d.city.as_deref().and_then(|c| history.last.get(&key(c)).copied());
+    match (country_wide, in_city) {
+        (Some(a), Some(b)) => Some(if a.0 >= b.0 { a } else { b }),
+        (a, b) => a.or(b),
     }
 }
 

@@ -82,6 +82,46 @@ fn one_trip_people(city: Option<&str>) -> People {
 }
 
 #[test]
+fn dedup_keys_on_the_city_and_every_city_is_an_item() {
+    let when = "2022-01-12T12:00:00Z";
+    let ann = email("ann@example.org");
+    let kz = CountryCode::parse("KZ").expect("cc");
+    let told = |place: &str| {
+        let mut h = History::default();
+        h.last.insert(
+            (ann.clone(), "curfew".into(), kz, place.into()),
+            (ts("2022-01-12T10:00:00Z"), Severity::High),
+        );
+        h.recipients.insert(ann.clone());
+        h
+    };
+    let in_city = |c: &str| [det("curfew", Severity::High, "KZ", Some(c))];
+    // A trip anywhere in the country: a curfew in Almaty, then one in Astana, is news twice.
+    let country_trip = one_trip_people(None);
+    assert_eq!(sent(&run(&country_trip, &told("Almaty"), &in_city("Astana"), when, when, &[])).len(), 1);
+    // The same city again within the interval is not.
+    let plan = run(&country_trip, &told("Almaty"), &in_city("Almaty"), when, when, &[]);
+    assert!(sent(&plan).is_empty());
+    assert!(plan.decisions.iter().any(|d| d.outcome.starts_with("deduplicated")));
+    // A country-wide curfew already told covers its cities; a city one does not cover the country.
+    assert!(sent(&run(&country_trip, &told(""), &in_city("Almaty"), when, when, &[])).is_empty());
+    let nationwide = [det("curfew", Severity::High, "KZ", None)];
+    assert_eq!(sent(&run(&country_trip, &told("Almaty"), &nationwide, when, when, &[])).len(), 1);
+    // One advisory naming two cities: two items for the country trip, each with its city.
+    let both = [
+        det("curfew", Severity::High, "KZ", Some("Almaty")),
+        det("curfew", Severity::High, "KZ", Some("Astana")),
+    ];
+    let plan = run(&country_trip, &History::default(), &both, when, when, &[]);
+    let cities: Vec<_> = plan.messages[0].items.iter().map(|i| i.city.as_deref()).collect();
+    assert_eq!(cities, [Some("Almaty"), Some("Astana")]);
+    // The Almaty traveller gets the Almaty item only.
+    let plan = run(&one_trip_people(Some("Almaty")), &History::default(), &both, when, when, &[]);
+    let cities: Vec<_> = plan.messages[0].items.iter().map(|i| i.city.as_deref()).collect();
+    assert_eq!(cities, [Some("Almaty")]);
+}
+
+#[test]
 fn trip_window_edges() {
     let p = one_trip_people(None);
     let d = [det("curfew", Severity::High, "KZ", None)];
@@ -198,7 +238,7 @@ fn dedup_interval_escalation_all_clear_correction() {
     let now = "2022-01-12T12:00:00Z";
     let hist = |at: &str, sev: Severity| {
         let mut h = History::default();
-        h.last.insert((ann.clone(), "curfew".into(), kz), (ts(at), sev));
+        h.last.insert((ann.clone(), "curfew".into(), kz, String::new()), (ts(at), sev));
         h.recipients.insert(ann.clone());
         h
     };
@@ -215,7 +255,7 @@ fn dedup_interval_escalation_all_clear_correction() {
     // An all-clear always passes.
     let mut h = hist("2022-01-12T11:00:00Z", Severity::High);
     h.last.insert(
-        (ann.clone(), "state_of_emergency_lifted".into(), kz),
+        (ann.clone(), "state_of_emergency_lifted".into(), kz, String::new()),
         (ts("2022-01-12T11:00:00Z"), Severity::Medium),
     );
     let plan = run(&p, &h, &[det("state_of_emergency_lifted", Severity::Medium, "KZ", None)], now, now, &[]);

@@ -88,7 +88,7 @@ impl Store {
         let mut h = History::default();
         let wanted: HashSet<&str> = recipients.iter().map(Email::as_str).collect();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT recipient, trigger, last_at, severity FROM alert_history WHERE country = ?1",
+            "SELECT recipient, trigger, last_at, severity, place FROM alert_history WHERE country = ?1",
         )?;
         for c in countries {
             let mut rows = stmt.query([c.as_str()])?;
@@ -97,14 +97,15 @@ impl Store {
                 if !wanted.contains(recipient.as_str()) {
                     continue;
                 }
-                let (trigger, at, sev): (String, i64, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
+                let (trigger, at, sev, place): (String, i64, String, String) =
+                    (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
                 let (Ok(email), Ok(at), Ok(sev)) =
                     (Email::parse(&recipient), Timestamp::from_second(at), sev.parse::<Severity>())
                 else {
                     continue;
                 };
                 h.recipients.insert(email.clone());
-                h.last.insert((email, trigger, *c), (at, sev));
+                h.last.insert((email, trigger, *c, place), (at, sev));
             }
         }
         let mut stmt =
@@ -188,8 +189,8 @@ impl Store {
                 "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut history = tx.prepare(
-                "INSERT INTO alert_history (recipient, trigger, country, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (recipient, trigger, country) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
+                "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
             )?;
             for m in &plan.messages {
                 let (status, release) = match &m.delivery {
@@ -226,6 +227,7 @@ impl Store {
                         m.recipient.email.as_str(),
                         item.trigger,
                         item.country.as_str(),
+                        item.city.as_deref().unwrap_or(""),
                         now.as_second(),
                         item.severity.as_str()
                     ])?;

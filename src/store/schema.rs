@@ -173,4 +173,23 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE advisories ADD COLUMN held TEXT;
     "#,
+    // 8: dedup keys on the place as well: a curfew in Pokhara is news to a traveller already
+    // told of one in Kathmandu. `place` is the city the measure was found for, '' for the
+    // whole country.
+    r#"
+    CREATE TABLE alert_history_by_place (
+        recipient TEXT NOT NULL,
+        trigger   TEXT NOT NULL,
+        country   TEXT NOT NULL,
+        place     TEXT NOT NULL DEFAULT '',
+        last_at   INTEGER NOT NULL,
+        severity  TEXT NOT NULL,
+        PRIMARY KEY (recipient, trigger, country, place)
+    );
+    INSERT INTO alert_history_by_place (recipient, trigger, country, place, last_at, severity)
+        SELECT recipient, trigger, country, '', last_at, severity FROM alert_history;
+    DROP TABLE alert_history;
+    ALTER TABLE alert_history_by_place RENAME TO alert_history;
+    CREATE INDEX alert_history_country ON alert_history(country);
+    "#,
 ];
