@@ -349,13 +349,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app::set_as_of(app::parse_as_of(&a)?);
             }
             let (cfg, engine) = app::load(config.as_deref())?;
-            let adv = tripwatch::sources::read_file(&file, cfg.max_advisory_bytes)
+            let advisories = tripwatch::sources::read_all(&file, cfg.max_advisory_bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let db = cfg.state_dir.join(tripwatch::store::DB_FILE);
             let store = if db.exists() { app::open_store(&cfg)? } else { tripwatch::store::Store::memory()? };
             let now = app::now()?;
-            let outcome = app::process::plan(&store, &engine, &cfg.policy, &adv, now, now)?;
-            out_raw!("{}", app::preview::text(&file.display().to_string(), &adv, &outcome));
+            // A feed is previewed item by item, FILE#N.
+            let many = advisories.len() > 1;
+            for (i, adv) in advisories.iter().enumerate() {
+                let outcome = app::process::plan(&store, &engine, &cfg.policy, adv, now, now)?;
+                let name =
+                    if many { format!("{}#{}", file.display(), i + 1) } else { file.display().to_string() };
+                out_raw!("{}", app::preview::text(&name, adv, &outcome));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { config, file } => {

@@ -933,6 +933,45 @@ fn a_push_cannot_write_into_a_configured_source_or_another_namespace() {
     drop(dir);
 }
 
+/// An RSS or Atom document pushed over HTTP (whatever its label) is a feed: each item is an
+/// advisory, every id answered resolves, and an item alerts the traveller it concerns.
+#[test]
+fn a_pushed_feed_is_read_item_by_item() {
+    let (dir, cfg) = setup();
+    let mut d = Daemon::start(&cfg);
+    let rss = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Partner alerts</title>
+<item><guid>p-1</guid><title>Kazakhstan: curfew in Almaty</title><pubDate>Thu, 06 Jan 2022</pubDate>
+<description>&lt;p&gt;Authorities imposed a curfew in Almaty from 23:00 tonight.&lt;/p&gt;</description></item>
+<item><guid>p-2</guid><title>Kazakhstan: markets reopen</title><pubDate>Thu, 06 Jan 2022</pubDate>
+<description>Shops and markets reopened in Astana after the holiday.</description></item>
+</channel></rss>"#;
+    let (status, body) = d.send("POST", "/api/v1/advisories", Some(INGEST_TOKEN), "text/xml", rss);
+    assert_eq!(status, 202, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(answer["items"], 2, "{body}");
+    let ids: Vec<String> =
+        answer["ids"].as_array().expect("ids").iter().map(|v| v.as_str().expect("id").to_owned()).collect();
+    d.wait_for("spool: 2 processed");
+    for (id, title) in ids.iter().zip(["curfew in Almaty", "markets reopen"]) {
+        let (status, detail) = d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "");
+        assert_eq!(status, 200, "{id}: {detail}");
+        assert!(detail.contains(title), "{detail}");
+        assert!(detail.contains("push:ingest"), "in the token's namespace: {detail}");
+    }
+    d.wait_for("sent");
+    let mails = mails(dir.path());
+    assert!(mails.iter().any(|m| m.contains("Curfew") || m.contains("curfew")), "{mails:?}");
+    // A feed without items is refused, not accepted as nothing.
+    let empty = r#"<rss version="2.0"><channel><title>x</title></channel></rss>"#;
+    let (status, body) = d.post(Some(INGEST_TOKEN), "application/rss+xml", empty.as_bytes());
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no item"), "{body}");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    drop(dir);
+}
+
 /// The watchdog is fed by heartbeats, not by the end of a pass: deliveries that each take
 /// three seconds (an endpoint that never answers, a 3 s timeout) do not stop the pings.
 #[test]

@@ -258,24 +258,30 @@ async fn advisory_detail(State(st): State<Arc<ApiState>>, Path(id): Path<String>
 }
 
 async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let adv = match super::parse_pushed(&headers, &bytes) {
-        Ok((adv, _)) => adv,
+    let (advisories, _) = match super::parse_pushed(&headers, &bytes) {
+        Ok(x) => x,
         Err(r) => return *r,
     };
     let live = st.live();
+    let feed = crate::sources::feed::looks_like_feed(&bytes);
     run(&st, |s| {
         let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
-        let o = crate::app::process::plan(s, &live.engine, &live.policy, &adv, now, now)?;
-        Ok(json!({
-            "id": o.id,
-            "state": match o.state {
-                crate::store::AdvisoryState::New => "new",
-                crate::store::AdvisoryState::Unchanged { .. } => "unchanged",
-                crate::store::AdvisoryState::Updated { .. } => "updated",
-            },
-            "analysis": o.analysis,
-            "plan": o.plan,
-        }))
+        let mut items = Vec::new();
+        for adv in &advisories {
+            let o = crate::app::process::plan(s, &live.engine, &live.policy, adv, now, now)?;
+            items.push(json!({
+                "id": o.id,
+                "state": match o.state {
+                    crate::store::AdvisoryState::New => "new",
+                    crate::store::AdvisoryState::Unchanged { .. } => "unchanged",
+                    crate::store::AdvisoryState::Updated { .. } => "updated",
+                },
+                "analysis": o.analysis,
+                "plan": o.plan,
+            }));
+        }
+        // One advisory answers its preview; a feed answers one per item.
+        Ok(if feed { json!({ "items": items }) } else { items.pop().unwrap_or(Value::Null) })
     })
 }
 

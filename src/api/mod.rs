@@ -143,25 +143,42 @@ fn spool_write(
     })
 }
 
-/// Parse a pushed advisory by its content type: the advisory and the spool file extension.
+/// Parse a pushed advisory by its content type: the advisories (one, or one per item of an
+/// RSS/Atom feed) and the spool file extension.
 pub(crate) fn parse_pushed(
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(crate::advisory::Advisory, &'static str), Box<Response>> {
+) -> Result<(Vec<crate::advisory::Advisory>, &'static str), Box<Response>> {
     let ctype =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (kind, ext) = if ctype.starts_with("text/plain") {
         ("text", "txt")
     } else if ctype.starts_with("application/json") {
         ("json", "json")
-    } else if ["application/cap+xml", "application/xml", "text/xml"].iter().any(|t| ctype.starts_with(t)) {
+    } else if [
+        "application/cap+xml",
+        "application/xml",
+        "text/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+    ]
+    .iter()
+    .any(|t| ctype.starts_with(t))
+    {
         ("cap", "xml")
     } else {
         return Err(Box::new(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "use text/plain (the text advisory format), application/json or CAP XML",
+            "use text/plain (the text advisory format), application/json, CAP XML or an RSS/Atom feed",
         )));
     };
+    // A feed (RSS or Atom, whatever the label says) is read item by item, as the spool will
+    // read the file.
+    if sources::feed::looks_like_feed(body) {
+        return sources::parse_all(body, sources::LOCAL_SOURCE)
+            .map(|a| (a, "xml"))
+            .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &e.to_string())));
+    }
     // The content decides over the label: a CAP alert sent as text/plain (or with a namespace
     // prefix, `<cap:alert>`) is read as CAP, as the spool will read it, so the id answered here
     // is the id stored.
@@ -171,7 +188,7 @@ pub(crate) fn parse_pushed(
         "cap" => sources::cap::parse(body).map(|(adv, _)| adv),
         _ => sources::text::parse(body, sources::LOCAL_SOURCE),
     };
-    parsed.map(|a| (a, ext)).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &e.to_string())))
+    parsed.map(|a| (vec![a], ext)).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &e.to_string())))
 }
 
 async fn post_advisory(
@@ -188,27 +205,39 @@ async fn post_advisory(
         tokio::task::spawn_blocking(move || parse_pushed(&headers, &parse_body)),
     )
     .await;
-    let (mut adv, ext) = match parsed {
+    let (mut advisories, ext) = match parsed {
         Ok(Ok(Ok(x))) => x,
         Ok(Ok(Err(r))) => return *r,
         Ok(Err(_)) => return error(StatusCode::INTERNAL_SERVER_ERROR, "the parser failed"),
         Err(_) => return error(StatusCode::BAD_REQUEST, "the advisory took too long to parse"),
     };
     // A push lives in its token's namespace and may not speak for a configured source.
-    if st.live().sources.contains(&adv.source) {
+    if let Some(adv) = advisories.iter().find(|a| st.live().sources.contains(&a.source)) {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
             &format!("source {:?} is a configured source; pushes cannot write into it", adv.source),
         );
     }
-    adv.source = crate::app::spool::push_namespace(&caller, &adv.source);
-    let id = adv.id();
+    let ids: Vec<String> = advisories
+        .iter_mut()
+        .map(|adv| {
+            adv.source = crate::app::spool::push_namespace(&caller, &adv.source);
+            adv.id()
+        })
+        .collect();
     let dir = st.spool_incoming.clone();
-    let write_id = id.clone();
+    let write_id = ids[0].clone();
+    let feed = advisories.len() > 1 || sources::feed::looks_like_feed(&body);
     match tokio::task::spawn_blocking(move || spool_write(&dir, &caller, &write_id, ext, &body)).await {
         Ok(Ok(_)) => {
             st.spool_wake.notify_one();
-            (StatusCode::ACCEPTED, axum::Json(json!({ "id": id, "status": "accepted" }))).into_response()
+            // One advisory answers its id; a feed answers the id of every item.
+            let answer = if feed {
+                json!({ "ids": ids, "items": ids.len(), "status": "accepted" })
+            } else {
+                json!({ "id": ids[0], "status": "accepted" })
+            };
+            (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
         }
         _ => error(StatusCode::SERVICE_UNAVAILABLE, "could not store the advisory; retry"),
     }

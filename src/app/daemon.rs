@@ -682,7 +682,7 @@ pub fn ingest(base: &str, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<
             };
             let ctype = match f.extension().and_then(|e| e.to_str()) {
                 Some("json") => "application/json",
-                Some("xml" | "cap") => "application/xml",
+                Some("xml" | "cap" | "rss" | "atom") => "application/xml",
                 _ => "text/plain; charset=utf-8",
             };
             let resp =

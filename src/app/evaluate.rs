@@ -44,12 +44,14 @@ pub enum FileResult {
 
 /// Read and analyse each file; errors are per file, never fatal to the others.
 pub fn run(cfg: &Config, engine: &Engine, files: &[impl AsRef<Path>]) -> Vec<(String, FileResult)> {
-    files
-        .iter()
-        .map(|f| {
-            let name = f.as_ref().display().to_string();
-            let res = match sources::read_file(f.as_ref(), cfg.max_advisory_bytes) {
-                Ok(mut adv) => {
+    let mut out = Vec::new();
+    for f in files {
+        let name = f.as_ref().display().to_string();
+        match sources::read_all(f.as_ref(), cfg.max_advisory_bytes) {
+            // A feed gives one result per item, named FILE#N.
+            Ok(advisories) => {
+                let many = advisories.len() > 1;
+                for (i, mut adv) in advisories.into_iter().enumerate() {
                     // Replayed as of a moment, an undated advisory is dated that day.
                     if adv.published.is_none()
                         && let Some(t) = super::as_of()
@@ -62,13 +64,14 @@ pub fn run(cfg: &Config, engine: &Engine, files: &[impl AsRef<Path>]) -> Vec<(St
                         });
                     }
                     let analysis = engine.analyze(&adv.detect_input());
-                    FileResult::Ok { advisory: Box::new(adv), analysis }
+                    let name = if many { format!("{name}#{}", i + 1) } else { name.clone() };
+                    out.push((name, FileResult::Ok { advisory: Box::new(adv), analysis }));
                 }
-                Err(e) => FileResult::Err { message: e.to_string() },
-            };
-            (name, res)
-        })
-        .collect()
+            }
+            Err(e) => out.push((name, FileResult::Err { message: e.to_string() })),
+        }
+    }
+    out
 }
 
 /// One JSON line for a successful file.

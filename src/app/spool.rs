@@ -104,42 +104,56 @@ pub fn run_once_within(
             report.more = true;
             break;
         }
-        match sources::read_file(&f, cfg.max_advisory_bytes) {
+        let advisories = match sources::read_all(&f, cfg.max_advisory_bytes) {
+            Ok(a) => a,
             Err(e) => {
                 let to = move_into(&f, &spool.join("failed")).map_err(|e| SpoolError::Io(e.to_string()))?;
                 let reason = PathBuf::from(format!("{}.reason", to.display()));
                 fs::write(&reason, format!("{e}\n")).map_err(|e| SpoolError::Io(e.to_string()))?;
                 report.failed += 1;
+                continue;
             }
-            Ok(mut adv) => {
-                if let Some(caller) = pushed_by(&f) {
-                    adv.source = push_namespace(&caller, &adv.source);
-                }
-                let t = now();
-                let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
-                    Ok(o) => o,
-                    // A well-formed advisory that cannot apply (a CAP Cancel for an unknown
-                    // alert): rejected with its reason, the pass goes on.
-                    Err(StoreError::Invalid(reason)) => {
-                        let to = move_into(&f, &spool.join("failed"))
-                            .map_err(|e| SpoolError::Io(e.to_string()))?;
-                        fs::write(PathBuf::from(format!("{}.reason", to.display())), format!("{reason}\n"))
-                            .map_err(|e| SpoolError::Io(e.to_string()))?;
-                        report.failed += 1;
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                match outcome.committed {
-                    Some(c) => {
-                        report.processed += 1;
-                        report.alerts += c.alerts;
-                        report.rollups += c.rollups;
-                    }
-                    None => report.unchanged += 1,
-                }
-                move_into(&f, &spool.join("processed")).map_err(|e| SpoolError::Io(e.to_string()))?;
+        };
+        // A feed file holds many advisories; each is processed on its own. Reprocessing after
+        // a crash is idempotent, so a file half done is simply done again.
+        let mut refused = Vec::new();
+        let count = advisories.len();
+        for mut adv in advisories {
+            if let Some(caller) = pushed_by(&f) {
+                adv.source = push_namespace(&caller, &adv.source);
             }
+            let t = now();
+            let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
+                Ok(o) => o,
+                // A well-formed advisory that cannot apply (a CAP Cancel for an unknown
+                // alert): rejected with its reason, the pass goes on.
+                Err(StoreError::Invalid(reason)) => {
+                    refused.push(if count == 1 || adv.title.is_empty() {
+                        reason
+                    } else {
+                        format!("{}: {reason}", adv.title)
+                    });
+                    report.failed += 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match outcome.committed {
+                Some(c) => {
+                    report.processed += 1;
+                    report.alerts += c.alerts;
+                    report.rollups += c.rollups;
+                }
+                None => report.unchanged += 1,
+            }
+        }
+        // The file goes to failed/ with the reasons when nothing in it could apply;
+        // otherwise to processed/ (with a reason file for the items refused, if any).
+        let dir = if refused.len() == count { "failed" } else { "processed" };
+        let to = move_into(&f, &spool.join(dir)).map_err(|e| SpoolError::Io(e.to_string()))?;
+        if !refused.is_empty() {
+            fs::write(PathBuf::from(format!("{}.reason", to.display())), refused.join("\n") + "\n")
+                .map_err(|e| SpoolError::Io(e.to_string()))?;
         }
     }
     Ok(report)

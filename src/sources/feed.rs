@@ -22,6 +22,32 @@ pub fn reject_dtd(bytes: &[u8]) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// Whether bytes are an RSS or Atom document: the first element (after the XML declaration,
+/// comments and processing instructions) is `rss`, `feed` or `RDF` (RSS 1.0), with or without
+/// a namespace prefix.
+pub fn looks_like_feed(bytes: &[u8]) -> bool {
+    let mut rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    rest = &rest[..rest.len().min(8192)];
+    loop {
+        let Some(i) = rest.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
+        rest = &rest[i..];
+        if rest.starts_with(b"<?") {
+            let Some(end) = memchr::memmem::find(rest, b"?>") else { return false };
+            rest = &rest[end + 2..];
+        } else if rest.starts_with(b"<!--") {
+            let Some(end) = memchr::memmem::find(rest, b"-->") else { return false };
+            rest = &rest[end + 3..];
+        } else if let Some(tag) = rest.strip_prefix(b"<") {
+            let end = tag.iter().position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/');
+            let name = &tag[..end.unwrap_or(tag.len())];
+            let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+            return matches!(local, b"rss" | b"feed" | b"RDF");
+        } else {
+            return false;
+        }
+    }
+}
+
 /// The country named at the start of a travel-advice title, before " - Level".
 pub fn title_country(title: &str) -> Option<crate::detect::places::CountryCode> {
     let (head, _) = title.split_once(" - Level").or_else(|| title.split_once(" – Level"))?;
@@ -175,6 +201,20 @@ pub fn cap_links(bytes: &[u8]) -> Result<Vec<(String, String)>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feeds_are_told_by_their_root_element() {
+        assert!(looks_like_feed(
+            b"<?xml version=\"1.0\"?>\n<!-- a note -->\n<rss version=\"2.0\"><channel/></rss>"
+        ));
+        assert!(looks_like_feed(b"\xEF\xBB\xBF<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+        assert!(looks_like_feed(b"<rdf:RDF xmlns:rdf=\"x\">"));
+        assert!(looks_like_feed(b"<atom:feed xmlns:atom=\"x\">"));
+        assert!(!looks_like_feed(b"<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"));
+        assert!(!looks_like_feed(b"Title: the rss feed was down\n\n<rss> in text"));
+        assert!(!looks_like_feed(b"<feedback>no</feedback>"));
+        assert!(!looks_like_feed(b"{\"title\": \"<rss>\"}"));
+    }
 
     #[test]
     fn a_dtd_is_refused_wherever_it_hides() {

@@ -63,6 +63,32 @@ pub enum ParseError {
 
 /// Read one advisory file (text format, or JSON when it starts with `{`), at most `limit` bytes.
 pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
+    // Not the path: the same advisory dropped twice under two names is one advisory.
+    parse_bytes(&read_limited(path, limit)?, LOCAL_SOURCE)
+}
+
+/// Read a file that may hold several advisories: an RSS or Atom feed gives one per item,
+/// anything else exactly one (as [`read_file`]).
+pub fn read_all(path: &Path, limit: u64) -> Result<Vec<Advisory>, ParseError> {
+    parse_all(&read_limited(path, limit)?, LOCAL_SOURCE)
+}
+
+/// [`parse_bytes`], except that an RSS or Atom feed gives one advisory per item. A feed
+/// without a single item with text is an error, so nothing is accepted silently.
+pub fn parse_all(bytes: &[u8], source: &str) -> Result<Vec<Advisory>, ParseError> {
+    if feed::looks_like_feed(bytes) {
+        let items = feed::parse(bytes, source)?;
+        if items.is_empty() {
+            return Err(ParseError::Feed("the feed has no item with a title or text".into()));
+        }
+        Ok(items)
+    } else {
+        parse_bytes(bytes, source).map(|a| vec![a])
+    }
+}
+
+/// The bytes of a file, refused when larger than `limit`.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ParseError> {
     let io = |e: std::io::Error| ParseError::Io { path: path.display().to_string(), message: e.to_string() };
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
@@ -75,8 +101,7 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Advisory, ParseError> {
     if bytes.len() as u64 > limit {
         return Err(ParseError::TooLarge { size: bytes.len() as u64, limit });
     }
-    // Not the path: the same advisory dropped twice under two names is one advisory.
-    parse_bytes(&bytes, LOCAL_SOURCE)
+    Ok(bytes)
 }
 
 /// Parse advisory bytes whose format is sniffed: JSON objects start with `{`, CAP alerts carry
