@@ -87,12 +87,15 @@ def main():
             c.get("timezone") or "",
             "w" if wordlike else "",
             ";".join(aliases),
+            "%.2f" % float(c["latitude"]),
+            "%.2f" % float(c["longitude"]),
         ))
     rows.sort(key=lambda r: (-r[3], r[0]))
     out = sys.stdout
     out.write("# Cities with population >= 15000, from GeoNames (https://www.geonames.org/), CC BY 4.0.\n")
     out.write("# Reduced by data/build_gazetteer.py. Columns: name, country, admin1, population,\n")
-    out.write("# time zone, flags (w = also a common English word), ASCII aliases (;).\n")
+    out.write("# time zone, flags (w = also a common English word), ASCII aliases (;), latitude,\n")
+    out.write("# longitude (degrees, two decimals: about 1 km).\n")
     for r in rows:
         out.write("\t".join(str(x) for x in r) + "\n")
 

@@ -63,7 +63,12 @@ pub fn run(cfg: &Config, engine: &Engine, files: &[impl AsRef<Path>]) -> Vec<(St
                             day: Some(d.day() as u8),
                         });
                     }
-                    let analysis = engine.analyze(&adv.detect_input());
+                    // What the pipeline adds without a store: hazards from structured fields
+                    // and the CAP issuer's assessment and area.
+                    let mut analysis = engine.analyze(&adv.detect_input());
+                    let hazards = super::process::hazard_detections(engine, &adv, &analysis);
+                    analysis.detections.extend(hazards);
+                    super::process::apply_cap_info(&adv, &mut analysis);
                     let name = if many { format!("{name}#{}", i + 1) } else { name.clone() };
                     out.push((name, FileResult::Ok { advisory: Box::new(adv), analysis }));
                 }

@@ -184,7 +184,15 @@ pub fn apply_cap_info(adv: &Advisory, analysis: &mut Analysis) {
             (_, Some("Past")) => Some(Polarity::Historical),
             _ => None,
         };
+    // A small CAP area places a country-wide detection at the area's city.
+    let cities = crate::sources::cap::area_cities(adv);
     for d in &mut analysis.detections {
+        if d.city.is_none()
+            && let Some((_, city)) = cities.iter().find(|(c, _)| Some(*c) == d.country)
+        {
+            d.city = Some((*city).to_owned());
+            d.subnational = true;
+        }
         if let Some(s) = severity {
             d.severity = s;
         }

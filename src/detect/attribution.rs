@@ -470,6 +470,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
             PlaceTarget::Demonym(c) => (*c, Kind::Demonym, Vec::new()),
             PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), ids.clone()),
         };
+        if !matches!(kind, Kind::City(_)) && names_a_feature(&text[end..]) {
+            continue;
+        }
         let role = role(text, start, end, kind == Kind::Demonym);
         out.push(Mention { start, end, country, kind, role, candidates });
     }
@@ -477,6 +480,15 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
     demote_regions_named_like_countries(text, &mut out, g);
     share_roles_in_lists(text, &mut out);
     out
+}
+
+/// Whether a country name or demonym is the first word of a feature's proper name — a sea,
+/// an ocean, a harbour ("South China Sea", "Arabian Sea", "Dutch Harbor"): it then names no
+/// country. `after` is the text right after the mention.
+fn names_a_feature(after: &str) -> bool {
+    let Some(rest) = after.strip_prefix(' ') else { return false };
+    let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour")
 }
 
 /// Whether the text between two mentions only joins them into one list: a comma, "and",

@@ -41,6 +41,24 @@ fn expect(title: &str, body: &str, declared: &[&str], year: Option<i32>, want: &
 }
 
 #[test]
+fn a_sea_or_harbour_named_after_a_country_is_not_that_country() {
+    // The feature's name starts with a demonym or a country name; the place is elsewhere.
+    let a = analyze(
+        "",
+        "Ferries from Dutch Harbor were suspended; the airport in Anchorage is closed.",
+        &[],
+        None,
+    );
+    assert_ne!(a.primary_country, Some(cc("NL")), "{a:?}");
+    assert!(a.affirmed().all(|d| d.country != Some(cc("NL"))), "{a:?}");
+    let a = analyze("", "Naval drills continued in the South China Sea on Monday.", &[], None);
+    assert_ne!(a.primary_country, Some(cc("CN")), "{a:?}");
+    // Near misses: the same words as an adjective of the country itself still count.
+    expect("", "Dutch authorities closed Schiphol airport.", &[], None, &["airport_closure/NL"]);
+    expect("", "China closed its borders to all foreign travellers.", &[], None, &["entry_ban/CN"]);
+}
+
+#[test]
 fn the_subject_is_not_an_actors_demonym() {
     // A headline that names the place, then the foreign force acting there.
     expect(

@@ -62,6 +62,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         (String::new(), String::new(), String::new(), String::new(), None, String::new());
     let mut area_descs: Vec<String> = Vec::new();
     let mut geocodes: Vec<(String, String)> = Vec::new();
+    let mut shapes: Vec<Shape> = Vec::new();
     let mut value_name = String::new();
     let mut infos = 0;
     let mut buf = String::new();
@@ -100,6 +101,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
                         &mut sent,
                         &mut area_descs,
                         &mut geocodes,
+                        &mut shapes,
                         &mut value_name,
                     );
                     buf.clear();
@@ -127,9 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
     let g = Gazetteer::get();
     let mut countries = Vec::new();
     for (name, value) in &geocodes {
-        if (name.to_ascii_lowercase().contains("iso3166") || name.eq_ignore_ascii_case("country"))
-            && let Some(c) = g.resolve_country(value)
-        {
+        if let Some(c) = geocode_country(name, value) {
             countries.push(c);
         }
     }
@@ -140,7 +140,23 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
             }
         }
     }
-    countries.dedup();
+    // Polygons and circles: the centre's nearest gazetteer city gives the country; a small
+    // area (a city's size) also gives the city, so travellers elsewhere in the country are
+    // told it is elsewhere.
+    let mut area_cities = Vec::new();
+    for shape in &shapes {
+        let Some((lat, lon, radius)) = shape.centre() else { continue };
+        let Some((city, _)) = g.nearest_city(lat, lon, NEAREST_CITY_KM) else { continue };
+        countries.push(city.country);
+        if radius <= CITY_AREA_KM {
+            let entry = format!("{}:{}", city.country, city.name);
+            if !area_cities.contains(&entry) {
+                area_cities.push(entry);
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    countries.retain(|c| seen.insert(*c));
     let body = [description.trim(), instruction.trim()]
         .iter()
         .filter(|s| !s.is_empty())
@@ -160,6 +176,9 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
     if let Some(code) = crate::detect::hazards::code_of_event(&event) {
         adv.metadata.insert("hazard_type".into(), code.into());
         adv.metadata.insert("hazard_name".into(), event.clone());
+    }
+    if !area_cities.is_empty() {
+        adv.metadata.insert("cap_area_cities".into(), area_cities.join(";"));
     }
     for (k, v) in [("cap_status", &meta.status), ("cap_msg_type", &meta.msg_type)] {
         adv.metadata.insert(k.into(), v.clone());
@@ -181,6 +200,109 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
     Ok((adv, meta))
 }
 
+/// The country a CAP `geocode` names: ISO 3166 codes or names (`ISO3166-1`, `country`), and
+/// the United States' own schemes — NWS zones (`UGC`, "AKZ185": a state or territory and a
+/// zone) and county codes (`FIPS6`/`SAME`, "002013": state 02). US territories with their own
+/// ISO code (Puerto Rico, Guam, …) resolve to that code, as the gazetteer keeps them.
+fn geocode_country(name: &str, value: &str) -> Option<crate::detect::places::CountryCode> {
+    use crate::detect::places::CountryCode;
+    let name = name.to_ascii_lowercase();
+    let value = value.trim();
+    // Territories by USPS abbreviation and by FIPS state number.
+    const TERRITORIES: [(&str, &str, &str); 5] =
+        [("PR", "72", "PR"), ("GU", "66", "GU"), ("VI", "78", "VI"), ("AS", "60", "AS"), ("MP", "69", "MP")];
+    if name.contains("iso3166") || name == "country" {
+        return Gazetteer::get().resolve_country(value);
+    }
+    if name == "ugc" {
+        // SSZNNN or SSCNNN: two letters, Z (zone) or C (county), three digits.
+        let b = value.as_bytes();
+        if b.len() == 6 && b[..2].iter().all(u8::is_ascii_uppercase) && matches!(b[2], b'Z' | b'C') {
+            let state = &value[..2];
+            let cc = TERRITORIES.iter().find(|t| t.0 == state).map_or("US", |t| t.2);
+            return CountryCode::parse(cc);
+        }
+        return None;
+    }
+    if name == "fips6" || name == "same" {
+        // [P]SSCCC: an optional part-of-county digit, a two-digit state, a three-digit county.
+        if !(5..=6).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let state = &value[value.len() - 5..value.len() - 3];
+        let n: u32 = state.parse().ok()?;
+        if !(1..=78).contains(&n) {
+            return None;
+        }
+        let cc = TERRITORIES.iter().find(|t| t.1 == state).map_or("US", |t| t.2);
+        return CountryCode::parse(cc);
+    }
+    None
+}
+
+/// How far from an area's centre the nearest gazetteer city may be and still name the place
+/// (a quake at sea 300 km out names no city).
+const NEAREST_CITY_KM: f64 = 150.0;
+/// An area at most this wide (radius, km) is "at" its nearest city; a larger one is only in
+/// that city's country.
+const CITY_AREA_KM: f64 = 50.0;
+
+/// A CAP `polygon` ("lat,lon lat,lon …", closed) or `circle` ("lat,lon radius_km").
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Polygon(String),
+    Circle(String),
+}
+
+fn point(p: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = p.split_once(',')?;
+    let (lat, lon): (f64, f64) = (lat.trim().parse().ok()?, lon.trim().parse().ok()?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+impl Shape {
+    /// The centre (latitude, longitude) and the radius in km that covers the area. A polygon's
+    /// centre is the mean of its distinct vertices: CAP areas are small enough for that.
+    fn centre(&self) -> Option<(f64, f64, f64)> {
+        use crate::detect::places::great_circle_km;
+        match self {
+            Shape::Circle(v) => {
+                let mut it = v.split_whitespace();
+                let (lat, lon) = point(it.next()?)?;
+                let radius: f64 = it.next()?.parse().ok().filter(|r: &f64| r.is_finite() && *r >= 0.0)?;
+                Some((lat, lon, radius))
+            }
+            Shape::Polygon(v) => {
+                let mut pts: Vec<(f64, f64)> = v.split_whitespace().map(point).collect::<Option<_>>()?;
+                if pts.len() > 1 && pts.first() == pts.last() {
+                    pts.pop();
+                }
+                if pts.len() < 3 {
+                    return None;
+                }
+                let n = pts.len() as f64;
+                let lat = pts.iter().map(|p| p.0).sum::<f64>() / n;
+                let lon = pts.iter().map(|p| p.1).sum::<f64>() / n;
+                let radius = pts.iter().map(|p| great_circle_km(lat, lon, p.0, p.1)).fold(0.0, f64::max);
+                Some((lat, lon, radius))
+            }
+        }
+    }
+}
+
+/// The cities a CAP alert's small areas are at, by country, from `cap_area_cities`
+/// ("CC:City;CC:City").
+pub fn area_cities(adv: &Advisory) -> Vec<(crate::detect::places::CountryCode, &str)> {
+    adv.metadata.get("cap_area_cities").map_or(Vec::new(), |v| {
+        v.split(';')
+            .filter_map(|e| {
+                let (cc, city) = e.split_once(':')?;
+                Some((crate::detect::places::CountryCode::parse(cc)?, city))
+            })
+            .collect()
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn append(
     path: &[String],
@@ -195,6 +317,7 @@ fn append(
     sent: &mut String,
     area_descs: &mut Vec<String>,
     geocodes: &mut Vec<(String, String)>,
+    shapes: &mut Vec<Shape>,
     value_name: &mut String,
 ) {
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -228,6 +351,8 @@ fn append(
         ["alert", "info", "area", "geocode", "value"] => {
             geocodes.push((value_name.clone(), v.trim().to_owned()))
         }
+        ["alert", "info", "area", "polygon"] => shapes.push(Shape::Polygon(v.trim().to_owned())),
+        ["alert", "info", "area", "circle"] => shapes.push(Shape::Circle(v.trim().to_owned())),
         _ => {}
     }
 }
@@ -250,6 +375,78 @@ mod tests {
   </info>
 </alert>"#
         )
+    }
+
+    /// An alert whose only place is its area shape, with a text that names no place.
+    fn shaped(area: &str) -> String {
+        format!(
+            r#"<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>S-1</identifier><sender>alerts@example.gov</sender><sent>2022-01-06T10:00:00+06:00</sent>
+  <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+  <info><category>Safety</category><event>Curfew</event><urgency>Immediate</urgency><severity>Severe</severity>
+    <certainty>Observed</certainty><headline>Curfew tonight</headline>
+    <description>A curfew is in force from 11pm to 7am.</description>
+    <area><areaDesc>City centre</areaDesc>{area}</area>
+  </info>
+</alert>"#
+        )
+    }
+
+    #[test]
+    fn geocodes_name_countries_in_every_scheme() {
+        let cc = |n: &str, v: &str| geocode_country(n, v).map(|c| c.to_string());
+        assert_eq!(cc("ISO3166-1", "KZ"), Some("KZ".into()));
+        assert_eq!(cc("country", "Kazakhstan"), Some("KZ".into()));
+        assert_eq!(cc("UGC", "AKZ185"), Some("US".into()));
+        assert_eq!(cc("UGC", "PRZ001"), Some("PR".into()));
+        assert_eq!(cc("FIPS6", "002013"), Some("US".into()));
+        assert_eq!(cc("SAME", "072127"), Some("PR".into()));
+        assert_eq!(cc("FIPS6", "66010"), Some("GU".into()));
+        for (n, v) in
+            [("UGC", "AK185"), ("FIPS6", "99999"), ("FIPS6", "00x13"), ("SAME", "1"), ("postcode", "10115")]
+        {
+            assert_eq!(cc(n, v), None, "{n}={v}");
+        }
+    }
+
+    #[test]
+    fn area_shapes_give_the_country_and_for_small_areas_the_city() {
+        let countries = |a: &Advisory| a.countries.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        // A 10 km circle in Almaty: Kazakhstan, at Almaty.
+        let (a, _) = parse(shaped("<circle>43.25,76.92 10</circle>").as_bytes()).expect("parses");
+        assert_eq!(countries(&a), ["KZ"]);
+        assert_eq!(
+            area_cities(&a).iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>(),
+            ["KZ:Almaty"]
+        );
+        // The detection from the text is placed at that city.
+        let engine = crate::detect::Engine::new(crate::config::triggers::default_set()).expect("engine");
+        let mut an = engine.analyze(&a.detect_input());
+        crate::app::process::apply_cap_info(&a, &mut an);
+        let curfew = an.affirmed().find(|d| d.trigger.as_str() == "curfew").expect("curfew");
+        assert_eq!(
+            (curfew.country.map(|c| c.to_string()), curfew.city.as_deref()),
+            (Some("KZ".into()), Some("Almaty"))
+        );
+        // A closed polygon around central Almaty (a few km across) is the same.
+        let poly = "<polygon>43.20,76.85 43.30,76.85 43.30,77.00 43.20,77.00 43.20,76.85</polygon>";
+        let (a, _) = parse(shaped(poly).as_bytes()).expect("parses");
+        assert_eq!(area_cities(&a).len(), 1);
+        // A wide area (hundreds of km) gives the country, not a city.
+        let wide = "<polygon>41.0,70.0 47.0,70.0 47.0,80.0 41.0,80.0 41.0,70.0</polygon>";
+        let (a, _) = parse(shaped(wide).as_bytes()).expect("parses");
+        assert!(area_cities(&a).is_empty());
+        assert!(!a.countries.is_empty(), "the centre's nearest city still gives a country");
+        // Open sea far from any city, malformed or out-of-range shapes: no place, no error.
+        for area in [
+            "<circle>-40.0,-120.0 5</circle>",
+            "<circle>not a point</circle>",
+            "<polygon>1,2 3,4</polygon>",
+            "<circle>95.0,10.0 5</circle>",
+        ] {
+            let (a, _) = parse(shaped(area).as_bytes()).expect("parses");
+            assert!(a.countries.is_empty() && area_cities(&a).is_empty(), "{area}: {:?}", a.countries);
+        }
     }
 
     #[test]

@@ -144,6 +144,17 @@ pub struct City {
     pub timezone: &'static str,
     /// The name is also a common English word ("Split", "Mobile", "Police").
     pub wordlike: bool,
+    /// Latitude and longitude in degrees (GeoNames, rounded to about a kilometre).
+    pub lat: f32,
+    pub lon: f32,
+}
+
+/// Distance between two points on the Earth's surface (haversine, mean radius 6371 km).
+pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
 }
 
 /// What a place name refers to.
@@ -228,6 +239,8 @@ impl Gazetteer {
                 population: cols[3].parse().unwrap_or(0),
                 timezone: cols[4],
                 wordlike: cols[5].contains('w'),
+                lat: cols.get(7).and_then(|v| v.parse().ok()).unwrap_or(f32::NAN),
+                lon: cols.get(8).and_then(|v| v.parse().ok()).unwrap_or(f32::NAN),
             });
             let aliases = cols.get(6).map_or(Vec::new(), |a| split_list(a));
             for n in std::iter::once(cols[0]).chain(aliases) {
@@ -257,6 +270,18 @@ impl Gazetteer {
     pub fn cities(&self) -> &[City] {
         &self.cities
     }
+    /// The gazetteer city nearest to a point, and its distance in kilometres, if one lies
+    /// within `max_km`. A linear scan (34k cities, well under a millisecond): it runs once per
+    /// CAP area, not per word of text.
+    pub fn nearest_city(&self, lat: f64, lon: f64, max_km: f64) -> Option<(&City, f64)> {
+        self.cities
+            .iter()
+            .filter(|c| c.lat.is_finite())
+            .map(|c| (c, great_circle_km(lat, lon, f64::from(c.lat), f64::from(c.lon))))
+            .filter(|(_, d)| *d <= max_km)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
     pub fn city(&self, idx: u32) -> &City {
         &self.cities[idx as usize]
     }
