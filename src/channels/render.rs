@@ -266,14 +266,29 @@ fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
                 places.push(c);
             }
         }
+        // The sentence behind each measure, with where it applies.
+        let evidence: Vec<Value> = p["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                json!({
+                    "name": e["name"].as_str().map_or_else(|| trigger_words(e["trigger"].as_str().unwrap_or("")), str::to_owned),
+                    "place": place_of(e),
+                    "evidence": one_line(e["evidence"].as_str().unwrap_or("")),
+                })
+            })
+            .collect();
         let ctx = json!({
             "alert_id": job.alert_id, "severity": p["severity"], "entries": entries, "trigger_names": triggers,
+            "evidence": evidence,
             "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
             "sent_at": sent_at, "timezone": "UTC",
         });
         let facts = json!({
             "alert_id": format!("alert-{}", job.alert_id), "kind": "rollup", "advisory": a, "manager": job.recipient,
-            "severity": p["severity"], "entries": p["entries"], "created_at": job.created_at.to_string(),
+            "severity": p["severity"], "entries": p["entries"], "evidence": p["evidence"],
+            "created_at": job.created_at.to_string(),
         });
         // A manager is addressed by address alone (no display name that repeats it).
         return (ctx, facts, String::new());
@@ -455,11 +470,20 @@ mod tests {
         rollup.recipient = "boss@example.org".into();
         rollup.payload = json!({"severity": "critical", "entries": [
             {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["state_of_emergency"]},
-            {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["live_ammunition", "state_of_emergency"]}]});
+            {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["live_ammunition", "state_of_emergency"]}],
+            "evidence": [{"trigger": "live_ammunition", "name": "Live ammunition", "country": "KZ", "city": "Almaty",
+                "evidence": "Troops fired <live rounds>\r\nat protesters in Almaty."}]});
         let r = t.render_job_at(&rollup, sent).expect("renders");
         assert!(r.text.starts_with("1 of your travellers is concerned"), "{}", r.text);
         assert_eq!(r.text.matches("* Ann Lee").count(), 1, "{}", r.text);
         assert!(r.text.contains("State of emergency, Live ammunition"), "{}", r.text);
+        // What the advisory says, quoted on one line, escaped in HTML.
+        assert!(
+            r.text.contains("* Live ammunition (Almaty, Kazakhstan): \"Troops fired <live rounds> at protesters in Almaty.\""),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("&lt;live rounds&gt;") && !r.html.contains("<live rounds>"), "{}", r.html);
         assert!(
             r.subject.contains("State of emergency, Live ammunition") && !r.subject.contains('_'),
             "{}",

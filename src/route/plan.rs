@@ -190,6 +190,20 @@ pub struct Rollup {
     pub manager: Email,
     pub severity: Severity,
     pub entries: Vec<RollupEntry>,
+    /// What the advisory says: the evidence sentence of each measure in the roll-up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<RollupEvidence>,
+}
+
+/// One measure a roll-up reports and the sentence it was found in.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollupEvidence {
+    pub trigger: Arc<str>,
+    pub name: Arc<str>,
+    pub country: CountryCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    pub evidence: Arc<str>,
 }
 
 /// Why one (recipient, detection) pair was not sent, for `preview` and the logs.

@@ -15,7 +15,7 @@ use crate::detect::Severity;
 use super::model::{Channel, Email, Mode, Recipient, Scope, Subscription, Traveller, Trip};
 pub use super::plan::{
     Decision, Delivery, Elsewhere, History, Item, Message, People, Plan, Policy, Reason, Rollup, RollupEntry,
-    RouteDetection, RouteInput,
+    RollupEvidence, RouteDetection, RouteInput,
 };
 
 /// How one recipient is reached for one hit: an explicit subscription, or the no-setup
@@ -268,10 +268,32 @@ pub fn route(input: &RouteInput<'_>, people: &People, history: &History, policy:
             .map(|d| d.severity)
             .max()
             .unwrap_or(Severity::Info);
-        plan.rollups.push(Rollup { manager: manager.clone(), severity, entries });
+        // The sentence behind each measure the roll-up reports (one per measure and place,
+        // at most a handful), so a manager can judge it without opening the advisory.
+        let mut evidence: Vec<RollupEvidence> = Vec::new();
+        for d in input.detections {
+            let reported = entries.iter().any(|e| {
+                e.place.country == d.country
+                    && e.triggers.iter().any(|t| t.split(' ').next() == Some(&*d.trigger))
+            });
+            let seen = evidence.iter().any(|x| x.trigger == d.trigger && x.evidence == d.evidence);
+            if reported && !seen && evidence.len() < MAX_ROLLUP_EVIDENCE {
+                evidence.push(RollupEvidence {
+                    trigger: d.trigger.clone(),
+                    name: d.name.clone(),
+                    country: d.country,
+                    city: d.city.clone(),
+                    evidence: d.evidence.clone(),
+                });
+            }
+        }
+        plan.rollups.push(Rollup { manager: manager.clone(), severity, entries, evidence });
     }
     plan
 }
+
+/// Evidence sentences quoted in one roll-up at most.
+const MAX_ROLLUP_EVIDENCE: usize = 6;
 
 /// The slot of the recipient `make` describes, created on first sight.
 fn slot_for<'a>(

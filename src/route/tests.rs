@@ -228,6 +228,15 @@ fn grouping_severity_and_rollups() {
     let names: Vec<&str> = r.entries.iter().map(|e| e.traveller.as_str()).collect();
     assert_eq!(names, ["Ann", "Bob"]);
     assert_eq!(r.severity, Severity::Critical);
+    // The manager sees the sentence behind each measure, once per measure.
+    assert!(
+        !r.evidence.is_empty() && r.evidence.iter().all(|e| e.evidence.ends_with("evidence.")),
+        "{:?}",
+        r.evidence
+    );
+    let mut triggers: Vec<&str> = r.evidence.iter().map(|e| &*e.trigger).collect();
+    triggers.dedup();
+    assert_eq!(triggers.len(), r.evidence.len());
 }
 
 #[test]
