@@ -972,6 +972,80 @@ fn a_pushed_feed_is_read_item_by_item() {
     drop(dir);
 }
 
+/// List endpoints page with `limit` and `cursor`, filter by email/country/since, refuse
+/// unknown parameters, and trips name their traveller.
+#[test]
+fn lists_page_filter_and_refuse_unknown_parameters() {
+    let (dir, cfg) = setup();
+    let csv = dir.path().join("more.csv");
+    std::fs::write(
+        &csv,
+        "name,email,country,city,start,end,manager,timezone
+         Bo Chan,bo@example.org,KZ,Astana,2022-01-02,2022-01-09,,
+         Cy Diaz,cy@example.org,NP,Kathmandu,2022-02-01,2022-02-10,,
+         Di Ek,di@example.org,KZ,,2021-05-01,2021-05-09,,
+",
+    )
+    .expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(&csv)
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut d = Daemon::start(&cfg);
+    let raw = |path: &str| -> (u16, String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {READ_TOKEN}\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).expect("write");
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+        (status, head.to_ascii_lowercase(), body.to_owned())
+    };
+    // A typo is refused with the valid names, never answered with everything.
+    let (status, _, body) = raw("/api/v1/trips?contry=KZ");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("country") && body.contains("cursor"), "{body}");
+    assert_eq!(raw("/api/v1/travellers?limit=0").0, 400);
+    // Trips carry their traveller's email and name; filters combine.
+    let (status, _, body) = raw("/api/v1/trips?country=KZ&since=2022-01-01");
+    assert_eq!(status, 200, "{body}");
+    let trips: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let emails: Vec<&str> =
+        trips.as_array().expect("array").iter().filter_map(|t| t["traveller_email"].as_str()).collect();
+    assert_eq!(emails.len(), 2, "Ann and Bo in KZ, Di's trip ended in 2021: {body}");
+    assert!(emails.contains(&"ann@example.org") && emails.contains(&"bo@example.org"), "{body}");
+    assert!(trips[0]["traveller_name"].is_string(), "{body}");
+    let (_, _, body) = raw("/api/v1/trips?email=CY@example.org");
+    assert!(body.contains("Kathmandu") && !body.contains("Astana"), "{body}");
+    // Paging: two at a time, following the cursor, gives every traveller once.
+    let mut path = "/api/v1/travellers?limit=2".to_owned();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let (status, head, body) = raw(&path);
+        assert_eq!(status, 200, "{body}");
+        let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+        seen.extend(
+            page.as_array().expect("array").iter().filter_map(|t| t["email"].as_str().map(str::to_owned)),
+        );
+        match head.lines().find_map(|l| l.strip_prefix("x-next-cursor: ")) {
+            Some(c) => path = format!("/api/v1/travellers?limit=2&cursor={}", c.trim()),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["ann@example.org", "bo@example.org", "cy@example.org", "di@example.org"]);
+    assert_eq!(raw("/api/v1/travellers?cursor=999999").0, 400, "a stale cursor is an error");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    drop(dir);
+}
+
 /// The watchdog is fed by heartbeats, not by the end of a pass: deliveries that each take
 /// three seconds (an endpoint that never answers, a 3 s timeout) do not stop the pings.
 #[test]

@@ -20,8 +20,7 @@ use crate::store::Store;
 
 /// Largest import body accepted (a 100,000-row CSV is about 8 MB).
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
-/// Most rows a list returns.
-const MAX_LIMIT: usize = 1000;
+use super::list::{self, MAX_LIMIT};
 
 /// One secured route.
 pub struct Route {
@@ -210,6 +209,42 @@ fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow:
     }
 }
 
+/// Run a store read on a blocking-tolerant path and turn the rows into JSON values.
+fn with_store<T: serde::Serialize>(
+    st: &ApiState,
+    f: impl FnOnce(&mut Store) -> anyhow::Result<Vec<T>>,
+) -> Result<Vec<Value>, Box<Response>> {
+    let s = store(st)?;
+    let rows = tokio::task::block_in_place(|| {
+        let mut guard = s.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    })
+    .map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"))))?;
+    rows.iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())))
+}
+
+/// Filter loaded rows and answer one page of them.
+fn list_page(
+    uri: &Uri,
+    rows: Result<Vec<Value>, Box<Response>>,
+    q: &list::ListQuery,
+    keep: impl Fn(&Value) -> bool,
+    key: impl Fn(&Value) -> String,
+) -> Response {
+    match rows {
+        Ok(rows) => list::page(uri, rows.into_iter().filter(|v| keep(v)).collect(), q, key),
+        Err(r) => *r,
+    }
+}
+
+/// The cursor key of rows with a numeric `id`.
+fn id_key(v: &Value) -> String {
+    v["id"].to_string()
+}
+
 /// Parse a JSON body.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(bytes)
@@ -242,13 +277,26 @@ fn saved(line: String) -> anyhow::Result<Value> {
 }
 
 async fn list_advisories(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let limit = match query(&uri, "limit").map(|l| l.parse::<usize>()) {
-        None => 100,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => return error(StatusCode::BAD_REQUEST, &format!("limit must be 1 to {MAX_LIMIT}")),
+    let q = match list::parse(&uri, &["source", "country", "since"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
     };
-    let (source, country) = (query(&uri, "source"), query(&uri, "country").map(|c| c.to_ascii_uppercase()));
-    run(&st, |s| Ok(s.advisories(limit, source.as_deref(), country.as_deref())?))
+    let since = match q.get("since").map(list::since_seconds).transpose() {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let (source, country) =
+        (q.get("source").map(str::to_owned), q.get("country").map(str::to_ascii_uppercase));
+    // Newest first; a cursor is `ID@VERSION` of the last row seen.
+    let rows =
+        with_store(&st, |s| Ok(s.advisories(usize::MAX >> 1, source.as_deref(), country.as_deref())?));
+    list_page(
+        &uri,
+        rows,
+        &q,
+        |v| since.is_none_or(|t| v["processed_at"].as_i64().unwrap_or(0) >= t),
+        |v| format!("{}@{}", v["id"].as_str().unwrap_or(""), v["version"]),
+    )
 }
 
 async fn advisory_detail(State(st): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
@@ -285,8 +333,13 @@ async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byt
     })
 }
 
-async fn list_travellers(State(st): State<Arc<ApiState>>) -> Response {
-    run(&st, |s| Ok(s.travellers()?))
+async fn list_travellers(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let q = match list::parse(&uri, &["email"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let rows = with_store(&st, |s| Ok(s.travellers()?));
+    list_page(&uri, rows, &q, |v| q.get("email").is_none_or(|e| list::email_matches(v, e)), id_key)
 }
 
 async fn put_traveller(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
@@ -314,8 +367,48 @@ async fn delete_traveller(State(st): State<Arc<ApiState>>, Path(email): Path<Str
     })
 }
 
-async fn list_trips(State(st): State<Arc<ApiState>>) -> Response {
-    run(&st, |s| Ok(s.trips(None)?))
+async fn list_trips(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let q = match list::parse(&uri, &["email", "country", "since"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    // `since`: trips not over before that day.
+    let since = match q.get("since").map(list::since_seconds).transpose() {
+        Ok(s) => s.map(|t| {
+            jiff::Timestamp::from_second(t).unwrap_or_default().to_zoned(jiff::tz::TimeZone::UTC).date()
+        }),
+        Err(r) => return *r,
+    };
+    // Each trip with its traveller's email and name.
+    let rows = with_store(&st, |s| {
+        let people: std::collections::HashMap<i64, (String, String)> =
+            s.travellers()?.into_iter().map(|t| (t.id, (t.email.as_str().to_owned(), t.name))).collect();
+        let trips = s.trips(None)?;
+        Ok(trips
+            .into_iter()
+            .map(|t| {
+                let mut v = serde_json::to_value(&t).unwrap_or(Value::Null);
+                if let Some((email, name)) = people.get(&t.traveller_id) {
+                    v["traveller_email"] = email.as_str().into();
+                    v["traveller_name"] = name.as_str().into();
+                }
+                v
+            })
+            .collect::<Vec<Value>>())
+    });
+    list_page(
+        &uri,
+        rows,
+        &q,
+        |v| {
+            q.get("email").is_none_or(|e| list::email_matches(v, e))
+                && q.get("country").is_none_or(|c| list::country_matches(v, c))
+                && since.is_none_or(|d| {
+                    v["end"].as_str().and_then(|e| e.parse::<jiff::civil::Date>().ok()).is_none_or(|e| e >= d)
+                })
+        },
+        id_key,
+    )
 }
 
 async fn post_trip(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
@@ -365,8 +458,13 @@ async fn import(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byte
     }
 }
 
-async fn list_subscriptions(State(st): State<Arc<ApiState>>) -> Response {
-    run(&st, |s| Ok(s.subscriptions()?))
+async fn list_subscriptions(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let q = match list::parse(&uri, &["email"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let rows = with_store(&st, |s| Ok(s.subscriptions()?));
+    list_page(&uri, rows, &q, |v| q.get("email").is_none_or(|e| list::email_matches(v, e)), id_key)
 }
 
 async fn post_subscription(State(st): State<Arc<ApiState>>, bytes: Bytes) -> Response {
@@ -395,13 +493,23 @@ async fn delete_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64
 }
 
 async fn list_alerts(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let advisory = query(&uri, "advisory");
-    run(&st, |s| Ok(s.alerts(advisory.as_deref())?))
+    let q = match list::parse(&uri, &["advisory", "email"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let advisory = q.get("advisory").map(str::to_owned);
+    let rows = with_store(&st, |s| Ok(s.alerts(advisory.as_deref())?));
+    list_page(&uri, rows, &q, |v| q.get("email").is_none_or(|e| list::email_matches(v, e)), id_key)
 }
 
 async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let status = query(&uri, "status");
-    run(&st, |s| Ok(s.deliveries(status.as_deref())?))
+    let q = match list::parse(&uri, &["status", "email"]) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let status = q.get("status").map(str::to_owned);
+    let rows = with_store(&st, |s| Ok(s.deliveries(status.as_deref())?));
+    list_page(&uri, rows, &q, |v| q.get("email").is_none_or(|e| list::email_matches(v, e)), id_key)
 }
 
 async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {

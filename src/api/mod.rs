@@ -23,6 +23,7 @@ use crate::config::ApiToken;
 use crate::store::Store;
 
 pub mod admin;
+pub mod list;
 pub mod metrics;
 pub mod server;
 use crate::sources;
