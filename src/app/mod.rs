@@ -10,6 +10,7 @@ pub mod people;
 pub mod people_cmd;
 pub mod preview;
 pub mod process;
+pub mod respond;
 pub mod spool;
 
 use std::path::Path;

@@ -45,6 +45,50 @@ struct RawConfig {
     api: RawApi,
     #[serde(default)]
     source: Vec<feeds::RawSource>,
+    #[serde(default)]
+    accountability: RawAccountability,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAccountability {
+    /// Public base URL of the answer pages (default `http://` + `api.listen`).
+    base_url: Option<String>,
+    /// Hours an "I'm safe"/"I need help" link stays valid (default 168: a week).
+    link_ttl_hours: Option<u64>,
+    /// Minutes without an answer before the traveller's manager is told, per severity
+    /// (default `{ critical = 60, high = 240 }`; severities not listed never escalate).
+    no_answer_minutes: Option<std::collections::BTreeMap<String, u64>>,
+    /// Also send the traveller a second alert when escalating (default false).
+    remind_traveller: Option<bool>,
+    /// File with the key that signs answer links (default `<state_dir>/respond.key`, created).
+    key_file: Option<PathBuf>,
+}
+
+/// Duty of care: answer links in alerts, and escalation when nobody answers.
+#[derive(Debug, Clone)]
+pub struct Accountability {
+    /// Public base URL of the answer pages, without a trailing slash.
+    pub base_url: String,
+    pub link_ttl: std::time::Duration,
+    /// Minutes to wait for an answer, per severity that escalates.
+    pub no_answer: std::collections::BTreeMap<crate::detect::Severity, u64>,
+    pub remind_traveller: bool,
+    /// The signing key's file (created with a random key when missing).
+    pub key_file: PathBuf,
+}
+
+impl Accountability {
+    fn defaults(state_dir: &Path, listen: &str) -> Accountability {
+        use crate::detect::Severity;
+        Accountability {
+            base_url: format!("http://{listen}"),
+            link_ttl: std::time::Duration::from_secs(168 * 3600),
+            no_answer: [(Severity::Critical, 60), (Severity::High, 240)].into_iter().collect(),
+            remind_traveller: false,
+            key_file: state_dir.join("respond.key"),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -198,6 +242,8 @@ pub struct Config {
     pub api_limits: ApiLimits,
     /// Feeds to poll.
     pub sources: Vec<feeds::SourceConfig>,
+    /// Answer links and escalation.
+    pub accountability: Accountability,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -223,9 +269,50 @@ impl Default for Config {
             api_tokens: Vec::new(),
             api_limits: ApiLimits::default(),
             sources: Vec::new(),
+            accountability: Accountability::defaults(Path::new("./var"), "127.0.0.1:8470"),
             path: None,
         }
     }
+}
+
+fn accountability(
+    raw: &RawAccountability,
+    base: &Path,
+    state_dir: &Path,
+    listen: &str,
+) -> Result<Accountability, (&'static str, String)> {
+    let mut a = Accountability::defaults(state_dir, listen);
+    if let Some(u) = &raw.base_url {
+        let parsed =
+            url::Url::parse(u).map_err(|e| ("base_url", format!("accountability.base_url {u:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
+            return Err((
+                "base_url",
+                format!("accountability.base_url {u:?} must be an http(s) URL without a query"),
+            ));
+        }
+        a.base_url = u.trim_end_matches('/').to_owned();
+    }
+    if let Some(h) = raw.link_ttl_hours {
+        if h == 0 {
+            return Err(("link_ttl_hours", "accountability.link_ttl_hours must be at least 1".into()));
+        }
+        a.link_ttl = std::time::Duration::from_secs(h * 3600);
+    }
+    if let Some(m) = &raw.no_answer_minutes {
+        a.no_answer.clear();
+        for (sev, minutes) in m {
+            let s: crate::detect::Severity = sev.parse().map_err(|_| {
+                ("no_answer_minutes", format!("accountability.no_answer_minutes: unknown severity {sev:?} (use critical, high, medium, low, info)"))
+            })?;
+            a.no_answer.insert(s, *minutes);
+        }
+    }
+    a.remind_traveller = raw.remind_traveller.unwrap_or(false);
+    if let Some(k) = &raw.key_file {
+        a.key_file = base.join(k);
+    }
+    Ok(a)
 }
 
 /// A located configuration problem.
@@ -311,7 +398,10 @@ impl Config {
                 "api.max_connections and api.header_timeout_secs must be at least 1".into(),
             )));
         }
+        let accountability =
+            accountability(&raw.accountability, base, &state_dir, &api_listen).map_err(located)?;
         Ok(Config {
+            accountability,
             sources,
             api_tokens,
             api_limits,

@@ -6,6 +6,7 @@
 //! foreign keys on, versioned migrations. Leases and "claim the next row" are written as
 //! single statements so a PostgreSQL implementation can map them to `FOR UPDATE SKIP LOCKED`.
 
+pub mod accountability;
 mod advisories;
 mod concerned;
 mod digests;

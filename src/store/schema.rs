@@ -192,4 +192,29 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE alert_history_by_place RENAME TO alert_history;
     CREATE INDEX alert_history_country ON alert_history(country);
     "#,
+    // 9: duty of care. Travellers' answers (one per traveller and advisory), escalations to
+    // their manager (alerts of kind `escalation` with `parent_id` = the unanswered alert; at
+    // most one per advisory and traveller), and an audit log of who changed what.
+    r#"
+    ALTER TABLE alerts ADD COLUMN parent_id INTEGER;
+    CREATE INDEX alerts_kind_created ON alerts(kind, created_at);
+    CREATE UNIQUE INDEX alerts_one_escalation ON alerts(advisory_id, traveller_id) WHERE kind = 'escalation';
+    CREATE TABLE responses (
+        advisory_id  TEXT NOT NULL,
+        traveller_id INTEGER NOT NULL,
+        alert_id     INTEGER NOT NULL,
+        answer       TEXT NOT NULL,
+        message      TEXT,
+        answered_at  INTEGER NOT NULL,
+        answered_by  TEXT NOT NULL,
+        PRIMARY KEY (advisory_id, traveller_id)
+    );
+    CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    "#,
 ];

@@ -279,3 +279,91 @@ fn a_linked_alert_that_keeps_failing_is_given_up_after_the_limit() {
     assert!(!s.source_item_seen("other", key).expect("seen"));
     assert!(!s.source_item_failed("other", key, "timeout", 5, now).expect("count"));
 }
+
+/// Duty of care: no answer → the manager is escalated to exactly once (also across a
+/// restart); an answer before the deadline stops it; "help" escalates at once.
+#[test]
+fn escalation_fires_once_stops_on_an_answer_and_help_is_immediate() {
+    use crate::store::accountability::{EscalationPolicy, GivenAnswer, summarize};
+    let given = |a: &crate::store::accountability::AccountRow, traveller_id: i64, answer: &'static str| {
+        GivenAnswer { alert_id: a.alert_id, traveller_id, answer, message: None, by: "traveller" }
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = dir.path().join("state");
+    let mut s = Store::open(&state).expect("open");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let policy = EscalationPolicy {
+        no_answer: [(crate::detect::Severity::Critical, 60), (crate::detect::Severity::High, 240)]
+            .into_iter()
+            .collect(),
+        remind_traveller: true,
+        webhooks: vec!["webhook:soc".into()],
+        window_secs: 7 * 86400,
+    };
+    let t0 = ts("2022-01-06T12:00:00Z");
+    let adv = advisory("kz-esc", "Security forces used live ammunition against protesters in Almaty.");
+    let c = process::process(&mut s, &engine(), &Policy::default(), &adv, t0, t0)
+        .expect("process")
+        .committed
+        .expect("c");
+    assert_eq!(c.alerts, 2, "Ann and Bob");
+    let alerts = s.accountability(None, 0).expect("view");
+    assert_eq!(alerts.len(), 2);
+    assert!(
+        alerts.iter().all(|a| a.answer == "none" && !a.escalated && a.severity == "critical"),
+        "{alerts:?}"
+    );
+    let ann = alerts.iter().find(|a| a.email == "ann@example.org").expect("ann").clone();
+    // Ann answers within the hour.
+    let mut safe = given(&ann, ann.traveller_id, "safe");
+    safe.message = Some("At the hotel");
+    s.record_answer(&safe, ts("2022-01-06T12:30:00Z"), &policy).expect("answer");
+    // Before the deadline nothing; at it, Bob (no answer) is escalated, Ann is not.
+    assert_eq!(s.escalate_due(ts("2022-01-06T12:59:59Z"), &policy).expect("pass"), 0);
+    assert_eq!(s.escalate_due(ts("2022-01-06T13:00:00Z"), &policy).expect("pass"), 1);
+    assert_eq!(s.escalate_due(ts("2022-01-06T13:05:00Z"), &policy).expect("pass"), 0, "once");
+    drop(s);
+    let mut s = Store::open(&state).expect("reopen");
+    assert_eq!(
+        s.escalate_due(ts("2022-01-06T14:00:00Z"), &policy).expect("pass"),
+        0,
+        "once, after a restart too"
+    );
+    let esc: Vec<(String, String, i64)> = s
+        .conn
+        .prepare("SELECT a.recipient, a.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id) FROM alerts a WHERE a.kind = 'escalation'")
+        .expect("q")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("collect");
+    assert_eq!(esc.len(), 1);
+    assert_eq!(esc[0].0, "boss@example.org");
+    assert!(esc[0].1.contains("bob@example.org") && esc[0].1.contains("\"answer\":\"none\""), "{}", esc[0].1);
+    assert_eq!(esc[0].2, 2, "email and the configured webhook");
+    let reminders: i64 =
+        s.conn.query_row("SELECT COUNT(*) FROM alerts WHERE kind = 'reminder'", [], |r| r.get(0)).expect("q");
+    assert_eq!(reminders, 1, "Bob is reminded");
+    // The view: Ann safe with her message, Bob no answer and escalated.
+    let view = s.accountability(Some(&adv.id()), 0).expect("view");
+    let a = view.iter().find(|r| r.email == "ann@example.org").expect("ann");
+    assert_eq!((a.answer.as_str(), a.message.as_deref(), a.escalated), ("safe", Some("At the hotel"), false));
+    let b = view.iter().find(|r| r.email == "bob@example.org").expect("bob");
+    assert_eq!((b.answer.as_str(), b.escalated), ("none", true));
+    let sum = summarize(&view);
+    assert_eq!(sum.iter().map(|s| s.alerted).sum::<usize>(), 2);
+    assert_eq!(sum.iter().map(|s| s.safe).sum::<usize>(), 1);
+    // A second advisory: Ann asks for help at once, which escalates without waiting.
+    let adv2 = advisory("kz-esc-2", "A curfew is in force in Almaty from 22:00.");
+    process::process(&mut s, &engine(), &Policy::default(), &adv2, t0, t0).expect("process");
+    let view = s.accountability(Some(&adv2.id()), 0).expect("view");
+    let a = view.iter().find(|r| r.email == "ann@example.org").expect("ann");
+    assert_eq!(s.record_answer(&given(a, a.traveller_id, "help"), t0, &policy).expect("help"), 1);
+    assert_eq!(s.record_answer(&given(a, a.traveller_id, "help"), t0, &policy).expect("help"), 0, "once");
+    // An alert is answerable only by its own traveller; "maybe" is no answer.
+    assert!(s.record_answer(&given(a, b.traveller_id, "safe"), t0, &policy).is_err());
+    assert!(s.record_answer(&given(a, a.traveller_id, "maybe"), t0, &policy).is_err());
+    let audit: i64 = s.conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0)).expect("q");
+    assert_eq!(audit, 3);
+}

@@ -1,0 +1,306 @@
+//! Duty of care: the signed "I'm safe" / "I need help" links every alert to a traveller
+//! carries, and the small public page behind them.
+//!
+//! A link names one alert and one traveller and when it expires, and carries an HMAC-SHA256
+//! over exactly those, with a key only the service holds: `ALERT.TRAVELLER.EXPIRES.SIGNATURE`.
+//! A changed number, another traveller's alert, an expired or a made-up link fails the check
+//! (compared in constant time). The answer is the last path segment (`safe`/`help`), so the two
+//! links of one alert share a token. Opening a link shows a form; only submitting it records
+//! the answer, so mail scanners that prefetch links record nothing.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use jiff::Timestamp;
+use sha2::Sha256;
+
+/// The key links are signed with.
+#[derive(Clone)]
+pub struct LinkKey([u8; 32]);
+
+impl std::fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkKey(..)")
+    }
+}
+
+/// A traveller's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Safe,
+    Help,
+}
+
+impl Answer {
+    pub fn parse(s: &str) -> Option<Answer> {
+        match s {
+            "safe" => Some(Answer::Safe),
+            "help" => Some(Answer::Help),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Safe => "safe",
+            Answer::Help => "help",
+        }
+    }
+}
+
+/// Why a link was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid")]
+    Invalid,
+    #[error("this link has expired")]
+    Expired,
+}
+
+/// What a verified link names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkClaim {
+    pub alert_id: i64,
+    pub traveller_id: i64,
+    pub expires: i64,
+}
+
+impl LinkKey {
+    pub fn from_bytes(b: [u8; 32]) -> LinkKey {
+        LinkKey(b)
+    }
+
+    /// Read the key file, or create it (mode 0600) with 32 random bytes when it is missing.
+    pub fn load_or_create(path: &Path) -> std::io::Result<LinkKey> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: expected 32 bytes in base64", path.display()),
+                    )
+                })?;
+            return Ok(LinkKey(bytes));
+        }
+        let mut bytes = [0u8; 32];
+        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("tmp");
+        {
+            use std::io::Write;
+            #[cfg(unix)]
+            let mut f = {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?
+            };
+            #[cfg(not(unix))]
+            let mut f = std::fs::File::create(&tmp)?;
+            writeln!(f, "{}", base64::engine::general_purpose::STANDARD.encode(bytes))?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(LinkKey(bytes))
+    }
+
+    fn mac(&self, alert_id: i64, traveller_id: i64, expires: i64) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(format!("tripwatch-respond\n{alert_id}\n{traveller_id}\n{expires}").as_bytes());
+        mac
+    }
+
+    /// The token of one alert to one traveller, valid until `expires` (epoch seconds).
+    pub fn token(&self, alert_id: i64, traveller_id: i64, expires: i64) -> String {
+        let sig = self.mac(alert_id, traveller_id, expires).finalize().into_bytes();
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&sig[..20]);
+        format!("{alert_id}.{traveller_id}.{expires}.{sig}")
+    }
+
+    /// Check a token at `now`: the claim it carries, or why not.
+    pub fn verify(&self, token: &str, now: Timestamp) -> Result<LinkClaim, LinkError> {
+        let mut parts = token.split('.');
+        let (Some(a), Some(t), Some(e), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(LinkError::Invalid);
+        };
+        let (Ok(alert_id), Ok(traveller_id), Ok(expires)) = (a.parse(), t.parse(), e.parse::<i64>()) else {
+            return Err(LinkError::Invalid);
+        };
+        let sig =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig).map_err(|_| LinkError::Invalid)?;
+        if sig.len() != 20 {
+            return Err(LinkError::Invalid);
+        }
+        self.mac(alert_id, traveller_id, expires)
+            .verify_truncated_left(&sig)
+            .map_err(|_| LinkError::Invalid)?;
+        if now.as_second() > expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(LinkClaim { alert_id, traveller_id, expires })
+    }
+}
+
+/// The two answer links of one alert to one traveller.
+pub fn links(
+    key: &LinkKey,
+    base_url: &str,
+    alert_id: i64,
+    traveller_id: i64,
+    expires: i64,
+) -> (String, String) {
+    let token = key.token(alert_id, traveller_id, expires);
+    (format!("{base_url}/respond/{token}/safe"), format!("{base_url}/respond/{token}/help"))
+}
+
+/// Everything alert rendering needs to put answer links in a message.
+#[derive(Debug, Clone)]
+pub struct LinkMaker {
+    pub key: LinkKey,
+    pub base_url: String,
+    pub ttl: std::time::Duration,
+}
+
+impl LinkMaker {
+    /// Links for an alert created at `created`; they expire `ttl` later.
+    pub fn links(&self, alert_id: i64, traveller_id: i64, created: Timestamp) -> (String, String) {
+        let expires = created.as_second().saturating_add(self.ttl.as_secs() as i64);
+        links(&self.key, &self.base_url, alert_id, traveller_id, expires)
+    }
+}
+
+/// Escape text for HTML.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
+         button{{font-size:1.1rem;padding:.6rem 1.2rem}}textarea{{width:100%}}</style></head>\n<body><main>\n{body}\n</main></body></html>\n",
+        esc(title)
+    )
+}
+
+/// The confirmation form a link opens (nothing is recorded until it is submitted).
+pub fn form_page(answer: Answer, traveller: &str, advisory_title: &str) -> String {
+    let (title, lead, button) = match answer {
+        Answer::Safe => ("Confirm you are safe", "Tell your security team you are safe.", "I'm safe"),
+        Answer::Help => (
+            "Ask for help",
+            "Tell your security team you need help. They are alerted at once.",
+            "I need help",
+        ),
+    };
+    page(
+        title,
+        &format!(
+            "<h1>{}</h1>\n<p>{}</p>\n<p>Alert: {}</p>\n<p>Traveller: {}</p>\n<form method=\"post\">\n\
+             <label for=\"message\">Message (optional): where you are, what you need</label><br>\n\
+             <textarea id=\"message\" name=\"message\" rows=\"4\" maxlength=\"2000\"></textarea><br>\n\
+             <button type=\"submit\">{}</button>\n</form>",
+            esc(title),
+            esc(lead),
+            esc(advisory_title),
+            esc(traveller),
+            esc(button)
+        ),
+    )
+}
+
+/// The page after an answer is recorded.
+pub fn done_page(answer: Answer) -> String {
+    match answer {
+        Answer::Safe => {
+            page("Thank you", "<h1>Thank you</h1>\n<p>Your security team has been told you are safe.</p>")
+        }
+        Answer::Help => page(
+            "Help requested",
+            "<h1>Help requested</h1>\n<p>Your security team has been alerted and will contact you. \
+             If you are in immediate danger, call the local emergency number.</p>",
+        ),
+    }
+}
+
+/// The page for a refused link.
+pub fn refused_page(why: &LinkError) -> String {
+    page(
+        "Link not accepted",
+        &format!(
+            "<h1>Link not accepted</h1>\n<p>{}.</p>\n<p>Please contact your security team directly.</p>",
+            esc(&why.to_string())
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("ts")
+    }
+
+    #[test]
+    fn links_are_bound_to_alert_traveller_and_time() {
+        let key = LinkKey::from_bytes([7; 32]);
+        let now = ts("2022-01-06T12:00:00Z");
+        let exp = now.as_second() + 3600;
+        let token = key.token(41, 9, exp);
+        assert_eq!(key.verify(&token, now), Ok(LinkClaim { alert_id: 41, traveller_id: 9, expires: exp }));
+        // Another traveller, another alert, a later expiry: the signature no longer fits.
+        let sig = token.rsplit('.').next().expect("sig");
+        for forged in
+            [format!("41.10.{exp}.{sig}"), format!("42.9.{exp}.{sig}"), format!("41.9.{}.{sig}", exp + 86400)]
+        {
+            assert_eq!(key.verify(&forged, now), Err(LinkError::Invalid), "{forged}");
+        }
+        // Another key, garbage, a truncated signature.
+        assert_eq!(LinkKey::from_bytes([8; 32]).verify(&token, now), Err(LinkError::Invalid));
+        for bad in ["", "1.2.3", "a.b.c.d", "1.2.3.4.5", &token[..token.len() - 4]] {
+            assert_eq!(key.verify(bad, now), Err(LinkError::Invalid), "{bad}");
+        }
+        // After its time: expired, even though genuine.
+        assert_eq!(key.verify(&token, ts("2022-01-06T13:00:01Z")), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn the_key_is_created_once_private_and_reused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state/respond.key");
+        let a = LinkKey::load_or_create(&path).expect("created");
+        let b = LinkKey::load_or_create(&path).expect("read");
+        assert_eq!(a.0, b.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::write(&path, "short").expect("write");
+        assert!(LinkKey::load_or_create(&path).is_err(), "a damaged key is an error, not a new key");
+    }
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        let p = form_page(Answer::Safe, "<b>Ann</b>", "Curfew & \"unrest\"");
+        assert!(p.contains("&lt;b&gt;Ann&lt;/b&gt;") && p.contains("Curfew &amp; &quot;unrest&quot;"), "{p}");
+        assert!(p.contains("<label for=\"message\">") && p.contains("method=\"post\""));
+    }
+}
