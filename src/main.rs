@@ -126,6 +126,23 @@ enum Command {
         #[command(subcommand)]
         action: DeliveriesCmd,
     },
+    /// Who has answered the alerts (safe, help, no answer), per advisory and place; and
+    /// accounting for a traveller by hand.
+    Accountability {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<AccountabilityCmd>,
+        /// Only this advisory's alerts.
+        #[arg(long)]
+        advisory: Option<String>,
+        /// Alerts of the last N days (default 14).
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+        /// `text` (default) or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Send a test message through one channel, bypassing the store.
     SendTest {
         #[arg(long)]
@@ -203,6 +220,23 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum AccountabilityCmd {
+    /// Record an answer for a traveller by hand (e.g. after a phone call); audited.
+    Mark {
+        /// The alert (its id in `tripwatch accountability`).
+        alert_id: i64,
+        /// `safe` or `help`.
+        #[arg(long, default_value = "safe")]
+        answer: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who is recording it (written to the audit log).
+        #[arg(long, env = "USER", default_value = "cli")]
+        by: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
 enum DeliveriesCmd {
     /// List deliveries (all, or one status: pending, failed, held, sent, dead).
     List {
@@ -414,6 +448,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 DeliveriesCmd::Retry { id, dead } => {
                     let n = store.retry_delivery(if dead { None } else { id }, app::now()?)?;
                     out!("{n} deliveries queued again");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Accountability { config, action, advisory, days, format } => {
+            use tripwatch::store::accountability::{EscalationPolicy, GivenAnswer, summarize};
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let now = app::now()?;
+            match action {
+                Some(AccountabilityCmd::Mark { alert_id, answer, note, by }) => {
+                    let traveller = store
+                        .traveller_of_alert(alert_id)?
+                        .ok_or_else(|| anyhow::anyhow!("alert {alert_id} did not go to a traveller"))?;
+                    let a = &cfg.accountability;
+                    let policy = EscalationPolicy {
+                        no_answer: a.no_answer.clone(),
+                        remind_traveller: a.remind_traveller,
+                        webhooks: a.escalation_webhooks.iter().map(|w| format!("webhook:{w}")).collect(),
+                        window_secs: a.link_ttl.as_secs() as i64,
+                    };
+                    let by = format!("manager:{by}");
+                    let given = GivenAnswer {
+                        alert_id,
+                        traveller_id: traveller,
+                        answer: &answer,
+                        message: note.as_deref(),
+                        by: &by,
+                    };
+                    let escalated = store.record_answer(&given, now, &policy)?;
+                    out!(
+                        "alert {alert_id}: recorded {answer} by {by}{}",
+                        if escalated > 0 { ", manager escalated" } else { "" }
+                    );
+                }
+                None => {
+                    if !(1..=3650).contains(&days) {
+                        anyhow::bail!("--days must be 1 to 3650");
+                    }
+                    let rows = store.accountability(advisory.as_deref(), now.as_second() - days * 86400)?;
+                    let summary = summarize(&rows);
+                    match format.as_str() {
+                        "json" => out!("{}", serde_json::json!({ "summary": summary, "alerts": rows })),
+                        "text" => {
+                            for s in &summary {
+                                out!(
+                                    "{}  {:<24} alerted {:>4}  safe {:>4}  help {:>4}  no answer {:>4}",
+                                    s.advisory_id,
+                                    s.place,
+                                    s.alerted,
+                                    s.safe,
+                                    s.help,
+                                    s.no_answer
+                                );
+                            }
+                            for r in &rows {
+                                out!(
+                                    "alert {:<6} {:<8} {:<24} {:<10} {}{}",
+                                    r.alert_id,
+                                    r.answer,
+                                    r.traveller,
+                                    r.places.join(","),
+                                    r.answered_at.as_deref().unwrap_or("-"),
+                                    if r.escalated { "  (escalated)" } else { "" }
+                                );
+                            }
+                        }
+                        other => anyhow::bail!("unknown --format {other:?} (use text or json)"),
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

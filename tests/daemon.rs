@@ -1046,6 +1046,156 @@ fn lists_page_filter_and_refuse_unknown_parameters() {
     drop(dir);
 }
 
+/// Duty of care end to end: the alert email carries signed answer links; opening one shows a
+/// form and records nothing; submitting records the answer, visible to managers in the API
+/// and the CLI; a forged or other-traveller link is refused; "I need help" escalates to the
+/// manager at once, exactly once.
+#[test]
+fn answer_links_record_safe_and_help_escalates_to_the_manager() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("tripwatch.toml");
+    std::fs::write(&cfg, config_text()).expect("config");
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "name,email,country,city,start,end,manager,timezone
+         Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,
+         Bob Roe,bob@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,
+",
+    )
+    .expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(&csv)
+        .output()
+        .expect("import");
+    assert!(out.status.success());
+    let mut d = Daemon::start(&cfg);
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    // Two alerts and the manager's roll-up.
+    d.wait_poll_and_sent("spool: 1 processed", 3);
+    // The mail files are as sent: undo quoted-printable soft line breaks to read the links.
+    let sent: Vec<String> = mails(dir.path())
+        .iter()
+        .map(|m| m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+        .collect();
+    let link = |who: &str, answer: &str| -> String {
+        let m = sent
+            .iter()
+            .find(|m| m.contains(&format!("To: {who}")) || m.contains(&format!("<{who}>")))
+            .expect("mail");
+        let at = m.find("/respond/").expect("answer link in the alert");
+        let start = m[..at].rfind("http://").expect("absolute link");
+        let end = m[at..].find(|c: char| c.is_whitespace() || c == '"').map_or(m.len(), |e| at + e);
+        let url = &m[start..end];
+        assert!(url.ends_with("/safe") || url.ends_with("/help"), "{url}");
+        format!("{}/{answer}", url.rsplit_once('/').expect("slash").0)
+    };
+    let path = |url: &str| url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).expect("path");
+    let ann_safe = path(&link("ann@example.org", "safe"));
+    // Opening shows a labelled form and records nothing (mail scanners open links).
+    let (status, page) = d.send("GET", &ann_safe, None, "text/plain", "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<form method=\"post\"") && page.contains("<label for=\"message\">"), "{page}");
+    let (_, view) = d.request("GET", "/api/v1/accountability", Some(READ_TOKEN), "");
+    assert!(!view.contains("\"answer\":\"safe\""), "nothing recorded by a GET: {view}");
+    // Submitting records it, with the message.
+    let (status, page) =
+        d.send("POST", &ann_safe, None, "application/x-www-form-urlencoded", "message=At+the+hotel");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Thank you"), "{page}");
+    let (status, view) = d.request("GET", "/api/v1/accountability", Some(READ_TOKEN), "");
+    assert_eq!(status, 200, "{view}");
+    let v: serde_json::Value = serde_json::from_str(&view).expect("json");
+    let ann = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["email"] == "ann@example.org")
+        .expect("ann");
+    assert_eq!(
+        (ann["answer"].as_str(), ann["message"].as_str()),
+        (Some("safe"), Some("At the hotel")),
+        "{view}"
+    );
+    assert_eq!(v["summary"][0]["safe"], 1, "{view}");
+    assert_eq!(v["summary"][0]["no_answer"], 1, "{view}");
+    // A forged token, another traveller's id in Ann's token, and an unknown answer are refused.
+    let token = ann_safe.trim_start_matches("/respond/").trim_end_matches("/safe").to_owned();
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = (parts[1].parse::<i64>().expect("id") + 1).to_string();
+    let other = format!("/respond/{}/safe", parts.join("."));
+    assert_eq!(d.send("POST", &other, None, "application/x-www-form-urlencoded", "").0, 403);
+    assert_eq!(
+        d.send("GET", "/respond/1.1.99999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAA/safe", None, "text/plain", "").0,
+        403
+    );
+    assert_eq!(d.send("GET", &format!("/respond/{token}/maybe"), None, "text/plain", "").0, 404);
+    // Bob asks for help: his manager is told at once, once.
+    let bob_help = path(&link("bob@example.org", "help"));
+    assert_eq!(
+        d.send("POST", &bob_help, None, "application/x-www-form-urlencoded", "message=Injured").0,
+        200
+    );
+    assert_eq!(d.send("POST", &bob_help, None, "application/x-www-form-urlencoded", "").0, 200);
+    d.wait_for("outbox: 1 sent");
+    let all = mails(dir.path());
+    let escalations: Vec<&String> = all.iter().filter(|m| m.contains("Help requested")).collect();
+    assert_eq!(escalations.len(), 1, "{all:?}");
+    assert!(
+        escalations[0].contains("boss@example.org") && escalations[0].contains("Bob Roe"),
+        "{}",
+        escalations[0]
+    );
+    // The CLI shows the same, and a manager can account for someone by hand.
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+            .arg("accountability")
+            .args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+            .output()
+            .expect("cli");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = cli(&[]);
+    assert!(text.contains("safe    1") && text.contains("help    1"), "{text}");
+    let bob_alert = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["email"] == "bob@example.org")
+        .expect("bob")["alert_id"]
+        .to_string();
+    let (status, body) = d.request(
+        "POST",
+        &format!("/api/v1/accountability/{bob_alert}"),
+        Some(ADMIN_TOKEN),
+        r#"{"answer": "safe", "note": "Reached by phone, treated at hospital"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("manager:ops"), "{body}");
+    assert_eq!(
+        d.request(
+            "POST",
+            &format!("/api/v1/accountability/{bob_alert}"),
+            Some(READ_TOKEN),
+            r#"{"answer": "safe"}"#
+        )
+        .0,
+        403
+    );
+    let json = cli(&["--format", "json"]);
+    assert!(json.contains("\"safe\":2"), "{json}");
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    drop(dir);
+}
+
 /// The watchdog is fed by heartbeats, not by the end of a pass: deliveries that each take
 /// three seconds (an endpoint that never answers, a 3 s timeout) do not stop the pings.
 #[test]

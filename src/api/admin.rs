@@ -130,6 +130,20 @@ pub fn routes() -> Vec<Route> {
             "Queue a delivery again",
             post(retry_delivery),
         ),
+        route(
+            "get",
+            "/api/v1/accountability",
+            "read",
+            "Alerts to travellers with their answers (safe, help, none) and counts per advisory and place (query: advisory, days)",
+            get(super::respond::list),
+        ),
+        route(
+            "post",
+            "/api/v1/accountability/{alert_id}",
+            "manage",
+            "Account for a traveller by hand: {\"answer\": \"safe\"|\"help\", \"note\"} (audited)",
+            post(super::respond::mark),
+        ),
         route("get", "/api/v1/triggers", "read", "List the loaded triggers", get(list_triggers)),
         route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
         route(

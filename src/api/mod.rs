@@ -25,6 +25,7 @@ use crate::store::Store;
 pub mod admin;
 pub mod list;
 pub mod metrics;
+pub mod respond;
 pub mod server;
 use crate::sources;
 
@@ -53,6 +54,8 @@ pub struct Live {
     pub sources: Arc<Vec<String>>,
     /// Names of the configured webhooks, to refuse a typo in a traveller or subscription.
     pub webhooks: Arc<Vec<String>>,
+    /// The key answer links are checked with, and what an answer may escalate.
+    pub respond: Option<Arc<respond::RespondConfig>>,
 }
 
 /// The name of the token that authorised a request (set by the scope check).
@@ -306,7 +309,12 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
-        .route("/api/v1/openapi.json", get(admin::openapi_json));
+        .route("/api/v1/openapi.json", get(admin::openapi_json))
+        // The travellers' answer pages: public, the signed link is the credential.
+        .route(
+            "/respond/{token}/{answer}",
+            get(respond::form).post(respond::answer).layer(DefaultBodyLimit::max(16 * 1024)),
+        );
     for route in admin::routes() {
         let body_limit = if route.path == "/api/v1/import" { admin::MAX_IMPORT_BYTES } else { limit };
         let handler: axum::routing::MethodRouter<Arc<ApiState>> = route

@@ -247,6 +247,9 @@ pub async fn serve(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
+    if let Ok(addr) = listener.local_addr() {
+        let _ = crate::config::BOUND_API.set(addr);
+    }
     let (cfg0, _) = super::load(config.as_deref())?;
     create_private_dir(&cfg0.state_dir)?;
     let open = || Store::open(&cfg0.state_dir).context("opening the store");
@@ -380,6 +383,7 @@ fn live(loaded: &Loaded) -> crate::api::Live {
         tokens: Arc::new(loaded.cfg.api_tokens.clone()),
         sources: Arc::new(loaded.cfg.sources.iter().map(|s| s.name.clone()).collect()),
         webhooks: Arc::new(loaded.cfg.webhooks.iter().map(|w| w.name.clone()).collect()),
+        respond: loaded.outbox.respond_config().map(Arc::new),
     }
 }
 
@@ -570,6 +574,16 @@ async fn digest_task(shared: Arc<Shared>, beat: Beat) {
             }
             Ok(_) => {}
             Err(e) => log(&format!("releasing digests failed: {e}")),
+        }
+        // Travellers who did not answer in time: their managers are told, once.
+        match shared.current().outbox.escalate(t) {
+            Ok(n) if n > 0 => {
+                shared.tally.lock().unwrap_or_else(|p| p.into_inner()).escalations += n;
+                log(&format!("escalated {n} unanswered alert(s) to managers"));
+                shared.wake_outbox();
+            }
+            Ok(_) => {}
+            Err(e) => log(&format!("escalating failed: {e}")),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}

@@ -37,6 +37,7 @@ pub fn drain(cfg: &Config, store: Store, now: Timestamp) -> anyhow::Result<(Drai
 
 fn test_job(recipient: &str, now: Timestamp) -> Job {
     Job {
+        traveller_id: None,
         delivery_id: 0,
         alert_id: 0,
         kind: "alert".into(),

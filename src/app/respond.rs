@@ -167,6 +167,14 @@ pub struct LinkMaker {
 }
 
 impl LinkMaker {
+    /// From the `[accountability]` settings; the key file is created on first use.
+    pub fn from_config(cfg: &crate::config::Config) -> Result<LinkMaker, String> {
+        let a = &cfg.accountability;
+        let key = LinkKey::load_or_create(&a.key_file)
+            .map_err(|e| format!("accountability key {}: {e}", a.key_file.display()))?;
+        Ok(LinkMaker { key, base_url: a.base_url(), ttl: a.link_ttl })
+    }
+
     /// Links for an alert created at `created`; they expire `ttl` later.
     pub fn links(&self, alert_id: i64, traveller_id: i64, created: Timestamp) -> (String, String) {
         let expires = created.as_second().saturating_add(self.ttl.as_secs() as i64);

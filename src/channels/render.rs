@@ -22,6 +22,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ("digest_subject.txt", include_str!("../../config/templates/digest_subject.txt")),
     ("digest.txt", include_str!("../../config/templates/digest.txt")),
     ("digest.html", include_str!("../../config/templates/digest.html")),
+    ("escalation_subject.txt", include_str!("../../config/templates/escalation_subject.txt")),
+    ("escalation.txt", include_str!("../../config/templates/escalation.txt")),
+    ("escalation.html", include_str!("../../config/templates/escalation.html")),
 ];
 
 /// The advisory facts an alert quotes.
@@ -45,6 +48,8 @@ pub struct Job {
     pub advisory: AdvisoryInfo,
     /// Alert id of this recipient's first alert about the advisory, to thread onto.
     pub thread: Option<i64>,
+    /// The traveller an alert is for (answer links are made for them), if any.
+    pub traveller_id: Option<i64>,
     pub created_at: Timestamp,
 }
 
@@ -72,6 +77,8 @@ pub struct Templates {
     env: Environment<'static>,
     /// The domain of Message-IDs: the From address's, so ids are ours and not `.invalid`.
     domain: String,
+    /// Makes the "I'm safe" / "I need help" links of alerts to travellers.
+    links: Option<crate::app::respond::LinkMaker>,
 }
 
 impl Templates {
@@ -90,7 +97,7 @@ impl Templates {
             env.add_template_owned(*name, src)
                 .map_err(|e| TemplateError { name: (*name).to_owned(), message: e.to_string() })?;
         }
-        Ok(Templates { env, domain: "tripwatch.invalid".into() })
+        Ok(Templates { env, domain: "tripwatch.invalid".into(), links: None })
     }
 
     /// Use the domain of `from` (an address or `Name <address>`) for Message-IDs.
@@ -102,6 +109,17 @@ impl Templates {
         {
             self.domain = d.to_ascii_lowercase();
         }
+        self
+    }
+
+    /// The key answer links are signed with, when links are made.
+    pub fn link_key(&self) -> Option<&crate::app::respond::LinkKey> {
+        self.links.as_ref().map(|l| &l.key)
+    }
+
+    /// Put answer links in every alert to a traveller.
+    pub fn with_links(mut self, links: crate::app::respond::LinkMaker) -> Templates {
+        self.links = Some(links);
         self
     }
 
@@ -120,10 +138,23 @@ impl Templates {
 
     /// Render a job sent at `sent`. Subjects are forced onto one line.
     pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
-        let (ctx, facts, recipient_name) = context(job, sent);
+        let (mut ctx, mut facts, recipient_name) = context(job, sent);
+        // Alerts to a traveller (and their reminders) carry the answer links.
+        if let (Some(links), Some(traveller), "alert" | "reminder") =
+            (&self.links, job.traveller_id, job.kind.as_str())
+        {
+            let (safe, help) = links.links(job.alert_id, traveller, job.created_at);
+            ctx["respond"] = json!({"safe": safe, "help": help});
+            facts["respond"] = json!({"safe": safe, "help": help});
+        }
+        if job.kind == "reminder" {
+            ctx["reminder"] = true.into();
+            facts["kind"] = "reminder".into();
+        }
         let prefix = match job.kind.as_str() {
             "rollup" => "rollup",
             "digest" => "digest",
+            "escalation" => "escalation",
             _ => "alert",
         };
         let subject = one_line(&self.render(&format!("{prefix}_subject.txt"), &ctx)?);
@@ -296,6 +327,25 @@ fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
     if job.kind == "digest" {
         return digest_context(job, &tz_name, &sent_at);
     }
+    if job.kind == "escalation" {
+        // To the traveller's manager: who has not answered (or asked for help), about what.
+        let items = item_views(&p["items"]);
+        let (names, places) = names_and_places([&p["items"]]);
+        let ctx = json!({
+            "alert_id": job.alert_id, "severity": p["severity"], "help": p["answer"] == "help",
+            "traveller": one_line(p["traveller"]["name"].as_str().unwrap_or("")),
+            "traveller_email": p["traveller"]["email"], "message": p["message"].as_str().map(one_line),
+            "alerted_at": p["alerted_at"], "items": items, "trigger_names": names, "place": places.join(", "),
+            "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
+            "sent_at": sent_at, "timezone": "UTC",
+        });
+        let facts = json!({
+            "alert_id": format!("alert-{}", job.alert_id), "kind": "escalation", "advisory": a, "manager": job.recipient,
+            "traveller": p["traveller"], "answer": p["answer"], "message": p["message"], "original_alert": p["alert_id"],
+            "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
+        });
+        return (ctx, facts, String::new());
+    }
     let items = item_views(&p["items"]);
     let (names, places) = names_and_places([&p["items"]]);
     let correction = p["items"]
@@ -386,6 +436,7 @@ mod tests {
 
     fn job(title: &str, evidence: &str) -> Job {
         Job {
+            traveller_id: None,
             delivery_id: 1,
             alert_id: 7,
             kind: "alert".into(),

@@ -61,6 +61,9 @@ struct RawAccountability {
     no_answer_minutes: Option<std::collections::BTreeMap<String, u64>>,
     /// Also send the traveller a second alert when escalating (default false).
     remind_traveller: Option<bool>,
+    /// Configured webhooks that receive escalations too (besides the manager's email).
+    #[serde(default)]
+    escalation_webhooks: Vec<String>,
     /// File with the key that signs answer links (default `<state_dir>/respond.key`, created).
     key_file: Option<PathBuf>,
 }
@@ -68,25 +71,47 @@ struct RawAccountability {
 /// Duty of care: answer links in alerts, and escalation when nobody answers.
 #[derive(Debug, Clone)]
 pub struct Accountability {
-    /// Public base URL of the answer pages, without a trailing slash.
-    pub base_url: String,
+    /// Public base URL of the answer pages, without a trailing slash, when configured;
+    /// otherwise the address the API listener is bound to (see [`Accountability::base_url`]).
+    pub base_url: Option<String>,
     pub link_ttl: std::time::Duration,
     /// Minutes to wait for an answer, per severity that escalates.
     pub no_answer: std::collections::BTreeMap<crate::detect::Severity, u64>,
     pub remind_traveller: bool,
+    /// Webhooks (by name) escalations also go to.
+    pub escalation_webhooks: Vec<String>,
     /// The signing key's file (created with a random key when missing).
     pub key_file: PathBuf,
+    /// `api.listen`, for the default base URL.
+    pub listen: String,
 }
 
+/// The address the daemon's API listener is bound to, once bound.
+pub static BOUND_API: std::sync::OnceLock<std::net::SocketAddr> = std::sync::OnceLock::new();
+
 impl Accountability {
-    fn defaults(state_dir: &Path, listen: &str) -> Accountability {
+    /// The base URL of answer links: the configured one, else the API listener's address as
+    /// bound (a `:0` port resolved by the running daemon), else as configured.
+    pub fn base_url(&self) -> String {
+        if let Some(u) = &self.base_url {
+            return u.clone();
+        }
+        match BOUND_API.get() {
+            Some(addr) => format!("http://{addr}"),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    fn defaults(state_dir: &Path) -> Accountability {
         use crate::detect::Severity;
         Accountability {
-            base_url: format!("http://{listen}"),
+            base_url: None,
             link_ttl: std::time::Duration::from_secs(168 * 3600),
             no_answer: [(Severity::Critical, 60), (Severity::High, 240)].into_iter().collect(),
             remind_traveller: false,
+            escalation_webhooks: Vec::new(),
             key_file: state_dir.join("respond.key"),
+            listen: "127.0.0.1:8470".into(),
         }
     }
 }
@@ -269,7 +294,7 @@ impl Default for Config {
             api_tokens: Vec::new(),
             api_limits: ApiLimits::default(),
             sources: Vec::new(),
-            accountability: Accountability::defaults(Path::new("./var"), "127.0.0.1:8470"),
+            accountability: Accountability::defaults(Path::new("./var")),
             path: None,
         }
     }
@@ -281,7 +306,8 @@ fn accountability(
     state_dir: &Path,
     listen: &str,
 ) -> Result<Accountability, (&'static str, String)> {
-    let mut a = Accountability::defaults(state_dir, listen);
+    let mut a = Accountability::defaults(state_dir);
+    a.listen = listen.to_owned();
     if let Some(u) = &raw.base_url {
         let parsed =
             url::Url::parse(u).map_err(|e| ("base_url", format!("accountability.base_url {u:?}: {e}")))?;
@@ -291,7 +317,7 @@ fn accountability(
                 format!("accountability.base_url {u:?} must be an http(s) URL without a query"),
             ));
         }
-        a.base_url = u.trim_end_matches('/').to_owned();
+        a.base_url = Some(u.trim_end_matches('/').to_owned());
     }
     if let Some(h) = raw.link_ttl_hours {
         if h == 0 {
@@ -309,6 +335,7 @@ fn accountability(
         }
     }
     a.remind_traveller = raw.remind_traveller.unwrap_or(false);
+    a.escalation_webhooks = raw.escalation_webhooks.clone();
     if let Some(k) = &raw.key_file {
         a.key_file = base.join(k);
     }

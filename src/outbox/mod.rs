@@ -50,6 +50,8 @@ pub struct DrainReport {
     pub retried: usize,
     pub dead: usize,
     pub released_digests: usize,
+    /// Escalations to managers created (travellers who did not answer in time).
+    pub escalations: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,7 @@ pub struct Outbox {
     limits: HashMap<String, Arc<Semaphore>>,
     templates: Templates,
     cfg: OutboxConfig,
+    escalation: crate::store::accountability::EscalationPolicy,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -130,8 +133,17 @@ impl Outbox {
                 .insert(key, Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?));
         }
         limits.insert("email".to_owned(), Arc::new(Semaphore::new(cfg.outbox.concurrency)));
-        let templates = Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from);
-        Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone() })
+        let links = crate::app::respond::LinkMaker::from_config(cfg).map_err(OutboxError::Setup)?;
+        let templates =
+            Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from).with_links(links);
+        let a = &cfg.accountability;
+        let escalation = crate::store::accountability::EscalationPolicy {
+            no_answer: a.no_answer.clone(),
+            remind_traveller: a.remind_traveller,
+            webhooks: a.escalation_webhooks.iter().map(|w| format!("webhook:{w}")).collect(),
+            window_secs: a.link_ttl.as_secs() as i64,
+        };
+        Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone(), escalation })
     }
 
     pub fn store(&self) -> &Arc<Mutex<Store>> {
@@ -246,6 +258,25 @@ impl Outbox {
         Ok(outcome)
     }
 
+    /// What the answer pages need: the link key and the escalation settings.
+    pub fn respond_config(&self) -> Option<crate::api::respond::RespondConfig> {
+        Some(crate::api::respond::RespondConfig {
+            key: self.templates.link_key()?.clone(),
+            escalation: self.escalation.clone(),
+        })
+    }
+
+    /// The escalation settings in force.
+    pub fn escalation(&self) -> &crate::store::accountability::EscalationPolicy {
+        &self.escalation
+    }
+
+    /// Escalate every alert whose answer time has passed unanswered (see
+    /// [`Store::escalate_due`]); returns how many escalations were created.
+    pub fn escalate(&self, now: Timestamp) -> Result<usize, OutboxError> {
+        Ok(blocking(|| lock(&self.store).escalate_due(now, &self.escalation))?)
+    }
+
     /// Release due digests, then carry out every delivery due at `now`, `concurrency` at a
     /// time, until none is left.
     pub async fn drain(self: &Arc<Self>, now: Timestamp) -> Result<DrainReport, OutboxError> {
@@ -261,6 +292,7 @@ impl Outbox {
     ) -> Result<DrainReport, OutboxError> {
         let mut report = DrainReport {
             released_digests: blocking(|| lock(&self.store).release_digests(now))?,
+            escalations: self.escalate(now)?,
             ..Default::default()
         };
         loop {

@@ -108,6 +108,19 @@ fn places_of(payload: &Value) -> Vec<String> {
 }
 
 impl Store {
+    /// The traveller an alert went to, if it went to a traveller.
+    pub fn traveller_of_alert(&self, alert_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT traveller_id FROM alerts WHERE id = ?1 AND kind IN ('alert', 'reminder')",
+                [alert_id],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// The alert an answer link names, if it is an alert to that traveller.
     pub fn answered_alert(
         &self,
@@ -120,7 +133,7 @@ impl Store {
                 "SELECT a.advisory_id, v.title, t.id, t.name FROM alerts a
                  JOIN travellers t ON t.id = a.traveller_id
                  LEFT JOIN advisories v ON v.id = a.advisory_id AND v.version = a.version
-                 WHERE a.id = ?1 AND a.traveller_id = ?2 AND a.kind IN ('alert', 'reminder', 'digest')",
+                 WHERE a.id = ?1 AND a.traveller_id = ?2 AND a.kind IN ('alert', 'reminder')",
                 params![alert_id, traveller_id],
                 |r| {
                     Ok(AnsweredAlert {

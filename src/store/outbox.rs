@@ -73,10 +73,22 @@ impl Store {
 
     /// Everything a channel needs to send a claimed delivery.
     pub fn job(&self, c: &Claimed) -> Result<Job, StoreError> {
-        let (kind, recipient, payload, created, adv_id, version): (String, String, String, i64, String, i64) = self
+        let (kind, recipient, payload, created, adv_id, version, traveller_id): (
+            String,
+            String,
+            String,
+            i64,
+            String,
+            i64,
+            Option<i64>,
+        ) = self
             .conn
-            .prepare_cached("SELECT kind, recipient, payload, created_at, advisory_id, version FROM alerts WHERE id = ?1")?
-            .query_row([c.alert_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+            .prepare_cached(
+                "SELECT kind, recipient, payload, created_at, advisory_id, version, traveller_id FROM alerts WHERE id = ?1",
+            )?
+            .query_row([c.alert_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })?;
         let advisory = self
             .conn
             .prepare_cached(
@@ -100,6 +112,7 @@ impl Store {
             )?
             .query_row(params![adv_id, recipient, kind], |r| r.get(0))?;
         Ok(Job {
+            traveller_id,
             delivery_id: c.id,
             alert_id: c.alert_id,
             kind,
