@@ -59,6 +59,9 @@ fn apply_env_overrides(cfg: &mut Config) {
         {
             *mail = dir.join("mail");
         }
+        if cfg.accountability.key_file == cfg.state_dir.join("respond.key") {
+            cfg.accountability.key_file = dir.join("respond.key");
+        }
         cfg.state_dir = dir;
     }
     if let Some(dir) = std::env::var_os("TRIPWATCH_SPOOL_DIR") {
