@@ -603,7 +603,10 @@ fn cap_status_and_cancel() {
     assert_eq!(out.status.code(), Some(1), "a failed file fails the run: {stdout}{stderr}");
     assert!(stderr.contains("missing.txt: cannot read"), "{stderr}");
     assert!(stderr.contains("big.txt: HTTP 413"), "{stderr}");
-    assert!(stdout.contains("alert.xml: {\"id\""), "the good file after the bad ones went in: {stdout}");
+    assert!(
+        stdout.contains("alert.xml: {\"id\""),
+        "the good file after the bad ones went in: {stdout}{stderr}"
+    );
     assert_eq!(d.get("/healthz"), 200);
 }
 

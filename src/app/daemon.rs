@@ -699,8 +699,16 @@ pub fn ingest(base: &str, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<
                 Some("xml" | "cap" | "rss" | "atom") => "application/xml",
                 _ => "text/plain; charset=utf-8",
             };
-            let resp =
-                client.post(&url).bearer_auth(token).header("content-type", ctype).body(body).send().await;
+            let send = || {
+                client.post(&url).bearer_auth(token).header("content-type", ctype).body(body.clone()).send()
+            };
+            // A pooled connection the daemon closed after refusing the previous file (a 413
+            // answered before the body was read) fails the next request: pushing is
+            // idempotent (the same content is the same advisory), so try once more.
+            let resp = match send().await {
+                Err(e) if e.is_request() && !e.is_timeout() => send().await,
+                r => r,
+            };
             let resp = match resp {
                 Ok(r) => r,
                 Err(e) if e.is_connect() => {
