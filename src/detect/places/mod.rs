@@ -186,6 +186,9 @@ pub struct Gazetteer {
     names: Vec<PlaceName>,
     by_code: HashMap<CountryCode, usize>,
     by_english_name: HashMap<String, CountryCode>,
+    /// City ids by lower-cased name (names and aliases), built on first lookup: trip places
+    /// are resolved per import row and per routed trip, so this must not be a scan.
+    cities_by_name: OnceLock<HashMap<String, Vec<u32>>>,
 }
 
 impl Gazetteer {
@@ -261,7 +264,7 @@ impl Gazetteer {
             names.push(PlaceName { text: n, target: PlaceTarget::Cities(ids) });
         }
         let by_code = countries.iter().enumerate().map(|(i, c)| (c.code, i)).collect();
-        Gazetteer { countries, cities, names, by_code, by_english_name }
+        Gazetteer { countries, cities, names, by_code, by_english_name, cities_by_name: OnceLock::new() }
     }
 
     pub fn countries(&self) -> &[Country] {
@@ -302,15 +305,20 @@ impl Gazetteer {
     }
     /// Cities named `name` (exact, case-insensitive), most populous first, optionally in one country.
     pub fn find_cities(&self, name: &str, country: Option<CountryCode>) -> Vec<u32> {
-        let want = name.trim().to_lowercase();
-        self.names
-            .iter()
-            .filter(|n| n.text.to_lowercase() == want)
-            .filter_map(|n| match &n.target {
-                PlaceTarget::Cities(ids) => Some(ids.clone()),
-                _ => None,
-            })
+        let index = self.cities_by_name.get_or_init(|| {
+            let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+            for n in &self.names {
+                if let PlaceTarget::Cities(ids) = &n.target {
+                    m.entry(n.text.to_lowercase()).or_default().extend(ids.iter().copied());
+                }
+            }
+            m
+        });
+        index
+            .get(&name.trim().to_lowercase())
+            .into_iter()
             .flatten()
+            .copied()
             .filter(|&i| country.is_none_or(|c| self.cities[i as usize].country == c))
             .collect()
     }
