@@ -212,14 +212,17 @@ fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow:
     });
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => {
-            let status = match e.downcast_ref::<crate::store::StoreError>() {
-                Some(crate::store::StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
-                Some(crate::store::StoreError::Sql(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            error(status, &format!("{e:#}"))
-        }
+        Err(e) => error(status_of(&e), &format!("{e:#}")),
+    }
+}
+
+/// The status of a failed store call: 404 for a missing item, 500 for the database itself,
+/// 400 for everything the request got wrong (an unknown status name, a bad date …).
+fn status_of(e: &anyhow::Error) -> StatusCode {
+    match e.downcast_ref::<crate::store::StoreError>() {
+        Some(crate::store::StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+        Some(crate::store::StoreError::Sql(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -233,7 +236,7 @@ fn with_store<T: serde::Serialize>(
         let mut guard = s.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     })
-    .map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"))))?;
+    .map_err(|e| Box::new(error(status_of(&e), &format!("{e:#}"))))?;
     rows.iter()
         .map(serde_json::to_value)
         .collect::<Result<_, _>>()
@@ -291,7 +294,7 @@ fn saved(line: String) -> anyhow::Result<Value> {
 }
 
 async fn list_advisories(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["source", "country", "since"]) {
+    let q = match list::parse(&uri, ADVISORY_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -348,7 +351,7 @@ async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byt
 }
 
 async fn list_travellers(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["email"]) {
+    let q = match list::parse(&uri, TRAVELLER_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -382,7 +385,7 @@ async fn delete_traveller(State(st): State<Arc<ApiState>>, Path(email): Path<Str
 }
 
 async fn list_trips(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["email", "country", "since"]) {
+    let q = match list::parse(&uri, TRIP_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -473,7 +476,7 @@ async fn import(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byte
 }
 
 async fn list_subscriptions(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["email"]) {
+    let q = match list::parse(&uri, SUBSCRIPTION_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -507,7 +510,7 @@ async fn delete_subscription(State(st): State<Arc<ApiState>>, Path(id): Path<i64
 }
 
 async fn list_alerts(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["advisory", "email"]) {
+    let q = match list::parse(&uri, ALERT_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -517,7 +520,7 @@ async fn list_alerts(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
 }
 
 async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match list::parse(&uri, &["status", "email"]) {
+    let q = match list::parse(&uri, DELIVERY_FILTERS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -555,7 +558,7 @@ async fn list_sources(State(st): State<Arc<ApiState>>) -> Response {
 
 async fn exposure(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
     for (k, _) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        if !["country", "city", "at", "until"].contains(&k.as_ref()) {
+        if !EXPOSURE_PARAMS.contains(&k.as_ref()) {
             return error(
                 StatusCode::BAD_REQUEST,
                 &format!("unknown parameter {k:?} (use country, city, at, until)"),
@@ -618,17 +621,107 @@ async fn reload(State(st): State<Arc<ApiState>>) -> Response {
     (StatusCode::ACCEPTED, Json(json!({ "result": "reload requested" }))).into_response()
 }
 
+/// Filters each list route accepts besides `limit` and `cursor` (the handlers parse with these
+/// lists, and the OpenAPI document is generated from them).
+const ADVISORY_FILTERS: &[&str] = &["source", "country", "since"];
+const TRAVELLER_FILTERS: &[&str] = &["email"];
+const TRIP_FILTERS: &[&str] = &["email", "country", "since"];
+const SUBSCRIPTION_FILTERS: &[&str] = &["email"];
+const ALERT_FILTERS: &[&str] = &["advisory", "email"];
+const DELIVERY_FILTERS: &[&str] = &["status", "email"];
+const EXPOSURE_PARAMS: &[&str] = &["country", "city", "at", "until"];
+
+/// The JSON Schema of a request body type, for the OpenAPI document (OpenAPI 3.0 dialect).
+fn schema_of<T: schemars::JsonSchema>() -> Value {
+    let mut v = serde_json::to_value(
+        schemars::generate::SchemaSettings::openapi3().into_generator().into_root_schema_for::<T>(),
+    )
+    .unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+    }
+    v
+}
+
+/// Query parameters and request body of a route, for the OpenAPI document.
+fn route_docs(method: &str, path: &str) -> (Vec<Value>, Option<Value>) {
+    let string = |name: &str, required: bool| json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}});
+    let paged = |filters: &[&str]| {
+        let mut p = vec![
+            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}}),
+            json!({"name": "cursor", "in": "query", "schema": {"type": "string"}}),
+        ];
+        p.extend(filters.iter().map(|f| string(f, false)));
+        p
+    };
+    let json_body =
+        |schema: Value| Some(json!({"required": true, "content": {"application/json": {"schema": schema}}}));
+    let advisory_body = || {
+        let text = json!({"type": "string"});
+        Some(json!({"required": true, "content": {
+            "text/plain": {"schema": text}, "application/xml": {"schema": text},
+            "application/json": {"schema": {"type": "object", "properties": {
+                "title": {"type": "string"}, "body": {"type": "string"}, "html": {"type": "string"},
+                "url": {"type": "string"}, "published": {"type": "string"},
+                "countries": {"type": "array", "items": {"type": "string"}}, "id": {"type": "string"},
+                "source": {"type": "string"}}}}
+        }}))
+    };
+    match (method, path) {
+        ("get", "/api/v1/advisories") => (paged(ADVISORY_FILTERS), None),
+        ("get", "/api/v1/travellers") => (paged(TRAVELLER_FILTERS), None),
+        ("get", "/api/v1/trips") => (paged(TRIP_FILTERS), None),
+        ("get", "/api/v1/subscriptions") => (paged(SUBSCRIPTION_FILTERS), None),
+        ("get", "/api/v1/alerts") => (paged(ALERT_FILTERS), None),
+        ("get", "/api/v1/deliveries") => (paged(DELIVERY_FILTERS), None),
+        ("get", "/api/v1/accountability") => {
+            (super::respond::ACCOUNTABILITY_PARAMS.iter().map(|p| string(p, false)).collect(), None)
+        }
+        ("get", "/api/v1/rejected") => {
+            (paged(&[]).into_iter().filter(|p| p["name"] == "limit").collect(), None)
+        }
+        ("get", "/api/v1/exposure") => {
+            (EXPOSURE_PARAMS.iter().map(|p| string(p, *p == "country")).collect(), None)
+        }
+        ("post", "/api/v1/advisories") | ("post", "/api/v1/preview") => (Vec::new(), advisory_body()),
+        ("post", "/api/v1/import") => (
+            Vec::new(),
+            Some(json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}},
+                                                      "application/toml": {"schema": {"type": "string"}}}})),
+        ),
+        ("put", "/api/v1/travellers") => (Vec::new(), json_body(schema_of::<people::TravellerArgs>())),
+        ("patch", "/api/v1/travellers/{email}") => {
+            (Vec::new(), json_body(schema_of::<people::TravellerChange>()))
+        }
+        ("post", "/api/v1/trips") => (Vec::new(), json_body(schema_of::<people::TripArgs>())),
+        ("patch", "/api/v1/trips/{id}") => (Vec::new(), json_body(schema_of::<people::TripChange>())),
+        ("post", "/api/v1/subscriptions") => (Vec::new(), json_body(schema_of::<people::SubscriptionArgs>())),
+        ("patch", "/api/v1/subscriptions/{id}") => {
+            (Vec::new(), json_body(schema_of::<people::SubscriptionChange>()))
+        }
+        ("post", "/api/v1/accountability/{alert_id}") => {
+            (Vec::new(), json_body(schema_of::<super::respond::Mark>()))
+        }
+        _ => (Vec::new(), None),
+    }
+}
+
 /// The OpenAPI 3 document, generated from [`routes`] plus the open endpoints.
 pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
     for r in routes() {
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
-        let params: Vec<Value> = r
+        let mut params: Vec<Value> = r
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .map(|name| {
+                let ty = if matches!(name, "id" | "alert_id") { "integer" } else { "string" };
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": ty}})
+            })
             .collect();
+        let (query, body) = route_docs(r.method, r.path);
+        params.extend(query);
         entry[r.method] = json!({
             "summary": r.summary,
             "security": [{"bearer": [r.scope]}],
@@ -639,6 +732,9 @@ pub fn openapi() -> Value {
                 "403": {"description": "Token lacks the scope"}, "404": {"description": "No such item"}
             }
         });
+        if let Some(b) = body {
+            entry[r.method]["requestBody"] = b;
+        }
     }
     for (path, summary) in [
         ("/healthz", "Alive"),

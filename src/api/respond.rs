@@ -117,7 +117,7 @@ pub async fn answer(
 /// `GET /api/v1/accountability[?advisory=&days=]`: each alert to a traveller with the answer,
 /// and counts per advisory and place.
 pub async fn list(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
-    let q = match super::list::parse(&uri, &["advisory", "days"]) {
+    let q = match super::list::parse(&uri, ACCOUNTABILITY_PARAMS) {
         Ok(q) => q,
         Err(r) => return *r,
     };
@@ -141,12 +141,17 @@ pub async fn list(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
     }
 }
 
-#[derive(serde::Deserialize)]
+/// Query parameters of `GET /api/v1/accountability`.
+pub const ACCOUNTABILITY_PARAMS: &[&str] = &["advisory", "days"];
+
+/// A manager's mark: `safe` or `help`, with an optional note.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Mark {
-    answer: String,
+pub struct Mark {
+    /// `safe` or `help`.
+    pub answer: String,
     #[serde(default)]
-    note: Option<String>,
+    pub note: Option<String>,
 }
 
 /// `POST /api/v1/accountability/{alert_id}` `{"answer": "safe", "note": "…"}`: a manager

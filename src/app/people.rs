@@ -12,7 +12,7 @@ use crate::route::model::{
 use crate::store::{NewSubscription, NewTraveller, NewTrip, Store};
 
 /// Raw `traveller add` arguments.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TravellerArgs {
     pub name: String,
@@ -67,7 +67,7 @@ pub fn add_traveller(
 }
 
 /// What `traveller change` may alter; `None` keeps the stored value.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TravellerChange {
     pub name: Option<String>,
@@ -130,7 +130,7 @@ pub fn list_travellers(store: &Store) -> anyhow::Result<String> {
 }
 
 /// Raw `trip add` arguments.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TripArgs {
     pub email: String,
@@ -205,7 +205,7 @@ pub fn exposure(
 
 /// What `trip change` may alter; `None` keeps the stored value. A new country drops the old
 /// city unless a city is given too; an empty city makes the trip country-wide.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TripChange {
     pub country: Option<String>,
@@ -247,7 +247,7 @@ pub fn list_trips(store: &Store, email: Option<&str>) -> anyhow::Result<String> 
 }
 
 /// Raw `subscription add` arguments.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SubscriptionArgs {
     pub email: String,
@@ -260,6 +260,9 @@ pub struct SubscriptionArgs {
     pub min_severity: Option<String>,
     pub channels: Vec<String>,
     pub digest: Option<String>,
+    /// Critical alerts wait for the digest too (default: they go out at once).
+    #[serde(default)]
+    pub digest_critical: bool,
 }
 
 fn parse_scope(follow_trips: bool, places: &[String], is_traveller: bool) -> anyhow::Result<Scope> {
@@ -338,6 +341,7 @@ pub fn add_subscription(
         triggers: a.triggers.clone(),
         min_severity,
         channels,
+        digest_critical: a.digest_critical && matches!(mode, Mode::Digest(_)),
         mode,
     };
     let id = store.add_subscription(&sub)?;
@@ -346,7 +350,7 @@ pub fn add_subscription(
 
 /// What `subscription change` may alter; `None` keeps the stored value. Lists replace the
 /// stored list; an empty trigger list means all triggers; `digest: ""` makes it immediate.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SubscriptionChange {
     pub name: Option<String>,
@@ -357,6 +361,7 @@ pub struct SubscriptionChange {
     pub min_severity: Option<String>,
     pub channels: Option<Vec<String>>,
     pub digest: Option<String>,
+    pub digest_critical: Option<bool>,
 }
 
 pub fn change_subscription(
@@ -369,7 +374,7 @@ pub fn change_subscription(
     let Some(old) = store.subscription(id)? else {
         anyhow::bail!(crate::store::StoreError::NotFound(format!("subscription {id}")))
     };
-    let Subscription { recipient, scope, triggers, min_severity, channels, mode, .. } = old;
+    let Subscription { recipient, scope, triggers, min_severity, channels, mode, digest_critical, .. } = old;
     let scope = match (c.follow_trips, &c.places) {
         (None, None) => scope,
         (follow, places) => {
@@ -402,6 +407,11 @@ pub fn change_subscription(
             Some("") => Mode::Immediate,
             Some(cron) => Mode::Digest(Cron::parse(cron)?),
         },
+        digest_critical: c.digest_critical.unwrap_or(digest_critical),
+    };
+    let sub = NewSubscription {
+        digest_critical: sub.digest_critical && matches!(sub.mode, Mode::Digest(_)),
+        ..sub
     };
     store.update_subscription(id, &sub)?;
     Ok(format!("subscription {id} changed"))
@@ -416,6 +426,7 @@ pub fn list_subscriptions(store: &Store) -> anyhow::Result<String> {
         };
         let mode = match &s.mode {
             Mode::Immediate => "immediate".to_owned(),
+            Mode::Digest(c) if s.digest_critical => format!("digest \"{c}\" (critical too)"),
             Mode::Digest(c) => format!("digest \"{c}\""),
         };
         let triggers = if s.triggers.is_empty() { "all triggers".to_owned() } else { s.triggers.join(",") };

@@ -124,6 +124,9 @@ pub enum SubscriptionCmd {
         /// Collect into a digest released on this cron schedule, in the recipient's zone.
         #[arg(long)]
         digest: Option<String>,
+        /// Let critical alerts wait for the digest too (by default they go out at once).
+        #[arg(long, requires = "digest")]
+        digest_critical: bool,
     },
     /// Change a subscription; what is not given stays. Repeatable options replace the list.
     Change {
@@ -155,6 +158,9 @@ pub enum SubscriptionCmd {
         /// Deliver immediately instead of in a digest.
         #[arg(long, conflicts_with = "digest")]
         immediate: bool,
+        /// Critical alerts wait for the digest too (`true`/`false`).
+        #[arg(long)]
+        digest_critical: Option<bool>,
     },
     List,
     Remove {
@@ -224,6 +230,7 @@ pub fn subscription(
             min_severity,
             channels,
             digest,
+            digest_critical,
         } => people::add_subscription(
             store,
             known_triggers,
@@ -238,6 +245,7 @@ pub fn subscription(
                 min_severity,
                 channels,
                 digest,
+                digest_critical,
             },
         )?,
         SubscriptionCmd::Change {
@@ -252,6 +260,7 @@ pub fn subscription(
             channels,
             digest,
             immediate,
+            digest_critical,
         } => {
             let change = SubscriptionChange {
                 name,
@@ -262,6 +271,7 @@ pub fn subscription(
                 min_severity,
                 channels: given(channels),
                 digest: if immediate { Some(String::new()) } else { digest },
+                digest_critical,
             };
             people::change_subscription(store, known_triggers, known_webhooks, id, &change)?
         }

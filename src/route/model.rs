@@ -272,6 +272,8 @@ pub struct Subscription {
     pub min_severity: Severity,
     pub channels: Vec<Channel>,
     pub mode: Mode,
+    /// A digest subscription that also collects critical alerts (by default they go out at once).
+    pub digest_critical: bool,
 }
 
 #[cfg(test)]

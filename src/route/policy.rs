@@ -47,6 +47,10 @@ impl<'a> RouteRef<'a> {
             _ => None,
         }
     }
+    /// Whether critical alerts wait for this subscription's digest too.
+    fn digest_critical(self) -> bool {
+        matches!(self, RouteRef::Sub(Subscription { digest_critical: true, .. }))
+    }
     /// The zone digest schedules are evaluated in.
     fn timezone(self) -> &'a super::model::Zone {
         match self {
@@ -358,8 +362,11 @@ fn decide_recipient(
             }
         }
         let bypass = bypass.or_else(|| last_alert.filter(|(_, sev)| severity > *sev).map(|_| "escalation"));
-        // A critical alert does not wait for a digest unless the policy says it may.
-        let digest = r.digest().filter(|_| severity < Severity::Critical || policy.digest_critical);
+        // A critical alert does not wait for a digest unless the subscription or the policy
+        // says it may.
+        let digest = r
+            .digest()
+            .filter(|_| severity < Severity::Critical || policy.digest_critical || r.digest_critical());
         let bucket = match digest {
             None => &mut now_bucket,
             Some(cron) => digests.entry(cron.as_str()).or_insert_with(|| {

@@ -308,6 +308,7 @@ fn subscriptions_by_place_filters_and_follow_trips() {
             min_severity: Severity::Low,
             channels: vec![Channel::Email, Channel::Webhook("soc".into())],
             mode: Mode::Immediate,
+            digest_critical: false,
         },
         // Ann narrows her own trips to critical only.
         Subscription {
@@ -322,6 +323,7 @@ fn subscriptions_by_place_filters_and_follow_trips() {
             min_severity: Severity::Critical,
             channels: vec![Channel::Email],
             mode: Mode::Immediate,
+            digest_critical: false,
         },
     ];
     let now = "2022-01-12T12:00:00Z";
@@ -350,6 +352,7 @@ fn digest_release_across_dst() {
         min_severity: Severity::Low,
         channels: vec![Channel::Email],
         mode: Mode::Digest(Cron::parse("0 8 * * 1-5").expect("cron")),
+        digest_critical: false,
     }];
     // Friday 2026-03-27 10:00 UTC; clocks go forward on Sunday 29 March; Monday 08:00 is CEST.
     let now = "2026-03-27T10:00:00Z";
@@ -383,6 +386,11 @@ fn digest_release_across_dst() {
     let dets = [det("live_ammunition", Severity::Critical, "DE", None)];
     let input = RouteInput { advisory_time: ts(now), now: ts(now), detections: &dets, previous: &[] };
     let plan = route(&input, &p, &History::default(), &policy);
+    assert!(matches!(plan.messages[0].delivery, Delivery::Digest { .. }), "{:?}", plan.messages[0].delivery);
+    // … or the subscription itself does.
+    let mut p = p;
+    p.subscriptions[0].digest_critical = true;
+    let plan = route(&input, &p, &History::default(), &Policy::default());
     assert!(matches!(plan.messages[0].delivery, Delivery::Digest { .. }), "{:?}", plan.messages[0].delivery);
 }
 

@@ -42,6 +42,8 @@ pub struct NewSubscription {
     pub min_severity: Severity,
     pub channels: Vec<Channel>,
     pub mode: Mode,
+    /// Critical alerts wait for this subscription's digest too.
+    pub digest_critical: bool,
 }
 
 /// What an import changed.
@@ -137,20 +139,21 @@ fn write_subscription_tx(
         serde_json::to_string(&channels).unwrap_or_else(|_| "[]".into()),
         schedule,
         id,
+        s.digest_critical,
     ];
     let id = match id {
         None => {
             tx.execute(
-                "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                &values[..8],
+                "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule, digest_critical)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)",
+                values,
             )?;
             tx.last_insert_rowid()
         }
         Some(id) => {
             let n = tx.execute(
                 "UPDATE subscriptions SET email = ?1, name = ?2, timezone = ?3, follow_trips = ?4, triggers = ?5,
-                 min_severity = ?6, channels = ?7, schedule = ?8 WHERE id = ?9",
+                 min_severity = ?6, channels = ?7, schedule = ?8, digest_critical = ?10 WHERE id = ?9",
                 values,
             )?;
             if n == 0 {
@@ -317,13 +320,13 @@ impl Store {
         let ids: Vec<i64> = ids_stmt.query_map(args, |r| r.get(0))?.collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         let mut stmt = self.conn.prepare(
-            "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule FROM subscriptions WHERE id = ?1",
+            "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule, digest_critical FROM subscriptions WHERE id = ?1",
         )?;
         let mut places_stmt =
             self.conn.prepare("SELECT country, city FROM subscription_places WHERE subscription_id = ?1")?;
         for id in ids {
-            let row: (String, String, String, i64, String, String, String, Option<String>) =
-                stmt.query_row([id], |r| {
+            let row: (String, String, String, i64, String, String, String, Option<String>, bool) = stmt
+                .query_row([id], |r| {
                     Ok((
                         r.get(0)?,
                         r.get(1)?,
@@ -333,10 +336,11 @@ impl Store {
                         r.get(5)?,
                         r.get(6)?,
                         r.get(7)?,
+                        r.get(8)?,
                     ))
                 })?;
             let corrupt = || StoreError::invalid(format!("stored subscription {id} is invalid"));
-            let (email, name, tz, follow, triggers, min_severity, channels, schedule) = row;
+            let (email, name, tz, follow, triggers, min_severity, channels, schedule, digest_critical) = row;
             let scope = if follow == 1 {
                 Scope::FollowTrips
             } else {
@@ -374,6 +378,7 @@ impl Store {
                     None => Mode::Immediate,
                     Some(s) => Mode::Digest(Cron::parse(&s).map_err(|_| corrupt())?),
                 },
+                digest_critical,
             });
         }
         Ok(out)

@@ -217,4 +217,9 @@ pub const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     "#,
+    // 10: a digest subscription may collect critical alerts too (per subscription; the routing
+    // setting `digest_critical` stays the default for all).
+    r#"
+    ALTER TABLE subscriptions ADD COLUMN digest_critical INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];

@@ -118,6 +118,7 @@ fn processing_commits_alerts_once_and_updates_add_only_what_is_new() {
             crate::route::model::Channel::Webhook("soc".into()),
         ],
         mode: crate::route::model::Mode::Immediate,
+        digest_critical: false,
     })
     .expect("subscription");
     let e = engine();
@@ -228,6 +229,7 @@ fn a_digest_releases_everything_collected_as_one_message() {
         mode: crate::route::model::Mode::Digest(
             crate::route::cron::Cron::parse("0 8 * * 1-5").expect("cron"),
         ),
+        digest_critical: false,
     })
     .expect("subscription");
     let (e, p) = (engine(), Policy::default());
