@@ -136,21 +136,47 @@ impl Templates {
         self.render_job_at(job, job.created_at)
     }
 
-    /// Render a job sent at `sent`. Subjects are forced onto one line.
-    pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
-        let (mut ctx, mut facts, recipient_name) = context(job, sent);
-        // Alerts to a traveller (and their reminders) carry the answer links.
+    /// Only the machine-readable facts of a job (what a JSON webhook sends), without rendering
+    /// the subject, text and HTML templates.
+    pub fn render_facts_at(&self, job: &Job, sent: jiff::Timestamp) -> Rendered {
+        let (_, mut facts, recipient_name) = context(job, sent);
+        self.add_links(job, &mut facts, None);
+        Rendered {
+            subject: String::new(),
+            text: String::new(),
+            html: String::new(),
+            message_id: message_id(job.alert_id, &job.advisory.id, &self.domain),
+            in_reply_to: job.thread.map(|first| message_id(first, &job.advisory.id, &self.domain)),
+            recipient_name,
+            facts,
+        }
+    }
+
+    /// Answer links (alerts and reminders to a traveller) into the facts and the template
+    /// context; the kind of a reminder.
+    fn add_links(&self, job: &Job, facts: &mut Value, mut ctx: Option<&mut Value>) {
         if let (Some(links), Some(traveller), "alert" | "reminder") =
             (&self.links, job.traveller_id, job.kind.as_str())
         {
             let (safe, help) = links.links(job.alert_id, traveller, job.created_at);
-            ctx["respond"] = json!({"safe": safe, "help": help});
+            if let Some(c) = ctx.as_deref_mut() {
+                c["respond"] = json!({"safe": safe, "help": help});
+            }
             facts["respond"] = json!({"safe": safe, "help": help});
         }
         if job.kind == "reminder" {
-            ctx["reminder"] = true.into();
+            if let Some(c) = ctx {
+                c["reminder"] = true.into();
+            }
             facts["kind"] = "reminder".into();
         }
+    }
+
+    /// Render a job sent at `sent`. Subjects are forced onto one line.
+    pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
+        let (mut ctx, mut facts, recipient_name) = context(job, sent);
+        // Alerts to a traveller (and their reminders) carry the answer links.
+        self.add_links(job, &mut facts, Some(&mut ctx));
         let prefix = match job.kind.as_str() {
             "rollup" => "rollup",
             "digest" => "digest",
@@ -524,6 +550,26 @@ mod tests {
             {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["live_ammunition", "state_of_emergency"]}],
             "evidence": [{"trigger": "live_ammunition", "name": "Live ammunition", "country": "KZ", "city": "Almaty",
                 "evidence": "Troops fired <live rounds>\r\nat protesters in Almaty."}]});
+        // An alert to a traveller carries the answer links, in the text and in the facts.
+        let linked = Templates::load(None).expect("templates").with_links(crate::app::respond::LinkMaker {
+            key: crate::app::respond::LinkKey::from_bytes([3; 32]),
+            base_url: "https://tw.example.org".into(),
+            ttl: std::time::Duration::from_secs(3600),
+        });
+        let mut to_ann = job("Kazakhstan update", "x");
+        to_ann.traveller_id = Some(5);
+        let r = linked.render_job_at(&to_ann, sent).expect("renders");
+        let safe = r.facts["respond"]["safe"].as_str().expect("safe link").to_owned();
+        assert!(safe.starts_with("https://tw.example.org/respond/7.5.") && safe.ends_with("/safe"), "{safe}");
+        // (HTML attributes are entity-escaped, `/` included; browsers decode them.)
+        assert!(r.text.contains(&safe) && r.html.replace("&#x2f;", "/").contains(&safe), "{}", r.html);
+        assert_eq!(linked.render_facts_at(&to_ann, sent).facts["respond"]["safe"], safe.as_str());
+        // A JSON webhook gets the same facts without the templates being rendered.
+        let full = t.render_job_at(&rollup, sent).expect("renders");
+        let facts = t.render_facts_at(&rollup, sent);
+        assert_eq!(facts.facts, full.facts);
+        assert_eq!(facts.message_id, full.message_id);
+        assert!(facts.text.is_empty() && facts.html.is_empty());
         let r = t.render_job_at(&rollup, sent).expect("renders");
         assert!(r.text.starts_with("1 of your travellers is concerned"), "{}", r.text);
         assert_eq!(r.text.matches("* Ann Lee").count(), 1, "{}", r.text);

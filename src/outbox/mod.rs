@@ -177,8 +177,16 @@ impl Outbox {
             blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         // "Sent:" in the message is when it is sent, not when the alert was queued.
         let sent = crate::app::now().unwrap_or(now);
-        let rendered =
-            self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        // A JSON webhook carries only the facts: the templates are not rendered for it.
+        let facts_only = self
+            .endpoints
+            .get(&c.channel)
+            .is_some_and(|ep| ep.cfg.format == crate::config::WebhookFormat::Json);
+        let rendered = if facts_only {
+            self.templates.render_facts_at(&job, sent)
+        } else {
+            self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?
+        };
         let _permit = match self.limits.get(&c.channel) {
             Some(s) => {
                 Some(s.clone().acquire_owned().await.map_err(|_| DeliveryError::transient("shutting down"))?)
