@@ -172,7 +172,8 @@ impl Outbox {
         Ok(Step::Completed { delivery: c.id, channel: c.channel.clone(), outcome })
     }
 
-    async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<String, DeliveryError> {
+    /// Carry out one claimed delivery: the message id and when its alert was created.
+    async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<(String, Timestamp), DeliveryError> {
         let job =
             blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         // "Sent:" in the message is when it is sent, not when the alert was queued.
@@ -199,7 +200,7 @@ impl Outbox {
                 Ok(r) => r?,
                 Err(_) => return Err(DeliveryError::transient("SMTP send timed out")),
             }
-            return Ok(rendered.message_id);
+            return Ok((rendered.message_id, job.created_at));
         }
         let Some(ep) = self.endpoints.get(&c.channel) else {
             return Err(DeliveryError::permanent(format!("no configured channel {:?}", c.channel)));
@@ -211,13 +212,13 @@ impl Outbox {
         }
         let id = format!("msg_{}_{}", c.alert_id, ep.cfg.name);
         ep.send(&id, &rendered, now.as_second()).await?;
-        Ok(id)
+        Ok((id, job.created_at))
     }
 
     fn record(
         &self,
         c: &Claimed,
-        result: Result<String, DeliveryError>,
+        result: Result<(String, Timestamp), DeliveryError>,
         now: Timestamp,
     ) -> Result<Outcome, OutboxError> {
         if result.is_ok() {
@@ -225,12 +226,10 @@ impl Outbox {
         }
         let mut store = lock(&self.store);
         let outcome = match result {
-            Ok(message_id) => {
+            Ok((message_id, created_at)) => {
                 store.record_sent(c.id, &message_id, now)?;
-                if let Ok(job) = store.job(c) {
-                    let waited = now.duration_since(job.created_at).as_secs_f64().max(0.0);
-                    crate::api::metrics::observe_latency(waited);
-                }
+                let waited = now.duration_since(created_at).as_secs_f64().max(0.0);
+                crate::api::metrics::observe_latency(waited);
                 Outcome::Sent
             }
             Err(DeliveryError::Gone { message }) => {
