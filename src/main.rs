@@ -143,6 +143,14 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Console users: add (or reset the password and role of) a user, list, remove. The password
+    /// is read from standard input (first line), never from the command line.
+    User {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: UserCmd,
+    },
     /// Send a test message through one channel, bypassing the store.
     SendTest {
         #[arg(long)]
@@ -233,6 +241,21 @@ enum AccountabilityCmd {
         /// Who is recording it (written to the audit log).
         #[arg(long, env = "USER", default_value = "cli")]
         by: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum UserCmd {
+    /// Add a user, or reset an existing user's password and role (ends their sessions).
+    Add {
+        email: String,
+        /// admin, manager or viewer.
+        #[arg(long, default_value = "manager")]
+        role: String,
+    },
+    List,
+    Remove {
+        email: String,
     },
 }
 
@@ -517,6 +540,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         }
                         other => anyhow::bail!("unknown --format {other:?} (use text or json)"),
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { config, action } => {
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            match action {
+                UserCmd::Add { email, role } => {
+                    tripwatch::route::model::Email::parse(&email)?;
+                    if !tripwatch::store::users::ROLES.contains(&role.as_str()) {
+                        anyhow::bail!(
+                            "unknown role {role:?} (use {})",
+                            tripwatch::store::users::ROLES.join(", ")
+                        );
+                    }
+                    let mut password = String::new();
+                    std::io::stdin().read_line(&mut password)?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    let hash = tripwatch::api::console::hash_password(password)?;
+                    let now = app::now()?.as_second();
+                    store.upsert_user(&email, &role, &hash, now)?;
+                    store.audit(
+                        "cli",
+                        "user:add",
+                        &serde_json::json!({"email": email, "role": role}).to_string(),
+                        now,
+                    )?;
+                    out!("user {email} saved ({role})");
+                }
+                UserCmd::List => {
+                    for u in store.users()? {
+                        out!("{}\t{}", u.email, u.role);
+                    }
+                }
+                UserCmd::Remove { email } => {
+                    store.remove_user(&email)?;
+                    store.audit(
+                        "cli",
+                        "user:remove",
+                        &serde_json::json!({"email": email}).to_string(),
+                        app::now()?.as_second(),
+                    )?;
+                    out!("user {email} removed");
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -1220,6 +1220,139 @@ fn schemathesis_finds_no_server_error_in_the_documented_api() {
     assert_eq!(d.get("/healthz"), 200);
 }
 
+/// One HTTP/1.1 request with extra header lines; returns (status, lower-cased head, body).
+fn http(port: u16, method: &str, path: &str, extra: &[String], body: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let headers: String = extra.iter().map(|h| format!("{h}\r\n")).collect();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// The console: sign-in (Argon2id users from `tripwatch user add`), session cookie flags,
+/// lock-out after repeated failures, the dashboard with who is where and who answered, a
+/// manager marking a traveller safe (CSRF token required, viewers refused, audited), and
+/// sign-out ending the session.
+#[test]
+fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
+    let (dir, cfg) = setup();
+    let add_user = |email: &str, role: &str, password: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+            .args(["user", "add", email, "--role", role, "--config"])
+            .arg(&cfg)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("user add");
+        c.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password");
+        let out = c.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    add_user("boss@example.org", "manager", "a long manager password");
+    add_user("eve@example.org", "viewer", "a long viewer password");
+    add_user("vic@example.org", "viewer", "another viewer password");
+    let mut d = Daemon::start(&cfg);
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    d.wait_for("outbox: 1 sent");
+    let form = ["Content-Type: application/x-www-form-urlencoded".to_owned()];
+    // Not signed in: the sign-in page, with labelled fields.
+    let (status, head, _) = http(d.port, "GET", "/", &[], "");
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /login"), "{head}");
+    let (status, _, page) = http(d.port, "GET", "/login", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("<label for=\"email\">") && page.contains("<label for=\"password\">"), "{page}");
+    // A wrong password is refused; five in a row lock the address out for a while.
+    let wrong = "email=eve%40example.org&password=guess";
+    for _ in 0..5 {
+        assert_eq!(http(d.port, "POST", "/login", &form, wrong).0, 401);
+    }
+    let right_eve = "email=eve%40example.org&password=a+long+viewer+password";
+    assert_eq!(
+        http(d.port, "POST", "/login", &form, right_eve).0,
+        429,
+        "locked out, even with the right password"
+    );
+    // The manager signs in: a session cookie that scripts cannot read, sent only over TLS and
+    // only by this site.
+    let (status, head, _) =
+        http(d.port, "POST", "/login", &form, "email=boss%40example.org&password=a+long+manager+password");
+    assert_eq!(status, 303, "{head}");
+    let cookie_line =
+        head.lines().find(|l| l.starts_with("set-cookie: tw_session=")).expect("cookie").to_owned();
+    for flag in ["httponly", "secure", "samesite=strict", "path=/"] {
+        assert!(cookie_line.contains(flag), "{cookie_line}");
+    }
+    let token = cookie_line
+        .trim_start_matches("set-cookie: tw_session=")
+        .split(';')
+        .next()
+        .expect("token")
+        .to_owned();
+    let cookie = [format!("Cookie: tw_session={token}")];
+    let (status, head, page) = http(d.port, "GET", "/", &cookie, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(head.contains("content-security-policy") && head.contains("x-frame-options: deny"), "{head}");
+    assert!(page.contains("Kazakhstan (KZ)") && page.contains("Ann Lee"), "{page}");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf")
+        .to_owned();
+    let action = page
+        .split("action=\"/console/alerts/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("mark form")
+        .to_owned();
+    let mark = format!("/console/alerts/{action}");
+    let with_cookie = [cookie[0].clone(), form[0].clone()];
+    // Without the form token, or with another one: refused.
+    assert_eq!(http(d.port, "POST", &mark, &with_cookie, "").0, 403);
+    assert_eq!(http(d.port, "POST", &mark, &with_cookie, "csrf=0000").0, 403);
+    // A viewer's session, with its own valid form token, cannot change anything.
+    let (status, head, _) =
+        http(d.port, "POST", "/login", &form, "email=vic%40example.org&password=another+viewer+password");
+    assert_eq!(status, 303, "{head}");
+    let vic = head.lines().find_map(|l| l.strip_prefix("set-cookie: tw_session=")).expect("cookie");
+    let vic_cookie = format!("Cookie: tw_session={}", vic.split(';').next().expect("token"));
+    let (_, _, vic_page) = http(d.port, "GET", "/", std::slice::from_ref(&vic_cookie), "");
+    assert!(!vic_page.contains("Mark safe"), "viewers get no buttons: {vic_page}");
+    let vic_csrf = vic_page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf")
+        .to_owned();
+    assert_eq!(
+        http(d.port, "POST", &mark, &[vic_cookie, form[0].clone()], &format!("csrf={vic_csrf}")).0,
+        403
+    );
+    // The manager's token does not work with the viewer's session either (tokens are per session).
+    assert_ne!(vic_csrf, csrf);
+    // With it: recorded, audited as the manager.
+    let (status, head, _) = http(d.port, "POST", &mark, &with_cookie, &format!("csrf={csrf}"));
+    assert_eq!(status, 303, "{head}");
+    let (_, view) = d.request("GET", "/api/v1/accountability", Some(READ_TOKEN), "");
+    assert!(view.contains("\"answer\":\"safe\"") && view.contains("manager:boss@example.org"), "{view}");
+    // Sign-out ends the session: the old cookie no longer opens the dashboard.
+    assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
+    assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);
+    d.signal("-TERM");
+    d.wait_for("stopped");
+    drop(dir);
+}
+
 /// The watchdog is fed by heartbeats, not by the end of a pass: deliveries that each take
 /// three seconds (an endpoint that never answers, a 3 s timeout) do not stop the pings.
 #[test]

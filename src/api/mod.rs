@@ -23,6 +23,7 @@ use crate::config::ApiToken;
 use crate::store::Store;
 
 pub mod admin;
+pub mod console;
 pub mod list;
 pub mod metrics;
 pub mod respond;
@@ -42,6 +43,8 @@ pub struct ApiState {
     pub live: std::sync::Mutex<Live>,
     /// Wakes the daemon to reload.
     pub reload: Arc<tokio::sync::Notify>,
+    /// The managers' console (templates, sign-in failure counts).
+    pub console: Arc<console::Console>,
 }
 
 /// What the routes need from the loaded configuration; all of it is replaced on reload.
@@ -310,6 +313,17 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
         .route("/api/v1/openapi.json", get(admin::openapi_json))
+        // The managers' console: its own sign-in and sessions (see `console`).
+        .route("/", get(console::dashboard))
+        .route(
+            "/login",
+            get(console::login_page).post(console::login).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route("/logout", axum::routing::post(console::logout).layer(DefaultBodyLimit::max(16 * 1024)))
+        .route(
+            "/console/alerts/{id}/safe",
+            axum::routing::post(console::mark_safe).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         // The travellers' answer pages: public, the signed link is the credential.
         .route(
             "/respond/{token}/{answer}",

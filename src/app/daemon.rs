@@ -271,6 +271,7 @@ pub async fn serve(
         store: Some(api_store),
         live: Mutex::new(live(&loaded)),
         reload: reload_requested.clone(),
+        console: Arc::new(crate::api::console::Console::default()),
     });
     let addr = listener.local_addr()?;
     let limits = loaded.cfg.api_limits;

@@ -17,6 +17,7 @@ mod people;
 mod rows;
 mod schema;
 mod sources;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,372 @@
+//! The managers' console, served by the daemon: sign-in with console users (`tripwatch user
+//! add`), a session cookie (`HttpOnly; Secure; SameSite=Strict`), a CSRF token on every form,
+//! sign-in rate limiting, sign-out and session expiry; the dashboard shows where travellers
+//! are today with the highest recent severity there, who has answered the alerts, and lets a
+//! manager account for a traveller by hand. Server-rendered (minijinja, HTML auto-escaped),
+//! no script.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::Environment;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+use super::ApiState;
+use crate::store::users::Session;
+
+const COOKIE: &str = "tw_session";
+/// How long a sign-in lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+/// Failed sign-ins allowed per email address within `FAILURE_WINDOW`.
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../config/console/base.html")),
+    ("login.html", include_str!("../../config/console/login.html")),
+    ("dashboard.html", include_str!("../../config/console/dashboard.html")),
+];
+
+/// Argon2id hash (PHC string) of a password, with a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    if password.chars().count() < 10 {
+        anyhow::bail!("a console password needs at least 10 characters");
+    }
+    let mut salt = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut salt)?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
+        .to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of nothing anyone knows, verified when the email is unknown so that a wrong email
+/// takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("no such user, no such password").unwrap_or_default())
+}
+
+fn random_hex() -> std::io::Result<String> {
+    let mut b = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut b)?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// The console's templates and sign-in failure counts.
+pub struct Console {
+    env: Environment<'static>,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src).expect("console templates are valid");
+        }
+        Console { env, failures: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl Console {
+    fn page(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
+        let body = match self.env.get_template(name).and_then(|t| t.render(&ctx)) {
+            Ok(b) => b,
+            Err(e) => {
+                return super::error(StatusCode::INTERNAL_SERVER_ERROR, &format!("template {name}: {e}"));
+            }
+        };
+        secure((status, body).into_response())
+    }
+
+    fn locked_out(&self, email: &str) -> bool {
+        let f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        f.get(email).is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
+    }
+
+    fn failed(&self, email: &str) {
+        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if f.len() > 100_000 {
+            f.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let e = f.entry(email.to_owned()).or_insert((0, Instant::now()));
+        if e.1.elapsed() >= FAILURE_WINDOW {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+    }
+
+    fn succeeded(&self, email: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(email);
+    }
+}
+
+/// Headers every console page carries: HTML, never cached, not framed, no script.
+fn secure(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    r
+}
+
+fn redirect(to: &'static str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
+    r
+}
+
+fn now() -> jiff::Timestamp {
+    crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now())
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn with_store<T>(
+    st: &ApiState,
+    f: impl FnOnce(&mut crate::store::Store) -> Result<T, crate::store::StoreError>,
+) -> Option<T> {
+    let s = st.store.clone()?;
+    tokio::task::block_in_place(|| f(&mut s.lock().unwrap_or_else(|p| p.into_inner()))).ok()
+}
+
+fn session_of(st: &ApiState, headers: &HeaderMap) -> Option<(String, Session)> {
+    let token = cookie_token(headers)?;
+    let t = now().as_second();
+    let s = with_store(st, |s| s.session(&token, t)).flatten()?;
+    Some((token, s))
+}
+
+/// A form post is accepted only with the session's CSRF token.
+fn csrf_ok(session: &Session, fields: &HashMap<String, String>) -> bool {
+    fields.get("csrf").is_some_and(|c| bool::from(c.as_bytes().ct_eq(session.csrf.as_bytes())))
+}
+
+/// `GET /login`.
+pub async fn login_page(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response {
+    if session_of(&st, &headers).is_some() {
+        return redirect("/");
+    }
+    st.console.page(StatusCode::OK, "login.html", json!({"title": "Sign in", "email": ""}))
+}
+
+/// `POST /login` (form: email, password).
+pub async fn login(State(st): State<Arc<ApiState>>, body: Bytes) -> Response {
+    let f = form(&body);
+    let email = f.get("email").map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
+    let password = f.get("password").cloned().unwrap_or_default();
+    let page = |status, error: &str| {
+        st.console.page(status, "login.html", json!({"title": "Sign in", "email": email, "error": error}))
+    };
+    if st.console.locked_out(&email) {
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins for this address; try again in 15 minutes.",
+        );
+    }
+    let user = with_store(&st, |s| s.user_by_email(&email)).flatten();
+    let hash = user.as_ref().map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let ok = tokio::task::block_in_place(|| verify_password(&password, &hash));
+    let Some(user) = user.filter(|_| ok) else {
+        st.console.failed(&email);
+        return page(StatusCode::UNAUTHORIZED, "Wrong email or password.");
+    };
+    st.console.succeeded(&email);
+    let (Ok(token), Ok(csrf)) = (random_hex(), random_hex()) else {
+        return page(StatusCode::SERVICE_UNAVAILABLE, "Could not start a session; try again.");
+    };
+    let t = now().as_second();
+    let expires = t + SESSION_TTL.as_secs() as i64;
+    if with_store(&st, |s| {
+        s.create_session(user.id, &token, &csrf, t, expires)?;
+        s.audit(&format!("user:{}", user.email), "sign-in", "{}", t)
+    })
+    .is_none()
+    {
+        return page(StatusCode::SERVICE_UNAVAILABLE, "Could not start a session; try again.");
+    }
+    let mut r = redirect("/");
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_TTL.as_secs()
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// `POST /logout` (form: csrf).
+pub async fn logout(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some((token, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    if !csrf_ok(&session, &form(&body)) {
+        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
+    }
+    with_store(&st, |s| s.end_session(&token));
+    let mut r = redirect("/login");
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("tw_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    r
+}
+
+/// `GET /`: the dashboard (the sign-in page when not signed in).
+pub async fn dashboard(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let t = now();
+    let day = t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+    let since = t.as_second() - 14 * 86400;
+    let data = with_store(&st, |s| {
+        let situation = s.situation(&day, since)?;
+        let rows = s.accountability(None, since)?;
+        Ok((situation, rows))
+    });
+    let Some((situation, rows)) = data else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let g = crate::detect::places::Gazetteer::get();
+    let countries: Vec<Value> = situation
+        .iter()
+        .map(|(code, n, sev)| {
+            let name = crate::detect::places::CountryCode::parse(code)
+                .and_then(|c| g.country(c).map(|c| c.name.to_owned()))
+                .unwrap_or_else(|| code.clone());
+            json!({"code": code, "name": name, "travellers": n, "severity": sev})
+        })
+        .collect();
+    let summary = crate::store::accountability::summarize(&rows);
+    let titles: HashMap<&str, &str> =
+        rows.iter().filter_map(|r| Some((r.advisory_id.as_str(), r.advisory_title.as_deref()?))).collect();
+    let notice = uri.query().is_some_and(|q| q.contains("marked=1")).then_some("Recorded.");
+    st.console.page(
+        StatusCode::OK,
+        "dashboard.html",
+        json!({
+            "title": "Dashboard", "user": {"email": session.user.email, "role": session.user.role},
+            "csrf": session.csrf, "countries": countries, "summary": summary, "titles": titles,
+            "alerts": rows.iter().take(200).collect::<Vec<_>>(), "notice": notice,
+            "can_manage": session.user.role != "viewer",
+        }),
+    )
+}
+
+/// `POST /console/alerts/{id}/safe` (form: csrf): a manager accounts for a traveller.
+pub async fn mark_safe(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(alert_id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    if !csrf_ok(&session, &form(&body)) {
+        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
+    }
+    if session.user.role == "viewer" {
+        return secure((StatusCode::FORBIDDEN, "Viewers cannot change anything.").into_response());
+    }
+    let Some(cfg) = st.live().respond else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "accountability is not set up");
+    };
+    let by = format!("manager:{}", session.user.email);
+    let done = with_store(&st, |s| {
+        let traveller = s
+            .traveller_of_alert(alert_id)?
+            .ok_or_else(|| crate::store::StoreError::NotFound(format!("alert {alert_id}")))?;
+        let given = crate::store::accountability::GivenAnswer {
+            alert_id,
+            traveller_id: traveller,
+            answer: "safe",
+            message: Some("marked safe in the console"),
+            by: &by,
+        };
+        s.record_answer(&given, now(), &cfg.escalation)
+    });
+    match done {
+        Some(_) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            r.headers_mut().insert(header::LOCATION, HeaderValue::from_static("/?marked=1"));
+            r
+        }
+        None => secure((StatusCode::NOT_FOUND, "No such alert to a traveller.").into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_argon2id_and_checked() {
+        let h = hash_password("correct horse battery").expect("hash");
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(hash_password("short").is_err(), "too short a password is refused");
+        assert_ne!(hash_password("correct horse battery").expect("hash"), h, "salted");
+    }
+
+    #[test]
+    fn cookies_are_read_strictly() {
+        let mut h = HeaderMap::new();
+        let token = "a".repeat(64);
+        h.insert(header::COOKIE, HeaderValue::from_str(&format!("x=1; tw_session={token}; y=2")).expect("v"));
+        assert_eq!(cookie_token(&h).as_deref(), Some(token.as_str()));
+        h.insert(header::COOKIE, HeaderValue::from_static("tw_session=../../etc"));
+        assert_eq!(cookie_token(&h), None);
+    }
+
+    #[test]
+    fn sign_in_failures_lock_an_address_out() {
+        let c = Console::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(!c.locked_out("ann@example.org"));
+            c.failed("ann@example.org");
+        }
+        assert!(c.locked_out("ann@example.org"));
+        assert!(!c.locked_out("bob@example.org"), "per address");
+        c.succeeded("ann@example.org");
+        assert!(!c.locked_out("ann@example.org"));
+    }
+}
