@@ -1345,6 +1345,19 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     assert_eq!(status, 303, "{head}");
     let (_, view) = d.request("GET", "/api/v1/accountability", Some(READ_TOKEN), "");
     assert!(view.contains("\"answer\":\"safe\"") && view.contains("manager:boss@example.org"), "{view}");
+    // The advisory list and page: detections, who was alerted, the evidence marked in the text.
+    let (status, _, list) = http(d.port, "GET", "/advisories", &cookie, "");
+    assert_eq!(status, 200, "{list}");
+    let id =
+        list.split("href=\"/advisories/").nth(1).and_then(|r| r.split('"').next()).expect("link").to_owned();
+    let (status, _, page) = http(d.port, "GET", &format!("/advisories/{id}"), &cookie, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<mark>") && page.contains("live_ammunition") && page.contains("ann@example.org"),
+        "{page}"
+    );
+    assert_eq!(http(d.port, "GET", "/advisories/nope", &cookie, "").0, 404);
+    assert_eq!(http(d.port, "GET", &format!("/advisories/{id}"), &[], "").0, 303, "signed in only");
     // Sign-out ends the session: the old cookie no longer opens the dashboard.
     assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
     assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);

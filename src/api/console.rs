@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../config/console/base.html")),
     ("login.html", include_str!("../../config/console/login.html")),
     ("dashboard.html", include_str!("../../config/console/dashboard.html")),
+    ("advisories.html", include_str!("../../config/console/advisories.html")),
+    ("advisory.html", include_str!("../../config/console/advisory.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -291,6 +293,98 @@ pub async fn dashboard(
     )
 }
 
+fn iso_day(t: i64) -> String {
+    jiff::Timestamp::from_second(t).map(|t| t.strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}
+
+fn user_ctx(session: &Session) -> Value {
+    json!({"email": session.user.email, "role": session.user.role})
+}
+
+/// `GET /advisories`: the newest stored advisory versions.
+pub async fn advisories(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let Some(list) = with_store(&st, |s| s.advisories(200, None, None)) else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            json!({"id": a.id, "title": a.title, "source": a.source, "countries": a.countries,
+                   "processed": iso_day(a.processed_at), "detections": a.detections, "alerts": a.alerts, "held": a.held})
+        })
+        .collect();
+    st.console.page(
+        StatusCode::OK,
+        "advisories.html",
+        json!({"title": "Advisories", "user": user_ctx(&session), "csrf": session.csrf, "advisories": rows}),
+    )
+}
+
+/// The body cut into plain and marked parts at the evidence spans (byte offsets into the
+/// body; overlapping or out-of-range spans are merged or dropped, cuts stay on characters).
+pub fn marked_parts(body: &str, spans: &[(i64, i64)]) -> Vec<Value> {
+    let mut spans: Vec<(usize, usize)> = spans
+        .iter()
+        .filter_map(|&(s, e)| {
+            let (s, e) = (usize::try_from(s).ok()?, usize::try_from(e).ok()?.min(body.len()));
+            (s < e && body.is_char_boundary(s) && body.is_char_boundary(e)).then_some((s, e))
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (s, e) in spans {
+        if e <= at {
+            continue;
+        }
+        let s = s.max(at);
+        if s > at {
+            parts.push(json!({"text": &body[at..s], "mark": false}));
+        }
+        parts.push(json!({"text": &body[s..e], "mark": true}));
+        at = e;
+    }
+    if at < body.len() {
+        parts.push(json!({"text": &body[at..], "mark": false}));
+    }
+    parts
+}
+
+/// `GET /advisories/{id}`: the latest version, its detections with the evidence marked in
+/// the text, and who was alerted.
+pub async fn advisory(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let Some(detail) = with_store(&st, |s| s.advisory(&id)).flatten() else {
+        return secure((StatusCode::NOT_FOUND, "No such advisory.").into_response());
+    };
+    let Some(v) = detail.versions.last() else {
+        return secure((StatusCode::NOT_FOUND, "No such advisory.").into_response());
+    };
+    let spans: Vec<(i64, i64)> = v.detection_list.iter().map(|d| d.span).collect();
+    let alerts: Vec<Value> = detail
+        .alerts
+        .iter()
+        .map(
+            |a| json!({"recipient": a.recipient, "kind": a.kind, "severity": a.severity, "status": a.status}),
+        )
+        .collect();
+    st.console.page(
+        StatusCode::OK,
+        "advisory.html",
+        json!({
+            "title": v.summary.title, "user": user_ctx(&session), "csrf": session.csrf, "v": v.summary,
+            "processed": iso_day(v.summary.processed_at),
+            "url": crate::channels::render::safe_url(v.summary.url.as_deref()),
+            "detections": v.detection_list, "alerts": alerts, "parts": marked_parts(&v.body, &spans),
+        }),
+    )
+}
+
 /// `POST /console/alerts/{id}/safe` (form: csrf): a manager accounts for a traveller.
 pub async fn mark_safe(
     State(st): State<Arc<ApiState>>,
@@ -335,6 +429,22 @@ pub async fn mark_safe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_is_marked_on_character_boundaries() {
+        let body = "Calm day. A curfew is in force — stay in. End.";
+        let s = body.find("A curfew").expect("s") as i64;
+        let e = body.find(" End").expect("e") as i64;
+        let parts = marked_parts(body, &[(s, e), (s + 2, s + 8), (-1, 3), (0, 999_999)]);
+        let marked: Vec<&str> =
+            parts.iter().filter(|p| p["mark"] == true).filter_map(|p| p["text"].as_str()).collect();
+        assert_eq!(marked.concat(), body, "the last span covers the rest; nothing is lost or doubled");
+        let joined: String = parts.iter().filter_map(|p| p["text"].as_str()).collect();
+        assert_eq!(joined, body);
+        // A cut inside a multi-byte character is dropped, not a panic.
+        let dash = body.find('—').expect("dash") as i64;
+        assert!(marked_parts(body, &[(dash + 1, dash + 2)]).iter().all(|p| p["mark"] == false));
+    }
 
     #[test]
     fn passwords_are_argon2id_and_checked() {

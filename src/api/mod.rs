@@ -320,6 +320,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
             get(console::login_page).post(console::login).layer(DefaultBodyLimit::max(16 * 1024)),
         )
         .route("/logout", axum::routing::post(console::logout).layer(DefaultBodyLimit::max(16 * 1024)))
+        .route("/advisories", get(console::advisories))
+        .route("/advisories/{id}", get(console::advisory))
         .route(
             "/console/alerts/{id}/safe",
             axum::routing::post(console::mark_safe).layer(DefaultBodyLimit::max(16 * 1024)),
