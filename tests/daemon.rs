@@ -1358,6 +1358,19 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     );
     assert_eq!(http(d.port, "GET", "/advisories/nope", &cookie, "").0, 404);
     assert_eq!(http(d.port, "GET", &format!("/advisories/{id}"), &[], "").0, 303, "signed in only");
+    // Preview: paste the seed, see the detections and who would be alerted; nothing stored.
+    let pasted: String = url::form_urlencoded::byte_serialize(SEED_PARAPHRASE.as_bytes()).collect();
+    assert_eq!(
+        http(d.port, "POST", "/preview", &with_cookie, &format!("text={pasted}")).0,
+        403,
+        "needs the form token"
+    );
+    let (status, _, page) =
+        http(d.port, "POST", "/preview", &with_cookie, &format!("csrf={csrf}&text={pasted}"));
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("FIRES") && page.contains("would alert"), "{page}");
+    let (_, advisories) = d.request("GET", "/api/v1/advisories", Some(READ_TOKEN), "");
+    assert_eq!(advisories.matches("\"id\":").count(), 1, "preview stored nothing: {advisories}");
     // Sign-out ends the session: the old cookie no longer opens the dashboard.
     assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
     assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../../config/console/dashboard.html")),
     ("advisories.html", include_str!("../../config/console/advisories.html")),
     ("advisory.html", include_str!("../../config/console/advisory.html")),
+    ("preview.html", include_str!("../../config/console/preview.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -383,6 +384,45 @@ pub async fn advisory(
             "detections": v.detection_list, "alerts": alerts, "parts": marked_parts(&v.body, &spans),
         }),
     )
+}
+
+/// `GET /preview`: the paste form.
+pub async fn preview_page(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    st.console.page(
+        StatusCode::OK,
+        "preview.html",
+        json!({"title": "Preview", "user": user_ctx(&session), "csrf": session.csrf, "text": ""}),
+    )
+}
+
+/// `POST /preview` (form: csrf, text): detections and would-be recipients, as `tripwatch
+/// preview` explains them; nothing is stored or sent.
+pub async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let f = form(&body);
+    if !csrf_ok(&session, &f) {
+        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
+    }
+    let text = f.get("text").cloned().unwrap_or_default();
+    let page = |status, report: Option<String>, error: Option<String>| {
+        st.console.page(
+            status,
+            "preview.html",
+            json!({"title": "Preview", "user": user_ctx(&session), "csrf": session.csrf, "text": text,
+                   "report": report, "error": error}),
+        )
+    };
+    let adv = match crate::sources::parse_bytes(text.as_bytes(), crate::sources::LOCAL_SOURCE) {
+        Ok(a) => a,
+        Err(e) => return page(StatusCode::BAD_REQUEST, None, Some(e.to_string())),
+    };
+    let live = st.live();
+    let t = now();
+    match with_store(&st, |s| crate::app::process::plan(s, &live.engine, &live.policy, &adv, t, t)) {
+        Some(o) => page(StatusCode::OK, Some(crate::app::preview::text("pasted advisory", &adv, &o)), None),
+        None => page(StatusCode::SERVICE_UNAVAILABLE, None, Some("the store cannot be read".into())),
+    }
 }
 
 /// `POST /console/alerts/{id}/safe` (form: csrf): a manager accounts for a traveller.

@@ -321,6 +321,10 @@ pub fn router(state: Arc<ApiState>) -> Router {
         )
         .route("/logout", axum::routing::post(console::logout).layer(DefaultBodyLimit::max(16 * 1024)))
         .route("/advisories", get(console::advisories))
+        .route(
+            "/preview",
+            get(console::preview_page).post(console::preview).layer(DefaultBodyLimit::max(1 << 20)),
+        )
         .route("/advisories/{id}", get(console::advisory))
         .route(
             "/console/alerts/{id}/safe",
