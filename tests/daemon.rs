@@ -1371,6 +1371,22 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     assert!(page.contains("FIRES") && page.contains("would alert"), "{page}");
     let (_, advisories) = d.request("GET", "/api/v1/advisories", Some(READ_TOKEN), "");
     assert_eq!(advisories.matches("\"id\":").count(), 1, "preview stored nothing: {advisories}");
+    // Operations: failed deliveries, sources, and the audit log with what happened above.
+    let (status, _, ops) = http(d.port, "GET", "/operations", &cookie, "");
+    assert_eq!(status, 200, "{ops}");
+    assert!(
+        ops.contains("manager:boss@example.org") && ops.contains("answer:safe") && ops.contains("sign-in"),
+        "{ops}"
+    );
+    assert_eq!(http(d.port, "POST", "/console/deliveries/999999/retry", &with_cookie, "").0, 403);
+    assert_eq!(
+        http(d.port, "POST", "/console/deliveries/999999/retry", &with_cookie, &format!("csrf={csrf}")).0,
+        404
+    );
+    assert_eq!(
+        http(d.port, "POST", "/console/sources/nope/poll", &with_cookie, &format!("csrf={csrf}")).0,
+        404
+    );
     // Sign-out ends the session: the old cookie no longer opens the dashboard.
     assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
     assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);

@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("advisories.html", include_str!("../../config/console/advisories.html")),
     ("advisory.html", include_str!("../../config/console/advisory.html")),
     ("preview.html", include_str!("../../config/console/preview.html")),
+    ("operations.html", include_str!("../../config/console/operations.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -384,6 +385,133 @@ pub async fn advisory(
             "detections": v.detection_list, "alerts": alerts, "parts": marked_parts(&v.body, &spans),
         }),
     )
+}
+
+/// `GET /operations`: failed and dead deliveries (retry), sources (poll now), the audit log.
+pub async fn operations(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let data = with_store(&st, |s| {
+        let mut d = s.deliveries(Some("failed"))?;
+        d.extend(s.deliveries(Some("dead"))?);
+        Ok((d, s.sources()?, s.audit_log(100)?))
+    });
+    let Some((deliveries, sources, audit)) = data else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let configured = st.live().sources;
+    let mut rows: Vec<Value> = sources
+        .iter()
+        .map(|s| {
+            json!({"name": s.name, "last_success": s.last_success.map(iso_day), "last_error": s.last_error,
+                   "items_seen": s.items_seen, "next_run": iso_day(s.next_run), "configured": configured.contains(&s.name)})
+        })
+        .collect();
+    for name in configured.iter().filter(|n| !sources.iter().any(|s| &s.name == *n)) {
+        rows.push(json!({"name": name, "items_seen": 0, "next_run": "at start", "configured": true}));
+    }
+    let audit: Vec<Value> =
+        audit.iter().map(|(at, who, what, detail)| json!({"at": iso_day(*at), "actor": who, "action": what, "detail": detail})).collect();
+    let notice = uri.query().and_then(|q| {
+        if q.contains("retried=1") {
+            Some("Queued again.")
+        } else if q.contains("polled=1") {
+            Some("Poll requested.")
+        } else {
+            None
+        }
+    });
+    st.console.page(
+        StatusCode::OK,
+        "operations.html",
+        json!({"title": "Operations", "user": user_ctx(&session), "csrf": session.csrf, "deliveries": deliveries,
+               "sources": rows, "audit": audit, "notice": notice, "can_manage": session.user.role != "viewer"}),
+    )
+}
+
+/// The session of a changing form post: signed in, the form token, and not a viewer.
+fn manager_post(st: &ApiState, headers: &HeaderMap, body: &[u8]) -> Result<Session, Box<Response>> {
+    let Some((_, session)) = session_of(st, headers) else { return Err(Box::new(redirect("/login"))) };
+    if !csrf_ok(&session, &form(body)) {
+        return Err(Box::new(secure(
+            (StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response(),
+        )));
+    }
+    if session.user.role == "viewer" {
+        return Err(Box::new(secure(
+            (StatusCode::FORBIDDEN, "Viewers cannot change anything.").into_response(),
+        )));
+    }
+    Ok(session)
+}
+
+fn see_other(to: String) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(&to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// `POST /console/deliveries/{id}/retry` (form: csrf).
+pub async fn retry_delivery(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let t = now();
+    let done = with_store(&st, |s| {
+        let n = s.retry_delivery(Some(id), t)?;
+        s.audit(
+            &format!("user:{}", session.user.email),
+            "delivery:retry",
+            &json!({"delivery": id}).to_string(),
+            t.as_second(),
+        )?;
+        Ok(n)
+    });
+    match done {
+        Some(n) if n > 0 => see_other("/operations?retried=1".into()),
+        _ => secure((StatusCode::NOT_FOUND, "No failed or dead delivery with that id.").into_response()),
+    }
+}
+
+/// `POST /console/sources/{name}/poll` (form: csrf).
+pub async fn poll_source(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !st.live().sources.contains(&name) {
+        return secure((StatusCode::NOT_FOUND, "No such configured source.").into_response());
+    }
+    let t = now();
+    let done = with_store(&st, |s| {
+        s.source_poll_now(&name, t)?;
+        s.audit(
+            &format!("user:{}", session.user.email),
+            "source:poll",
+            &json!({"source": name}).to_string(),
+            t.as_second(),
+        )
+    });
+    match done {
+        Some(()) => see_other("/operations?polled=1".into()),
+        None => super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written"),
+    }
 }
 
 /// `GET /preview`: the paste form.

@@ -321,6 +321,15 @@ pub fn router(state: Arc<ApiState>) -> Router {
         )
         .route("/logout", axum::routing::post(console::logout).layer(DefaultBodyLimit::max(16 * 1024)))
         .route("/advisories", get(console::advisories))
+        .route("/operations", get(console::operations))
+        .route(
+            "/console/deliveries/{id}/retry",
+            axum::routing::post(console::retry_delivery).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/console/sources/{name}/poll",
+            axum::routing::post(console::poll_source).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         .route(
             "/preview",
             get(console::preview_page).post(console::preview).layer(DefaultBodyLimit::max(1 << 20)),

@@ -137,6 +137,14 @@ impl Store {
         Ok(())
     }
 
+    /// The latest audit entries, newest first: (at, actor, action, detail).
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        let mut stmt =
+            self.conn.prepare("SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Per country: travellers on a trip on `day`, and the most severe trigger affirmed there
     /// since `since` (epoch seconds), for the dashboard.
     pub fn situation(&self, day: &str, since: i64) -> Result<Vec<(String, i64, Option<String>)>, StoreError> {
