@@ -1303,6 +1303,10 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     assert_eq!(status, 200, "{page}");
     assert!(head.contains("content-security-policy") && head.contains("x-frame-options: deny"), "{head}");
     assert!(page.contains("Kazakhstan (KZ)") && page.contains("Ann Lee"), "{page}");
+    // The map: Kazakhstan coloured critical (live ammunition), one traveller marked there.
+    assert!(page.contains("<svg") && page.contains("id=\"c-KZ\""), "the map is inline");
+    assert!(page.contains("#c-KZ{fill:#b42318}"), "KZ is coloured by its highest severity");
+    assert!(page.contains("<circle") && page.contains(">1</text>"), "one traveller marked");
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)

@@ -276,8 +276,14 @@ pub async fn dashboard(
             let name = crate::detect::places::CountryCode::parse(code)
                 .and_then(|c| g.country(c).map(|c| c.name.to_owned()))
                 .unwrap_or_else(|| code.clone());
-            json!({"code": code, "name": name, "travellers": n, "severity": sev})
+            json!({"code": code, "name": name, "travellers": n, "severity": sev,
+                   "color": severity_colour(sev.as_deref())})
         })
+        .collect();
+    let markers: Vec<Value> = situation
+        .iter()
+        .filter(|(_, n, _)| *n > 0)
+        .filter_map(|(code, n, _)| centroid(code).map(|(x, y)| json!({"x": x, "y": y, "n": n})))
         .collect();
     let summary = crate::store::accountability::summarize(&rows);
     let titles: HashMap<&str, &str> =
@@ -290,7 +296,7 @@ pub async fn dashboard(
             "title": "Dashboard", "user": {"email": session.user.email, "role": session.user.role},
             "csrf": session.csrf, "countries": countries, "summary": summary, "titles": titles,
             "alerts": rows.iter().take(200).collect::<Vec<_>>(), "notice": notice,
-            "can_manage": session.user.role != "viewer",
+            "can_manage": session.user.role != "viewer", "map_paths": MAP_PATHS, "markers": markers,
         }),
     )
 }
@@ -550,6 +556,38 @@ pub async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: 
     match with_store(&st, |s| crate::app::process::plan(s, &live.engine, &live.policy, &adv, t, t)) {
         Some(o) => page(StatusCode::OK, Some(crate::app::preview::text("pasted advisory", &adv, &o)), None),
         None => page(StatusCode::SERVICE_UNAVAILABLE, None, Some("the store cannot be read".into())),
+    }
+}
+
+/// The country shapes of the dashboard map (Natural Earth via world-atlas; see
+/// `data/build_world_map.py`) and where each country's traveller count is drawn.
+const MAP_PATHS: &str = include_str!("world/countries.svg");
+const MAP_CENTROIDS: &str = include_str!("world/centroids.tsv");
+
+fn centroid(code: &str) -> Option<(f64, f64)> {
+    static C: std::sync::OnceLock<HashMap<&'static str, (f64, f64)>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        MAP_CENTROIDS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                Some((f.next()?, (f.next()?.parse().ok()?, f.next()?.parse().ok()?)))
+            })
+            .collect()
+    })
+    .get(code)
+    .copied()
+}
+
+/// The map colour of a severity.
+fn severity_colour(s: Option<&str>) -> Option<&'static str> {
+    match s? {
+        "critical" => Some("#b42318"),
+        "high" => Some("#f04438"),
+        "medium" => Some("#fdb022"),
+        "low" => Some("#fedf89"),
+        _ => Some("#d0d5dd"),
     }
 }
 
