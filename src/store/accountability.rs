@@ -104,6 +104,10 @@ fn places_of(payload: &Value) -> Vec<String> {
             out.push(p);
         }
     }
+    // A traveller is counted once per place: the country alone goes when a city of it is named.
+    let cities: Vec<String> =
+        out.iter().filter_map(|p| p.split_once(':').map(|(c, _)| c.to_owned())).collect();
+    out.retain(|p| p.contains(':') || !cities.contains(p));
     out
 }
 
@@ -383,4 +387,17 @@ fn escalate(
         delivery.execute(params![tx.last_insert_rowid(), "email", now.as_second()])?;
     }
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_traveller_counts_once_per_place() {
+        let payload = json!({"items": [
+            {"country": "KZ", "city": null}, {"country": "KZ", "city": "Almaty"}, {"country": "KG", "city": null}
+        ]});
+        assert_eq!(places_of(&payload), ["KZ:Almaty", "KG"]);
+    }
 }
