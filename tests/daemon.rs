@@ -1391,6 +1391,46 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
         http(d.port, "POST", "/console/sources/nope/poll", &with_cookie, &format!("csrf={csrf}")).0,
         404
     );
+    // Travellers: search, then a CSV upload that shows what would change before applying it.
+    let (status, _, page) = http(d.port, "GET", "/travellers?q=ann", &cookie, "");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("ann@example.org") && page.contains("Almaty, KZ 2022-01-03 to 2022-01-20"),
+        "{page}"
+    );
+    let multipart = |csv: &str, token: &str| {
+        let b = "----twboundary";
+        (
+            [cookie[0].clone(), format!("Content-Type: multipart/form-data; boundary={b}")],
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+                 --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+            ),
+        )
+    };
+    let rows = "name,email,country,city,start,end,manager,timezone\nCy Diaz,cy@example.org,FR,Paris,2022-01-05,2022-01-09,,\n";
+    let (h, body) = multipart(rows, "wrong");
+    assert_eq!(http(d.port, "POST", "/travellers/import", &h, &body).0, 403);
+    let (h, body) = multipart(rows, &csrf);
+    let (status, _, page) = http(d.port, "POST", "/travellers/import", &h, &body);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("create 1 travellers") && page.contains("Apply these changes"), "{page}");
+    let (_, before) = d.request("GET", "/api/v1/travellers", Some(READ_TOKEN), "");
+    assert!(!before.contains("cy@example.org"), "checking applies nothing: {before}");
+    let (h, body) = multipart(
+        "name,email,country,city,start,end,manager,timezone\nBad,not-an-email,KZ,,2022-01-01,2022-01-02,,\n",
+        &csrf,
+    );
+    let (status, _, page) = http(d.port, "POST", "/travellers/import", &h, &body);
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("line 2"), "errors by line: {page}");
+    let apply: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", &csrf)
+        .append_pair("csv", rows)
+        .finish();
+    assert_eq!(http(d.port, "POST", "/travellers/import/apply", &with_cookie, &apply).0, 303);
+    let (_, after) = d.request("GET", "/api/v1/travellers", Some(READ_TOKEN), "");
+    assert!(after.contains("cy@example.org"), "{after}");
     // Sign-out ends the session: the old cookie no longer opens the dashboard.
     assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
     assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);

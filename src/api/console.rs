@@ -36,6 +36,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("advisory.html", include_str!("../../config/console/advisory.html")),
     ("preview.html", include_str!("../../config/console/preview.html")),
     ("operations.html", include_str!("../../config/console/operations.html")),
+    ("travellers.html", include_str!("../../config/console/travellers.html")),
+    ("import_check.html", include_str!("../../config/console/import_check.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -517,6 +519,153 @@ pub async fn poll_source(
     match done {
         Some(()) => see_other("/operations?polled=1".into()),
         None => super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written"),
+    }
+}
+
+/// `GET /travellers[?q=]`: travellers with their trips, searched by name or email.
+pub async fn travellers(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let q = uri
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "q").map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let notice = uri.query().is_some_and(|q| q.contains("imported=1")).then_some("The upload was applied.");
+    let Some((people, trips)) = with_store(&st, |s| Ok((s.travellers()?, s.trips(None)?))) else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let needle = q.trim().to_lowercase();
+    let mut by_traveller: HashMap<i64, Vec<String>> = HashMap::new();
+    for t in &trips {
+        by_traveller.entry(t.traveller_id).or_default().push(format!("{} {} to {}", t.place, t.start, t.end));
+    }
+    let matching: Vec<&crate::route::model::Traveller> = people
+        .iter()
+        .filter(|t| {
+            needle.is_empty() || t.name.to_lowercase().contains(&needle) || t.email.as_str().contains(&needle)
+        })
+        .collect();
+    let rows: Vec<Value> = matching
+        .iter()
+        .take(500)
+        .map(|t| {
+            json!({"name": t.name, "email": t.email.as_str(), "manager": t.manager.as_ref().map(|m| m.as_str()),
+                   "trips": by_traveller.get(&t.id).cloned().unwrap_or_default()})
+        })
+        .collect();
+    st.console.page(
+        StatusCode::OK,
+        "travellers.html",
+        json!({"title": "Travellers", "user": user_ctx(&session), "csrf": session.csrf, "q": q, "notice": notice,
+               "travellers": rows, "shown": rows.len(), "total": matching.len(),
+               "can_manage": session.user.role != "viewer"}),
+    )
+}
+
+/// The text fields of a `multipart/form-data` body (file parts included, as text).
+pub fn multipart_fields(headers: &HeaderMap, body: &[u8]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let Some(boundary) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+        .map(|b| format!("--{}", b.trim_matches('"')))
+    else {
+        return out;
+    };
+    let text = String::from_utf8_lossy(body);
+    for part in text.split(boundary.as_str()).skip(1) {
+        let Some((head, content)) = part.split_once("\r\n\r\n") else { continue };
+        let Some(name) = head
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("name="))
+            .map(|n| n.trim_matches('"').to_owned())
+        else {
+            continue;
+        };
+        let name = name.split('"').next().unwrap_or_default().to_owned();
+        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        out.insert(name, content.to_owned());
+    }
+    out
+}
+
+/// `POST /travellers/import` (multipart: csrf, file or csv): what the upload would change.
+pub async fn import_check(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let f = multipart_fields(&headers, &body);
+    if !csrf_ok(&session, &f) {
+        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
+    }
+    if session.user.role == "viewer" {
+        return secure((StatusCode::FORBIDDEN, "Viewers cannot change anything.").into_response());
+    }
+    let csv =
+        f.get("file").filter(|c| !c.trim().is_empty()).or_else(|| f.get("csv")).cloned().unwrap_or_default();
+    let (report, errors) = match check_rows(&st, &csv, false) {
+        Ok(r) => (Some(r), Vec::new()),
+        Err(e) => (None, e),
+    };
+    st.console.page(
+        if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST },
+        "import_check.html",
+        json!({"title": "Check the upload", "user": user_ctx(&session), "csrf": session.csrf, "csv": csv,
+               "report": report, "errors": errors}),
+    )
+}
+
+/// Parse CSV rows and check (or apply) them: the report, or the errors by line.
+fn check_rows(st: &ApiState, csv: &str, apply: bool) -> Result<crate::store::ImportReport, Vec<String>> {
+    if csv.trim().is_empty() {
+        return Err(vec!["the upload is empty".into()]);
+    }
+    let rows = crate::app::import::parse_csv(csv)?;
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    crate::app::people::check_imported_webhooks(&rows.travellers, &hooks).map_err(|e| vec![e.to_string()])?;
+    let s = st.store.clone().ok_or_else(|| vec!["no store".to_owned()])?;
+    tokio::task::block_in_place(|| {
+        let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
+        if apply {
+            s.import(&rows.travellers, &rows.trips)
+        } else {
+            s.import_check(&rows.travellers, &rows.trips)
+        }
+    })
+    .map_err(|e| vec![e.to_string()])
+}
+
+/// `POST /travellers/import/apply` (form: csrf, csv): apply a checked upload, audited.
+pub async fn import_apply(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let csv = form(&body).remove("csv").unwrap_or_default();
+    match check_rows(&st, &csv, true) {
+        Ok(report) => {
+            let t = now().as_second();
+            with_store(&st, |s| {
+                s.audit(
+                    &format!("user:{}", session.user.email),
+                    "import",
+                    &serde_json::to_string(&report).unwrap_or_default(),
+                    t,
+                )
+            });
+            see_other("/travellers?imported=1".into())
+        }
+        Err(errors) => st.console.page(
+            StatusCode::BAD_REQUEST,
+            "import_check.html",
+            json!({"title": "Check the upload", "user": user_ctx(&session), "csrf": session.csrf, "csv": csv,
+                   "errors": errors}),
+        ),
     }
 }
 

@@ -322,6 +322,15 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/logout", axum::routing::post(console::logout).layer(DefaultBodyLimit::max(16 * 1024)))
         .route("/advisories", get(console::advisories))
         .route("/operations", get(console::operations))
+        .route("/travellers", get(console::travellers))
+        .route(
+            "/travellers/import",
+            axum::routing::post(console::import_check).layer(DefaultBodyLimit::max(8 << 20)),
+        )
+        .route(
+            "/travellers/import/apply",
+            axum::routing::post(console::import_apply).layer(DefaultBodyLimit::max(8 << 20)),
+        )
         .route(
             "/console/deliveries/{id}/retry",
             axum::routing::post(console::retry_delivery).layer(DefaultBodyLimit::max(16 * 1024)),

@@ -390,6 +390,25 @@ impl Store {
         travellers: &[NewTraveller],
         trips: &[NewTrip],
     ) -> Result<ImportReport, StoreError> {
+        self.import_or_check(travellers, trips, true)
+    }
+
+    /// What an import would change, without changing anything (the transaction is rolled
+    /// back): the same report, and the same errors, as `import`.
+    pub fn import_check(
+        &mut self,
+        travellers: &[NewTraveller],
+        trips: &[NewTrip],
+    ) -> Result<ImportReport, StoreError> {
+        self.import_or_check(travellers, trips, false)
+    }
+
+    fn import_or_check(
+        &mut self,
+        travellers: &[NewTraveller],
+        trips: &[NewTrip],
+        apply: bool,
+    ) -> Result<ImportReport, StoreError> {
         let tx = self.conn.transaction()?;
         let mut report = ImportReport::default();
         let mut ids = std::collections::HashMap::new();
@@ -423,7 +442,11 @@ impl Store {
                 report.unchanged += 1;
             }
         }
-        tx.commit()?;
+        if apply {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
         Ok(report)
     }
 }
