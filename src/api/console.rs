@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("operations.html", include_str!("../../config/console/operations.html")),
     ("travellers.html", include_str!("../../config/console/travellers.html")),
     ("import_check.html", include_str!("../../config/console/import_check.html")),
+    ("respond.html", include_str!("../../config/console/respond.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -90,7 +91,7 @@ impl Default for Console {
 }
 
 impl Console {
-    fn page(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
+    pub(crate) fn page(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
         let body = match self.env.get_template(name).and_then(|t| t.render(&ctx)) {
             Ok(b) => b,
             Err(e) => {
@@ -799,6 +800,25 @@ mod tests {
         // A cut inside a multi-byte character is dropped, not a panic.
         let dash = body.find('—').expect("dash") as i64;
         assert!(marked_parts(body, &[(dash + 1, dash + 2)]).iter().all(|p| p["mark"] == false));
+    }
+
+    #[test]
+    fn the_answer_page_escapes_what_it_shows() {
+        let c = Console::default();
+        let r = c.page(
+            StatusCode::OK,
+            "respond.html",
+            json!({"title": "t", "answer": "safe", "traveller": "<b>Ann</b>", "advisory_title": "Curfew & \"unrest\""}),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("rt");
+        let body = rt.block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).expect("body");
+        let page = String::from_utf8_lossy(&body);
+        assert!(
+            page.contains("&lt;b&gt;Ann&lt;&#x2f;b&gt;") && page.contains("Curfew &amp; &quot;unrest&quot;"),
+            "{page}"
+        );
+        assert!(page.contains("<label for=\"message\">") && page.contains("method=\"post\""), "{page}");
+        assert!(!page.contains("Sign out"), "no console header on the public page");
     }
 
     #[test]

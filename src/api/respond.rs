@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{ApiState, Caller, error};
-use crate::app::respond::{Answer, LinkError, LinkKey, done_page, form_page, refused_page};
+use crate::app::respond::{Answer, LinkError, LinkKey};
 use crate::store::accountability::{EscalationPolicy, GivenAnswer};
 
 /// The answer pages' part of the configuration.
@@ -22,20 +22,16 @@ pub struct RespondConfig {
     pub escalation: EscalationPolicy,
 }
 
-fn html(status: StatusCode, body: String) -> Response {
-    let mut r = (status, body).into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+/// A public answer page (a console template): the console's headers, and no referrer at all,
+/// since the URL carries the token.
+fn page(st: &ApiState, status: StatusCode, ctx: serde_json::Value) -> Response {
+    let mut r = st.console.page(status, "respond.html", ctx);
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r
+}
+
+fn refused(st: &ApiState, status: StatusCode, why: &LinkError) -> Response {
+    page(st, status, json!({"title": "Link not accepted", "refused": why.to_string()}))
 }
 
 fn now() -> jiff::Timestamp {
@@ -49,14 +45,14 @@ fn check(
     answer: &str,
 ) -> Result<(crate::app::respond::LinkClaim, Answer, Arc<RespondConfig>), Box<Response>> {
     let Some(answer) = Answer::parse(answer) else {
-        return Err(Box::new(html(StatusCode::NOT_FOUND, refused_page(&LinkError::Invalid))));
+        return Err(Box::new(refused(st, StatusCode::NOT_FOUND, &LinkError::Invalid)));
     };
     let Some(cfg) = st.live().respond else {
-        return Err(Box::new(html(StatusCode::SERVICE_UNAVAILABLE, refused_page(&LinkError::Invalid))));
+        return Err(Box::new(refused(st, StatusCode::SERVICE_UNAVAILABLE, &LinkError::Invalid)));
     };
     match cfg.key.verify(token, now()) {
         Ok(claim) => Ok((claim, answer, cfg)),
-        Err(e) => Err(Box::new(html(StatusCode::FORBIDDEN, refused_page(&e)))),
+        Err(e) => Err(Box::new(refused(st, StatusCode::FORBIDDEN, &e))),
     }
 }
 
@@ -75,9 +71,15 @@ pub async fn form(
     });
     match found {
         Ok(Some(a)) => {
-            html(StatusCode::OK, form_page(answer, &a.traveller, a.advisory_title.as_deref().unwrap_or("")))
+            let title = if answer == Answer::Help { "Ask for help" } else { "Confirm you are safe" };
+            page(
+                &st,
+                StatusCode::OK,
+                json!({"title": title, "answer": answer.as_str(), "traveller": a.traveller,
+                       "advisory_title": a.advisory_title.unwrap_or_default()}),
+            )
         }
-        Ok(None) => html(StatusCode::NOT_FOUND, refused_page(&LinkError::Invalid)),
+        Ok(None) => refused(&st, StatusCode::NOT_FOUND, &LinkError::Invalid),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the alert"),
     }
 }
@@ -106,9 +108,9 @@ pub async fn answer(
         store.lock().unwrap_or_else(|p| p.into_inner()).record_answer(&given, now(), &cfg.escalation)
     });
     match done {
-        Ok(_) => html(StatusCode::OK, done_page(answer)),
+        Ok(_) => page(&st, StatusCode::OK, json!({"title": "Thank you", "done": answer.as_str()})),
         Err(crate::store::StoreError::NotFound(_)) => {
-            html(StatusCode::NOT_FOUND, refused_page(&LinkError::Invalid))
+            refused(&st, StatusCode::NOT_FOUND, &LinkError::Invalid)
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "could not record the answer; try again"),
     }

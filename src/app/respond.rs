@@ -6,7 +6,8 @@
 //! A changed number, another traveller's alert, an expired or a made-up link fails the check
 //! (compared in constant time). The answer is the last path segment (`safe`/`help`), so the two
 //! links of one alert share a token. Opening a link shows a form; only submitting it records
-//! the answer, so mail scanners that prefetch links record nothing.
+//! the answer, so mail scanners that prefetch links record nothing. The pages themselves are
+//! console templates (`config/console/respond.html`), served by `api::respond`.
 
 use std::path::Path;
 
@@ -182,82 +183,6 @@ impl LinkMaker {
     }
 }
 
-/// Escape text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
-         button{{font-size:1.1rem;padding:.6rem 1.2rem}}textarea{{width:100%}}</style></head>\n<body><main>\n{body}\n</main></body></html>\n",
-        esc(title)
-    )
-}
-
-/// The confirmation form a link opens (nothing is recorded until it is submitted).
-pub fn form_page(answer: Answer, traveller: &str, advisory_title: &str) -> String {
-    let (title, lead, button) = match answer {
-        Answer::Safe => ("Confirm you are safe", "Tell your security team you are safe.", "I'm safe"),
-        Answer::Help => (
-            "Ask for help",
-            "Tell your security team you need help. They are alerted at once.",
-            "I need help",
-        ),
-    };
-    page(
-        title,
-        &format!(
-            "<h1>{}</h1>\n<p>{}</p>\n<p>Alert: {}</p>\n<p>Traveller: {}</p>\n<form method=\"post\">\n\
-             <label for=\"message\">Message (optional): where you are, what you need</label><br>\n\
-             <textarea id=\"message\" name=\"message\" rows=\"4\" maxlength=\"2000\"></textarea><br>\n\
-             <button type=\"submit\">{}</button>\n</form>",
-            esc(title),
-            esc(lead),
-            esc(advisory_title),
-            esc(traveller),
-            esc(button)
-        ),
-    )
-}
-
-/// The page after an answer is recorded.
-pub fn done_page(answer: Answer) -> String {
-    match answer {
-        Answer::Safe => {
-            page("Thank you", "<h1>Thank you</h1>\n<p>Your security team has been told you are safe.</p>")
-        }
-        Answer::Help => page(
-            "Help requested",
-            "<h1>Help requested</h1>\n<p>Your security team has been alerted and will contact you. \
-             If you are in immediate danger, call the local emergency number.</p>",
-        ),
-    }
-}
-
-/// The page for a refused link.
-pub fn refused_page(why: &LinkError) -> String {
-    page(
-        "Link not accepted",
-        &format!(
-            "<h1>Link not accepted</h1>\n<p>{}.</p>\n<p>Please contact your security team directly.</p>",
-            esc(&why.to_string())
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,12 +228,5 @@ mod tests {
         }
         std::fs::write(&path, "short").expect("write");
         assert!(LinkKey::load_or_create(&path).is_err(), "a damaged key is an error, not a new key");
-    }
-
-    #[test]
-    fn pages_escape_what_they_show() {
-        let p = form_page(Answer::Safe, "<b>Ann</b>", "Curfew & \"unrest\"");
-        assert!(p.contains("&lt;b&gt;Ann&lt;/b&gt;") && p.contains("Curfew &amp; &quot;unrest&quot;"), "{p}");
-        assert!(p.contains("<label for=\"message\">") && p.contains("method=\"post\""));
     }
 }
