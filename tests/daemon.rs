@@ -157,19 +157,24 @@ fn config_text() -> String {
     )
 }
 
+/// Import people rows (CSV, without the header line) into the store of `cfg`.
+fn import_rows(cfg: &Path, rows: &str) {
+    let csv = cfg.with_file_name(format!("people-{}.csv", rows.len()));
+    std::fs::write(&csv, format!("name,email,country,city,start,end,manager,timezone\n{rows}")).expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(cfg)
+        .arg(&csv)
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("tripwatch.toml");
     std::fs::write(&cfg, config_text()).expect("config");
-    let csv = dir.path().join("people.csv");
-    std::fs::write(&csv, "name,email,country,city,start,end,manager,timezone\nAnn Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,,\n").expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(&csv)
-        .output()
-        .expect("import");
-    assert!(out.status.success());
+    import_rows(&cfg, "Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,,\n");
     (dir, cfg)
 }
 
@@ -980,23 +985,10 @@ fn a_pushed_feed_is_read_item_by_item() {
 #[test]
 fn lists_page_filter_and_refuse_unknown_parameters() {
     let (dir, cfg) = setup();
-    let csv = dir.path().join("more.csv");
-    std::fs::write(
-        &csv,
-        "name,email,country,city,start,end,manager,timezone
-         Bo Chan,bo@example.org,KZ,Astana,2022-01-02,2022-01-09,,
-         Cy Diaz,cy@example.org,NP,Kathmandu,2022-02-01,2022-02-10,,
-         Di Ek,di@example.org,KZ,,2021-05-01,2021-05-09,,
-",
-    )
-    .expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(&csv)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_rows(
+        &cfg,
+        "Bo Chan,bo@example.org,KZ,Astana,2022-01-02,2022-01-09,,\nCy Diaz,cy@example.org,NP,Kathmandu,2022-02-01,2022-02-10,,\nDi Ek,di@example.org,KZ,,2021-05-01,2021-05-09,,\n",
+    );
     let mut d = Daemon::start(&cfg);
     let raw = |path: &str| -> (u16, String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
@@ -1058,22 +1050,10 @@ fn answer_links_record_safe_and_help_escalates_to_the_manager() {
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("tripwatch.toml");
     std::fs::write(&cfg, config_text()).expect("config");
-    let csv = dir.path().join("people.csv");
-    std::fs::write(
-        &csv,
-        "name,email,country,city,start,end,manager,timezone
-         Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,
-         Bob Roe,bob@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,
-",
-    )
-    .expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(&csv)
-        .output()
-        .expect("import");
-    assert!(out.status.success());
+    import_rows(
+        &cfg,
+        "Ann Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,\nBob Roe,bob@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,\n",
+    );
     let mut d = Daemon::start(&cfg);
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
@@ -1500,19 +1480,7 @@ fn watchdog_pings_continue_while_deliveries_are_slow() {
 #[test]
 fn state_department_feed_baseline_level_change_and_old_items() {
     let (dir, cfg) = setup();
-    let people = dir.path().join("more.csv");
-    std::fs::write(
-        &people,
-        "name,email,country,city,start,end,manager,timezone\nAli Khan,ali@example.org,AF,Kabul,2022-01-02,2022-01-25,,\n",
-    )
-    .expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(&people)
-        .output()
-        .expect("import");
-    assert!(out.status.success());
+    import_rows(&cfg, "Ali Khan,ali@example.org,AF,Kabul,2022-01-02,2022-01-25,,\n");
     let web = dir.path().join("web");
     std::fs::create_dir_all(&web).expect("mkdir");
     let item = |country: &str, level: u8, words: &str, date: &str, guid: &str, html: &str| {
@@ -1618,19 +1586,10 @@ fn state_department_feed_baseline_level_change_and_old_items() {
 #[test]
 fn gdacs_hazards_alert_by_their_fields() {
     let (dir, cfg) = setup();
-    let people = dir.path().join("more.csv");
-    std::fs::write(
-        &people,
-        "name,email,country,city,start,end,manager,timezone\nIda Sari,ida@example.org,ID,Jakarta,2022-01-02,2022-01-25,,\nMo Ali,mo@example.org,MU,,2022-01-02,2022-01-25,,\n",
-    )
-    .expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(&people)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_rows(
+        &cfg,
+        "Ida Sari,ida@example.org,ID,Jakarta,2022-01-02,2022-01-25,,\nMo Ali,mo@example.org,MU,,2022-01-02,2022-01-25,,\n",
+    );
     let web = dir.path().join("web");
     std::fs::create_dir_all(&web).expect("mkdir");
     let item = |kind: &str, level: &str, country: &str, title: &str, id: &str| {
