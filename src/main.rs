@@ -485,13 +485,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let traveller = store
                         .traveller_of_alert(alert_id)?
                         .ok_or_else(|| anyhow::anyhow!("alert {alert_id} did not go to a traveller"))?;
-                    let a = &cfg.accountability;
-                    let policy = EscalationPolicy {
-                        no_answer: a.no_answer.clone(),
-                        remind_traveller: a.remind_traveller,
-                        webhooks: a.escalation_webhooks.iter().map(|w| format!("webhook:{w}")).collect(),
-                        window_secs: a.link_ttl.as_secs() as i64,
-                    };
+                    let policy = EscalationPolicy::from(&cfg.accountability);
                     let by = format!("manager:{by}");
                     let given = GivenAnswer {
                         alert_id,

@@ -443,8 +443,17 @@ pub async fn operations(
 
 /// The session of a changing form post: signed in, the form token, and not a viewer.
 fn manager_post(st: &ApiState, headers: &HeaderMap, body: &[u8]) -> Result<Session, Box<Response>> {
+    manager_with(st, headers, &form(body))
+}
+
+/// `manager_post` for fields already parsed (a multipart upload).
+fn manager_with(
+    st: &ApiState,
+    headers: &HeaderMap,
+    fields: &HashMap<String, String>,
+) -> Result<Session, Box<Response>> {
     let Some((_, session)) = session_of(st, headers) else { return Err(Box::new(redirect("/login"))) };
-    if !csrf_ok(&session, &form(body)) {
+    if !csrf_ok(&session, fields) {
         return Err(Box::new(secure(
             (StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response(),
         )));
@@ -598,14 +607,11 @@ pub fn multipart_fields(headers: &HeaderMap, body: &[u8]) -> HashMap<String, Str
 
 /// `POST /travellers/import` (multipart: csrf, file or csv): what the upload would change.
 pub async fn import_check(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
     let f = multipart_fields(&headers, &body);
-    if !csrf_ok(&session, &f) {
-        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
-    }
-    if session.user.role == "viewer" {
-        return secure((StatusCode::FORBIDDEN, "Viewers cannot change anything.").into_response());
-    }
+    let session = match manager_with(&st, &headers, &f) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
     let csv =
         f.get("file").filter(|c| !c.trim().is_empty()).or_else(|| f.get("csv")).cloned().unwrap_or_default();
     let (report, errors) = match check_rows(&st, &csv, false) {
@@ -748,13 +754,10 @@ pub async fn mark_safe(
     Path(alert_id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
-    if !csrf_ok(&session, &form(&body)) {
-        return secure((StatusCode::FORBIDDEN, "Missing or wrong form token.").into_response());
-    }
-    if session.user.role == "viewer" {
-        return secure((StatusCode::FORBIDDEN, "Viewers cannot change anything.").into_response());
-    }
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
     let Some(cfg) = st.live().respond else {
         return super::error(StatusCode::SERVICE_UNAVAILABLE, "accountability is not set up");
     };

@@ -136,13 +136,7 @@ impl Outbox {
         let links = crate::app::respond::LinkMaker::from_config(cfg).map_err(OutboxError::Setup)?;
         let templates =
             Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from).with_links(links);
-        let a = &cfg.accountability;
-        let escalation = crate::store::accountability::EscalationPolicy {
-            no_answer: a.no_answer.clone(),
-            remind_traveller: a.remind_traveller,
-            webhooks: a.escalation_webhooks.iter().map(|w| format!("webhook:{w}")).collect(),
-            window_secs: a.link_ttl.as_secs() as i64,
-        };
+        let escalation = crate::store::accountability::EscalationPolicy::from(&cfg.accountability);
         Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone(), escalation })
     }
 
@@ -271,11 +265,6 @@ impl Outbox {
             key: self.templates.link_key()?.clone(),
             escalation: self.escalation.clone(),
         })
-    }
-
-    /// The escalation settings in force.
-    pub fn escalation(&self) -> &crate::store::accountability::EscalationPolicy {
-        &self.escalation
     }
 
     /// Escalate every alert whose answer time has passed unanswered (see

@@ -32,6 +32,18 @@ pub struct EscalationPolicy {
     pub window_secs: i64,
 }
 
+impl From<&crate::config::Accountability> for EscalationPolicy {
+    /// The `[accountability]` settings as an escalation pass reads them.
+    fn from(a: &crate::config::Accountability) -> Self {
+        EscalationPolicy {
+            no_answer: a.no_answer.clone(),
+            remind_traveller: a.remind_traveller,
+            webhooks: a.escalation_webhooks.iter().map(|w| format!("webhook:{w}")).collect(),
+            window_secs: a.link_ttl.as_secs() as i64,
+        }
+    }
+}
+
 /// One alert to a traveller with its answer, for the accountability view.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountRow {
