@@ -103,6 +103,9 @@ const ORG_SUFFIXES: &[&str] = &[
     "administered",
     "annexed",
     "held",
+    "installed",
+    "appointed",
+    "imposed",
 ];
 /// Words before a place that make it a neighbour, an origin or a destination elsewhere — a
 /// place named, not the one where the measure holds.
@@ -128,6 +131,21 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "people from",
     "arriving from",
     "coming from",
+    "frontière avec",
+    "frontières avec",
+    "frontière avec la",
+    "frontière avec le",
+    "frontières avec la",
+    "frontières avec le",
+    "en provenance de",
+    "en provenance du",
+    "a destination de",
+    "a destination du",
+    "frontera con",
+    "fronteras con",
+    "procedentes de",
+    "provenientes de",
+    "con destino a",
 ];
 /// After a country, a verb by which it acts on another place ("Russia has sent troops to …",
 /// "Britain is evacuating its nationals"): the country is an actor, not the place affected.
@@ -161,6 +179,28 @@ const ACTING_VERBS: &[&str] = &[
     "bombed",
     "shelled",
     "struck",
+    // French and Spanish, as matched: accents are folded away by normalisation.
+    "evacue",
+    "evacuent",
+    "evacuer",
+    "rapatrie",
+    "rapatriement",
+    "envoie",
+    "envoye",
+    "deploye",
+    "deploie",
+    "evacua",
+    "evacuo",
+    "evacuar",
+    "evacuacion",
+    "repatria",
+    "repatrio",
+    "repatriacion",
+    "envio",
+    "desplego",
+    "despliega",
+    "evacuado",
+    "repatriado",
 ];
 /// Auxiliaries and openers that may stand between the country and its acting verb.
 const ACTING_AUX: &[&str] = &[
@@ -190,6 +230,40 @@ const ACTING_AUX: &[&str] = &[
     "it",
     "they",
     "already",
+    "jointly",
+    "together",
+    "planned",
+    "plans",
+    "planning",
+    "preparing",
+    "prepared",
+    "arranging",
+    "arranged",
+    "helped",
+    "helping",
+    "moved",
+    "moving",
+    "now",
+    // French and Spanish ("La France a commencé l'évacuation", "España ha iniciado la evacuación").
+    "a",
+    "ont",
+    "va",
+    "vont",
+    "organise",
+    "commence",
+    "procede",
+    "lance",
+    "l",
+    "la",
+    "le",
+    "ha",
+    "han",
+    "inicio",
+    "comenzo",
+    "organiza",
+    "organizo",
+    "iniciado",
+    "comenzado",
 ];
 /// After a place, nouns that with "of" make it the sovereign of a territory named next ("the
 /// French territory of New Caledonia"): the place named is the territory. "Overseas" alone
@@ -267,9 +341,24 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     let before = text_before(text, start, 48).trim_end();
     // Every lead below ends in one of these words; most mentions follow none of them.
     let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    let lead = ["between", "of", "to", "from", "with", "the", "bordering"]
-        .iter()
-        .any(|w| w.eq_ignore_ascii_case(last));
+    let lead = [
+        "between",
+        "of",
+        "to",
+        "from",
+        "with",
+        "the",
+        "bordering",
+        "avec",
+        "la",
+        "le",
+        "de",
+        "du",
+        "con",
+        "a",
+    ]
+    .iter()
+    .any(|w| w.eq_ignore_ascii_case(last));
     if lead && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before)) {
         return Role::Neighbour;
     }
@@ -330,7 +419,8 @@ fn acts_on_other(after: &str) -> Acting {
             i += 1;
         }
         let start = i;
-        while i < b.len() && b[i].is_ascii_alphabetic() {
+        // Letters, and the bytes of non-ASCII letters ("évacue", "envió").
+        while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] >= 0x80) {
             i += 1;
         }
         let mut buf = [0u8; 16];
@@ -358,16 +448,36 @@ fn acts_on_other(after: &str) -> Acting {
 /// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
 /// So is the other party of a conflict ("clashes with Cambodia", "war with Armenia").
 fn is_border_with(before: &str) -> bool {
-    let before = if ends_with_ci(before, " the") { &before[..before.len() - 4] } else { before };
-    if !ends_with_ci(before, " with") {
+    let article =
+        [" the", " la", " le", " el", " les", " los", " las"].iter().find(|a| ends_with_ci(before, a));
+    let before = match article {
+        Some(a) => &before[..before.len() - a.len()],
+        None => before,
+    };
+    let Some(with) = [" with", " avec", " con"].iter().find(|w| ends_with_ci(before, w)) else {
         return false;
-    }
-    let head = &before[..before.len() - 5];
+    };
+    let head = &before[..before.len() - with.len()];
     head.split_whitespace().rev().take(3).any(|w| {
         let w = w.as_bytes();
         [
-            "border", "crossing", "frontier", "conflict", "war", "clash", "tension", "fighting", "hostilit",
-            "dispute", "standoff",
+            "border",
+            "crossing",
+            "frontier",
+            "conflict",
+            "war",
+            "clash",
+            "tension",
+            "fighting",
+            "hostilit",
+            "dispute",
+            "standoff",
+            "fronti",
+            "fronter",
+            "conflit",
+            "guerr",
+            "affrontement",
+            "enfrentamiento",
         ]
         .iter()
         .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))

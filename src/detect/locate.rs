@@ -89,6 +89,21 @@ pub(super) fn attribute(
                 .any(|l| l.eq_ignore_ascii_case(w))
         })
     };
+    // "Israel closed its airspace … after rockets were fired from southern Lebanon": a match
+    // that says "its" (or "their", "ses", "sus") belongs to the country just before it, the
+    // subject it refers back to.
+    let matched = &s.norm.text[raw.cand.first.0..raw.cand.last.1];
+    let possessive = matched
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| matches!(w, "its" | "their" | "ses" | "sa" | "son" | "sus" | "su"));
+    if possessive {
+        let subject_before = |m: &&Mention| {
+            m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 4
+        };
+        if in_clause.iter().any(subject_before) {
+            in_clause.retain(subject_before);
+        }
+    }
     if from_places != FromPlaces::Prefer || !in_clause.iter().any(after_from) {
         let locative = |m: &&Mention| locative(m);
         if in_clause.iter().any(locative) && !in_clause.iter().all(locative) {

@@ -44,6 +44,8 @@ pub struct Found {
     pub staff: bool,
     pub attributed: bool,
     pub active: bool,
+    /// The lift itself is dated in a past year ("… and lifted it on 20 May 2022").
+    pub lift_past: bool,
 }
 
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
@@ -61,6 +63,7 @@ pub fn find(
     others: &[(usize, usize)],
 ) -> Found {
     let mut f = Found::default();
+    let mut lift_end: Option<usize> = None;
     for h in cues {
         let Meaning::Cue(kind) = h.meaning else { continue };
         let span = (h.start, h.end);
@@ -68,6 +71,11 @@ pub fn find(
             continue;
         }
         if kind == CueKind::Lift && binds_other(text, h.end, others) {
+            continue;
+        }
+        if matches!(kind, CueKind::HypoPre | CueKind::HypoPost)
+            && is_month_may(text, h.start, h.end, sentence_start)
+        {
             continue;
         }
         let before = h.end <= cand.last.0
@@ -79,9 +87,19 @@ pub fn find(
             CueKind::HypoPre if before => f.hypothetical = true,
             CueKind::HypoPost if after => f.hypothetical = true,
             CueKind::AttrPre if before => f.attributed = true,
-            CueKind::Lift if before || after => f.lifted = true,
+            CueKind::Lift if before || after => {
+                f.lifted = true;
+                lift_end = Some(lift_end.map_or(h.end, |e: usize| e.max(h.end)));
+            }
             CueKind::Habitual => f.habitual = true,
             CueKind::HistWord if before || after => f.historical = true,
+            // A time adverbial opening the sentence dates all of it, however long ("In the
+            // past, police have used …", "Lors des précédentes manifestations, …").
+            CueKind::HistWord
+                if h.end <= cand.first.0 && words_between(text, sentence_start, h.start) <= 3 =>
+            {
+                f.historical = true
+            }
             CueKind::Advice => f.advice = true,
             CueKind::Staff => f.staff = true,
             CueKind::Active => f.active = true,
@@ -92,6 +110,9 @@ pub fn find(
         && past_year_in(&text[clause.0..clause.1], year)
     {
         f.historical = true;
+        // Only a year after the lift dates the lift: "declared in 2022, lifted on Monday" is
+        // news, "lifted it on 20 May 2022" is not.
+        f.lift_past = lift_end.is_some_and(|e| e < clause.1 && past_year_in(&text[e..clause.1], year));
     }
     // A date heading the sentence ("20 July 2024 - curfew, shoot on sight") dates every
     // clause after it.
@@ -238,6 +259,31 @@ fn is_time_word(w: &str) -> bool {
         || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2
 }
 
+/// Whether a modal cue "may" at `[start, end)` is the month: next to a day number or a year
+/// ("On 1 May the Department …", "may 2022"), or capitalised after a preposition of time ("in
+/// May", "since May"). Headlines capitalise the verb too ("Protests May Occur"), so a capital
+/// alone proves nothing.
+fn is_month_may(text: &str, start: usize, end: usize, sentence_start: usize) -> bool {
+    let word = &text[start..end];
+    if !word.eq_ignore_ascii_case("may") {
+        return false;
+    }
+    let prev = super::attribution::text_before(text, start, 12).split_whitespace().next_back();
+    let prev = prev.filter(|_| start > sentence_start);
+    let timed =
+        ["in", "of", "since", "until", "from", "by", "early", "mid", "late", "during", "before", "after"];
+    if word == "May" && prev.is_some_and(|p| timed.iter().any(|t| t.eq_ignore_ascii_case(p))) {
+        return true;
+    }
+    let number = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        !digits.is_empty() && digits.len() <= 4 && digits.chars().all(|c| c.is_ascii_digit())
+    };
+    let next = text[end..].split_whitespace().next();
+    prev.is_some_and(number) || next.is_some_and(number)
+}
+
 /// Decide the polarity. Returns the polarity and whether the match should become the
 /// clearing trigger (a lifted measure with an all-clear trigger).
 pub fn resolve(f: &Found, ignore: &[Polarity], has_clearer: bool) -> (Polarity, bool) {
@@ -251,6 +297,9 @@ pub fn resolve(f: &Found, ignore: &[Polarity], has_clearer: bool) -> (Polarity, 
     }
     if on(Polarity::Hypothetical, f.hypothetical) {
         return (Polarity::Hypothetical, false);
+    }
+    if on(Polarity::Historical, f.lifted && f.lift_past && !f.active) {
+        return (Polarity::Historical, false);
     }
     if on(Polarity::Lifted, f.lifted) {
         return if has_clearer { (Polarity::Affirmed, true) } else { (Polarity::Lifted, false) };

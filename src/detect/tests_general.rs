@@ -479,3 +479,215 @@ fn sub_national_scope_is_carried() {
     let a = analyze("", "A nationwide state of emergency is in force in all provinces.", &["TH"], None);
     assert!(a.affirmed().all(|d| !d.subnational));
 }
+
+#[test]
+fn french_and_spanish_country_names_and_measures() {
+    // Country names as French and Spanish write them, with prepositions and accents.
+    expect(
+        "",
+        "Les réseaux sociaux sont bloqués en Guinée depuis dimanche.",
+        &[],
+        None,
+        &["internet_shutdown/GN"],
+    );
+    expect(
+        "",
+        "Les connexions internet sont fortement perturbées au Cameroun depuis lundi.",
+        &[],
+        None,
+        &["internet_shutdown/CM"],
+    );
+    expect(
+        "",
+        "Les banques resteront fermées jusqu'à lundi en Haïti.",
+        &[],
+        None,
+        &["banking_suspension/HT"],
+    );
+    expect(
+        "",
+        "L'espace aérien du Niger est fermé à tous les vols civils.",
+        &[],
+        None,
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    expect(
+        "",
+        "Les frontières terrestres et aériennes du Burkina Faso sont fermées jusqu'à nouvel ordre.",
+        &[],
+        None,
+        &["airport_closure/BF", "entry_ban/BF"],
+    );
+    expect("", "Las fronteras terrestres de Venezuela permanecen cerradas.", &[], None, &["entry_ban/VE"]);
+    expect(
+        "",
+        "Se suspenden todos los vuelos internacionales hacia y desde Bolivia.",
+        &[],
+        None,
+        &["airport_closure/BO", "entry_ban/BO"],
+    );
+    expect(
+        "",
+        "El gobierno de Cuba restringió el acceso a internet tras las protestas.",
+        &[],
+        None,
+        &["internet_shutdown/CU"],
+    );
+    expect(
+        "",
+        "Los bancos permanecerán cerrados en Argentina hasta el lunes.",
+        &[],
+        None,
+        &["banking_suspension/AR"],
+    );
+    expect(
+        "",
+        "Las fuerzas de seguridad usaron armas de fuego contra los manifestantes en Managua.",
+        &[],
+        None,
+        &["live_ammunition/NI"],
+    );
+    // Near misses: a partial closure, a restored service.
+    expect("", "L'espace aérien du Niger est partiellement fermé.", &[], None, &["airport_closure/NE"]);
+    expect("", "El acceso a internet fue restablecido en Cuba.", &[], None, &[]);
+}
+
+#[test]
+fn french_and_spanish_evacuations_belong_to_the_country_left() {
+    // The evacuating country acts (its verb follows it); the country left is the place.
+    expect(
+        "",
+        "La France organise l'évacuation de ses ressortissants du Niger.",
+        &[],
+        None,
+        &["evacuation/NE"],
+    );
+    expect("", "España evacúa a sus ciudadanos de Haití.", &[], None, &["evacuation/HT"]);
+    expect("", "España ha evacuado a sus ciudadanos de Haití.", &[], None, &["evacuation/HT"]);
+    // Near miss: an evacuation plan is advice.
+    expect("", "Préparez un plan d'évacuation si vous résidez au Niger.", &[], None, &[]);
+}
+
+#[test]
+fn french_and_spanish_neighbours_across_a_border() {
+    expect("", "Le Sénégal a fermé ses frontières avec la Gambie.", &[], None, &["entry_ban/SN"]);
+    expect("", "Nicaragua cerró su frontera con Costa Rica.", &[], None, &["entry_ban/NI"]);
+}
+
+#[test]
+fn french_and_spanish_lifts_and_history() {
+    let a = analyze("", "L'état d'urgence n'est plus en vigueur en Tunisie depuis le 1er mai.", &[], None);
+    assert!(a.affirmed().all(|d| d.trigger.as_str() != "state_of_emergency"), "{a:?}");
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency_lifted"), "{a:?}");
+    // A time adverbial at the head of a long sentence dates all of it.
+    expect(
+        "",
+        "Lors des précédentes manifestations, les forces de l'ordre ont fait usage de gaz lacrymogène et de balles réelles à Conakry.",
+        &[],
+        None,
+        &[],
+    );
+    expect(
+        "",
+        "In the past, police in Nairobi have used water cannons, tear gas and live ammunition against crowds.",
+        &[],
+        None,
+        &[],
+    );
+    // Near miss: the same measure reported today.
+    expect(
+        "",
+        "Les forces de l'ordre ont fait usage de balles réelles à Conakry ce lundi.",
+        &[],
+        None,
+        &["live_ammunition/GN"],
+    );
+}
+
+#[test]
+fn the_month_may_is_not_a_modal() {
+    expect(
+        "",
+        "On 1 May the Department of State ordered the departure of non-emergency staff from Niger.",
+        &[],
+        Some(2026),
+        &["evacuation/NE"],
+    );
+    expect(
+        "",
+        "Since May the border with Chad has been closed by Sudan.",
+        &[],
+        Some(2026),
+        &["entry_ban/SD"],
+    );
+    // Near misses: the verb, in a sentence and in a headline's capitals.
+    expect("", "Authorities in Dhaka may impose a curfew tonight.", &[], None, &[]);
+    expect("Bangladesh: Authorities May Impose Curfew in Dhaka", "", &[], None, &[]);
+}
+
+#[test]
+fn a_lift_dated_in_a_past_year_is_history() {
+    let a = analyze(
+        "",
+        "Authorities in Sri Lanka declared a state of emergency on 3 May 2022 and lifted it on 20 May 2022.",
+        &[],
+        Some(2026),
+    );
+    assert!(a.affirmed().next().is_none(), "{a:?}");
+    // Near miss: declared in a past year, lifted now — that is news.
+    let a = analyze(
+        "",
+        "The state of emergency declared in 2022 was lifted in Sri Lanka on Monday.",
+        &[],
+        Some(2026),
+    );
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency_lifted"), "{a:?}");
+}
+
+#[test]
+fn its_refers_to_the_subject_before_the_measure() {
+    expect(
+        "",
+        "Israel closed its airspace to civilian flights after rockets were fired from southern Lebanon.",
+        &[],
+        None,
+        &["airport_closure/IL", "entry_ban/IL"],
+    );
+    // Near miss: without "its", the place after the measure is where it holds.
+    expect("", "Rebels said the airport was closed in southern Lebanon.", &[], None, &["airport_closure/LB"]);
+}
+
+#[test]
+fn an_airline_stopping_its_flights_is_not_an_airport_closure() {
+    expect("", "Turkish Airlines suspended flights to Tbilisi until Wednesday.", &[], None, &[]);
+    expect("", "Several airlines have suspended flights to Beirut.", &[], None, &[]);
+    // Near miss: the authorities suspending all flights.
+    expect("", "Georgian authorities closed Tbilisi airport on Monday.", &[], None, &["airport_closure/GE"]);
+}
+
+#[test]
+fn a_law_listing_powers_is_not_the_measure() {
+    expect(
+        "",
+        "Martial law allows the authorities to: • set curfews • close airports • restrict internet access",
+        &["UA"],
+        None,
+        &[],
+    );
+    expect("", "Foreign nationals are no longer permitted to enter Vietnam.", &[], None, &["entry_ban/VN"]);
+    expect(
+        "",
+        "The UK government is arranging charter flights to evacuate British nationals from Lebanon.",
+        &[],
+        None,
+        &["evacuation/LB"],
+    );
+    // Near miss: several governments that plan an evacuation are not the place left.
+    expect(
+        "",
+        "Belgium, France and the Netherlands have jointly planned to evacuate European nationals from Sudan.",
+        &[],
+        None,
+        &["evacuation/SD"],
+    );
+}
