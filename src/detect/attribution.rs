@@ -146,6 +146,13 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "procedentes de",
     "provenientes de",
     "con destino a",
+    "vuelos hacia",
+    "vuelos desde",
+    "desde y hacia",
+    "hacia y desde",
+    "vols vers",
+    "vols en provenance de",
+    "vols a destination de",
 ];
 /// After a country, a verb by which it acts on another place ("Russia has sent troops to …",
 /// "Britain is evacuating its nationals"): the country is an actor, not the place affected.
@@ -356,6 +363,9 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "du",
         "con",
         "a",
+        "hacia",
+        "desde",
+        "vers",
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));
@@ -612,7 +622,7 @@ fn joined(between: &str) -> bool {
     let had_comma = between.contains(',');
     match words.as_slice() {
         [] => had_comma,
-        ["and" | "or" | "&" | "/"] => true,
+        ["and" | "or" | "&" | "/" | "et" | "ou" | "y" | "e" | "o"] => true,
         ["and" | "or", q, "of"] | [q, "of"] => matches!(*q, "most" | "parts" | "part" | "much" | "all"),
         ["and" | "or", "the"] | ["the"] => had_comma || words.len() == 2,
         _ => false,
@@ -635,7 +645,7 @@ fn share_roles_in_lists(text: &str, out: &mut [Mention]) {
     let conj = |i: usize| {
         let b = between(i);
         b.split(|c: char| !c.is_alphanumeric() && c != '&' && c != '/')
-            .any(|w| matches!(w, "and" | "or" | "&" | "/"))
+            .any(|w| matches!(w, "and" | "or" | "&" | "/" | "et" | "ou" | "y" | "e" | "o"))
     };
     let mut in_list = vec![false; link.len()];
     let mut i = 0;

@@ -74,7 +74,7 @@ pub fn find(
             continue;
         }
         if matches!(kind, CueKind::HypoPre | CueKind::HypoPost)
-            && is_month_may(text, h.start, h.end, sentence_start)
+            && (is_month_may(text, h.start, h.end, sentence_start) || until_a_date(text, h.start, h.end))
         {
             continue;
         }
@@ -257,6 +257,36 @@ fn is_time_word(w: &str) -> bool {
         || MONTHS.contains(&w)
         || (w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
         || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2
+}
+
+/// "until" followed by a date ("until July 29", "until 5 May", "until further notice") ends
+/// a measure in force; only "until" before an event ("until a curfew is declared") is modal.
+fn until_a_date(text: &str, start: usize, end: usize) -> bool {
+    if !text[start..end].eq_ignore_ascii_case("until") {
+        return false;
+    }
+    let next = text[end..].split_whitespace().next().unwrap_or("");
+    let next = next.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    MONTHS.contains(&next.as_str())
+        || next.starts_with(|c: char| c.is_ascii_digit())
+        || matches!(
+            next.as_str(),
+            "further"
+                | "midnight"
+                | "monday"
+                | "tuesday"
+                | "wednesday"
+                | "thursday"
+                | "friday"
+                | "saturday"
+                | "sunday"
+                | "tomorrow"
+                | "next"
+                | "mid"
+                | "early"
+                | "late"
+                | "end"
+        )
 }
 
 /// Whether a modal cue "may" at `[start, end)` is the month: next to a day number or a year

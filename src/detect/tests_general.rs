@@ -691,3 +691,36 @@ fn a_law_listing_powers_is_not_the_measure() {
         &["evacuation/SD"],
     );
 }
+
+#[test]
+fn until_a_date_ends_a_measure_in_force() {
+    expect(
+        "New Caledonia",
+        "The High Commission extended the curfew until July 29 and kept the international airport closed.",
+        &[],
+        None,
+        &["airport_closure/NC", "curfew/NC"],
+    );
+    // Near miss: "until" before an event is a condition.
+    expect("", "Travellers should stay in Nouméa until a curfew is declared.", &[], None, &[]);
+}
+
+#[test]
+fn banks_not_operating_and_lists_in_other_languages() {
+    expect(
+        "",
+        "The governor of Puerto Rico said banks and ATMs are not operating in San Juan.",
+        &[],
+        None,
+        &["banking_suspension/PR"],
+    );
+    expect("", "Plusieurs compagnies aériennes ont suspendu leurs vols vers Bamako.", &[], None, &[]);
+    // Both neighbours of a Spanish list stay neighbours.
+    expect(
+        "",
+        "El gobierno de Venezuela anunció el cierre de la frontera con Colombia y Brasil.",
+        &[],
+        None,
+        &["entry_ban/VE"],
+    );
+}
