@@ -126,6 +126,20 @@ enum Command {
         #[command(subcommand)]
         action: DeliveriesCmd,
     },
+    /// The review queue: alerts of triggers set to review (`[routing] review_triggers`,
+    /// `review_below_confidence`) wait here until approved (they go out) or rejected; decided
+    /// reviews export as labelled examples for `tripwatch eval`.
+    Review {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<ReviewCmd>,
+        /// List decided reviews too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Who has answered the alerts (safe, help, no answer), per advisory and place; and
     /// accounting for a traveller by hand.
     Accountability {
@@ -228,6 +242,33 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum ReviewCmd {
+    /// Approve an advisory's waiting alerts: they are queued for delivery at once.
+    Approve {
+        advisory_id: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who decides (written to the audit log).
+        #[arg(long, env = "USER", default_value = "cli")]
+        by: String,
+    },
+    /// Reject an advisory's waiting alerts: nothing is sent; the reason is kept.
+    Reject {
+        advisory_id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "USER", default_value = "cli")]
+        by: String,
+    },
+    /// Write decided reviews as a labelled corpus (`labels.toml` and one text file each) into
+    /// DIR, for `tripwatch eval --corpus DIR`.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum AccountabilityCmd {
     /// Record an answer for a traveller by hand (e.g. after a phone call); audited.
     Mark {
@@ -261,7 +302,7 @@ enum UserCmd {
 
 #[derive(clap::Subcommand)]
 enum DeliveriesCmd {
-    /// List deliveries (all, or one status: pending, failed, held, sent, dead).
+    /// List deliveries (all, or one status: pending, failed, held, review, rejected, sent, dead).
     List {
         #[arg(long)]
         status: Option<String>,
@@ -495,6 +536,60 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 DeliveriesCmd::Retry { id, dead } => {
                     let n = store.retry_delivery(if dead { None } else { id }, app::now()?)?;
                     out!("{n} deliveries queued again");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Review { config, action, all, format } => {
+            use tripwatch::store::reviews::Decision;
+            let (cfg, _) = app::load(config.as_deref())?;
+            let mut store = app::open_store(&cfg)?;
+            let now = app::now()?;
+            match action {
+                Some(ReviewCmd::Approve { advisory_id, note, by }) => {
+                    let n = store.decide_review(
+                        &advisory_id,
+                        Decision::Approve,
+                        note.as_deref(),
+                        &format!("cli:{by}"),
+                        now,
+                    )?;
+                    out!("{advisory_id}: approved, {n} deliveries queued");
+                }
+                Some(ReviewCmd::Reject { advisory_id, reason, by }) => {
+                    let n = store.decide_review(
+                        &advisory_id,
+                        Decision::Reject,
+                        Some(&reason),
+                        &format!("cli:{by}"),
+                        now,
+                    )?;
+                    out!("{advisory_id}: rejected, {n} deliveries withdrawn");
+                }
+                Some(ReviewCmd::Export { out }) => {
+                    let n = app::review::export(&store, &out)?;
+                    out!("{n} decided reviews written to {}", out.display());
+                }
+                None => {
+                    let rows = store.reviews(!all)?;
+                    if format == "json" {
+                        out!("{}", serde_json::json!({ "reviews": rows }));
+                    } else if rows.is_empty() {
+                        out!("{}", if all { "no reviews" } else { "no reviews waiting" });
+                    } else {
+                        for r in rows {
+                            out!(
+                                "{}  v{}  {:<9} {} alerts  {}  [{}]  {}",
+                                r.advisory_id,
+                                r.version,
+                                r.decision.as_deref().unwrap_or("waiting"),
+                                r.alerts,
+                                r.title.as_deref().unwrap_or("(untitled)"),
+                                r.detections.join(", "),
+                                r.note.as_deref().unwrap_or(&r.reason)
+                            );
+                        }
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -742,3 +742,90 @@ fn check_config_can_skip_missing_secret_files() {
         .expect("run");
     assert!(env.status.success(), "{}", stderr(&env));
 }
+
+fn mail_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("var/mail")).map(|d| d.count()).unwrap_or(0)
+}
+
+fn reviews(cfg: &Path) -> Vec<serde_json::Value> {
+    let out = run(&["review", "--all", "--format", "json", "--config", cfg.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    v["reviews"].as_array().expect("reviews").clone()
+}
+
+/// A trigger set to review holds its advisory's alerts: nothing is sent until a manager
+/// approves; a rejection sends nothing and keeps the reason; both export as labelled examples
+/// that `tripwatch eval` reads.
+#[test]
+fn review_queue_holds_until_a_manager_decides_and_exports_labels() {
+    let (dir, cfg) = spool_setup();
+    std::fs::write(&cfg, "state_dir = \"var\"\n[routing]\nreview_triggers = [\"live_ammunition\"]\n")
+        .expect("config");
+    let c = cfg.to_str().expect("utf8");
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mail_count(dir.path()), 0, "held for review: nothing sent");
+    let list = reviews(&cfg);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0]["decision"].is_null());
+    assert_eq!(list[0]["detections"], serde_json::json!(["live_ammunition/KZ"]));
+    assert!(list[0]["reason"].as_str().unwrap_or("").contains("live_ammunition is set to review"));
+    let first = list[0]["advisory_id"].as_str().expect("id").to_owned();
+    let out = run(&["deliveries", "list", "--status", "review", "--config", c]);
+    assert!(stdout(&out).lines().count() >= 2, "{}", stdout(&out));
+
+    // Rejected: nothing goes out, now or later; the reason is kept and audited.
+    let out = run(&[
+        "review",
+        "reject",
+        &first,
+        "--reason",
+        "rubber bullets, not live rounds",
+        "--by",
+        "desk",
+        "--config",
+        c,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("rejected"), "{}", stdout(&out));
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mail_count(dir.path()), 0, "a rejected review sends nothing");
+    let out = run(&["review", "approve", &first, "--config", c]);
+    assert!(!out.status.success(), "a decided review cannot be decided again");
+    assert!(stderr(&out).contains("no review is waiting"), "{}", stderr(&out));
+
+    // A second advisory (another report of the same events) is approved: it goes out.
+    let text = std::fs::read_to_string(fixtures().join("corpus/kz-paraphrase.txt")).expect("fixture");
+    std::fs::write(
+        dir.path().join("var/spool/incoming/kz2.txt"),
+        format!("{text}\nA later update from the desk.\n"),
+    )
+    .expect("write");
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mail_count(dir.path()), 0, "the second advisory waits as well");
+    let second = reviews(&cfg)
+        .into_iter()
+        .find(|r| r["decision"].is_null())
+        .and_then(|r| r["advisory_id"].as_str().map(str::to_owned))
+        .expect("a waiting review");
+    let out = run(&["review", "approve", &second, "--config", c]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(mail_count(dir.path()) >= 2, "approved: the travellers' alerts and the roll-up are sent");
+
+    // The decisions as a labelled corpus that eval reads.
+    let corpus = dir.path().join("labels");
+    let out = run(&["review", "export", "--out", corpus.to_str().expect("utf8"), "--config", c]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labels = std::fs::read_to_string(corpus.join("labels.toml")).expect("labels");
+    assert!(labels.contains("fires = [{ trigger = \"live_ammunition\", country = \"KZ\" }]"), "{labels}");
+    assert!(labels.contains("why = \"rubber bullets, not live rounds\""), "{labels}");
+    assert!(corpus.join("review-0001.txt").exists() && corpus.join("review-0002.txt").exists());
+    let out = run(&["eval", "--corpus", corpus.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("live_ammunition"), "{}", stdout(&out));
+}

@@ -67,6 +67,16 @@ impl Daemon {
         }
     }
 
+    /// Block until every needle has been logged, in any order (a push wakes the spool and the
+    /// outbox at once, so which reports first is a race).
+    fn wait_all(&mut self, needles: &[&str]) {
+        let mut left: Vec<&str> = needles.to_vec();
+        while !left.is_empty() {
+            let line = self.wait_for("tripwatch");
+            left.retain(|n| !line.contains(n));
+        }
+    }
+
     /// Block until a poll report containing `poll` and `n` deliveries sent have both been
     /// logged, in either order: sources are polled concurrently and deliveries start as soon
     /// as an item commits, so the outbox may report before the poll does.
@@ -960,14 +970,13 @@ fn a_pushed_feed_is_read_item_by_item() {
     assert_eq!(answer["items"], 2, "{body}");
     let ids: Vec<String> =
         answer["ids"].as_array().expect("ids").iter().map(|v| v.as_str().expect("id").to_owned()).collect();
-    d.wait_for("spool: 2 processed");
+    d.wait_all(&["spool: 2 processed", "sent"]);
     for (id, title) in ids.iter().zip(["curfew in Almaty", "markets reopen"]) {
         let (status, detail) = d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "");
         assert_eq!(status, 200, "{id}: {detail}");
         assert!(detail.contains(title), "{detail}");
         assert!(detail.contains("push:ingest"), "in the token's namespace: {detail}");
     }
-    d.wait_for("sent");
     let mails = mails(dir.path());
     assert!(mails.iter().any(|m| m.contains("Curfew") || m.contains("curfew")), "{mails:?}");
     // A feed without items is refused, not accepted as nothing.

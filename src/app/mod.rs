@@ -11,6 +11,7 @@ pub mod people_cmd;
 pub mod preview;
 pub mod process;
 pub mod respond;
+pub mod review;
 pub mod spool;
 
 use std::path::Path;

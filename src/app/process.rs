@@ -298,6 +298,52 @@ fn record_metrics(adv: &Advisory, o: &Outcome, c: &Committed) {
     metrics::add("tripwatch_alerts_total", &[("kind", "rollup")], c.rollups as u64);
 }
 
+/// Whether the plan's alerts wait for a manager (the review queue): a detection that routes
+/// to someone and whose trigger is set to review, or whose confidence is below the threshold.
+pub fn review_needed(
+    analysis: &Analysis,
+    plan: &Plan,
+    policy: &Policy,
+) -> Option<crate::route::plan::Review> {
+    if policy.review_triggers.is_empty() && policy.review_below.is_none() {
+        return None;
+    }
+    let routed = |trigger: &str, country: crate::detect::places::CountryCode| {
+        plan.messages.iter().flat_map(|m| &m.items).any(|i| &*i.trigger == trigger && i.country == country)
+            || plan
+                .rollups
+                .iter()
+                .flat_map(|r| &r.entries)
+                .any(|e| e.place.country == country && e.triggers.iter().any(|t| t == trigger))
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    let mut detections: Vec<String> = Vec::new();
+    for d in analysis.affirmed() {
+        let Some(country) = d.country else { continue };
+        if !routed(d.trigger.as_str(), country) {
+            continue;
+        }
+        let by_trigger = policy.review_triggers.iter().any(|t| t == d.trigger.as_str());
+        let by_confidence = policy.review_below.filter(|&b| d.confidence < b);
+        let reason = match (by_trigger, by_confidence) {
+            (true, _) => format!("{} is set to review", d.trigger),
+            (false, Some(b)) => format!("{} confidence {:.2} below {b:.2}", d.trigger, d.confidence),
+            (false, None) => continue,
+        };
+        let key = format!("{}/{}", d.trigger, country);
+        if !detections.contains(&key) {
+            detections.push(key);
+        }
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    if detections.is_empty() {
+        return None;
+    }
+    Some(crate::route::plan::Review { reason: reasons.join("; "), detections })
+}
+
 /// Detect, route and commit one advisory.
 pub fn process(
     store: &mut Store,
@@ -343,6 +389,9 @@ pub fn process_held(
     }
     if let Some(reason) = hold {
         outcome.plan.hold(reason);
+    }
+    if outcome.plan.held.is_none() {
+        outcome.plan.review = review_needed(&outcome.analysis, &outcome.plan, policy);
     }
     #[cfg(feature = "failpoints")]
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {

@@ -205,6 +205,11 @@ struct RawRouting {
     max_event_age_hours: Option<f64>,
     /// Critical alerts wait for digests like the rest (default false: they go at once).
     digest_critical: Option<bool>,
+    /// Triggers whose alerts wait in the review queue until a manager approves them.
+    #[serde(default)]
+    review_triggers: Vec<String>,
+    /// Detections below this confidence (0–1) wait in the review queue too.
+    review_below_confidence: Option<f32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -502,6 +507,20 @@ fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {
     }
     if let Some(h) = r.max_event_age_hours {
         p.max_event_age = if h == 0.0 { None } else { Some(hours("max_event_age_hours", h)?) };
+    }
+    for t in &r.review_triggers {
+        crate::detect::TriggerId::parse(t)
+            .map_err(|m| ("review_triggers", format!("routing.review_triggers: {t:?}: {m}")))?;
+    }
+    p.review_triggers = r.review_triggers.clone();
+    if let Some(c) = r.review_below_confidence {
+        if !(c > 0.0 && c <= 1.0) {
+            return Err((
+                "review_below_confidence",
+                format!("routing.review_below_confidence = {c} must be above 0 and at most 1"),
+            ));
+        }
+        p.review_below = Some(c);
     }
     Ok(p)
 }

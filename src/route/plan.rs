@@ -32,6 +32,10 @@ pub struct Policy {
     pub max_event_age: Option<SignedDuration>,
     /// Critical alerts wait for a subscription's digest too (default: they go at once).
     pub digest_critical: bool,
+    /// Triggers whose alerts wait for a manager's approval (the review queue).
+    pub review_triggers: Vec<String>,
+    /// Detections below this confidence wait for approval too.
+    pub review_below: Option<f32>,
 }
 
 /// Policy for a measure that applies elsewhere in the traveller's country.
@@ -73,6 +77,8 @@ impl Default for Policy {
             elsewhere: Elsewhere::default(),
             max_event_age: Some(SignedDuration::from_hours(72)),
             digest_critical: false,
+            review_triggers: Vec::new(),
+            review_below: None,
         }
     }
 }
@@ -225,6 +231,17 @@ pub struct Plan {
     /// message), when something holds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
+    /// Why this plan's alerts wait for a manager's approval (the review queue), and the
+    /// detections ("trigger/CC") under review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+}
+
+/// A plan held for review: stored, sent only once a manager approves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub reason: String,
+    pub detections: Vec<String>,
 }
 
 impl Plan {

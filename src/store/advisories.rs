@@ -192,10 +192,18 @@ impl Store {
                 "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
             )?;
+            // Under review, alerts and deliveries wait ("review", "review-digest"); the dedup
+            // history is kept with the review and recorded only when a manager approves.
+            let review = plan.review.is_some();
+            let mut pending_history: Vec<serde_json::Value> = Vec::new();
             for m in &plan.messages {
-                let (status, release) = match &m.delivery {
-                    Delivery::Now => ("ready", None),
-                    Delivery::Digest { release_at, .. } => ("digest", Some(release_at.as_second())),
+                let (status, release) = match (&m.delivery, review) {
+                    (Delivery::Now, false) => ("ready", None),
+                    (Delivery::Digest { release_at, .. }, false) => ("digest", Some(release_at.as_second())),
+                    (Delivery::Now, true) => ("review", None),
+                    (Delivery::Digest { release_at, .. }, true) => {
+                        ("review-digest", Some(release_at.as_second()))
+                    }
                 };
                 let payload = serde_json::to_string(m).map_err(|e| StoreError::invalid(e.to_string()))?;
                 alert.execute(params![
@@ -217,12 +225,26 @@ impl Store {
                     delivery.execute(params![
                         alert_id,
                         c.key(),
-                        if status == "ready" { "pending" } else { "held" },
+                        match status {
+                            "ready" => "pending",
+                            "review" | "review-digest" => "review",
+                            _ => "held",
+                        },
                         due
                     ])?;
                     out.deliveries += 1;
                 }
                 for item in &m.items {
+                    if review {
+                        pending_history.push(serde_json::json!([
+                            m.recipient.email.as_str(),
+                            &*item.trigger,
+                            item.country.as_str(),
+                            item.city.as_deref().unwrap_or(""),
+                            item.severity.as_str()
+                        ]));
+                        continue;
+                    }
                     history.execute(params![
                         m.recipient.email.as_str(),
                         item.trigger,
@@ -242,15 +264,35 @@ impl Store {
                     r.manager.as_str(),
                     Option::<i64>::None,
                     r.severity.as_str(),
-                    "ready",
+                    if review { "review" } else { "ready" },
                     Option::<i64>::None,
                     payload,
                     now.as_second()
                 ])?;
                 let alert_id = tx.last_insert_rowid();
-                delivery.execute(params![alert_id, "email", "pending", now.as_second()])?;
+                delivery.execute(params![
+                    alert_id,
+                    "email",
+                    if review { "review" } else { "pending" },
+                    now.as_second()
+                ])?;
                 out.rollups += 1;
                 out.deliveries += 1;
+            }
+            if let Some(r) = &plan.review {
+                tx.execute(
+                    "INSERT INTO reviews (advisory_id, version, reason, detections, history, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        id,
+                        version,
+                        r.reason,
+                        serde_json::to_string(&r.detections)
+                            .map_err(|e| StoreError::invalid(e.to_string()))?,
+                        serde_json::Value::Array(pending_history).to_string(),
+                        now.as_second()
+                    ],
+                )?;
             }
         }
         tx.commit()?;

@@ -14,6 +14,7 @@ mod exposure;
 mod listing;
 mod outbox;
 mod people;
+pub mod reviews;
 mod rows;
 mod schema;
 mod sources;

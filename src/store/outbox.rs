@@ -178,7 +178,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Deliveries, optionally of one status (`pending`, `held`, `sent`, `dead`, or `failed`:
+    /// Deliveries, optionally of one status (`pending`, `held`, `review`, `rejected`, `sent`,
+    /// `dead`, or `failed`:
     /// pending with at least one failed attempt).
     pub fn deliveries(&self, status: Option<&str>) -> Result<Vec<DeliveryRow>, StoreError> {
         let filter = match status {
@@ -188,9 +189,11 @@ impl Store {
             Some("held") => "d.status = 'held'",
             Some("sent") => "d.status = 'sent'",
             Some("dead") => "d.status = 'dead'",
+            Some("review") => "d.status = 'review'",
+            Some("rejected") => "d.status = 'rejected'",
             Some(other) => {
                 return Err(StoreError::invalid(format!(
-                    "unknown status {other:?} (pending, failed, held, sent, dead)"
+                    "unknown status {other:?} (pending, failed, held, review, rejected, sent, dead)"
                 )));
             }
         };

@@ -240,4 +240,22 @@ pub const MIGRATIONS: &[&str] = &[
         expires_at INTEGER NOT NULL
     );
     "#,
+    // 12: the review queue — an advisory whose alerts wait for a manager's approval, the
+    // detections under review, the dedup history to record once approved, and the decision.
+    r#"
+    CREATE TABLE reviews (
+        advisory_id TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        detections  TEXT NOT NULL,
+        history     TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        decision    TEXT,
+        note        TEXT,
+        decided_by  TEXT,
+        decided_at  INTEGER,
+        PRIMARY KEY (advisory_id, version)
+    );
+    CREATE INDEX reviews_waiting ON reviews(decision, created_at);
+    "#,
 ];
