@@ -125,17 +125,10 @@ impl Daemon {
 
     /// Any request with this content type; returns (status, body).
     fn send(&self, method: &str, path: &str, token: Option<&str>, ctype: &str, body: &str) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(head.as_bytes()).expect("write");
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}"));
+        let ctype = format!("Content-Type: {ctype}");
+        let headers: Vec<String> = auth.into_iter().chain([ctype]).collect();
+        let (status, _, body) = http(self.port, method, path, &headers, body);
         (status, body)
     }
 
