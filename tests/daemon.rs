@@ -992,18 +992,7 @@ fn lists_page_filter_and_refuse_unknown_parameters() {
         "Bo Chan,bo@example.org,KZ,Astana,2022-01-02,2022-01-09,,\nCy Diaz,cy@example.org,NP,Kathmandu,2022-02-01,2022-02-10,,\nDi Ek,di@example.org,KZ,,2021-05-01,2021-05-09,,\n",
     );
     let mut d = Daemon::start(&cfg);
-    let raw = |path: &str| -> (u16, String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
-        let req = format!(
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {READ_TOKEN}\r\nConnection: close\r\n\r\n"
-        );
-        s.write_all(req.as_bytes()).expect("write");
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
-        (status, head.to_ascii_lowercase(), body.to_owned())
-    };
+    let raw = |path: &str| http(d.port, "GET", path, &[format!("Authorization: Bearer {READ_TOKEN}")], "");
     // A typo is refused with the valid names, never answered with everything.
     let (status, _, body) = raw("/api/v1/trips?contry=KZ");
     assert_eq!(status, 400, "{body}");
