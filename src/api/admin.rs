@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
-use super::{ApiState, authorize, error};
+use super::{ApiState, answers, authorize, error};
 use crate::app::people;
 use crate::store::Store;
 
@@ -289,8 +289,8 @@ fn known_triggers(st: &ApiState) -> Vec<String> {
     st.live().engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect()
 }
 
-fn saved(line: String) -> anyhow::Result<Value> {
-    Ok(json!({ "result": line }))
+fn saved(line: String) -> anyhow::Result<answers::Saved> {
+    Ok(answers::Saved { result: line })
 }
 
 async fn list_advisories(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
@@ -334,19 +334,25 @@ async fn preview(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byt
         let mut items = Vec::new();
         for adv in &advisories {
             let o = crate::app::process::plan(s, &live.engine, &live.policy, adv, now, now)?;
-            items.push(json!({
-                "id": o.id,
-                "state": match o.state {
+            items.push(answers::PreviewItem {
+                id: o.id,
+                state: match o.state {
                     crate::store::AdvisoryState::New => "new",
                     crate::store::AdvisoryState::Unchanged { .. } => "unchanged",
                     crate::store::AdvisoryState::Updated { .. } => "updated",
                 },
-                "analysis": o.analysis,
-                "plan": o.plan,
-            }));
+                analysis: o.analysis,
+                plan: o.plan,
+            });
         }
         // One advisory answers its preview; a feed answers one per item.
-        Ok(if feed { json!({ "items": items }) } else { items.pop().unwrap_or(Value::Null) })
+        Ok(match items.pop() {
+            Some(one) if !feed && items.is_empty() => answers::Preview::One(Box::new(one)),
+            last => {
+                items.extend(last);
+                answers::Preview::Feed(answers::PreviewFeed { items })
+            }
+        })
     })
 }
 
@@ -403,15 +409,15 @@ async fn list_trips(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
         let trips = s.trips(None)?;
         Ok(trips
             .into_iter()
-            .map(|t| {
-                let mut v = serde_json::to_value(&t).unwrap_or(Value::Null);
-                if let Some((email, name)) = people.get(&t.traveller_id) {
-                    v["traveller_email"] = email.as_str().into();
-                    v["traveller_name"] = name.as_str().into();
+            .map(|trip| {
+                let who = people.get(&trip.traveller_id);
+                answers::ListedTrip {
+                    traveller_email: who.map(|w| w.0.clone()),
+                    traveller_name: who.map(|w| w.1.clone()),
+                    trip,
                 }
-                v
             })
-            .collect::<Vec<Value>>())
+            .collect::<Vec<_>>())
     });
     list_page(
         &uri,
@@ -469,7 +475,10 @@ async fn import(State(st): State<Arc<ApiState>>, headers: HeaderMap, bytes: Byte
         }
         Err(errors) => (
             StatusCode::BAD_REQUEST,
-            Json(json!({ "error": format!("{} error(s); nothing was imported", errors.len()), "errors": errors })),
+            Json(answers::ErrorBody {
+                error: format!("{} error(s); nothing was imported", errors.len()),
+                errors: Some(errors),
+            }),
         )
             .into_response(),
     }
@@ -531,22 +540,23 @@ async fn list_deliveries(State(st): State<Arc<ApiState>>, uri: Uri) -> Response 
 
 async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) -> Response {
     run(&st, |s| {
-        Ok(
-            json!({ "queued": s.retry_delivery(Some(id), crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now()))? }),
-        )
+        let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+        Ok(answers::Queued { queued: s.retry_delivery(Some(id), now)? })
     })
 }
 
 async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
-    let list: Vec<Value> = st
+    let list: Vec<answers::TriggerInfo> = st
         .live()
         .engine
         .triggers()
         .triggers()
         .iter()
-        .map(|t| {
-            json!({"id": t.id.as_str(), "name": t.name, "severity": t.severity.as_str(),
-                   "clears": t.clears.as_ref().map(|c| c.as_str())})
+        .map(|t| answers::TriggerInfo {
+            id: t.id.as_str().to_owned(),
+            name: t.name.to_string(),
+            severity: t.severity,
+            clears: t.clears.as_ref().map(|c| c.as_str().to_owned()),
         })
         .collect();
     Json(list).into_response()
@@ -578,7 +588,7 @@ async fn exposure(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
             place.country.as_str(),
             now.as_second() - crate::app::people::STANDING_RISK_DAYS * 86400,
         )?;
-        Ok(json!({ "travellers": list, "standing_risk": risk }))
+        Ok(answers::Exposure { travellers: list, standing_risk: risk })
     })
 }
 
@@ -610,15 +620,18 @@ async fn poll_source(State(st): State<Arc<ApiState>>, Path(name): Path<String>) 
         s.lock().unwrap_or_else(|p| p.into_inner()).source_poll_now(&name, now)
     });
     match done {
-        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "source": name, "result": "poll requested" })))
-            .into_response(),
+        Ok(()) => {
+            (StatusCode::ACCEPTED, Json(answers::Requested { source: Some(name), result: "poll requested" }))
+                .into_response()
+        }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
 async fn reload(State(st): State<Arc<ApiState>>) -> Response {
     st.reload.notify_one();
-    (StatusCode::ACCEPTED, Json(json!({ "result": "reload requested" }))).into_response()
+    (StatusCode::ACCEPTED, Json(answers::Requested { source: None, result: "reload requested" }))
+        .into_response()
 }
 
 /// Filters each list route accepts besides `limit` and `cursor` (the handlers parse with these
@@ -631,20 +644,14 @@ const ALERT_FILTERS: &[&str] = &["advisory", "email"];
 const DELIVERY_FILTERS: &[&str] = &["status", "email"];
 const EXPOSURE_PARAMS: &[&str] = &["country", "city", "at", "until"];
 
-/// The JSON Schema of a request body type, for the OpenAPI document (OpenAPI 3.0 dialect).
-fn schema_of<T: schemars::JsonSchema>() -> Value {
-    let mut v = serde_json::to_value(
-        schemars::generate::SchemaSettings::openapi3().into_generator().into_root_schema_for::<T>(),
-    )
-    .unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("$schema");
-    }
-    v
+/// The JSON Schema of a type for the OpenAPI document (OpenAPI 3.0 dialect): a reference
+/// into `components/schemas`, which [`openapi`] fills from the same generator.
+fn schema_of<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> Value {
+    serde_json::to_value(g.subschema_for::<T>()).unwrap_or(Value::Null)
 }
 
 /// Query parameters and request body of a route, for the OpenAPI document.
-fn route_docs(method: &str, path: &str) -> (Vec<Value>, Option<Value>) {
+fn route_docs(method: &str, path: &str, g: &mut schemars::SchemaGenerator) -> (Vec<Value>, Option<Value>) {
     let string = |name: &str, required: bool| json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}});
     let paged = |filters: &[&str]| {
         let mut p = vec![
@@ -689,25 +696,60 @@ fn route_docs(method: &str, path: &str) -> (Vec<Value>, Option<Value>) {
             Some(json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}},
                                                       "application/toml": {"schema": {"type": "string"}}}})),
         ),
-        ("put", "/api/v1/travellers") => (Vec::new(), json_body(schema_of::<people::TravellerArgs>())),
+        ("put", "/api/v1/travellers") => (Vec::new(), json_body(schema_of::<people::TravellerArgs>(g))),
         ("patch", "/api/v1/travellers/{email}") => {
-            (Vec::new(), json_body(schema_of::<people::TravellerChange>()))
+            (Vec::new(), json_body(schema_of::<people::TravellerChange>(g)))
         }
-        ("post", "/api/v1/trips") => (Vec::new(), json_body(schema_of::<people::TripArgs>())),
-        ("patch", "/api/v1/trips/{id}") => (Vec::new(), json_body(schema_of::<people::TripChange>())),
-        ("post", "/api/v1/subscriptions") => (Vec::new(), json_body(schema_of::<people::SubscriptionArgs>())),
+        ("post", "/api/v1/trips") => (Vec::new(), json_body(schema_of::<people::TripArgs>(g))),
+        ("patch", "/api/v1/trips/{id}") => (Vec::new(), json_body(schema_of::<people::TripChange>(g))),
+        ("post", "/api/v1/subscriptions") => {
+            (Vec::new(), json_body(schema_of::<people::SubscriptionArgs>(g)))
+        }
         ("patch", "/api/v1/subscriptions/{id}") => {
-            (Vec::new(), json_body(schema_of::<people::SubscriptionChange>()))
+            (Vec::new(), json_body(schema_of::<people::SubscriptionChange>(g)))
         }
         ("post", "/api/v1/accountability/{alert_id}") => {
-            (Vec::new(), json_body(schema_of::<super::respond::Mark>()))
+            (Vec::new(), json_body(schema_of::<super::respond::Mark>(g)))
         }
         _ => (Vec::new(), None),
     }
 }
 
-/// The OpenAPI 3 document, generated from [`routes`] plus the open endpoints.
+/// The success status of a route and the schema of its body, from the type its handler
+/// answers with.
+fn route_answer(method: &str, path: &str, g: &mut schemars::SchemaGenerator) -> (&'static str, Value) {
+    use crate::store;
+    match (method, path) {
+        ("post", "/api/v1/advisories") => ("202", schema_of::<answers::Accepted>(g)),
+        ("get", "/api/v1/advisories") => ("200", schema_of::<Vec<store::AdvisorySummary>>(g)),
+        ("get", "/api/v1/advisories/{id}") => ("200", schema_of::<store::AdvisoryDetail>(g)),
+        ("post", "/api/v1/preview") => ("200", schema_of::<answers::Preview>(g)),
+        ("get", "/api/v1/travellers") => ("200", schema_of::<Vec<crate::route::model::Traveller>>(g)),
+        ("get", "/api/v1/trips") => ("200", schema_of::<Vec<answers::ListedTrip>>(g)),
+        ("get", "/api/v1/subscriptions") => ("200", schema_of::<Vec<crate::route::model::Subscription>>(g)),
+        ("post", "/api/v1/import") => ("200", schema_of::<store::ImportReport>(g)),
+        ("get", "/api/v1/alerts") => ("200", schema_of::<Vec<store::StoredAlert>>(g)),
+        ("get", "/api/v1/deliveries") => ("200", schema_of::<Vec<store::DeliveryRow>>(g)),
+        ("post", "/api/v1/deliveries/{id}/retry") => ("200", schema_of::<answers::Queued>(g)),
+        ("get", "/api/v1/accountability") => ("200", schema_of::<answers::Accountability>(g)),
+        ("post", "/api/v1/accountability/{alert_id}") => ("200", schema_of::<answers::Marked>(g)),
+        ("get", "/api/v1/triggers") => ("200", schema_of::<Vec<answers::TriggerInfo>>(g)),
+        ("get", "/api/v1/sources") => ("200", schema_of::<Vec<store::SourceState>>(g)),
+        ("get", "/api/v1/exposure") => ("200", schema_of::<answers::Exposure>(g)),
+        ("get", "/api/v1/rejected") => ("200", schema_of::<Vec<crate::app::spool::Rejected>>(g)),
+        ("post", "/api/v1/sources/{name}/poll") | ("post", "/api/v1/reload") => {
+            ("202", schema_of::<answers::Requested>(g))
+        }
+        // Every other route changes one record and says what it did.
+        _ => ("200", schema_of::<answers::Saved>(g)),
+    }
+}
+
+/// The OpenAPI 3 document, generated from [`routes`] plus the open endpoints; request and
+/// response schemas come from the Rust types the handlers parse and answer with.
 pub fn openapi() -> Value {
+    let mut g = schemars::generate::SchemaSettings::openapi3().into_generator();
+    let error = schema_of::<answers::ErrorBody>(&mut g);
     let mut paths = serde_json::Map::new();
     for r in routes() {
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
@@ -720,17 +762,23 @@ pub fn openapi() -> Value {
                 json!({"name": name, "in": "path", "required": true, "schema": {"type": ty}})
             })
             .collect();
-        let (query, body) = route_docs(r.method, r.path);
+        let (query, body) = route_docs(r.method, r.path, &mut g);
         params.extend(query);
+        let (ok, answer) = route_answer(r.method, r.path, &mut g);
+        let refused =
+            |what: &str| json!({"description": what, "content": {"application/json": {"schema": error}}});
+        let mut responses = json!({
+            "400": refused("Invalid input, with a reason"),
+            "401": refused("No or unknown token"),
+            "403": refused("Token lacks the scope"),
+            "404": refused("No such item"),
+        });
+        responses[ok] = json!({"description": "OK", "content": {"application/json": {"schema": answer}}});
         entry[r.method] = json!({
             "summary": r.summary,
             "security": [{"bearer": [r.scope]}],
             "parameters": params,
-            "responses": {
-                "200": {"description": "OK"}, "202": {"description": "Accepted"},
-                "400": {"description": "Invalid input, with a reason"}, "401": {"description": "No or unknown token"},
-                "403": {"description": "Token lacks the scope"}, "404": {"description": "No such item"}
-            }
+            "responses": responses,
         });
         if let Some(b) = body {
             entry[r.method]["requestBody"] = b;
@@ -747,10 +795,14 @@ pub fn openapi() -> Value {
             json!({"get": {"summary": summary, "responses": {"200": {"description": "OK"}}}}),
         );
     }
+    let schemas: serde_json::Map<String, Value> = g.take_definitions(true).into_iter().collect();
     json!({
         "openapi": "3.0.3",
         "info": {"title": "tripwatch", "version": env!("CARGO_PKG_VERSION")},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
         "paths": paths,
     })
 }

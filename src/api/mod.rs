@@ -15,7 +15,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -23,6 +22,7 @@ use crate::config::ApiToken;
 use crate::store::Store;
 
 pub mod admin;
+pub mod answers;
 pub mod console;
 pub mod list;
 pub mod metrics;
@@ -72,7 +72,7 @@ impl ApiState {
 }
 
 pub(crate) fn error(status: StatusCode, reason: &str) -> Response {
-    (status, axum::Json(json!({ "error": reason }))).into_response()
+    (status, axum::Json(answers::ErrorBody { error: reason.to_owned(), errors: None })).into_response()
 }
 
 /// Why a request is refused.
@@ -240,9 +240,9 @@ async fn post_advisory(
             st.spool_wake.notify_one();
             // One advisory answers its id; a feed answers the id of every item.
             let answer = if feed {
-                json!({ "ids": ids, "items": ids.len(), "status": "accepted" })
+                answers::Accepted { id: None, items: Some(ids.len()), ids: Some(ids), status: "accepted" }
             } else {
-                json!({ "id": ids[0], "status": "accepted" })
+                answers::Accepted { id: ids.into_iter().next(), ids: None, items: None, status: "accepted" }
             };
             (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
         }

@@ -137,7 +137,7 @@ pub async fn list(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
     match rows {
         Ok(rows) => {
             let summary = crate::store::accountability::summarize(&rows);
-            axum::Json(json!({ "summary": summary, "alerts": rows })).into_response()
+            axum::Json(super::answers::Accountability { summary, alerts: rows }).into_response()
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
@@ -191,10 +191,9 @@ pub async fn mark(
         s.record_answer(&given, now(), &cfg.escalation)
     });
     match done {
-        Ok(escalated) => axum::Json(
-            json!({ "alert_id": alert_id, "answer": m.answer, "by": by, "escalations": escalated }),
-        )
-        .into_response(),
+        Ok(escalations) => {
+            axum::Json(super::answers::Marked { alert_id, answer: m.answer, by, escalations }).into_response()
+        }
         Err(crate::store::StoreError::NotFound(m)) => error(StatusCode::NOT_FOUND, &m),
         Err(e) => error(StatusCode::BAD_REQUEST, &e.to_string()),
     }

@@ -215,7 +215,7 @@ pub fn prune(spool: &Path, keep: std::time::Duration, now: std::time::SystemTime
 }
 
 /// A spool file that was refused, with its reason.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Rejected {
     pub file: String,
     /// When it was moved to `failed/` (RFC 3339).

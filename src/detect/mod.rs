@@ -43,7 +43,7 @@ pub struct DetectInput<'a> {
 }
 
 /// Which part of the advisory a detection's span refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Section {
     Title,
@@ -51,7 +51,7 @@ pub enum Section {
 }
 
 /// One explained trigger match.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Detection {
     pub trigger: TriggerId,
     pub name: std::sync::Arc<str>,
@@ -76,7 +76,7 @@ pub struct Detection {
 }
 
 /// The result of analysing one advisory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Analysis {
     pub primary_country: Option<CountryCode>,
     pub detections: Vec<Detection>,

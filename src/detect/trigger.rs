@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 /// How much an alert matters. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -56,7 +56,7 @@ impl fmt::Display for Severity {
 }
 
 /// A trigger id: lower_snake_case ASCII, 1–64 characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct TriggerId(std::sync::Arc<str>);
 
@@ -88,7 +88,7 @@ impl fmt::Display for TriggerId {
 }
 
 /// Why an otherwise matching trigger does not hold (or `Affirmed` when it does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Polarity {
     Affirmed,

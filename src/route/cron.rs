@@ -176,6 +176,15 @@ impl Serialize for Cron {
     }
 }
 
+impl schemars::JsonSchema for Cron {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cron".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "description": "Five-field cron schedule in the recipient's time zone"})
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

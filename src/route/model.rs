@@ -26,7 +26,7 @@ pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Invalid {
 
 /// An email address: one `@`, a dotted domain, no spaces, quotes, angle brackets or control
 /// characters (so it can never inject a header), at most 254 bytes. Stored lower-cased.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Email(String);
 
@@ -118,8 +118,17 @@ impl Serialize for Zone {
     }
 }
 
+impl schemars::JsonSchema for Zone {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Zone".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "description": "IANA time zone name"})
+    }
+}
+
 /// A country, and optionally a city in it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub struct Place {
     pub country: CountryCode,
     pub city: Option<String>,
@@ -163,7 +172,7 @@ pub fn parse_date(field: &str, s: &str) -> Result<Date, Invalid> {
 }
 
 /// A traveller.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Traveller {
     pub id: i64,
     pub name: String,
@@ -185,7 +194,7 @@ pub fn parse_name(s: &str) -> Result<String, Invalid> {
 }
 
 /// A trip: where and when a traveller will be.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Trip {
     pub id: i64,
     pub traveller_id: i64,
@@ -204,7 +213,7 @@ impl Trip {
 }
 
 /// Who a subscription delivers to.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Recipient {
     pub email: Email,
     pub name: String,
@@ -212,7 +221,7 @@ pub struct Recipient {
 }
 
 /// Where a subscription looks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "places")]
 pub enum Scope {
     /// The recipient's own trips (the recipient must be a traveller).
@@ -222,7 +231,7 @@ pub enum Scope {
 }
 
 /// Immediate delivery or a digest released on a schedule in the recipient's zone.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     Immediate,
@@ -230,7 +239,7 @@ pub enum Mode {
 }
 
 /// A delivery channel: email, or a configured webhook by name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
@@ -262,7 +271,7 @@ impl Channel {
 }
 
 /// An explicit subscription.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Subscription {
     pub id: i64,
     pub recipient: Recipient,

@@ -133,7 +133,7 @@ pub struct RouteInput<'a> {
 }
 
 /// Why a recipient is concerned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Reason {
     Trip { trip_id: i64, place: Place, start: Date, end: Date },
@@ -141,7 +141,7 @@ pub enum Reason {
 }
 
 /// One detection inside a message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Item {
     pub trigger: Arc<str>,
     pub name: Arc<str>,
@@ -161,7 +161,7 @@ pub struct Item {
 }
 
 /// When a message goes out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Delivery {
     Now,
@@ -169,7 +169,7 @@ pub enum Delivery {
 }
 
 /// One message to one recipient (all of one advisory's detections for them, grouped).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Message {
     pub recipient: Recipient,
     pub traveller_id: Option<i64>,
@@ -180,7 +180,7 @@ pub struct Message {
 }
 
 /// A line of a manager's roll-up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RollupEntry {
     pub traveller: String,
     pub traveller_id: i64,
@@ -191,7 +191,7 @@ pub struct RollupEntry {
 }
 
 /// One roll-up per manager per advisory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Rollup {
     pub manager: Email,
     pub severity: Severity,
@@ -202,7 +202,7 @@ pub struct Rollup {
 }
 
 /// One measure a roll-up reports and the sentence it was found in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RollupEvidence {
     pub trigger: Arc<str>,
     pub name: Arc<str>,
@@ -213,7 +213,7 @@ pub struct RollupEvidence {
 }
 
 /// Why one (recipient, detection) pair was not sent, for `preview` and the logs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Decision {
     pub recipient: Email,
     pub trigger: String,
@@ -222,7 +222,7 @@ pub struct Decision {
 }
 
 /// The routing result.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     pub messages: Vec<Message>,
     pub rollups: Vec<Rollup>,
@@ -238,7 +238,7 @@ pub struct Plan {
 }
 
 /// A plan held for review: stored, sent only once a manager approves it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Review {
     pub reason: String,
     pub detections: Vec<String>,

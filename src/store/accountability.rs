@@ -45,7 +45,7 @@ impl From<&crate::config::Accountability> for EscalationPolicy {
 }
 
 /// One alert to a traveller with its answer, for the accountability view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AccountRow {
     pub alert_id: i64,
     pub advisory_id: String,
@@ -70,7 +70,7 @@ pub struct AccountRow {
 }
 
 /// Counts per advisory and place.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct AccountSummary {
     pub advisory_id: String,
     pub place: String,

@@ -32,7 +32,7 @@ pub struct Committed {
 }
 
 /// An alert row, for listing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StoredAlert {
     pub id: i64,
     pub advisory_id: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Store, StoreError};
 
 /// One traveller exposed in a place.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Exposed {
     pub name: String,
     pub email: String,
@@ -21,7 +21,7 @@ pub struct Exposed {
 }
 
 /// A trigger affirmed in a country recently.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ActiveTrigger {
     pub trigger: String,
     pub severity: String,
@@ -33,7 +33,7 @@ pub struct ActiveTrigger {
 }
 
 /// What is known about a destination now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StandingRisk {
     pub country: String,
     /// The latest travel-advisory level a feed gave ("Level 3: Reconsider Travel"), if any.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Store, StoreError, StoredAlert};
 
 /// One advisory version in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AdvisorySummary {
     pub id: String,
     pub version: i64,
@@ -26,7 +26,7 @@ pub struct AdvisorySummary {
 }
 
 /// A stored detection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StoredDetection {
     pub trigger: String,
     pub country: Option<String>,
@@ -39,7 +39,7 @@ pub struct StoredDetection {
 }
 
 /// One stored version with its text and detections.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AdvisoryVersion {
     #[serde(flatten)]
     pub summary: AdvisorySummary,
@@ -48,7 +48,7 @@ pub struct AdvisoryVersion {
 }
 
 /// An advisory: every version, oldest first, and every alert it caused.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AdvisoryDetail {
     pub id: String,
     pub versions: Vec<AdvisoryVersion>,

@@ -20,7 +20,7 @@ pub struct Claimed {
 }
 
 /// A delivery row, for `deliveries list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeliveryRow {
     pub id: i64,
     pub alert_id: i64,

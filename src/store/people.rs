@@ -47,7 +47,7 @@ pub struct NewSubscription {
 }
 
 /// What an import changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ImportReport {
     pub travellers_created: usize,
     pub travellers_updated: usize,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Store, StoreError};
 
 /// One source's state.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct SourceState {
     pub name: String,
     pub etag: Option<String>,

@@ -129,6 +129,15 @@ impl Serialize for CountryCode {
     }
 }
 
+impl schemars::JsonSchema for CountryCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CountryCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code"})
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Country {
     pub code: CountryCode,
