@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod route;
 pub mod sources;
 pub mod store;
+pub mod telemetry;
 
 /// mimalloc as the process allocator: routing 20,000 recipients makes a few hundred thousand
 /// short-lived allocations, and with glibc's malloc a third of that time went to consolidating

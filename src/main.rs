@@ -388,6 +388,7 @@ fn glibc_tunables(existing: Option<&str>) -> String {
 }
 
 fn main() -> ExitCode {
+    tripwatch::telemetry::init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

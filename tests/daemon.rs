@@ -16,6 +16,11 @@ fn sha256_hex(s: &str) -> String {
     tripwatch::api::hash_of(s)
 }
 
+/// Whether a logged event has this message and these numeric fields.
+fn matches(e: &serde_json::Value, msg: &str, fields: &[(&str, i64)]) -> bool {
+    e["msg"] == msg && fields.iter().all(|(k, v)| e[*k] == *v)
+}
+
 struct Daemon {
     child: Child,
     lines: Receiver<String>,
@@ -45,54 +50,72 @@ impl Daemon {
             });
         }
         let mut d = Daemon { child, lines: rx, port: 0 };
-        let line = d.wait_for("listening on http://");
-        d.port = line
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.split(';').next())
-            .and_then(|p| p.parse().ok())
-            .expect("port");
+        let e = d.wait_event("listening", &[]);
+        d.port =
+            e["addr"].as_str().and_then(|a| a.rsplit(':').next()).and_then(|p| p.parse().ok()).expect("port");
         d
     }
 
-    /// Block until a log line contains `needle` (bounded, so a broken daemon fails the test).
-    fn wait_for(&mut self, needle: &str) -> String {
+    /// Block until the daemon logs an event whose `msg` is `msg` and whose numeric fields
+    /// have these values (the test config logs JSON lines); returns the event. Bounded, so
+    /// a broken daemon fails the test with what it did log.
+    fn wait_event(&mut self, msg: &str, fields: &[(&str, i64)]) -> serde_json::Value {
         let mut seen = Vec::new();
         loop {
             match self.lines.recv_timeout(Duration::from_secs(30)) {
-                Ok(l) if l.contains(needle) => return l,
-                Ok(l) => seen.push(l),
-                Err(e) => panic!("daemon never logged {needle:?} ({e}); it logged:\n{}", seen.join("\n")),
+                Ok(l) => {
+                    let e: serde_json::Value = serde_json::from_str(&l).unwrap_or_default();
+                    if matches(&e, msg, fields) {
+                        return e;
+                    }
+                    seen.push(l);
+                }
+                Err(err) => {
+                    panic!("daemon never logged {msg:?} {fields:?} ({err}); it logged:\n{}", seen.join("\n"))
+                }
             }
         }
     }
 
-    /// Block until every needle has been logged, in any order (a push wakes the spool and the
-    /// outbox at once, so which reports first is a race).
-    fn wait_all(&mut self, needles: &[&str]) {
-        let mut left: Vec<&str> = needles.to_vec();
-        while !left.is_empty() {
-            let line = self.wait_for("tripwatch");
-            left.retain(|n| !line.contains(n));
+    /// Block until the daemon has stopped cleanly.
+    fn wait_stopped(&mut self) {
+        self.wait_event("stopped", &[]);
+    }
+
+    /// The next JSON event the daemon logs (bounded).
+    fn next_event(&mut self) -> serde_json::Value {
+        loop {
+            let l = self.lines.recv_timeout(Duration::from_secs(30)).expect("the daemon logs");
+            if let Ok(e) = serde_json::from_str::<serde_json::Value>(&l) {
+                return e;
+            }
         }
     }
 
-    /// Block until a poll report containing `poll` and `n` deliveries sent have both been
-    /// logged, in either order: sources are polled concurrently and deliveries start as soon
-    /// as an item commits, so the outbox may report before the poll does.
-    fn wait_poll_and_sent(&mut self, poll: &str, n: usize) -> String {
+    /// Block until every (msg, fields) event has been logged, in any order (a push wakes the
+    /// spool and the outbox at once, so which reports first is a race).
+    fn wait_all(&mut self, events: &[(&str, &[(&str, i64)])]) {
+        let mut left: Vec<&(&str, &[(&str, i64)])> = events.iter().collect();
+        while !left.is_empty() {
+            let e = self.next_event();
+            left.retain(|(msg, fields)| !matches(&e, msg, fields));
+        }
+    }
+
+    /// Block until a `msg` report with these fields and `n` deliveries sent (summed over
+    /// "outbox pass" events) have both been logged, in either order: sources are polled
+    /// concurrently and deliveries start as soon as an item commits, so the outbox may report
+    /// before the poll does. Returns the report.
+    fn wait_poll_and_sent(&mut self, msg: &str, fields: &[(&str, i64)], n: u64) -> serde_json::Value {
         let (mut report, mut sent) = (None, 0);
         while report.is_none() || sent < n {
-            let line = self.wait_for("tripwatch: ");
-            if line.contains(poll) {
-                report = Some(line.clone());
+            let e = self.next_event();
+            if matches(&e, msg, fields) {
+                report = Some(e.clone());
             }
-            sent += line
-                .split("outbox: ")
-                .nth(1)
-                .and_then(|r| r.split(' ').next())
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(0);
+            if e["msg"] == "outbox pass" {
+                sent += e["sent"].as_u64().unwrap_or(0);
+            }
         }
         assert_eq!(sent, n, "exactly {n} sent");
         report.unwrap_or_default()
@@ -153,7 +176,7 @@ impl Drop for Daemon {
 
 fn config_text() -> String {
     format!(
-        "state_dir = \"var\"\n[detect]\nmax_advisory_bytes = 100000\n[api]\nlisten = \"127.0.0.1:0\"\ntokens = [\n  {{ name = \"ingest\", sha256 = \"{}\", scopes = [\"ingest\"] }},\n  {{ name = \"reader\", sha256 = \"{}\", scopes = [\"read\"] }},\n  {{ name = \"ops\", sha256 = \"{}\", scopes = [\"admin\"] }},\n]\n",
+        "state_dir = \"var\"\n[detect]\nmax_advisory_bytes = 100000\n[api]\nlisten = \"127.0.0.1:0\"\ntokens = [\n  {{ name = \"ingest\", sha256 = \"{}\", scopes = [\"ingest\"] }},\n  {{ name = \"reader\", sha256 = \"{}\", scopes = [\"read\"] }},\n  {{ name = \"ops\", sha256 = \"{}\", scopes = [\"admin\"] }},\n]\n[log]\nformat = \"json\"\n",
         sha256_hex(INGEST_TOKEN),
         sha256_hex(READ_TOKEN),
         sha256_hex(ADMIN_TOKEN)
@@ -295,7 +318,7 @@ fn http_push_is_authenticated_durable_and_delivered() {
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
     let id = body.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_owned();
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     // The id the API answered is the stored advisory's id.
     let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
         .args(["alerts", "--advisory", &id, "--config"])
@@ -332,9 +355,9 @@ fn http_push_is_authenticated_durable_and_delivered() {
     }
     // The same advisory again, through the API: nothing new.
     assert_eq!(d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes()).0, 202);
-    d.wait_for("1 unchanged");
+    d.wait_event("spool pass", &[("unchanged", 1)]);
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     assert_eq!(d.child.wait().expect("exit").code(), Some(0));
     assert_eq!(mails(dir.path()).len(), 1);
 }
@@ -345,19 +368,19 @@ fn sighup_with_a_broken_config_keeps_the_old_one() {
     let mut d = Daemon::start(&cfg);
     std::fs::write(&cfg, "state_dir = \"var\"\nthis is not toml\n").expect("break config");
     d.signal("-HUP");
-    d.wait_for("reload failed");
+    d.wait_event("reload failed; keeping the previous configuration", &[]);
     // Still working: an advisory dropped in the spool is processed and delivered.
     let incoming = dir.path().join("var/spool/incoming");
     std::fs::write(incoming.join(".kz.txt"), SEED_PARAPHRASE).expect("write");
     std::fs::rename(incoming.join(".kz.txt"), incoming.join("kz.txt")).expect("rename");
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     assert_eq!(d.post(Some(INGEST_TOKEN), "image/png", b"<a/>").0, 415, "API still up");
     // A fixed config reloads.
     std::fs::write(&cfg, config_text()).expect("fix config");
     d.signal("-HUP");
-    d.wait_for("configuration reloaded");
+    d.wait_event("configuration reloaded", &[]);
     d.signal("-INT");
-    d.wait_for("stopped");
+    d.wait_stopped();
     assert_eq!(d.child.wait().expect("exit").code(), Some(0));
 }
 
@@ -425,7 +448,7 @@ fn rss_feed_to_email_and_webhook() {
         .expect("subscribe");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut d = Daemon::start(&cfg);
-    d.wait_poll_and_sent("sources: 1 polled, 1 items, 1 new or updated", 2);
+    d.wait_poll_and_sent("sources pass", &[("polled", 1), ("items", 1), ("processed", 1)], 2);
     let polled = std::time::Instant::now();
     assert!(polled.elapsed() < Duration::from_secs(2), "delivered {:?} after the poll", polled.elapsed());
     let mails: Vec<String> = std::fs::read_dir(dir.path().join("smtp"))
@@ -452,7 +475,7 @@ fn rss_feed_to_email_and_webhook() {
     }
     assert!(reqs[0]["body"]["detections"].as_array().expect("d").iter().all(|x| x["country"] == "KZ"));
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     for c in [&mut http, &mut smtp, &mut hook] {
         let _ = c.kill();
         let _ = c.wait();
@@ -493,8 +516,8 @@ fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
     }
     std::fs::write(&cfg, text).expect("config");
     let mut d = Daemon::start(&cfg);
-    let report = d.wait_poll_and_sent("sources: 10 polled", 2);
-    assert!(report.contains("6 failed"), "{report}");
+    let report = d.wait_poll_and_sent("sources pass", &[("polled", 10)], 2);
+    assert_eq!(report["failed"], 6, "{report}");
     let (status, body) = d.request("GET", "/api/v1/sources", Some(READ_TOKEN), "");
     assert_eq!(status, 200);
     let list: Vec<serde_json::Value> = serde_json::from_str(&body).expect("json");
@@ -524,7 +547,7 @@ fn hostile_feeds_fail_clearly_and_good_ones_still_deliver() {
     assert_eq!(d.get("/healthz"), 200);
     assert_eq!(d.get("/readyz"), 200);
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     assert_eq!(d.child.wait().expect("exit").code(), Some(0));
     let _ = server.kill();
     let _ = server.wait();
@@ -551,24 +574,24 @@ fn cap_status_and_cancel() {
     let post = |d: &Daemon, body: &str| d.post(Some(INGEST_TOKEN), "application/cap+xml", body.as_bytes());
     let (status, body) = post(&d, &cap_alert("Test", "Alert", "T-1", ""));
     assert_eq!(status, 202, "{body}");
-    d.wait_for("spool: 1 processed");
+    d.wait_event("spool pass", &[("processed", 1)]);
     assert!(mails(dir.path()).is_empty(), "a Test alert alerts nobody");
     let (status, body) = post(&d, &cap_alert("Actual", "Alert", "A-1", ""));
     assert_eq!(status, 202, "{body}");
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     let m = mails(dir.path());
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("Curfew"), "{}", m[0]);
     let refs = "<references>alerts@example.gov,A-1,2022-01-06T10:00:00+06:00</references>";
     assert_eq!(post(&d, &cap_alert("Actual", "Cancel", "C-1", refs)).0, 202);
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     let m = mails(dir.path());
     assert_eq!(m.len(), 2);
     let cancel = m.iter().find(|x| x.contains("Alert cancelled")).expect("the all-clear");
     assert!(cancel.contains("In-Reply-To: <alert-"), "threaded onto the original: {cancel}");
     let unknown = "<references>alerts@example.gov,NOPE-9,2022-01-06T10:00:00+06:00</references>";
     assert_eq!(post(&d, &cap_alert("Actual", "Cancel", "C-2", unknown)).0, 202);
-    d.wait_for("1 failed");
+    d.wait_event("spool pass", &[("failed", 1)]);
     let reasons: Vec<String> = std::fs::read_dir(dir.path().join("var/spool/failed"))
         .expect("failed dir")
         .filter_map(Result::ok)
@@ -588,7 +611,7 @@ fn cap_status_and_cancel() {
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", prefixed.as_bytes());
     assert_eq!(status, 202, "{body}");
     let id = body.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_owned();
-    d.wait_for("spool: 1 processed");
+    d.wait_event("spool pass", &[("processed", 1)]);
     let (status, detail) = d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "");
     assert_eq!(status, 200, "{detail}");
     assert!(detail.contains("Curfew in Almaty"), "stored as the CAP alert it is: {detail}");
@@ -711,7 +734,7 @@ fn admin_api_import_people_preview_and_advisories() {
     // The real thing, then the advisory list and detail.
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
-    d.wait_for("outbox:");
+    d.wait_event("outbox pass", &[]);
     let (status, list) = j(&d, "GET", "/api/v1/advisories?limit=10&country=kz", "");
     assert_eq!(status, 200);
     let list = list.as_array().expect("list").clone();
@@ -744,7 +767,7 @@ fn admin_api_import_people_preview_and_advisories() {
     assert_eq!(d.request("PATCH", &format!("/api/v1/trips/{bob_trip}"), Some(READ_TOKEN), "{}").0, 403);
     assert_eq!(d.request("POST", "/api/v1/import", Some(INGEST_TOKEN), "").0, 403);
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
 }
 
 /// Every route the OpenAPI document lists exists, and every scope is enforced.
@@ -811,7 +834,7 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
         lines.next().expect("a request").expect("line");
     }
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     assert_eq!(d.child.wait().expect("exit").code(), Some(0), "clean exit");
     let delivered_before = hook_records(&dir.path().join("hook")).len();
     assert!(delivered_before < 200, "stopped early, with work left ({delivered_before} delivered)");
@@ -819,13 +842,8 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
     let mut d = Daemon::start(&cfg);
     let mut sent_after = 0;
     while sent_after + delivered_before < 200 {
-        let line = d.wait_for("outbox:");
-        sent_after += line
-            .split("outbox: ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0);
+        let e = d.wait_event("outbox pass", &[]);
+        sent_after += e["sent"].as_u64().unwrap_or(0) as usize;
     }
     let mut ids: Vec<String> = hook_records(&dir.path().join("hook"))
         .into_iter()
@@ -835,7 +853,7 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
     ids.dedup();
     assert_eq!(ids.len(), 200, "every webhook delivered");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     let _ = hook.kill();
     let _ = hook.wait();
 }
@@ -882,7 +900,7 @@ fn slow_and_numerous_clients_are_bounded() {
     let mut lingering = TcpStream::connect(("127.0.0.1", d.port)).expect("connect");
     lingering.write_all(b"GET /healthz HTTP/1.1\r\n").expect("partial head");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     assert_eq!(d.child.wait().expect("exit").code(), Some(0));
     drop(dir);
 }
@@ -911,7 +929,7 @@ fn connections_over_the_limit_are_refused_not_queued() {
     assert!(closed_by_server(&mut extra), "the third connection is closed at once");
     drop(held);
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
 }
 
 #[test]
@@ -934,13 +952,13 @@ fn a_push_cannot_write_into_a_configured_source_or_another_namespace() {
     let own = forged.replace("state-dept", "partner");
     let (status, body) = d.post(Some(INGEST_TOKEN), "application/json", own.as_bytes());
     assert_eq!(status, 202, "{body}");
-    d.wait_for("spool: 1 processed");
+    d.wait_event("spool pass", &[("processed", 1)]);
     let (status, list) =
         d.request("GET", "/api/v1/advisories?source=push:ingest/partner", Some(READ_TOKEN), "");
     assert_eq!(status, 200, "{list}");
     assert!(list.contains("curfew lifted"), "stored under push:ingest/partner: {list}");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     drop(dir);
 }
 
@@ -963,7 +981,7 @@ fn a_pushed_feed_is_read_item_by_item() {
     assert_eq!(answer["items"], 2, "{body}");
     let ids: Vec<String> =
         answer["ids"].as_array().expect("ids").iter().map(|v| v.as_str().expect("id").to_owned()).collect();
-    d.wait_all(&["spool: 2 processed", "sent"]);
+    d.wait_all(&[("spool pass", &[("processed", 2)]), ("outbox pass", &[])]);
     for (id, title) in ids.iter().zip(["curfew in Almaty", "markets reopen"]) {
         let (status, detail) = d.request("GET", &format!("/api/v1/advisories/{id}"), Some(READ_TOKEN), "");
         assert_eq!(status, 200, "{id}: {detail}");
@@ -978,7 +996,7 @@ fn a_pushed_feed_is_read_item_by_item() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("no item"), "{body}");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     drop(dir);
 }
 
@@ -1028,7 +1046,7 @@ fn lists_page_filter_and_refuse_unknown_parameters() {
     assert_eq!(seen, ["ann@example.org", "bo@example.org", "cy@example.org", "di@example.org"]);
     assert_eq!(raw("/api/v1/travellers?cursor=999999").0, 400, "a stale cursor is an error");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     drop(dir);
 }
 
@@ -1049,7 +1067,7 @@ fn answer_links_record_safe_and_help_escalates_to_the_manager() {
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
     // Two alerts and the manager's roll-up.
-    d.wait_poll_and_sent("spool: 1 processed", 3);
+    d.wait_poll_and_sent("spool pass", &[("processed", 1)], 3);
     // The mail files are as sent: undo quoted-printable soft line breaks to read the links.
     let sent: Vec<String> = mails(dir.path())
         .iter()
@@ -1114,7 +1132,7 @@ fn answer_links_record_safe_and_help_escalates_to_the_manager() {
         200
     );
     assert_eq!(d.send("POST", &bob_help, None, "application/x-www-form-urlencoded", "").0, 200);
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     let all = mails(dir.path());
     let escalations: Vec<&String> = all.iter().filter(|m| m.contains("Help requested")).collect();
     assert_eq!(escalations.len(), 1, "{all:?}");
@@ -1166,7 +1184,7 @@ fn answer_links_record_safe_and_help_escalates_to_the_manager() {
     let json = cli(&["--format", "json"]);
     assert!(json.contains("\"safe\":2"), "{json}");
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     drop(dir);
 }
 
@@ -1181,7 +1199,7 @@ fn schemathesis_finds_no_server_error_in_the_documented_api() {
     let mut d = Daemon::start(&cfg);
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     let (status, alerts) = d.request("GET", "/api/v1/alerts", Some(READ_TOKEN), "");
     assert!(status == 200 && alerts.contains("\"advisory_id\""), "{alerts}");
     let url = format!("http://127.0.0.1:{}/api/v1/openapi.json", d.port);
@@ -1241,7 +1259,7 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     let mut d = Daemon::start(&cfg);
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
     assert_eq!(status, 202, "{body}");
-    d.wait_for("outbox: 1 sent");
+    d.wait_event("outbox pass", &[("sent", 1)]);
     let form = ["Content-Type: application/x-www-form-urlencoded".to_owned()];
     // Not signed in: the sign-in page, with labelled fields.
     let (status, head, _) = http(d.port, "GET", "/", &[], "");
@@ -1414,7 +1432,7 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     assert_eq!(http(d.port, "POST", "/logout", &with_cookie, &format!("csrf={csrf}")).0, 303);
     assert_eq!(http(d.port, "GET", "/", &cookie, "").0, 303);
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     drop(dir);
 }
 
@@ -1524,7 +1542,7 @@ fn state_department_feed_baseline_level_change_and_old_items() {
     .expect("config");
     let mut d = Daemon::start(&cfg);
     // First poll: a baseline.
-    d.wait_for("sources: 1 polled, 2 items, 2 new or updated, 0 failed");
+    d.wait_event("sources pass", &[("polled", 1), ("items", 2), ("processed", 2), ("failed", 0)]);
     let (_, list) = d.request("GET", "/api/v1/advisories?source=state-dept", Some(READ_TOKEN), "");
     let list: Vec<serde_json::Value> = serde_json::from_str(&list).expect("json");
     assert_eq!(list.len(), 2, "{list:?}");
@@ -1563,7 +1581,7 @@ fn state_department_feed_baseline_level_change_and_old_items() {
     let (status, body) = d.request("POST", "/api/v1/sources/state-dept/poll", Some(ADMIN_TOKEN), "");
     assert_eq!(status, 202, "{body}");
     assert_eq!(d.request("POST", "/api/v1/sources/nope/poll", Some(ADMIN_TOKEN), "").0, 404);
-    d.wait_poll_and_sent("sources: 1 polled, 3 items, 2 new or updated, 0 failed", 1);
+    d.wait_poll_and_sent("sources pass", &[("polled", 1), ("items", 3), ("processed", 2), ("failed", 0)], 1);
     let m = mails(dir.path());
     assert_eq!(m.len(), 1, "one alert, to the traveller in Kazakhstan: {m:?}");
     assert!(m[0].contains("ann@example.org") && m[0].contains("Level 4"), "{}", m[0]);
@@ -1575,7 +1593,7 @@ fn state_department_feed_baseline_level_change_and_old_items() {
         "{list:?}"
     );
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     let _ = http.kill();
     let _ = http.wait();
 }
@@ -1622,7 +1640,7 @@ fn gdacs_hazards_alert_by_their_fields() {
     )
     .expect("config");
     let mut d = Daemon::start(&cfg);
-    d.wait_poll_and_sent("sources: 1 polled, 2 items, 2 new or updated, 0 failed", 1);
+    d.wait_poll_and_sent("sources pass", &[("polled", 1), ("items", 2), ("processed", 2), ("failed", 0)], 1);
     let m = mails(dir.path());
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(
@@ -1638,7 +1656,7 @@ fn gdacs_hazards_alert_by_their_fields() {
         "recorded, below threshold: {list:?}"
     );
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
     let _ = http.kill();
     let _ = http.wait();
 }
@@ -1688,7 +1706,7 @@ fn memory_returns_after_large_advisories() {
         let tmp = incoming.join(format!(".big{n}.txt"));
         std::fs::write(&tmp, format!("{body}\nReport number {n}.\n")).expect("write");
         std::fs::rename(&tmp, incoming.join(format!("big{n}.txt"))).expect("rename");
-        d.wait_for("spool: 1 processed");
+        d.wait_event("spool pass", &[("processed", 1)]);
         after.push(rss_kib(pid));
     }
     let growth = after[5].saturating_sub(after[0]);
@@ -1697,5 +1715,107 @@ fn memory_returns_after_large_advisories() {
         "RSS after each advisory (KiB): {after:?}; grew {growth} KiB after the first"
     );
     d.signal("-TERM");
-    d.wait_for("stopped");
+    d.wait_stopped();
+}
+
+/// The log as ops read it in the journal: one JSON object per line, each event inside the
+/// span of the advisory or delivery it is about (with that span's fields), the level taken
+/// from `[log] level`, and no traveller address or webhook credential in any line.
+#[test]
+fn log_lines_carry_spans_and_hold_no_secrets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("tripwatch.toml");
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let mut hook = KillOnDrop(
+        Command::new("python3")
+            .arg(support.join("webhook_sink.py"))
+            .arg("--dir")
+            .arg(dir.path().join("hook"))
+            .args(["--script", "500"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sink"),
+    );
+    let mut first = String::new();
+    BufReader::new(hook.0.stdout.take().expect("out")).read_line(&mut first).expect("port");
+    let port: u16 = first.trim().trim_start_matches("PORT ").parse().expect("port");
+    let text = config_text().replace("[log]\n", "[log]\nlevel = \"info,tripwatch=debug\"\n");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{text}[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook/Zq7secretpath?key=K9secretkey\"\n"
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        dir.path().join("people.toml"),
+        "[[traveller]]\nname = \"Ann Lee\"\nemail = \"ann.lee@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"ann.lee@example.org\"\ncountry = \"KZ\"\ncity = \"Almaty\"\nstart = \"2022-01-03\"\nend = \"2022-01-20\"\n",
+    )
+    .expect("people");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(dir.path().join("people.toml"))
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut d = Daemon::start(&cfg);
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    let id = body.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("id").to_owned();
+
+    // Every event until the email is sent and the webhook has failed once, whatever the order.
+    let mut events = Vec::new();
+    let (mut processed, mut failed, mut sent) = (None, None, None);
+    while processed.is_none() || failed.is_none() || sent.is_none() {
+        let e = d.next_event();
+        match e["msg"].as_str() {
+            Some("advisory processed") => processed = Some(e.clone()),
+            Some("delivery failed; will retry") => failed = Some(e.clone()),
+            Some("delivery sent") => sent = Some(e.clone()),
+            _ => {}
+        }
+        events.push(e);
+    }
+    let processed = processed.unwrap_or_default();
+    assert_eq!(processed["level"], "info");
+    assert_eq!(processed["span"], "advisory");
+    assert_eq!(processed["source"], "push:ingest");
+    assert_eq!(processed["id"], id.as_str(), "the span names the id the push answered");
+    assert_eq!(processed["alerts"], 1, "{processed}");
+    assert_eq!(processed["deliveries"], 2, "an email and a webhook: {processed}");
+    assert!(processed["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{processed}");
+
+    let failed = failed.unwrap_or_default();
+    assert_eq!(failed["level"], "warn");
+    assert_eq!(failed["span"], "delivery");
+    assert_eq!(failed["channel"], "webhook:soc", "{failed}");
+    assert_eq!(failed["attempt"], 1, "{failed}");
+    assert!(failed["delivery"].is_i64() && failed["alert"].is_i64(), "{failed}");
+    assert!(failed["error"].as_str().is_some_and(|e| e.contains("500")), "{failed}");
+    assert!(failed["retry_at"].is_string(), "{failed}");
+
+    let sent = sent.unwrap_or_default();
+    assert_eq!(sent["level"], "debug", "[log] level turns on debug for tripwatch");
+    assert_eq!(sent["span"], "delivery");
+    assert_eq!(sent["channel"], "email", "{sent}");
+
+    d.signal("-TERM");
+    d.wait_stopped();
+    let all = events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    for secret in ["ann.lee@example.org", "Zq7secretpath", "K9secretkey", INGEST_TOKEN] {
+        assert!(!all.contains(secret), "{secret} logged:\n{all}");
+    }
+}
+
+/// A helper process that is stopped however the test ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

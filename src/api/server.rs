@@ -41,7 +41,7 @@ pub async fn serve(
             Err(e) => {
                 // Out of descriptors (EMFILE/ENFILE) or a reset before accept: wait a moment
                 // rather than spin; connections already open keep being served.
-                crate::app::daemon::emit("warn", &format!("accept failed: {e}"));
+                tracing::warn!(error = %e, "accept failed");
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(50)) => continue,
                     _ = crate::app::daemon::stopped(&mut shutdown) => break,
@@ -82,13 +82,10 @@ pub async fn serve(
         tokio::time::timeout(limits.shutdown_grace, async { while conns.join_next().await.is_some() {} })
             .await;
     if drained.is_err() {
-        crate::app::daemon::emit(
-            "warn",
-            &format!(
-                "shutdown: closing {} connection(s) still open after {} s",
-                conns.len(),
-                limits.shutdown_grace.as_secs()
-            ),
+        tracing::warn!(
+            connections = conns.len(),
+            grace_secs = limits.shutdown_grace.as_secs(),
+            "shutdown: closing connections still open"
         );
         conns.abort_all();
         while conns.join_next().await.is_some() {}

@@ -24,65 +24,7 @@ use crate::detect::Engine;
 use crate::outbox::{DrainReport, Outbox, Step};
 use crate::store::Store;
 
-/// Send a state line to systemd's notify socket, if there is one.
-pub fn sd_notify(state: &str) {
-    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
-    let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() else { return };
-    let path = PathBuf::from(path);
-    let bytes = path.as_os_str().as_encoded_bytes();
-    let _ = if let Some(name) = bytes.strip_prefix(b"@") {
-        use std::os::linux::net::SocketAddrExt;
-        std::os::unix::net::SocketAddr::from_abstract_name(name)
-            .and_then(|a| sock.send_to_addr(state.as_bytes(), &a))
-    } else {
-        sock.send_to(state.as_bytes(), &path)
-    };
-}
-
-/// One log line: human text on a terminal, a JSON object when systemd's journal is the
-/// output (`JOURNAL_STREAM` is set). Messages carry counts and names, never addresses or tokens.
-pub fn emit(level: &str, msg: &str) {
-    // URL paths and queries can be credentials (webhook URLs, feed API keys): logs keep the
-    // origin only.
-    let msg = &redact_emails(&crate::channels::ssrf::redact_urls(msg));
-    let ts = jiff::Timestamp::now().round(jiff::Unit::Millisecond).unwrap_or_else(|_| jiff::Timestamp::now());
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        let line = serde_json::json!({"ts": ts.to_string(), "level": level, "msg": msg});
-        println!("{line}");
-    } else if level == "info" {
-        println!("{ts} tripwatch: {msg}");
-    } else {
-        eprintln!("{ts} tripwatch: {msg}");
-    }
-}
-
-/// Mask every email address in `text` (`ann@example.org` → `a***@example.org`): server
-/// replies quote recipients, and traveller addresses never go to the log.
-pub fn redact_emails(text: &str) -> String {
-    let b = text.as_bytes();
-    let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
-    let domain = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'-';
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (at, _) in text.match_indices('@') {
-        let start = (0..at).rev().take_while(|&i| local(b[i])).last();
-        let has_domain = b.get(at + 1).is_some_and(|&c| domain(c));
-        let (Some(start), true) = (start, has_domain) else { continue };
-        if start < last {
-            continue;
-        }
-        out.push_str(&text[last..start]);
-        out.push_str(&text[start..start + 1]);
-        out.push_str("***");
-        last = at;
-    }
-    out.push_str(&text[last..]);
-    out
-}
-
-fn log(msg: &str) {
-    emit("warn", msg);
-}
+use crate::telemetry::sd_notify;
 
 /// Run blocking store work from async code without parking a runtime thread: on the
 /// multi-threaded runtime the thread hands its other tasks to another worker first.
@@ -251,6 +193,7 @@ pub async fn serve(
         let _ = crate::config::BOUND_API.set(addr);
     }
     let (cfg0, _) = super::load(config.as_deref())?;
+    crate::telemetry::configure(&cfg0.log);
     create_private_dir(&cfg0.state_dir)?;
     let open = || Store::open(&cfg0.state_dir).context("opening the store");
     let pipeline = Arc::new(Mutex::new(open()?));
@@ -305,7 +248,7 @@ pub async fn serve(
     let mut hup = signal(SignalKind::hangup())?;
     let reloads_failed = AtomicU64::new(0);
     ready.store(true, Ordering::SeqCst);
-    emit("info", &format!("listening on http://{addr}; state {}", cfg0.state_dir.display()));
+    tracing::info!(addr = %format!("http://{addr}"), state = %cfg0.state_dir.display(), "listening");
     sd_notify("READY=1");
     let mut stop = shutdown.clone();
     loop {
@@ -314,20 +257,21 @@ pub async fn serve(
                 sd_notify("RELOADING=1");
                 match load(config.as_deref(), &shared.outbox_store) {
                     Ok(new) => {
+                        crate::telemetry::configure(&new.cfg.log);
                         let old = shared.current();
                         for note in restart_only_changes(&old.cfg, &new.cfg) {
-                            emit("warn", &format!("reload: {note} changed; this takes effect after a restart"));
+                            tracing::warn!(setting = note, "reload: this setting takes effect after a restart");
                         }
                         *api_state.live.lock().unwrap_or_else(|p| p.into_inner()) = live(&new);
                         *shared.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new);
                         shared.wake_outbox();
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
-                        emit("info", "configuration reloaded");
+                        tracing::info!("configuration reloaded");
                     }
                     Err(e) => {
                         let n = reloads_failed.fetch_add(1, Ordering::SeqCst) + 1;
                         crate::api::metrics::add("tripwatch_reloads_total", &[("result", "failed")], 1);
-                        log(&format!("reload failed ({n} so far), keeping the previous configuration: {e:#}"));
+                        tracing::warn!(failures = n, error = %format!("{e:#}"), "reload failed; keeping the previous configuration");
                     }
                 }
                 sd_notify("READY=1");
@@ -341,15 +285,15 @@ pub async fn serve(
     // past the grace period they are cut off and their leases expire for the next start.
     let grace = limits.shutdown_grace;
     if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
-        log(&format!(
-            "shutdown: work still running after {} s is abandoned; its leases expire",
-            grace.as_secs()
-        ));
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "shutdown: work still running is abandoned; its leases expire"
+        );
         tasks.abort_all();
     }
     watchdog.abort();
     let _ = http.await;
-    emit("info", "stopped");
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -437,20 +381,21 @@ async fn spool_task(shared: Arc<Shared>, beat: Beat) {
                     shared.wake_outbox();
                 }
                 if r.processed + r.failed + r.unchanged > 0 {
-                    emit(
-                        "info",
-                        &format!(
-                            "spool: {} processed, {} unchanged, {} failed; {} alerts, {} roll-ups queued",
-                            r.processed, r.unchanged, r.failed, r.alerts, r.rollups
-                        ),
+                    tracing::info!(
+                        processed = r.processed,
+                        unchanged = r.unchanged,
+                        failed = r.failed,
+                        alerts = r.alerts,
+                        rollups = r.rollups,
+                        "spool pass"
                     );
                 }
                 if r.more {
                     continue;
                 }
             }
-            Ok(Err(e)) => log(&format!("spool pass failed: {e}")),
-            Err(e) => log(&format!("spool pass panicked: {e}")),
+            Ok(Err(e)) => tracing::error!(error = %e, "spool pass failed"),
+            Err(e) => tracing::error!(error = %e, "spool pass panicked"),
         }
         if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             last_prune = Some(Instant::now());
@@ -461,7 +406,7 @@ async fn spool_task(shared: Arc<Shared>, beat: Beat) {
             .await
             .unwrap_or(0);
             if pruned > 0 {
-                emit("info", &format!("spool: {pruned} old file(s) pruned"));
+                tracing::info!(pruned, "spool: old files pruned");
             }
         }
         tokio::select! {
@@ -486,12 +431,12 @@ async fn poll_task(shared: Arc<Shared>, beat: Beat) {
             settle(&shared, &mut report, &mut in_flight, done);
         }
         if running.is_empty() && report.polled > 0 {
-            emit(
-                "info",
-                &format!(
-                    "sources: {} polled, {} items, {} new or updated, {} failed",
-                    report.polled, report.items, report.processed, report.failed
-                ),
+            tracing::info!(
+                polled = report.polled,
+                items = report.items,
+                processed = report.processed,
+                failed = report.failed,
+                "sources pass"
             );
             report = Default::default();
         }
@@ -574,17 +519,17 @@ async fn digest_task(shared: Arc<Shared>, beat: Beat) {
                 shared.wake_outbox();
             }
             Ok(_) => {}
-            Err(e) => log(&format!("releasing digests failed: {e}")),
+            Err(e) => tracing::error!(error = %e, "releasing digests failed"),
         }
         // Travellers who did not answer in time: their managers are told, once.
         match shared.current().outbox.escalate(t) {
             Ok(n) if n > 0 => {
                 shared.tally.lock().unwrap_or_else(|p| p.into_inner()).escalations += n;
-                log(&format!("escalated {n} unanswered alert(s) to managers"));
+                tracing::warn!(escalated = n, "unanswered alerts escalated to managers");
                 shared.wake_outbox();
             }
             Ok(_) => {}
-            Err(e) => log(&format!("escalating failed: {e}")),
+            Err(e) => tracing::error!(error = %e, "escalating failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -610,18 +555,7 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
         let step = beating(&beat, outbox.try_execute_task(now())).await;
         let idle = shared.busy.fetch_sub(1, Ordering::SeqCst) == 1;
         match step {
-            Ok(Step::Completed { delivery, channel, outcome }) => {
-                // Why a delivery failed, in the log: the server's reply or the refusal, never
-                // the recipient (addresses in replies are masked by `emit`).
-                match &outcome {
-                    crate::outbox::Outcome::Retry { at, error } => {
-                        log(&format!("delivery {delivery} ({channel}) failed, retry at {at}: {error}"))
-                    }
-                    crate::outbox::Outcome::Dead { error } => {
-                        log(&format!("delivery {delivery} ({channel}) given up: {error}"))
-                    }
-                    crate::outbox::Outcome::Sent => {}
-                }
+            Ok(Step::Completed { outcome, .. }) => {
                 let mut t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
                 match outcome {
                     crate::outbox::Outcome::Sent => t.sent += 1,
@@ -634,17 +568,17 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
                 if idle {
                     let d = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
                     if d.sent + d.retried + d.dead + d.released_digests > 0 {
-                        emit(
-                            "info",
-                            &format!(
-                                "outbox: {} sent, {} to retry, {} dead, {} digests released",
-                                d.sent, d.retried, d.dead, d.released_digests
-                            ),
+                        tracing::info!(
+                            sent = d.sent,
+                            retry = d.retried,
+                            dead = d.dead,
+                            digests = d.released_digests,
+                            "outbox pass"
                         );
                     }
                 }
             }
-            Err(e) => log(&format!("outbox: {e}")),
+            Err(e) => tracing::error!(error = %e, "outbox step failed"),
         }
         tokio::select! {
             _ = work.changed() => {}
@@ -673,7 +607,7 @@ async fn watchdog_task(shared: Arc<Shared>) {
             reported = false;
         } else if !reported {
             reported = true;
-            log(&format!("watchdog: no heartbeat for {} s from {}", limit.as_secs(), stale.join(", ")));
+            tracing::error!(limit_secs = limit.as_secs(), tasks = %stale.join(", "), "watchdog: tasks stopped beating");
         }
     }
 }
@@ -730,19 +664,4 @@ pub fn ingest(base: &str, files: &[PathBuf], token: &str) -> anyhow::Result<Vec<
         }
         Ok(out)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_are_masked_in_log_lines() {
-        assert_eq!(
-            redact_emails("SMTP 550 5.1.1 <ann.lee@example.org>: Recipient address rejected"),
-            "SMTP 550 5.1.1 <a***@example.org>: Recipient address rejected"
-        );
-        assert_eq!(redact_emails("a@b.c and bob+x@d.e"), "a***@b.c and b***@d.e");
-        assert_eq!(redact_emails("no address @ here, user@"), "no address @ here, user@");
-    }
 }

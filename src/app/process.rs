@@ -367,9 +367,12 @@ pub fn process_held(
     now: Timestamp,
     hold: Option<&str>,
 ) -> Result<Outcome, StoreError> {
+    let span = tracing::info_span!("advisory", source = %adv.source, id = %adv.id());
+    let _entered = span.enter();
     let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
     if let AdvisoryState::Unchanged { .. } = outcome.state {
         metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", "unchanged")], 1);
+        tracing::debug!("advisory unchanged");
         return Ok(outcome);
     }
     if let Some("Cancel") = adv.metadata.get("cap_msg_type").map(String::as_str) {
@@ -401,6 +404,16 @@ pub fn process_held(
     let committed =
         store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
     record_metrics(adv, &outcome, &committed);
+    tracing::info!(
+        version = committed.version,
+        affirmed = outcome.analysis.affirmed().count(),
+        alerts = committed.alerts,
+        rollups = committed.rollups,
+        deliveries = committed.deliveries,
+        held = outcome.plan.held.as_deref(),
+        review = outcome.plan.review.as_ref().map(|r| r.reason.as_str()),
+        "advisory processed"
+    );
     outcome.committed = Some(committed);
     Ok(outcome)
 }

@@ -47,6 +47,33 @@ struct RawConfig {
     source: Vec<feeds::RawSource>,
     #[serde(default)]
     accountability: RawAccountability,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    /// A filter in `RUST_LOG` syntax: `info` (default), `debug`, `tripwatch=debug,warn` …
+    /// `RUST_LOG`, when set, wins.
+    level: Option<String>,
+    /// "auto" (default: JSON when stdout is the journal), "json" or "text".
+    format: Option<String>,
+}
+
+/// How the daemon logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// Filter directives (`RUST_LOG` syntax).
+    pub level: String,
+    /// `Some(true)` JSON, `Some(false)` text, `None` decide by `JOURNAL_STREAM`.
+    pub json: Option<bool>,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), json: None }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -274,6 +301,7 @@ pub struct Config {
     pub sources: Vec<feeds::SourceConfig>,
     /// Answer links and escalation.
     pub accountability: Accountability,
+    pub log: LogConfig,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -300,6 +328,7 @@ impl Default for Config {
             api_limits: ApiLimits::default(),
             sources: Vec::new(),
             accountability: Accountability::defaults(Path::new("./var")),
+            log: LogConfig::default(),
             path: None,
         }
     }
@@ -432,7 +461,9 @@ impl Config {
         }
         let accountability =
             accountability(&raw.accountability, base, &state_dir, &api_listen).map_err(located)?;
+        let log = log_config(&raw.log).map_err(located)?;
         Ok(Config {
+            log,
             accountability,
             sources,
             api_tokens,
@@ -460,6 +491,23 @@ impl Config {
         }
         Ok(triggers::load_files(&self.trigger_files)?)
     }
+}
+
+fn log_config(r: &RawLog) -> Result<LogConfig, (&'static str, String)> {
+    let level = r.level.clone().unwrap_or_else(|| "info".into());
+    if let Err(e) = tracing_subscriber::EnvFilter::try_new(&level) {
+        return Err((
+            "level",
+            format!("log.level = {level:?} is not a filter (info, debug, tripwatch=debug …): {e}"),
+        ));
+    }
+    let json = match r.format.as_deref().unwrap_or("auto") {
+        "auto" => None,
+        "json" => Some(true),
+        "text" => Some(false),
+        other => return Err(("format", format!("log.format = {other:?}: use auto, json or text"))),
+    };
+    Ok(LogConfig { level, json })
 }
 
 fn routing_policy(r: &RawRouting) -> Result<Policy, (&'static str, String)> {

@@ -150,8 +150,24 @@ impl Outbox {
         // Store work runs off the async threads (see `daemon::blocking`).
         let claimed = blocking(|| lock(&self.store).claim(now, lease_until))?;
         let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
-        let outcome = self.execute(&c, now).await;
-        let outcome = blocking(|| self.record(&c, outcome, now))?;
+        let span = tracing::info_span!(
+            "delivery",
+            delivery = c.id,
+            alert = c.alert_id,
+            channel = %c.channel,
+            attempt = c.attempts
+        );
+        let outcome = tracing::Instrument::instrument(self.execute(&c, now), span.clone()).await;
+        let outcome = span.in_scope(|| blocking(|| self.record(&c, outcome, now)))?;
+        span.in_scope(|| match &outcome {
+            // Why a delivery failed: the server's reply or the refusal, never the recipient
+            // (addresses and URL paths in replies are masked by the log).
+            Outcome::Retry { at, error } => {
+                tracing::warn!(retry_at = %at, error = %error, "delivery failed; will retry")
+            }
+            Outcome::Dead { error } => tracing::warn!(error = %error, "delivery given up"),
+            Outcome::Sent => tracing::debug!("delivery sent"),
+        });
         let label = match &outcome {
             Outcome::Sent => "sent",
             Outcome::Retry { .. } => "retry",

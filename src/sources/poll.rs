@@ -188,7 +188,7 @@ async fn cap_items(
         return Err(format!("{} linked alert(s) failed, first: {}", errors.len(), errors[0]));
     }
     for e in &errors {
-        crate::app::daemon::emit("warn", &format!("source {}: linked alert {e}", s.name));
+        tracing::warn!(source = %s.name, error = %e, "linked alert failed");
     }
     Ok((advs, keys))
 }
@@ -307,7 +307,7 @@ fn record_poll(
                 .min(Duration::from_secs(3600));
             let backoff = now.checked_add(wait).unwrap_or(next);
             let _ = st.source_failed(&s.name, &e, now, backoff.max(next));
-            crate::app::daemon::emit("warn", &format!("source {}: {e}", s.name));
+            tracing::warn!(source = %s.name, error = %e, "poll failed");
         }
     }
 }
@@ -375,7 +375,7 @@ async fn process_items(
                     true
                 }
                 Err(e) => {
-                    crate::app::daemon::emit("warn", &format!("source {source}: item {:?}: {e}", adv.title));
+                    tracing::warn!(source = %source, title = %adv.title, error = %e, "feed item refused");
                     // Refused for what it says: settled. A database failure: fetch it again.
                     matches!(e, StoreError::Invalid(_) | StoreError::NotFound(_))
                 }
