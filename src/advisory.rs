@@ -87,6 +87,153 @@ pub struct Advisory {
     pub countries: Vec<CountryCode>,
     /// Header lines or fields the product does not interpret, kept as written.
     pub metadata: BTreeMap<String, String>,
+    /// What a CAP alert says about itself (only the CAP reader sets it: no header or JSON
+    /// field of another format can pose as a CAP status, cancel or area).
+    pub cap: Option<CapFacts>,
+}
+
+/// The CAP `status` of an alert: only `Actual` ones may alert anyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CapStatus {
+    Actual,
+    Exercise,
+    System,
+    Test,
+    Draft,
+}
+
+/// The CAP `msgType`: an Update or Cancel continues the alert it references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CapMsgType {
+    Alert,
+    Update,
+    Cancel,
+    Ack,
+    Error,
+}
+
+/// The first `info` block's `severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CapSeverity {
+    Extreme,
+    Severe,
+    Moderate,
+    Minor,
+}
+
+/// The first `info` block's `urgency` (only `Past` changes what is detected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CapUrgency {
+    Immediate,
+    Expected,
+    Future,
+    Past,
+}
+
+/// The first `info` block's `certainty` (only `Unlikely` changes what is detected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CapCertainty {
+    Observed,
+    Likely,
+    Possible,
+    Unlikely,
+}
+
+/// The values of a CAP enumeration, by their spelling in the standard (case as written there).
+macro_rules! cap_values {
+    ($t:ty: $($v:ident),+) => {
+        impl $t {
+            /// The value as CAP spells it, or `None` for anything else (CAP's own `Unknown`
+            /// included).
+            pub fn parse(s: &str) -> Option<Self> {
+                match s.trim() {
+                    $(stringify!($v) => Some(Self::$v),)+
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$v => stringify!($v),)+
+                }
+            }
+        }
+    };
+}
+cap_values!(CapStatus: Actual, Exercise, System, Test, Draft);
+cap_values!(CapMsgType: Alert, Update, Cancel, Ack, Error);
+cap_values!(CapSeverity: Extreme, Severe, Moderate, Minor);
+cap_values!(CapUrgency: Immediate, Expected, Future, Past);
+cap_values!(CapCertainty: Observed, Likely, Possible, Unlikely);
+
+/// What a CAP alert says about itself, typed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapFacts {
+    pub status: CapStatus,
+    pub msg_type: CapMsgType,
+    pub severity: Option<CapSeverity>,
+    pub urgency: Option<CapUrgency>,
+    pub certainty: Option<CapCertainty>,
+    /// The city each small area (polygon or circle up to a city's size) is at.
+    pub area_cities: Vec<(CountryCode, String)>,
+}
+
+impl CapFacts {
+    /// The issuer's word over the text's: its severity sets the detections' severity
+    /// (Extreme → critical, Severe → high, Moderate → medium, Minor → low), `certainty
+    /// Unlikely` makes them hypothetical and `urgency Past` historical, and a small area places
+    /// a country-wide detection at the area's city.
+    pub fn apply(&self, analysis: &mut crate::detect::Analysis) {
+        use crate::detect::{Polarity, Severity};
+        let severity = self.severity.map(|s| match s {
+            CapSeverity::Extreme => Severity::Critical,
+            CapSeverity::Severe => Severity::High,
+            CapSeverity::Moderate => Severity::Medium,
+            CapSeverity::Minor => Severity::Low,
+        });
+        let polarity = match (self.certainty, self.urgency) {
+            (Some(CapCertainty::Unlikely), _) => Some(Polarity::Hypothetical),
+            (_, Some(CapUrgency::Past)) => Some(Polarity::Historical),
+            _ => None,
+        };
+        for d in &mut analysis.detections {
+            if d.city.is_none()
+                && let Some((_, city)) = self.area_cities.iter().find(|(c, _)| Some(*c) == d.country)
+            {
+                d.city = Some(city.clone());
+                d.subnational = true;
+            }
+            if let Some(s) = severity {
+                d.severity = s;
+            }
+            if let (Some(p), Polarity::Affirmed) = (polarity, d.polarity) {
+                d.polarity = p;
+            }
+        }
+    }
+
+    /// Fed to the content hash: a CAP Update or Cancel with the same text as the alert it
+    /// replaces is still news. The bytes are those of the earlier `cap_*` metadata (name
+    /// order, `\0name=value`), so stored versions keep their hashes across the upgrade.
+    fn hash_into(&self, h: &mut Sha256) {
+        let cities = self.area_cities.iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>().join(";");
+        let fields = [
+            ("cap_area_cities", (!cities.is_empty()).then_some(cities.as_str())),
+            ("cap_certainty", self.certainty.map(CapCertainty::as_str)),
+            ("cap_msg_type", Some(self.msg_type.as_str())),
+            ("cap_severity", self.severity.map(CapSeverity::as_str)),
+            ("cap_status", Some(self.status.as_str())),
+            ("cap_urgency", self.urgency.map(CapUrgency::as_str)),
+        ];
+        for (k, v) in fields {
+            if let Some(v) = v {
+                h.update([0]);
+                h.update(k.as_bytes());
+                h.update([b'=']);
+                h.update(v.as_bytes());
+            }
+        }
+    }
 }
 
 impl Advisory {
@@ -113,12 +260,8 @@ impl Advisory {
         if let Some(d) = self.published {
             h.update(d.to_string().as_bytes());
         }
-        // A CAP Update or Cancel with the same text as the alert it replaces is still news.
-        for (k, v) in self.metadata.iter().filter(|(k, _)| k.starts_with("cap_")) {
-            h.update([0]);
-            h.update(k.as_bytes());
-            h.update([b'=']);
-            h.update(v.as_bytes());
+        if let Some(cap) = &self.cap {
+            cap.hash_into(&mut h);
         }
         hex(&h.finalize())
     }

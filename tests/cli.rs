@@ -829,3 +829,32 @@ fn review_queue_holds_until_a_manager_decides_and_exports_labels() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("live_ammunition"), "{}", stdout(&out));
 }
+
+/// CAP's status and cancel come only from a CAP document: a text advisory whose header says
+/// `cap_status: Exercise` or `cap_msg_type: Cancel`, or a JSON one with those fields, is an
+/// ordinary advisory — it alerts as any other, and cancels nothing.
+#[test]
+fn cap_fields_in_other_formats_carry_no_cap_meaning() {
+    let (dir, cfg) = spool_setup();
+    let incoming = dir.path().join("var/spool/incoming");
+    let seed = std::fs::read_to_string(fixtures().join("corpus/kz-paraphrase.txt")).expect("seed");
+    std::fs::remove_file(incoming.join("kz.txt")).expect("rm");
+    std::fs::write(
+        incoming.join("exercise.txt"),
+        format!("cap_status: Exercise\ncap_msg_type: Cancel\n\n{seed}"),
+    )
+    .expect("write");
+    let json = serde_json::json!({
+        "source": "desk", "id": "J-1", "title": "Kazakhstan: curfew in Almaty",
+        "body": "A curfew is in force in Almaty from 11pm to 7am.",
+        "cap_status": "Test", "cap_msg_type": "Cancel", "cap_area_cities": "FR:Paris"
+    });
+    std::fs::write(incoming.join("desk.json"), json.to_string()).expect("write");
+    let out = run_once(&cfg, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 processed, 0 unchanged, 0 failed"), "{}", stdout(&out));
+    let all = alerts(&cfg);
+    let count = |text: &str| all.iter().filter(|a| a.to_string().contains(text)).count();
+    assert!(count("ann@example.org") >= 2, "both advisories alerted Ann: {all:?}");
+    assert_eq!(count("\"held\""), 0, "nothing held as a CAP exercise: {all:?}");
+}

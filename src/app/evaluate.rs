@@ -68,7 +68,9 @@ pub fn run(cfg: &Config, engine: &Engine, files: &[impl AsRef<Path>]) -> Vec<(St
                     let mut analysis = engine.analyze(&adv.detect_input());
                     let hazards = super::process::hazard_detections(engine, &adv, &analysis);
                     analysis.detections.extend(hazards);
-                    super::process::apply_cap_info(&adv, &mut analysis);
+                    if let Some(cap) = &adv.cap {
+                        cap.apply(&mut analysis);
+                    }
                     let name = if many { format!("{name}#{}", i + 1) } else { name.clone() };
                     out.push((name, FileResult::Ok { advisory: Box::new(adv), analysis }));
                 }

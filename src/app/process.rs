@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::advisory::Advisory;
+use crate::advisory::{Advisory, CapMsgType, CapStatus};
 use crate::api::metrics;
 use crate::detect::{Analysis, Detection, Engine, Polarity};
 use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInput};
@@ -118,7 +118,7 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
 /// Detections from a hazard item's structured fields (GDACS event type and alert level, a CAP
 /// event): each trigger with that `hazard` code fires once per declared country, with the
 /// severity the alert level implies (a CAP issuer's severity is applied after, by
-/// [`apply_cap_info`]). A measure the text already affirmed for that country is not doubled;
+/// [`CapFacts::apply`](crate::advisory::CapFacts::apply)). A measure the text already affirmed for that country is not doubled;
 /// an item its feed marks as no longer current is historical.
 pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -> Vec<Detection> {
     let Some(code) = adv.metadata.get("hazard_type") else { return Vec::new() };
@@ -165,43 +165,6 @@ pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -
     out
 }
 
-/// A CAP alert's `info` speaks for the issuer: its severity sets the detections' severity
-/// (Extreme → critical, Severe → high, Moderate → medium, Minor → low), `certainty=Unlikely`
-/// makes them hypothetical and `urgency=Past` historical.
-pub fn apply_cap_info(adv: &Advisory, analysis: &mut Analysis) {
-    use crate::detect::Severity;
-    let m = &adv.metadata;
-    let severity = match m.get("cap_severity").map(String::as_str) {
-        Some("Extreme") => Some(Severity::Critical),
-        Some("Severe") => Some(Severity::High),
-        Some("Moderate") => Some(Severity::Medium),
-        Some("Minor") => Some(Severity::Low),
-        _ => None,
-    };
-    let polarity =
-        match (m.get("cap_certainty").map(String::as_str), m.get("cap_urgency").map(String::as_str)) {
-            (Some("Unlikely"), _) => Some(Polarity::Hypothetical),
-            (_, Some("Past")) => Some(Polarity::Historical),
-            _ => None,
-        };
-    // A small CAP area places a country-wide detection at the area's city.
-    let cities = crate::sources::cap::area_cities(adv);
-    for d in &mut analysis.detections {
-        if d.city.is_none()
-            && let Some((_, city)) = cities.iter().find(|(c, _)| Some(*c) == d.country)
-        {
-            d.city = Some((*city).to_owned());
-            d.subnational = true;
-        }
-        if let Some(s) = severity {
-            d.severity = s;
-        }
-        if let (Some(p), Polarity::Affirmed) = (polarity, d.polarity) {
-            d.polarity = p;
-        }
-    }
-}
-
 /// Detect and route without writing anything (what `preview` shows).
 pub fn plan(
     store: &Store,
@@ -218,7 +181,9 @@ pub fn plan(
     }
     let hazards = hazard_detections(engine, adv, &analysis);
     analysis.detections.extend(hazards);
-    apply_cap_info(adv, &mut analysis);
+    if let Some(cap) = &adv.cap {
+        cap.apply(&mut analysis);
+    }
     if let AdvisoryState::Unchanged { .. } = state {
         return Ok(Outcome { id: adv.id(), state, analysis, plan: Plan::default(), committed: None });
     }
@@ -375,7 +340,8 @@ pub fn process_held(
         tracing::debug!("advisory unchanged");
         return Ok(outcome);
     }
-    if let Some("Cancel") = adv.metadata.get("cap_msg_type").map(String::as_str) {
+    let cap = adv.cap.as_ref();
+    if cap.is_some_and(|c| c.msg_type == CapMsgType::Cancel) {
         match outcome.state {
             AdvisoryState::Updated { .. } => outcome.plan = cancel_plan(store, adv, now)?,
             _ => {
@@ -387,8 +353,8 @@ pub fn process_held(
         }
     }
     // CAP Exercise, Test, Draft and System messages are stored, never alerted.
-    if let Some(status) = adv.metadata.get("cap_status").filter(|s| *s != "Actual") {
-        outcome.plan.hold(&format!("CAP status {status}: stored, not alerted"));
+    if let Some(status) = cap.map(|c| c.status).filter(|s| *s != CapStatus::Actual) {
+        outcome.plan.hold(&format!("CAP status {}: stored, not alerted", status.as_str()));
     }
     if let Some(reason) = hold {
         outcome.plan.hold(reason);

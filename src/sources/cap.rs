@@ -10,7 +10,9 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::advisory::{Advisory, PartialDate};
+use crate::advisory::{
+    Advisory, CapCertainty, CapFacts, CapMsgType, CapSeverity, CapStatus, CapUrgency, PartialDate,
+};
 use crate::detect::places::Gazetteer;
 
 use super::ParseError;
@@ -126,6 +128,12 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
     {
         return Err(ParseError::Cap("missing identifier, sender, status or msgType".into()));
     }
+    let status = CapStatus::parse(&meta.status).ok_or_else(|| {
+        ParseError::Cap(format!("status {:?} is not Actual, Exercise, System, Test or Draft", meta.status))
+    })?;
+    let msg_type = CapMsgType::parse(&meta.msg_type).ok_or_else(|| {
+        ParseError::Cap(format!("msgType {:?} is not Alert, Update, Cancel, Ack or Error", meta.msg_type))
+    })?;
     let g = Gazetteer::get();
     let mut countries = Vec::new();
     for (name, value) in &geocodes {
@@ -149,7 +157,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         let Some((city, _)) = g.nearest_city(lat, lon, NEAREST_CITY_KM) else { continue };
         countries.push(city.country);
         if radius <= CITY_AREA_KM {
-            let entry = format!("{}:{}", city.country, city.name);
+            let entry = (city.country, city.name.to_string());
             if !area_cities.contains(&entry) {
                 area_cities.push(entry);
             }
@@ -177,19 +185,14 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         adv.metadata.insert("hazard_type".into(), code.into());
         adv.metadata.insert("hazard_name".into(), event.clone());
     }
-    if !area_cities.is_empty() {
-        adv.metadata.insert("cap_area_cities".into(), area_cities.join(";"));
-    }
-    for (k, v) in [("cap_status", &meta.status), ("cap_msg_type", &meta.msg_type)] {
-        adv.metadata.insert(k.into(), v.clone());
-    }
-    for (k, v) in
-        [("cap_severity", &meta.severity), ("cap_urgency", &meta.urgency), ("cap_certainty", &meta.certainty)]
-    {
-        if let Some(v) = v {
-            adv.metadata.insert(k.into(), v.clone());
-        }
-    }
+    adv.cap = Some(CapFacts {
+        status,
+        msg_type,
+        severity: meta.severity.as_deref().and_then(CapSeverity::parse),
+        urgency: meta.urgency.as_deref().and_then(CapUrgency::parse),
+        certainty: meta.certainty.as_deref().and_then(CapCertainty::parse),
+        area_cities,
+    });
     // An Update or Cancel continues the alert it references: same id, a new version.
     if matches!(meta.msg_type.as_str(), "Update" | "Cancel")
         && let Some((sender, identifier)) = meta.references.first()
@@ -288,19 +291,6 @@ impl Shape {
             }
         }
     }
-}
-
-/// The cities a CAP alert's small areas are at, by country, from `cap_area_cities`
-/// ("CC:City;CC:City").
-pub fn area_cities(adv: &Advisory) -> Vec<(crate::detect::places::CountryCode, &str)> {
-    adv.metadata.get("cap_area_cities").map_or(Vec::new(), |v| {
-        v.split(';')
-            .filter_map(|e| {
-                let (cc, city) = e.split_once(':')?;
-                Some((crate::detect::places::CountryCode::parse(cc)?, city))
-            })
-            .collect()
-    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -416,13 +406,18 @@ mod tests {
         let (a, _) = parse(shaped("<circle>43.25,76.92 10</circle>").as_bytes()).expect("parses");
         assert_eq!(countries(&a), ["KZ"]);
         assert_eq!(
-            area_cities(&a).iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>(),
+            a.cap
+                .as_ref()
+                .map_or(&[][..], |c| &c.area_cities)
+                .iter()
+                .map(|(c, n)| format!("{c}:{n}"))
+                .collect::<Vec<_>>(),
             ["KZ:Almaty"]
         );
         // The detection from the text is placed at that city.
         let engine = crate::detect::Engine::new(crate::config::triggers::default_set()).expect("engine");
         let mut an = engine.analyze(&a.detect_input());
-        crate::app::process::apply_cap_info(&a, &mut an);
+        a.cap.as_ref().expect("cap").apply(&mut an);
         let curfew = an.affirmed().find(|d| d.trigger.as_str() == "curfew").expect("curfew");
         assert_eq!(
             (curfew.country.map(|c| c.to_string()), curfew.city.as_deref()),
@@ -431,11 +426,11 @@ mod tests {
         // A closed polygon around central Almaty (a few km across) is the same.
         let poly = "<polygon>43.20,76.85 43.30,76.85 43.30,77.00 43.20,77.00 43.20,76.85</polygon>";
         let (a, _) = parse(shaped(poly).as_bytes()).expect("parses");
-        assert_eq!(area_cities(&a).len(), 1);
+        assert_eq!(a.cap.as_ref().map_or(&[][..], |c| &c.area_cities).len(), 1);
         // A wide area (hundreds of km) gives the country, not a city.
         let wide = "<polygon>41.0,70.0 47.0,70.0 47.0,80.0 41.0,80.0 41.0,70.0</polygon>";
         let (a, _) = parse(shaped(wide).as_bytes()).expect("parses");
-        assert!(area_cities(&a).is_empty());
+        assert!(a.cap.as_ref().map_or(&[][..], |c| &c.area_cities).is_empty());
         assert!(!a.countries.is_empty(), "the centre's nearest city still gives a country");
         // Open sea far from any city, malformed or out-of-range shapes: no place, no error.
         for area in [
@@ -445,7 +440,11 @@ mod tests {
             "<circle>95.0,10.0 5</circle>",
         ] {
             let (a, _) = parse(shaped(area).as_bytes()).expect("parses");
-            assert!(a.countries.is_empty() && area_cities(&a).is_empty(), "{area}: {:?}", a.countries);
+            assert!(
+                a.countries.is_empty() && a.cap.as_ref().map_or(&[][..], |c| &c.area_cities).is_empty(),
+                "{area}: {:?}",
+                a.countries
+            );
         }
     }
 
@@ -502,7 +501,7 @@ mod tests {
         // The issuer's assessment steers severity and polarity.
         let engine = crate::detect::Engine::new(crate::config::triggers::default_set()).expect("engine");
         let mut a = engine.analyze(&adv.detect_input());
-        crate::app::process::apply_cap_info(&adv, &mut a);
+        adv.cap.as_ref().expect("cap").apply(&mut a);
         let curfew = a.affirmed().find(|d| d.trigger.as_str() == "curfew").expect("curfew");
         assert_eq!(curfew.severity, crate::detect::Severity::High);
         let (unlikely, _) = parse(
@@ -512,7 +511,7 @@ mod tests {
         )
         .expect("parses");
         let mut a = engine.analyze(&unlikely.detect_input());
-        crate::app::process::apply_cap_info(&unlikely, &mut a);
+        unlikely.cap.as_ref().expect("cap").apply(&mut a);
         assert_eq!(a.affirmed().count(), 0, "an unlikely event alerts nobody");
         assert!(a.detections.iter().all(|d| d.severity == crate::detect::Severity::Low));
         let (_, meta) = parse(

@@ -67,6 +67,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
         published: raw.published.as_deref().and_then(PartialDate::parse_value),
         countries,
         metadata,
+        cap: None,
     })
 }
 
