@@ -144,6 +144,27 @@ pub fn routes() -> Vec<Route> {
             "Account for a traveller by hand: {\"answer\": \"safe\"|\"help\", \"note\"} (audited)",
             post(super::respond::mark),
         ),
+        route(
+            "get",
+            "/api/v1/reviews",
+            "read",
+            "The review queue: advisories whose alerts wait for a manager, newest first (query: all=true for decided ones too)",
+            get(list_reviews),
+        ),
+        route(
+            "post",
+            "/api/v1/reviews/{advisory_id}/approve",
+            "manage",
+            "Approve a waiting review: its alerts go out ({\"note\"} optional; audited)",
+            post(approve_review),
+        ),
+        route(
+            "post",
+            "/api/v1/reviews/{advisory_id}/reject",
+            "manage",
+            "Reject a waiting review: nothing is sent ({\"reason\"} required; audited)",
+            post(reject_review),
+        ),
         route("get", "/api/v1/triggers", "read", "List the loaded triggers", get(list_triggers)),
         route("get", "/api/v1/sources", "read", "Status of polled sources", get(list_sources)),
         route(
@@ -545,6 +566,64 @@ async fn retry_delivery(State(st): State<Arc<ApiState>>, Path(id): Path<i64>) ->
     })
 }
 
+async fn list_reviews(State(st): State<Arc<ApiState>>, uri: Uri) -> Response {
+    let mut all = false;
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match (k.as_ref(), v.as_ref()) {
+            ("all", "true") => all = true,
+            ("all", "false") => all = false,
+            ("all", _) => return error(StatusCode::BAD_REQUEST, "all must be true or false"),
+            (other, _) => {
+                return error(StatusCode::BAD_REQUEST, &format!("unknown parameter {other:?} (known: all)"));
+            }
+        }
+    }
+    run(&st, |s| Ok(s.reviews(!all)?))
+}
+
+async fn approve_review(
+    st: State<Arc<ApiState>>,
+    caller: axum::Extension<super::Caller>,
+    id: Path<String>,
+    bytes: Bytes,
+) -> Response {
+    decide(st, caller, id, bytes, crate::store::reviews::Decision::Approve)
+}
+
+async fn reject_review(
+    st: State<Arc<ApiState>>,
+    caller: axum::Extension<super::Caller>,
+    id: Path<String>,
+    bytes: Bytes,
+) -> Response {
+    decide(st, caller, id, bytes, crate::store::reviews::Decision::Reject)
+}
+
+fn decide(
+    State(st): State<Arc<ApiState>>,
+    axum::Extension(super::Caller(caller)): axum::Extension<super::Caller>,
+    Path(advisory_id): Path<String>,
+    bytes: Bytes,
+    decision: crate::store::reviews::Decision,
+) -> Response {
+    use crate::store::reviews::Decision;
+    let body: answers::DecisionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        answers::DecisionBody::default()
+    } else {
+        json_body!(bytes)
+    };
+    let note = match decision {
+        Decision::Approve => body.note.or(body.reason),
+        Decision::Reject => body.reason.or(body.note),
+    };
+    run(&st, |s| {
+        let now = crate::app::now().unwrap_or_else(|_| jiff::Timestamp::now());
+        let n = s.decide_review(&advisory_id, decision, note.as_deref(), &format!("api:{caller}"), now)?;
+        let decision = if decision == Decision::Approve { "approved" } else { "rejected" };
+        Ok(answers::Decided { advisory_id: advisory_id.clone(), decision: decision.into(), deliveries: n })
+    })
+}
+
 async fn list_triggers(State(st): State<Arc<ApiState>>) -> Response {
     let list: Vec<answers::TriggerInfo> = st
         .live()
@@ -711,6 +790,18 @@ fn route_docs(method: &str, path: &str, g: &mut schemars::SchemaGenerator) -> (V
         ("post", "/api/v1/accountability/{alert_id}") => {
             (Vec::new(), json_body(schema_of::<super::respond::Mark>(g)))
         }
+        ("get", "/api/v1/reviews") => (
+            vec![json!({"name": "all", "in": "query", "required": false,
+                        "schema": {"type": "string", "enum": ["true", "false"]}})],
+            None,
+        ),
+        ("post", "/api/v1/reviews/{advisory_id}/approve")
+        | ("post", "/api/v1/reviews/{advisory_id}/reject") => (
+            Vec::new(),
+            Some(
+                json!({"required": false, "content": {"application/json": {"schema": schema_of::<answers::DecisionBody>(g)}}}),
+            ),
+        ),
         _ => (Vec::new(), None),
     }
 }
@@ -734,6 +825,9 @@ fn route_answer(method: &str, path: &str, g: &mut schemars::SchemaGenerator) -> 
         ("get", "/api/v1/accountability") => ("200", schema_of::<answers::Accountability>(g)),
         ("post", "/api/v1/accountability/{alert_id}") => ("200", schema_of::<answers::Marked>(g)),
         ("get", "/api/v1/triggers") => ("200", schema_of::<Vec<answers::TriggerInfo>>(g)),
+        ("get", "/api/v1/reviews") => ("200", schema_of::<Vec<store::reviews::ReviewRow>>(g)),
+        ("post", "/api/v1/reviews/{advisory_id}/approve")
+        | ("post", "/api/v1/reviews/{advisory_id}/reject") => ("200", schema_of::<answers::Decided>(g)),
         ("get", "/api/v1/sources") => ("200", schema_of::<Vec<store::SourceState>>(g)),
         ("get", "/api/v1/exposure") => ("200", schema_of::<answers::Exposure>(g)),
         ("get", "/api/v1/rejected") => ("200", schema_of::<Vec<crate::app::spool::Rejected>>(g)),

@@ -3,7 +3,7 @@
 //! so the document cannot drift from what is sent.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::route::model::Trip;
 use crate::store::{Exposed, StandingRisk};
@@ -69,6 +69,23 @@ pub struct PreviewFeed {
 pub enum Preview {
     One(Box<PreviewItem>),
     Feed(PreviewFeed),
+}
+
+/// A review decided: how many deliveries it released (approved) or withdrew (rejected).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Decided {
+    pub advisory_id: String,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    pub deliveries: usize,
+}
+
+/// A decision's body: a note (approval, optional) or the reason (rejection, required).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub note: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// How many deliveries a retry queued.

@@ -39,6 +39,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("travellers.html", include_str!("../../config/console/travellers.html")),
     ("import_check.html", include_str!("../../config/console/import_check.html")),
     ("respond.html", include_str!("../../config/console/respond.html")),
+    ("reviews.html", include_str!("../../config/console/reviews.html")),
+    ("subscriptions.html", include_str!("../../config/console/subscriptions.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -529,6 +531,202 @@ pub async fn poll_source(
     match done {
         Some(()) => see_other("/operations?polled=1".into()),
         None => super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written"),
+    }
+}
+
+/// The `?key=value` of a page's query, decoded.
+fn query_value(uri: &axum::http::Uri, key: &str) -> Option<String> {
+    uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+    })
+}
+
+/// `GET /reviews`: advisories whose alerts wait for a manager, and the latest decisions.
+pub async fn reviews(State(st): State<Arc<ApiState>>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    let Some(all) = with_store(&st, |s| s.reviews(false)) else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let row = |r: &crate::store::reviews::ReviewRow| {
+        json!({"advisory_id": r.advisory_id, "version": r.version, "title": r.title, "reason": r.reason,
+               "detections": r.detections, "alerts": r.alerts, "created": iso_day(r.created_at),
+               "decision": r.decision, "note": r.note, "decided_by": r.decided_by,
+               "decided": r.decided_at.map(iso_day)})
+    };
+    let waiting: Vec<Value> = all.iter().filter(|r| r.decision.is_none()).map(row).collect();
+    let decided: Vec<Value> = all.iter().filter(|r| r.decision.is_some()).take(50).map(row).collect();
+    let notice = match query_value(&uri, "done").as_deref() {
+        Some("approved") => Some("Approved: the alerts are on their way."),
+        Some("rejected") => Some("Rejected: nothing was sent."),
+        _ => None,
+    };
+    st.console.page(
+        StatusCode::OK,
+        "reviews.html",
+        json!({"title": "Review queue", "user": user_ctx(&session), "csrf": session.csrf, "waiting": waiting,
+               "decided": decided, "notice": notice, "can_manage": session.user.role != "viewer"}),
+    )
+}
+
+/// `POST /console/reviews/{advisory}/{approve|reject}` (form: csrf, reason): decide a waiting
+/// review as the signed-in manager; audited by the store with the decision.
+pub async fn decide_review(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path((advisory_id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    use crate::store::reviews::Decision;
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let decision = match action.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        _ => return secure((StatusCode::NOT_FOUND, "No such action.").into_response()),
+    };
+    let reason = form(&body).remove("reason").filter(|r| !r.trim().is_empty());
+    if decision == Decision::Reject && reason.is_none() {
+        return secure((StatusCode::BAD_REQUEST, "A rejection needs a reason.").into_response());
+    }
+    let Some(store) = st.store.clone() else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written");
+    };
+    let by = format!("user:{}", session.user.email);
+    let t = now();
+    let done = tokio::task::block_in_place(|| {
+        store.lock().unwrap_or_else(|p| p.into_inner()).decide_review(
+            &advisory_id,
+            decision,
+            reason.as_deref(),
+            &by,
+            t,
+        )
+    });
+    match done {
+        Ok(_) => see_other(format!("/reviews?done={action}d")),
+        Err(crate::store::StoreError::NotFound(m)) => secure((StatusCode::NOT_FOUND, m).into_response()),
+        Err(e) => secure((StatusCode::BAD_REQUEST, e.to_string()).into_response()),
+    }
+}
+
+/// `GET /subscriptions`: every subscription, and a form to add one.
+pub async fn subscriptions(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    subscriptions_page(
+        &st,
+        &session,
+        StatusCode::OK,
+        query_value(&uri, "added").map(|_| "Subscription added.".to_owned()),
+        None,
+        json!({}),
+    )
+}
+
+fn subscriptions_page(
+    st: &ApiState,
+    session: &Session,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    entered: Value,
+) -> Response {
+    let Some(subs) = with_store(st, |s| s.subscriptions()) else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
+    };
+    let live = st.live();
+    let triggers: Vec<String> =
+        live.engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect();
+    let rows: Vec<Value> = subs
+        .iter()
+        .map(|s| {
+            json!({"id": s.id, "email": s.recipient.email.as_str(), "name": s.recipient.name,
+                   "scope": s.scope.to_string(),
+                   "triggers": if s.triggers.is_empty() { "all".to_owned() } else { s.triggers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ") },
+                   "min_severity": s.min_severity.to_string(),
+                   "channels": s.channels.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "),
+                   "mode": s.mode.to_string()})
+        })
+        .collect();
+    st.console.page(
+        status,
+        "subscriptions.html",
+        json!({"title": "Subscriptions", "user": user_ctx(session), "csrf": session.csrf, "subscriptions": rows,
+               "triggers": triggers, "webhooks": live.webhooks, "notice": notice, "error": error,
+               "entered": entered, "can_manage": session.user.role != "viewer"}),
+    )
+}
+
+/// `POST /subscriptions` (form: csrf, email, name, places, follow_trips, triggers,
+/// min_severity, channels, digest): add a subscription, validated as the CLI and API do;
+/// audited.
+pub async fn add_subscription(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let session = match manager_post(&st, &headers, &body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let one = |k: &str| {
+        pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    let list = |k: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .flat_map(|(_, v)| {
+                v.split([',', ' '])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let args = crate::app::people::SubscriptionArgs {
+        email: one("email").unwrap_or_default(),
+        name: one("name"),
+        timezone: one("timezone"),
+        follow_trips: one("follow_trips").is_some(),
+        places: list("places"),
+        triggers: list("triggers"),
+        min_severity: one("min_severity"),
+        channels: list("channels"),
+        digest: one("digest"),
+        digest_critical: one("digest_critical").is_some(),
+    };
+    let entered = json!({"email": args.email, "name": args.name, "places": args.places.join(", "),
+                         "digest": args.digest, "follow_trips": args.follow_trips});
+    let live = st.live();
+    let known: Vec<String> =
+        live.engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let hooks: Vec<&str> = live.webhooks.iter().map(String::as_str).collect();
+    let Some(store) = st.store.clone() else {
+        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written");
+    };
+    let t = now().as_second();
+    let added = tokio::task::block_in_place(|| {
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        let result = crate::app::people::add_subscription(&mut s, &known, &hooks, &args)?;
+        s.audit(
+            &format!("user:{}", session.user.email),
+            "subscription:add",
+            &json!({"result": result}).to_string(),
+            t,
+        )?;
+        anyhow::Ok(result)
+    });
+    match added {
+        Ok(_) => see_other("/subscriptions?added=1".into()),
+        Err(e) => {
+            subscriptions_page(&st, &session, StatusCode::BAD_REQUEST, None, Some(format!("{e:#}")), entered)
+        }
     }
 }
 

@@ -20,12 +20,12 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ApiToken;
 use crate::store::Store;
+use crate::telemetry::metrics;
 
 pub mod admin;
 pub mod answers;
 pub mod console;
 pub mod list;
-pub mod metrics;
 pub mod respond;
 pub mod server;
 use crate::sources;
@@ -344,6 +344,17 @@ pub fn router(state: Arc<ApiState>) -> Router {
             get(console::preview_page).post(console::preview).layer(DefaultBodyLimit::max(1 << 20)),
         )
         .route("/advisories/{id}", get(console::advisory))
+        .route("/reviews", get(console::reviews))
+        .route(
+            "/console/reviews/{advisory}/{action}",
+            axum::routing::post(console::decide_review).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/subscriptions",
+            get(console::subscriptions)
+                .post(console::add_subscription)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         .route(
             "/console/alerts/{id}/safe",
             axum::routing::post(console::mark_safe).layer(DefaultBodyLimit::max(16 * 1024)),

@@ -1,6 +1,6 @@
 //! The public answer pages behind the "I'm safe" / "I need help" links, and the managers'
 //! accountability routes. The answer pages need no sign-in: the signed link is the
-//! credential (see [`crate::app::respond`]); they are answered with `no-store`, no referrer
+//! credential (see [`crate::channels::links`]); they are answered with `no-store`, no referrer
 //! and a strict content security policy, since the URL carries the token.
 
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{ApiState, Caller, error};
-use crate::app::respond::{Answer, LinkError, LinkKey};
+use crate::channels::links::{Answer, LinkError, LinkKey};
 use crate::store::accountability::{EscalationPolicy, GivenAnswer};
 
 /// The answer pages' part of the configuration.
@@ -43,7 +43,7 @@ fn check(
     st: &ApiState,
     token: &str,
     answer: &str,
-) -> Result<(crate::app::respond::LinkClaim, Answer, Arc<RespondConfig>), Box<Response>> {
+) -> Result<(crate::channels::links::LinkClaim, Answer, Arc<RespondConfig>), Box<Response>> {
     let Some(answer) = Answer::parse(answer) else {
         return Err(Box::new(refused(st, StatusCode::NOT_FOUND, &LinkError::Invalid)));
     };

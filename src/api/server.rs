@@ -50,7 +50,7 @@ pub async fn serve(
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             // Over the limit: close at once (the client sees a reset, not a hang).
-            crate::api::metrics::add("tripwatch_http_connections_refused_total", &[], 1);
+            crate::telemetry::metrics::add("tripwatch_http_connections_refused_total", &[], 1);
             drop(stream);
             continue;
         };

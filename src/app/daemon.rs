@@ -22,20 +22,9 @@ use crate::channels::ssrf::Guard;
 use crate::config::Config;
 use crate::detect::Engine;
 use crate::outbox::{DrainReport, Outbox, Step};
-use crate::store::Store;
+use crate::store::{Store, blocking};
 
 use crate::telemetry::sd_notify;
-
-/// Run blocking store work from async code without parking a runtime thread: on the
-/// multi-threaded runtime the thread hands its other tasks to another worker first.
-pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
-    }
-}
 
 /// What a reload replaces, as one value: tasks take the current one at the top of each step.
 struct Loaded {
@@ -265,12 +254,12 @@ pub async fn serve(
                         *api_state.live.lock().unwrap_or_else(|p| p.into_inner()) = live(&new);
                         *shared.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new);
                         shared.wake_outbox();
-                        crate::api::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
+                        crate::telemetry::metrics::add("tripwatch_reloads_total", &[("result", "ok")], 1);
                         tracing::info!("configuration reloaded");
                     }
                     Err(e) => {
                         let n = reloads_failed.fetch_add(1, Ordering::SeqCst) + 1;
-                        crate::api::metrics::add("tripwatch_reloads_total", &[("result", "failed")], 1);
+                        crate::telemetry::metrics::add("tripwatch_reloads_total", &[("result", "failed")], 1);
                         tracing::warn!(failures = n, error = %format!("{e:#}"), "reload failed; keeping the previous configuration");
                     }
                 }
@@ -455,9 +444,13 @@ async fn poll_task(shared: Arc<Shared>, beat: Beat) {
                     (loaded.clone(), shared.clone(), client.clone(), guard.clone());
                 running.spawn(async move {
                     let budget = crate::sources::poll::budget(&s);
+                    let intake: Arc<dyn crate::sources::poll::Intake> =
+                        Arc::new(crate::app::process::Pipeline {
+                            engine: loaded.engine.clone(),
+                            policy: loaded.cfg.policy.clone(),
+                        });
                     let one = crate::sources::poll::poll_one(
-                        &loaded.cfg,
-                        &loaded.engine,
+                        &intake,
                         &shared.pipeline,
                         &client,
                         &guard,

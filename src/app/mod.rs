@@ -10,7 +10,6 @@ pub mod people;
 pub mod people_cmd;
 pub mod preview;
 pub mod process;
-pub mod respond;
 pub mod review;
 pub mod spool;
 

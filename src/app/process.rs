@@ -5,10 +5,10 @@
 use jiff::Timestamp;
 
 use crate::advisory::{Advisory, CapMsgType, CapStatus};
-use crate::api::metrics;
 use crate::detect::{Analysis, Detection, Engine, Polarity};
 use crate::route::policy::{self, People, Plan, Policy, RouteDetection, RouteInput};
 use crate::store::{AdvisoryState, Committed, Store, StoreError};
+use crate::telemetry::metrics;
 
 /// Environment variable naming a failpoint, for crash tests: `before_commit` aborts the
 /// process after detection and routing, before the transaction commits. Failpoints exist only
@@ -163,6 +163,25 @@ pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -
         }
     }
     out
+}
+
+/// The pipeline as a source's intake: each polled item is detected, routed and committed
+/// here (see [`crate::sources::poll::Intake`]).
+pub struct Pipeline {
+    pub engine: std::sync::Arc<Engine>,
+    pub policy: Policy,
+}
+
+impl crate::sources::poll::Intake for Pipeline {
+    fn take(
+        &self,
+        store: &mut Store,
+        adv: &Advisory,
+        now: Timestamp,
+        hold: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        process_held(store, &self.engine, &self.policy, adv, now, now, hold).map(|o| o.committed.is_some())
+    }
 }
 
 /// Detect and route without writing anything (what `preview` shows).

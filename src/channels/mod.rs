@@ -3,6 +3,7 @@
 //! permanently. Channels never read the store: the outbox hands them everything.
 
 pub mod email;
+pub mod links;
 pub mod render;
 pub mod ssrf;
 pub mod webhook;

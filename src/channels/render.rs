@@ -78,7 +78,7 @@ pub struct Templates {
     /// The domain of Message-IDs: the From address's, so ids are ours and not `.invalid`.
     domain: String,
     /// Makes the "I'm safe" / "I need help" links of alerts to travellers.
-    links: Option<crate::app::respond::LinkMaker>,
+    links: Option<crate::channels::links::LinkMaker>,
 }
 
 impl Templates {
@@ -113,12 +113,12 @@ impl Templates {
     }
 
     /// The key answer links are signed with, when links are made.
-    pub fn link_key(&self) -> Option<&crate::app::respond::LinkKey> {
+    pub fn link_key(&self) -> Option<&crate::channels::links::LinkKey> {
         self.links.as_ref().map(|l| &l.key)
     }
 
     /// Put answer links in every alert to a traveller.
-    pub fn with_links(mut self, links: crate::app::respond::LinkMaker) -> Templates {
+    pub fn with_links(mut self, links: crate::channels::links::LinkMaker) -> Templates {
         self.links = Some(links);
         self
     }
@@ -551,11 +551,12 @@ mod tests {
             "evidence": [{"trigger": "live_ammunition", "name": "Live ammunition", "country": "KZ", "city": "Almaty",
                 "evidence": "Troops fired <live rounds>\r\nat protesters in Almaty."}]});
         // An alert to a traveller carries the answer links, in the text and in the facts.
-        let linked = Templates::load(None).expect("templates").with_links(crate::app::respond::LinkMaker {
-            key: crate::app::respond::LinkKey::from_bytes([3; 32]),
-            base_url: "https://tw.example.org".into(),
-            ttl: std::time::Duration::from_secs(3600),
-        });
+        let linked =
+            Templates::load(None).expect("templates").with_links(crate::channels::links::LinkMaker {
+                key: crate::channels::links::LinkKey::from_bytes([3; 32]),
+                base_url: "https://tw.example.org".into(),
+                ttl: std::time::Duration::from_secs(3600),
+            });
         let mut to_ann = job("Kazakhstan update", "x");
         to_ann.traveller_id = Some(5);
         let r = linked.render_job_at(&to_ann, sent).expect("renders");

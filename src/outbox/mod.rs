@@ -22,15 +22,16 @@ use crate::channels::render::{TemplateError, Templates};
 use crate::channels::ssrf::Guard;
 use crate::channels::webhook::Endpoint;
 use crate::config::{Config, OutboxConfig};
+use crate::route::model::Channel;
 use crate::store::{Claimed, Store, StoreError};
 
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// `channel` is `email` or `webhook:NAME` (never the recipient).
+    /// The channel, never the recipient.
     Completed {
         delivery: i64,
-        channel: String,
+        channel: Channel,
         outcome: Outcome,
     },
     EmptyQueue,
@@ -69,8 +70,10 @@ pub struct Outbox {
     store: Arc<Mutex<Store>>,
     mailer: Mailer,
     from: Mailbox,
+    /// Webhook endpoints and their concurrency limits, by webhook name.
     endpoints: HashMap<String, Arc<Endpoint>>,
     limits: HashMap<String, Arc<Semaphore>>,
+    email_limit: Arc<Semaphore>,
     templates: Templates,
     cfg: OutboxConfig,
     escalation: crate::store::accountability::EscalationPolicy,
@@ -116,7 +119,7 @@ pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
     base.mul_f64(1.0 + jitter).min(cfg.backoff_max)
 }
 
-use crate::app::daemon::blocking;
+use crate::store::blocking;
 
 impl Outbox {
     pub fn new(cfg: &Config, store: Arc<Mutex<Store>>) -> Result<Outbox, OutboxError> {
@@ -127,17 +130,28 @@ impl Outbox {
         let mut endpoints = HashMap::new();
         let mut limits = HashMap::new();
         for w in &cfg.webhooks {
-            let key = format!("webhook:{}", w.name);
-            limits.insert(key.clone(), Arc::new(Semaphore::new(w.max_concurrency)));
-            endpoints
-                .insert(key, Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?));
+            limits.insert(w.name.clone(), Arc::new(Semaphore::new(w.max_concurrency)));
+            endpoints.insert(
+                w.name.clone(),
+                Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?),
+            );
         }
-        limits.insert("email".to_owned(), Arc::new(Semaphore::new(cfg.outbox.concurrency)));
-        let links = crate::app::respond::LinkMaker::from_config(cfg).map_err(OutboxError::Setup)?;
+        let email_limit = Arc::new(Semaphore::new(cfg.outbox.concurrency));
+        let links = crate::channels::links::LinkMaker::from_config(cfg).map_err(OutboxError::Setup)?;
         let templates =
             Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from).with_links(links);
         let escalation = crate::store::accountability::EscalationPolicy::from(&cfg.accountability);
-        Ok(Outbox { store, mailer, from, endpoints, limits, templates, cfg: cfg.outbox.clone(), escalation })
+        Ok(Outbox {
+            store,
+            mailer,
+            from,
+            endpoints,
+            limits,
+            email_limit,
+            templates,
+            cfg: cfg.outbox.clone(),
+            escalation,
+        })
     }
 
     pub fn store(&self) -> &Arc<Mutex<Store>> {
@@ -173,10 +187,9 @@ impl Outbox {
             Outcome::Retry { .. } => "retry",
             Outcome::Dead { .. } => "dead",
         };
-        let channel = if c.channel.starts_with("webhook:") { c.channel.as_str() } else { "email" };
-        crate::api::metrics::add(
+        crate::telemetry::metrics::add(
             "tripwatch_deliveries_total",
-            &[("channel", channel), ("outcome", label)],
+            &[("channel", &c.channel.to_string()), ("outcome", label)],
             1,
         );
         Ok(Step::Completed { delivery: c.id, channel: c.channel.clone(), outcome })
@@ -189,31 +202,37 @@ impl Outbox {
         // "Sent:" in the message is when it is sent, not when the alert was queued.
         let sent = crate::app::now().unwrap_or(now);
         // A JSON webhook carries only the facts: the templates are not rendered for it.
-        let facts_only = self
-            .endpoints
-            .get(&c.channel)
-            .is_some_and(|ep| ep.cfg.format == crate::config::WebhookFormat::Json);
+        let endpoint = match &c.channel {
+            Channel::Email => None,
+            Channel::Webhook(name) => Some(
+                self.endpoints
+                    .get(name)
+                    .ok_or_else(|| DeliveryError::permanent(format!("no configured webhook {name:?}")))?,
+            ),
+        };
+        let facts_only = endpoint.is_some_and(|ep| ep.cfg.format == crate::config::WebhookFormat::Json);
         let rendered = if facts_only {
             self.templates.render_facts_at(&job, sent)
         } else {
             self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?
         };
-        let _permit = match self.limits.get(&c.channel) {
+        let limit = match &c.channel {
+            Channel::Email => Some(&self.email_limit),
+            Channel::Webhook(name) => self.limits.get(name),
+        };
+        let _permit = match limit {
             Some(s) => {
                 Some(s.clone().acquire_owned().await.map_err(|_| DeliveryError::transient("shutting down"))?)
             }
             None => None,
         };
-        if c.channel == "email" {
+        let Some(ep) = endpoint else {
             let send = self.mailer.send(&self.from, &job.recipient, &rendered);
             match tokio::time::timeout(crate::channels::email::SEND_DEADLINE, send).await {
                 Ok(r) => r?,
                 Err(_) => return Err(DeliveryError::transient("SMTP send timed out")),
             }
             return Ok((rendered.message_id, job.created_at));
-        }
-        let Some(ep) = self.endpoints.get(&c.channel) else {
-            return Err(DeliveryError::permanent(format!("no configured channel {:?}", c.channel)));
         };
         if let Some(reason) = blocking(|| lock(&self.store).endpoint_disabled(&ep.cfg.name))
             .map_err(|e| DeliveryError::transient(e.to_string()))?
@@ -239,11 +258,11 @@ impl Outbox {
             Ok((message_id, created_at)) => {
                 store.record_sent(c.id, &message_id, now)?;
                 let waited = now.duration_since(created_at).as_secs_f64().max(0.0);
-                crate::api::metrics::observe_latency(waited);
+                crate::telemetry::metrics::observe_latency(waited);
                 Outcome::Sent
             }
             Err(DeliveryError::Gone { message }) => {
-                if let Some(name) = c.channel.strip_prefix("webhook:") {
+                if let Channel::Webhook(name) = &c.channel {
                     store.disable_endpoint(name, &message, now)?;
                 }
                 store.record_dead(c.id, &message)?;

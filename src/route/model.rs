@@ -238,6 +238,32 @@ pub enum Mode {
     Digest(Cron),
 }
 
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::FollowTrips => f.write_str("their own trips"),
+            Scope::Places(places) => {
+                for (i, p) in places.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mode::Immediate => f.write_str("at once"),
+            Mode::Digest(cron) => write!(f, "digest {cron}"),
+        }
+    }
+}
+
 /// A delivery channel: email, or a configured webhook by name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -266,6 +292,15 @@ impl Channel {
         match self {
             Channel::Email => "email".into(),
             Channel::Webhook(n) => format!("webhook:{n}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Channel::Email => f.write_str("email"),
+            Channel::Webhook(n) => write!(f, "webhook:{n}"),
         }
     }
 }

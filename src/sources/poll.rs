@@ -17,7 +17,6 @@ use crate::advisory::Advisory;
 use crate::channels::ssrf::{Guard, GuardedResolver};
 use crate::config::Config;
 use crate::config::feeds::{SourceConfig, SourceKind};
-use crate::detect::Engine;
 use crate::store::{Store, StoreError};
 
 /// Most linked CAP alerts fetched from one index per poll; the rest wait for the next poll.
@@ -145,7 +144,7 @@ async fn cap_items(
         if advs.len() + errors.len() >= MAX_LINKED_PER_POLL {
             break;
         }
-        let seen = crate::app::daemon::blocking(|| {
+        let seen = crate::store::blocking(|| {
             store.lock().unwrap_or_else(|p| p.into_inner()).source_item_seen(&s.name, &key)
         });
         if seen.unwrap_or(false) {
@@ -220,8 +219,7 @@ pub struct PollOne {
 /// counts as a failure and the source is tried again after its backoff.
 #[allow(clippy::too_many_arguments)]
 pub async fn poll_one(
-    cfg: &Config,
-    engine: &Arc<Engine>,
+    intake: &Arc<dyn Intake>,
     store: &Arc<Mutex<Store>>,
     client: &reqwest::Client,
     guard: &Guard,
@@ -264,8 +262,7 @@ pub async fn poll_one(
                         let hold = (s.baseline && state.last_success.is_none()).then(|| {
                             format!("first poll of source {} is a baseline: stored, not alerted", s.name)
                         });
-                        let processed =
-                            process_items(cfg, engine, store, &s.name, items, keys, now, hold).await;
+                        let processed = process_items(intake, store, &s.name, items, keys, now, hold).await;
                         Ok((n, processed, etag, last_modified))
                     }
                     Err(e) => Err(e),
@@ -278,7 +275,7 @@ pub async fn poll_one(
         Ok(r) => r,
         Err(_) => Err(format!("poll did not finish within its budget of {} s", budget.as_secs())),
     };
-    crate::app::daemon::blocking(|| record_poll(store, s, state, outcome, now, next, &mut report));
+    crate::store::blocking(|| record_poll(store, s, state, outcome, now, next, &mut report));
     report
 }
 
@@ -300,7 +297,7 @@ fn record_poll(
         }
         Err(e) => {
             report.failed = true;
-            crate::api::metrics::add("tripwatch_source_errors_total", &[("source", &s.name)], 1);
+            crate::telemetry::metrics::add("tripwatch_source_errors_total", &[("source", &s.name)], 1);
             // Back off: 1, 2, 4 … minutes, capped at an hour, never sooner than the schedule.
             let failures = state.failures + 1;
             let wait = Duration::from_secs(60u64.saturating_mul(1 << failures.clamp(0, 6) as u32))
@@ -321,7 +318,7 @@ pub fn budget(s: &SourceConfig) -> Duration {
 /// daemon polls each source in its own task).
 pub async fn poll_due(
     cfg: &Config,
-    engine: &Arc<Engine>,
+    intake: &Arc<dyn Intake>,
     store: &Arc<Mutex<Store>>,
     now: Timestamp,
 ) -> PollReport {
@@ -334,7 +331,7 @@ pub async fn poll_due(
     let Ok(client) = client(guard.clone()) else { return report };
     for (s, state) in due {
         report.polled += 1;
-        let one = poll_one(cfg, engine, store, &client, &guard, &s, &state, now, budget(&s)).await;
+        let one = poll_one(intake, store, &client, &guard, &s, &state, now, budget(&s)).await;
         report.items += one.items;
         report.processed += one.processed;
         report.failed += usize::from(one.failed);
@@ -342,12 +339,26 @@ pub async fn poll_due(
     report
 }
 
-/// Run items through the pipeline; returns how many committed something new. An item that
+/// Where a source's items go: the pipeline (detect → route → commit), handed in by the caller
+/// so that a source only produces advisories and never reaches up into the application.
+pub trait Intake: Send + Sync {
+    /// Take one item with the store locked: `Ok(true)` when it committed something new. An
+    /// error is either about the item itself (`StoreError::Invalid`/`NotFound`: settled, never
+    /// fetched again) or the store's (fetched again on the next poll). `hold` is a reason to
+    /// store and evaluate the item without alerting anyone (a baseline poll).
+    fn take(
+        &self,
+        store: &mut Store,
+        adv: &Advisory,
+        now: Timestamp,
+        hold: Option<&str>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Run items through the intake; returns how many committed something new. An item that
 /// is refused (say, a CAP Cancel for an alert never seen) is logged and does not stop the rest.
-#[allow(clippy::too_many_arguments)]
 async fn process_items(
-    cfg: &Config,
-    engine: &Arc<Engine>,
+    intake: &Arc<dyn Intake>,
     store: &Arc<Mutex<Store>>,
     source: &str,
     items: Vec<Advisory>,
@@ -355,23 +366,14 @@ async fn process_items(
     now: Timestamp,
     hold: Option<String>,
 ) -> usize {
-    let (policy, engine, store, source) =
-        (cfg.policy.clone(), engine.clone(), store.clone(), source.to_owned());
+    let (intake, store, source) = (intake.clone(), store.clone(), source.to_owned());
     tokio::task::spawn_blocking(move || {
         let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
         let mut done = 0;
         for (i, adv) in items.iter().enumerate() {
-            let settled = match crate::app::process::process_held(
-                &mut st,
-                &engine,
-                &policy,
-                adv,
-                now,
-                now,
-                hold.as_deref(),
-            ) {
-                Ok(o) => {
-                    done += usize::from(o.committed.is_some());
+            let settled = match intake.take(&mut st, adv, now, hold.as_deref()) {
+                Ok(committed) => {
+                    done += usize::from(committed);
                     true
                 }
                 Err(e) => {
@@ -545,11 +547,14 @@ mod tests {
              schedule = \"* * * * *\"\n"
         );
         let cfg = Config::parse(&text, &dir.path().join("tripwatch.toml")).expect("config");
-        let engine = Arc::new(Engine::new(crate::config::triggers::default_set()).expect("engine"));
+        let engine =
+            Arc::new(crate::detect::Engine::new(crate::config::triggers::default_set()).expect("engine"));
+        let intake: Arc<dyn Intake> =
+            Arc::new(crate::app::process::Pipeline { engine, policy: cfg.policy.clone() });
         let store = Arc::new(Mutex::new(Store::open(&dir.path().join("state")).expect("store")));
         let mut now: Timestamp = "2024-03-01T00:00:00Z".parse().expect("ts");
         for poll in 1..=7 {
-            let report = poll_due(&cfg, &engine, &store, now).await;
+            let report = poll_due(&cfg, &intake, &store, now).await;
             assert_eq!(report.polled, 1, "poll {poll}: due (two hours passed, past any backoff)");
             let tried = gone_hits.load(std::sync::atomic::Ordering::SeqCst);
             assert_eq!(tried, (poll as usize).min(MAX_LINK_ATTEMPTS as usize), "poll {poll}");

@@ -123,3 +123,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// Run blocking store work from async code without parking a runtime thread: on the
+/// multi-threaded runtime the thread hands its other tasks to another worker first.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}

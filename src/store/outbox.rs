@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::channels::render::{AdvisoryInfo, Job};
+use crate::route::model::Channel;
 
 use super::{Store, StoreError};
 
@@ -15,7 +16,7 @@ use super::{Store, StoreError};
 pub struct Claimed {
     pub id: i64,
     pub alert_id: i64,
-    pub channel: String,
+    pub channel: Channel,
     pub attempts: i64,
 }
 
@@ -54,21 +55,36 @@ impl Store {
         Ok(Relaxed(&self.conn))
     }
 
-    /// Claim the next due delivery, leasing it until `lease_until`.
+    /// Claim the next due delivery, leasing it until `lease_until`. A row whose channel is
+    /// not one tripwatch knows (written by hand, or by a future version) is given up with
+    /// that reason rather than handed on.
     pub fn claim(&mut self, now: Timestamp, lease_until: Timestamp) -> Result<Option<Claimed>, StoreError> {
-        let _relaxed = self.outbox_durability()?;
-        let mut stmt = self.conn.prepare_cached(
-            "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
-             WHERE id = (SELECT id FROM deliveries
-                         WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-                         ORDER BY next_attempt_at, id LIMIT 1)
-             RETURNING id, alert_id, channel, attempts",
-        )?;
-        Ok(stmt
-            .query_row(params![now.as_second(), lease_until.as_second()], |r| {
-                Ok(Claimed { id: r.get(0)?, alert_id: r.get(1)?, channel: r.get(2)?, attempts: r.get(3)? })
-            })
-            .optional()?)
+        loop {
+            let row = {
+                let _relaxed = self.outbox_durability()?;
+                let mut stmt = self.conn.prepare_cached(
+                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                     WHERE id = (SELECT id FROM deliveries
+                                 WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                 ORDER BY next_attempt_at, id LIMIT 1)
+                     RETURNING id, alert_id, channel, attempts",
+                )?;
+                stmt.query_row(params![now.as_second(), lease_until.as_second()], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })
+                .optional()?
+            };
+            let Some((id, alert_id, channel, attempts)) = row else { return Ok(None) };
+            match Channel::parse(&channel) {
+                Ok(channel) => return Ok(Some(Claimed { id, alert_id, channel, attempts })),
+                Err(e) => self.record_dead(id, &e.to_string())?,
+            }
+        }
     }
 
     /// Everything a channel needs to send a claimed delivery.

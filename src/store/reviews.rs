@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{Store, StoreError};
 
 /// One review, waiting or decided.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReviewRow {
     pub advisory_id: String,
     pub version: i64,
@@ -102,7 +102,7 @@ impl Store {
             )
             .optional()?;
         let Some((version, history)) = found else {
-            return Err(StoreError::invalid(format!("no review is waiting for advisory {advisory_id:?}")));
+            return Err(StoreError::NotFound(format!("no review is waiting for advisory {advisory_id:?}")));
         };
         let at = now.as_second();
         let moved = match decision {

@@ -369,3 +369,34 @@ fn escalation_fires_once_stops_on_an_answer_and_help_is_immediate() {
     let audit: i64 = s.conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0)).expect("q");
     assert_eq!(audit, 3);
 }
+
+#[test]
+fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let (e, p) = (engine(), Policy::default());
+    let now = ts("2022-01-06T12:00:00Z");
+    let adv = advisory("kz-1", "A state of emergency is in force nationwide.");
+    let c = process::process(&mut s, &e, &p, &adv, now, now).expect("process").committed.expect("committed");
+    assert_eq!(c.deliveries, 3);
+    s.conn
+        .execute(
+            "UPDATE deliveries SET channel = 'pager:ops' WHERE id = (SELECT min(id) FROM deliveries)",
+            [],
+        )
+        .expect("update");
+    let mut claimed = Vec::new();
+    while let Some(c) = s.claim(now, ts("2022-01-06T12:10:00Z")).expect("claim") {
+        claimed.push(c.channel);
+    }
+    assert_eq!(claimed, [crate::route::model::Channel::Email, crate::route::model::Channel::Email]);
+    let (status, error): (String, String) = s
+        .conn
+        .query_row("SELECT status, last_error FROM deliveries ORDER BY id LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
+    assert_eq!(status, "dead");
+    assert!(error.contains("pager:ops"), "{error}");
+}

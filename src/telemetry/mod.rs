@@ -1,5 +1,5 @@
-//! Telemetry: the log (`tracing` events and spans, written by our own layer), and systemd's
-//! notify socket. Metrics live beside the API that serves them (`api::metrics`).
+//! Telemetry: the log (`tracing` events and spans, written by our own layer), the metrics
+//! (`metrics`, counters and a histogram that `/metrics` renders), and systemd's notify socket.
 //!
 //! Every event is one line. In the journal (`JOURNAL_STREAM` set, or `[log] format = "json"`)
 //! it is a JSON object: `ts`, `level`, `msg`, `span` (the innermost span's name, e.g.
@@ -25,6 +25,8 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer, Registry, reload};
 
 use crate::config::LogConfig;
+
+pub mod metrics;
 
 /// 0: decide by `JOURNAL_STREAM`; 1: JSON; 2: text.
 static FORMAT: AtomicU8 = AtomicU8::new(0);
