@@ -1819,3 +1819,373 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A WebDriver session on Debian's headless Chromium (`chromium` + `chromium-driver`, which
+/// the README's test command installs), spoken to over the W3C protocol with plain HTTP.
+struct Browser {
+    driver: KillOnDrop,
+    port: u16,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    /// Start chromedriver and a headless session, or `None` (said loudly) when Chromium is not
+    /// installed here; under CI a missing browser fails the test.
+    fn start() -> Option<Browser> {
+        let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| Path::new(p).exists());
+        let Some(driver) = driver else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromedriver missing: apt-get install chromium chromium-driver"
+            );
+            eprintln!("SKIPPED: no chromedriver (apt-get install chromium chromium-driver)");
+            return None;
+        };
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let mut child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver");
+        // chromedriver prints a line once it listens.
+        let mut out = BufReader::new(child.stdout.take().expect("out"));
+        let mut line = String::new();
+        while !line.contains("started successfully") {
+            line.clear();
+            assert!(out.read_line(&mut line).expect("read") > 0, "chromedriver exited");
+        }
+        std::thread::spawn(move || for _ in out.lines() {});
+        let profile = tempfile::tempdir().expect("profile");
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]}}}});
+        let mut b = Browser { driver: KillOnDrop(child), port, session: String::new(), _profile: profile };
+        let v = b.call("POST", "/session", &caps);
+        b.session = v["sessionId"].as_str().expect("session id").to_owned();
+        Some(b)
+    }
+
+    fn call(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let (status, v) = self.call_raw(method, path, body);
+        assert_eq!(status, 200, "WebDriver {method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    fn call_raw(&self, method: &str, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let path =
+            if path == "/session" { path.to_owned() } else { format!("/session/{}{path}", self.session) };
+        let body = if method == "GET" { String::new() } else { body.to_string() };
+        // chromedriver keeps the connection open: read exactly Content-Length bytes.
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to chromedriver");
+        s.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).expect("write");
+        let mut r = BufReader::new(s);
+        let (mut status, mut length, mut line) = (0u16, 0usize, String::new());
+        loop {
+            line.clear();
+            r.read_line(&mut line).expect("head");
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some(rest) = l.strip_prefix("HTTP/1.1 ") {
+                status = rest.split(' ').next().and_then(|c| c.parse().ok()).unwrap_or(0);
+            } else if let Some((k, v)) = l.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut buf = vec![0; length];
+        r.read_exact(&mut buf).expect("body");
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        (status, serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    fn goto(&self, url: &str) {
+        self.call("POST", "/url", &serde_json::json!({"url": url}));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call("POST", "/element", &serde_json::json!({"using": "css selector", "value": css}));
+        v[ELEMENT].as_str().expect("element").to_owned()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/click"), &serde_json::json!({}));
+    }
+
+    /// Click a form's submit button and wait until the next page has replaced this one (the
+    /// old document's root goes stale), bounded by the driver's own 30 s page-load limit.
+    fn submit(&self, css: &str) {
+        let root = self.find("html");
+        self.click(css);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.call_raw("GET", &format!("/element/{root}/name"), &serde_json::json!({})).0 == 200 {
+            assert!(std::time::Instant::now() < deadline, "the form post never loaded a new page");
+        }
+    }
+
+    fn fill(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), &serde_json::json!({}));
+        self.call("POST", &format!("/element/{id}/value"), &serde_json::json!({"text": text}));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.call("GET", &format!("/element/{id}/text"), &serde_json::json!({}))
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn url(&self) -> String {
+        self.call("GET", "/url", &serde_json::json!({})).as_str().unwrap_or("").to_owned()
+    }
+
+    fn cookie(&self, name: &str) -> String {
+        self.call("GET", &format!("/cookie/{name}"), &serde_json::json!({}))["value"]
+            .as_str()
+            .expect("cookie")
+            .to_owned()
+    }
+
+    fn screenshot(&self, to: &Path) {
+        use base64::Engine as _;
+        let png = self.call("GET", "/screenshot", &serde_json::json!({}));
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(png.as_str().expect("png")).expect("base64");
+        std::fs::create_dir_all(to.parent().expect("dir")).expect("mkdir");
+        std::fs::write(to, bytes).expect("write screenshot");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Killing chromedriver (its field's own drop) ends the browser with it.
+        let _ = &self.driver;
+    }
+}
+
+/// The console in a real browser, as a manager uses it: sign in, upload a CSV and confirm it,
+/// add a subscription, paste the seed into preview, approve an advisory held for review and
+/// see its alert reach a real SMTP server, open the traveller's "I'm safe" link from that
+/// email, and see the dashboard count it. Form posts without the session's CSRF token, or
+/// with another user's, are refused. Screenshots go to `target/screenshots/`.
+#[test]
+fn console_in_a_real_browser() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("tripwatch.toml");
+    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let mut smtp = KillOnDrop(
+        Command::new("python3")
+            .arg(support.join("smtp_sink.py"))
+            .arg("--dir")
+            .arg(dir.path().join("smtp"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("smtp sink (python3 -m pip install aiosmtpd)"),
+    );
+    let mut line = String::new();
+    BufReader::new(smtp.0.stdout.take().expect("out")).read_line(&mut line).expect("port");
+    let smtp_port: u16 = line.trim().trim_start_matches("PORT ").parse().expect("smtp port");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}[routing]\nreview_triggers = [\"live_ammunition\"]\n[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\nfrom = \"Tripwatch <alerts@example.org>\"\n",
+            config_text()
+        ),
+    )
+    .expect("config");
+    for (email, role, password) in [
+        ("boss@example.org", "manager", "a long manager password"),
+        ("vic@example.org", "viewer", "a viewer password"),
+    ] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+            .args(["user", "add", email, "--role", role, "--config"])
+            .arg(&cfg)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("user add");
+        c.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password");
+        assert!(c.wait().expect("wait").success());
+    }
+    let mut d = Daemon::start(&cfg);
+    // `localhost`: a secure context over plain HTTP, where the browser keeps `Secure` cookies.
+    let base = format!("http://localhost:{}", d.port);
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+
+    // Sign in.
+    b.goto(&format!("{base}/"));
+    assert!(b.url().ends_with("/login"), "{}", b.url());
+    b.fill("#email", "boss@example.org");
+    b.fill("#password", "a long manager password");
+    b.submit("button[type=submit]");
+    assert_eq!(b.url(), format!("{base}/"), "signed in: {}", b.text("body"));
+    assert!(b.text("h1").contains("Dashboard"));
+
+    // Upload a CSV file and confirm it after seeing what it changes.
+    let csv = dir.path().join("team.csv");
+    std::fs::write(
+        &csv,
+        "name,email,country,city,start,end,manager,timezone\nAnn Lee,ann@example.org,KZ,Almaty,2022-01-03,2022-01-20,boss@example.org,\n",
+    )
+    .expect("csv");
+    b.goto(&format!("{base}/travellers"));
+    let file = b.find("#file");
+    b.call(
+        "POST",
+        &format!("/element/{file}/value"),
+        &serde_json::json!({"text": csv.display().to_string()}),
+    );
+    b.submit("form[enctype] button[type=submit]");
+    let check = b.text("main");
+    assert!(check.contains("ann@example.org") || check.contains("1"), "the check shows the change: {check}");
+    assert!(b.text("main").contains("Apply these changes"));
+    b.submit("form[action='/travellers/import/apply'] button[type=submit]");
+    assert!(b.text("main").contains("The upload was applied."));
+    assert!(b.text("main").contains("ann@example.org"));
+
+    // Add a subscription for the security desk.
+    b.goto(&format!("{base}/subscriptions"));
+    b.fill("#sub-email", "desk@example.org");
+    b.fill("#sub-places", "KZ");
+    b.submit("form[action='/subscriptions'] button[type=submit]");
+    let subs = b.text("main");
+    assert!(subs.contains("Subscription added.") && subs.contains("desk@example.org"), "{subs}");
+    // A typo is refused with the reason, and nothing is added.
+    b.fill("#sub-email", "desk2@example.org");
+    b.fill("#sub-places", "ZZ");
+    b.submit("form[action='/subscriptions'] button[type=submit]");
+    assert!(b.text(".error").contains("ZZ"), "{}", b.text("main"));
+
+    // Preview: paste the seed, see the detections; nothing is stored or sent.
+    b.goto(&format!("{base}/preview"));
+    b.fill("textarea", SEED_PARAPHRASE);
+    b.submit("main form button[type=submit]");
+    let preview = b.text("main");
+    assert!(preview.contains("live_ammunition") && preview.contains("state_of_emergency"), "{preview}");
+    assert!(preview.contains("ann@example.org"), "Ann would be told: {preview}");
+
+    // The same advisory pushed for real waits for review (live ammunition is set to review).
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain; charset=utf-8", SEED_PARAPHRASE.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    let processed = d.wait_event("advisory processed", &[]);
+    assert!(processed["review"].is_string(), "held for review: {processed}");
+    assert!(
+        hook_records(&dir.path().join("smtp")).is_empty()
+            && std::fs::read_dir(dir.path().join("smtp")).map_or(0, |d| d.count()) == 0,
+        "nothing sent before approval"
+    );
+    b.goto(&format!("{base}/reviews"));
+    assert!(b.text("main").contains("Waiting (1)"), "{}", b.text("main"));
+    b.submit("form[action$='/approve'] button");
+    assert!(b.text("main").contains("Approved"), "{}", b.text("main"));
+    let mut mails = Vec::new();
+    while !mails.iter().any(|m: &String| m.contains("ann@example.org") && m.contains("/respond/")) {
+        d.wait_event("outbox pass", &[]);
+        mails = std::fs::read_dir(dir.path().join("smtp"))
+            .map(|r| {
+                r.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect()
+            })
+            .unwrap_or_default();
+    }
+    let ann = mails
+        .iter()
+        .map(|m| m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+        .find(|m| m.contains("To: Ann Lee <ann@example.org>") || m.contains("To: ann@example.org"))
+        .expect("Ann's alert at the SMTP server");
+    let at = ann.find("/respond/").expect("answer link");
+    let start = ann[..at].rfind("http://").expect("absolute link");
+    let end =
+        ann[at..].find(|c: char| c.is_whitespace() || c == '"' || c == '<').map_or(ann.len(), |e| at + e);
+    let link = ann[start..end].to_owned();
+    let safe = format!("{}/safe", link.rsplit_once('/').expect("slash").0);
+
+    // Before: one alerted, nobody answered.
+    b.goto(&format!("{base}/"));
+    let before = b.text("#accountability tbody tr");
+    assert!(before.contains("\t1\t0\t0\t1") || before.ends_with("1 0 0 1"), "{before:?}");
+    // The traveller opens "I'm safe" from the email (in the same browser: the page needs no
+    // sign-in) and submits it.
+    b.goto(&safe);
+    b.fill("#message", "At the hotel");
+    b.submit("main form button[type=submit]");
+    assert!(b.text("main").contains("Thank you"), "{}", b.text("main"));
+    b.goto(&format!("{base}/"));
+    let after = b.text("#accountability tbody tr");
+    assert!(after.contains("\t1\t1\t0\t0") || after.ends_with("1 1 0 0"), "{after:?}");
+    b.screenshot(&shots.join("dashboard.png"));
+    let advisory = processed["id"].as_str().expect("id");
+    b.goto(&format!("{base}/advisories/{advisory}"));
+    assert!(b.text("main").contains("live ammunition"));
+    b.screenshot(&shots.join("advisory.png"));
+
+    // CSRF-less and cross-user form posts are refused, with the browser's own session.
+    let session = b.cookie("tw_session");
+    let cookie = format!("Cookie: tw_session={session}");
+    let form = "Content-Type: application/x-www-form-urlencoded".to_owned();
+    let (status, _, _) = http(
+        d.port,
+        "POST",
+        "/subscriptions",
+        &[cookie.clone(), form.clone()],
+        "email=x%40example.org&places=KZ",
+    );
+    assert_eq!(status, 403, "no CSRF token");
+    let (_, head, _) = http(
+        d.port,
+        "POST",
+        "/login",
+        std::slice::from_ref(&form),
+        "email=vic%40example.org&password=a+viewer+password",
+    );
+    let vic = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: tw_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("vic's session")
+        .to_owned();
+    let (_, _, vic_page) = http(d.port, "GET", "/subscriptions", &[format!("Cookie: tw_session={vic}")], "");
+    let vic_csrf = vic_page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("vic's csrf")
+        .to_owned();
+    let (status, _, _) = http(
+        d.port,
+        "POST",
+        "/subscriptions",
+        &[cookie.clone(), form.clone()],
+        &format!("csrf={vic_csrf}&email=x%40example.org&places=KZ"),
+    );
+    assert_eq!(status, 403, "another user's CSRF token");
+    let (status, _, _) = http(
+        d.port,
+        "POST",
+        "/subscriptions",
+        &[format!("Cookie: tw_session={vic}"), form],
+        &format!("csrf={vic_csrf}&email=x%40example.org&places=KZ"),
+    );
+    assert_eq!(status, 403, "a viewer cannot add");
+    d.signal("-TERM");
+    d.wait_stopped();
+}
