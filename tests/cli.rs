@@ -448,6 +448,21 @@ fn preview_explains_who_and_why_and_writes_nothing() {
     assert!(text.contains("because trip 1 to Almaty, KZ 2022-01-03..2022-01-20"), "{text}");
     assert!(text.contains("boss@example.org — 2 traveller(s)"), "{text}");
     assert!(alerts(&cfg).is_empty(), "preview commits nothing");
+    assert!(!text.contains("would wait for review"), "{text}");
+    // With live ammunition set to review, preview says the alerts would wait.
+    std::fs::write(&cfg, "state_dir = \"var\"\n[routing]\nreview_triggers = [\"live_ammunition\"]\n")
+        .expect("config");
+    let out = bin()
+        .args(["preview", "--config", cfg.to_str().expect("utf8"), file.to_str().expect("utf8")])
+        .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
+        .output()
+        .expect("run");
+    let text = stdout(&out);
+    assert!(
+        text.contains("would wait for review (live_ammunition is set to review)")
+            && text.contains("live_ammunition/KZ"),
+        "{text}"
+    );
     drop(dir);
 }
 

@@ -2136,6 +2136,11 @@ fn console_in_a_real_browser() {
     let advisory = processed["id"].as_str().expect("id");
     b.goto(&format!("{base}/advisories/{advisory}"));
     assert!(b.text("main").contains("live ammunition"));
+    let passed_over = b.text("#not-alerted");
+    assert!(
+        passed_over.contains("ann@example.org") && passed_over.contains("below minimum severity"),
+        "who was not alerted, and why: {passed_over}"
+    );
     b.screenshot(&shots.join("advisory.png"));
 
     // CSRF-less and cross-user form posts are refused, with the browser's own session.

@@ -394,6 +394,7 @@ pub async fn advisory(
             "processed": iso_day(v.summary.processed_at),
             "url": crate::channels::render::safe_url(v.summary.url.as_deref()),
             "detections": v.detection_list, "alerts": alerts, "parts": marked_parts(&v.body, &spans),
+            "not_alerted": detail.not_alerted.iter().filter(|p| p.version == v.summary.version).collect::<Vec<_>>(),
         }),
     )
 }

@@ -84,12 +84,15 @@ pub fn text(file: &str, adv: &Advisory, o: &Outcome) -> String {
     if let Some(reason) = &o.plan.held {
         let _ = writeln!(out, "\nheld, nobody alerted: {reason}");
     }
-    let skipped: Vec<_> = o
-        .plan
-        .decisions
-        .iter()
-        .filter(|d| !d.outcome.starts_with("alert now") && !d.outcome.starts_with("digest"))
-        .collect();
+    if let Some(review) = &o.plan.review {
+        let _ = writeln!(
+            out,
+            "\nwould wait for review ({}): nothing above is sent until a manager approves ({})",
+            review.reason,
+            review.detections.join(", ")
+        );
+    }
+    let skipped: Vec<_> = o.plan.decisions.iter().filter(|d| !d.alerted()).collect();
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nnot alerted:");
         for d in skipped {

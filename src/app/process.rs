@@ -230,6 +230,11 @@ pub fn plan(
     if let Some(reason) = stale(adv, when, now, policy) {
         plan.hold(&reason);
     }
+    // What `preview` shows: these alerts would wait for a manager (decided again at commit,
+    // after any other hold).
+    if plan.held.is_none() {
+        plan.review = review_needed(&analysis, &plan, policy);
+    }
     Ok(Outcome { id: adv.id(), state, analysis, plan, committed: None })
 }
 
@@ -378,9 +383,11 @@ pub fn process_held(
     if let Some(reason) = hold {
         outcome.plan.hold(reason);
     }
-    if outcome.plan.held.is_none() {
-        outcome.plan.review = review_needed(&outcome.analysis, &outcome.plan, policy);
-    }
+    outcome.plan.review = if outcome.plan.held.is_none() {
+        review_needed(&outcome.analysis, &outcome.plan, policy)
+    } else {
+        None
+    };
     #[cfg(feature = "failpoints")]
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("before_commit") {
         // A crash between detection and commit: nothing may have been written.

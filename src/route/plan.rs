@@ -221,6 +221,13 @@ pub struct Decision {
     pub outcome: String,
 }
 
+impl Decision {
+    /// Whether this pair was sent (at once or in a digest) rather than passed over.
+    pub fn alerted(&self) -> bool {
+        self.outcome.starts_with("alert now") || self.outcome.starts_with("digest")
+    }
+}
+
 /// The routing result.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Plan {

@@ -46,6 +46,9 @@ pub struct StoredAlert {
     pub payload: serde_json::Value,
 }
 
+/// At most this many "passed over" rows are kept per advisory version.
+pub const MAX_PASSED_OVER: usize = 2000;
+
 impl Store {
     /// Compare an incoming advisory with what is stored under its id.
     pub fn advisory_state(&self, adv: &Advisory) -> Result<AdvisoryState, StoreError> {
@@ -293,6 +296,24 @@ impl Store {
                         now.as_second()
                     ],
                 )?;
+            }
+        }
+        {
+            // Who was passed over and why; bounded, so a country-wide advisory with many
+            // travellers below a threshold does not write a row for each.
+            let mut stmt = tx.prepare(
+                "INSERT INTO passed_over (advisory_id, version, recipient, trigger, country, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for d in plan.decisions.iter().filter(|d| !d.alerted()).take(MAX_PASSED_OVER) {
+                stmt.execute(params![
+                    id,
+                    version,
+                    d.recipient.as_str(),
+                    d.trigger,
+                    d.country.as_str(),
+                    d.outcome
+                ])?;
             }
         }
         tx.commit()?;

@@ -53,6 +53,19 @@ pub struct AdvisoryDetail {
     pub id: String,
     pub versions: Vec<AdvisoryVersion>,
     pub alerts: Vec<StoredAlert>,
+    /// Recipients routing passed over, and why (below a threshold, deduplicated, elsewhere
+    /// in the country, …), per version.
+    pub not_alerted: Vec<PassedOver>,
+}
+
+/// One (recipient, detection) pair that was not alerted, with routing's reason.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PassedOver {
+    pub version: i64,
+    pub recipient: String,
+    pub trigger: String,
+    pub country: String,
+    pub reason: String,
 }
 
 const SUMMARY_COLS: &str =
@@ -131,6 +144,27 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             out.push(AdvisoryVersion { summary, body, detection_list });
         }
-        Ok(Some(AdvisoryDetail { id: id.to_owned(), versions: out, alerts: self.alerts(Some(id))? }))
+        let not_alerted = self
+            .conn
+            .prepare(
+                "SELECT version, recipient, trigger, country, reason FROM passed_over
+                 WHERE advisory_id = ?1 ORDER BY version, rowid",
+            )?
+            .query_map([id], |r| {
+                Ok(PassedOver {
+                    version: r.get(0)?,
+                    recipient: r.get(1)?,
+                    trigger: r.get(2)?,
+                    country: r.get(3)?,
+                    reason: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(AdvisoryDetail {
+            id: id.to_owned(),
+            versions: out,
+            alerts: self.alerts(Some(id))?,
+            not_alerted,
+        }))
     }
 }

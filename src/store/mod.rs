@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
 pub use exposure::{ActiveTrigger, Exposed, StandingRisk};
-pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, StoredDetection};
+pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, PassedOver, StoredDetection};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
 pub use sources::SourceState;

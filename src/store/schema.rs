@@ -258,4 +258,17 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX reviews_waiting ON reviews(decision, created_at);
     "#,
+    // 13: who was passed over for an advisory version and why (routing's decisions other than
+    // "alert now"/"digest"), for the advisory's page and API detail.
+    r#"
+    CREATE TABLE passed_over (
+        advisory_id TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        recipient   TEXT NOT NULL,
+        trigger     TEXT NOT NULL,
+        country     TEXT NOT NULL,
+        reason      TEXT NOT NULL
+    );
+    CREATE INDEX passed_over_advisory ON passed_over(advisory_id, version);
+    "#,
 ];

@@ -400,3 +400,28 @@ fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
     assert_eq!(status, "dead");
     assert!(error.contains("pager:ops"), "{error}");
 }
+
+#[test]
+fn who_was_passed_over_is_kept_with_the_reason() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let (e, p) = (engine(), Policy::default());
+    let now = ts("2022-01-06T12:00:00Z");
+    let adv = advisory("kz-1", "A state of emergency is in force nationwide. Unrest continued in Almaty.");
+    process::process(&mut s, &e, &p, &adv, now, now).expect("process");
+    let detail = s.advisory(&adv.id()).expect("read").expect("stored");
+    let ann: Vec<&PassedOver> =
+        detail.not_alerted.iter().filter(|d| d.recipient == "ann@example.org").collect();
+    assert!(
+        ann.iter().any(|d| d.trigger == "civil_unrest" && d.reason.starts_with("below minimum severity")),
+        "{:?}",
+        detail.not_alerted
+    );
+    assert!(detail.not_alerted.iter().all(|d| d.version == 1 && d.country == "KZ"));
+    assert!(
+        !detail.not_alerted.iter().any(|d| d.trigger == "state_of_emergency"),
+        "alerted pairs are not listed: {:?}",
+        detail.not_alerted
+    );
+}
