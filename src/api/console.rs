@@ -745,33 +745,14 @@ pub async fn travellers(
         })
         .unwrap_or_default();
     let notice = uri.query().is_some_and(|q| q.contains("imported=1")).then_some("The upload was applied.");
-    let Some((people, trips)) = with_store(&st, |s| Ok((s.travellers()?, s.trips(None)?))) else {
+    let Some((rows, total)) = with_store(&st, |s| s.traveller_page(q.trim(), 500)) else {
         return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
     };
-    let needle = q.trim().to_lowercase();
-    let mut by_traveller: HashMap<i64, Vec<String>> = HashMap::new();
-    for t in &trips {
-        by_traveller.entry(t.traveller_id).or_default().push(format!("{} {} to {}", t.place, t.start, t.end));
-    }
-    let matching: Vec<&crate::route::model::Traveller> = people
-        .iter()
-        .filter(|t| {
-            needle.is_empty() || t.name.to_lowercase().contains(&needle) || t.email.as_str().contains(&needle)
-        })
-        .collect();
-    let rows: Vec<Value> = matching
-        .iter()
-        .take(500)
-        .map(|t| {
-            json!({"name": t.name, "email": t.email.as_str(), "manager": t.manager.as_ref().map(|m| m.as_str()),
-                   "trips": by_traveller.get(&t.id).cloned().unwrap_or_default()})
-        })
-        .collect();
     st.console.page(
         StatusCode::OK,
         "travellers.html",
         json!({"title": "Travellers", "user": user_ctx(&session), "csrf": session.csrf, "q": q, "notice": notice,
-               "travellers": rows, "shown": rows.len(), "total": matching.len(),
+               "travellers": rows, "shown": rows.len(), "total": total,
                "can_manage": session.user.role != "viewer"}),
     )
 }

@@ -172,6 +172,17 @@ fn write_subscription_tx(
     Ok(id)
 }
 
+/// A traveller as the console's list shows them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TravellerLine {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub manager: Option<String>,
+    pub trips: Vec<String>,
+}
+
 impl Store {
     /// Create or update a traveller (matched by email). Returns the id.
     pub fn upsert_traveller(&mut self, t: &NewTraveller) -> Result<i64, StoreError> {
@@ -193,6 +204,54 @@ impl Store {
             self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
         let mut zones = std::collections::HashMap::new();
         collect_rows(&mut stmt, [], |r| traveller_from_ref(r, 0, &mut zones))
+    }
+
+    /// One page of travellers for the console: those whose name or email contains `needle`
+    /// (case-insensitive; all when empty), by email, at most `limit`, each with their trips
+    /// as "PLACE START to END"; and how many match in all. The filtering and the limit run in
+    /// SQLite, so the page costs the same at 100 or 100,000 travellers.
+    pub fn traveller_page(
+        &self,
+        needle: &str,
+        limit: usize,
+    ) -> Result<(Vec<TravellerLine>, usize), StoreError> {
+        let like = format!(
+            "%{}%",
+            needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let filter = "(?1 = '%%' OR lower(name) LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\')";
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM travellers WHERE {filter}"),
+            [&like],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, name, email, manager FROM travellers WHERE {filter} ORDER BY email LIMIT ?2"
+        ))?;
+        let mut rows: Vec<TravellerLine> = stmt
+            .query_map(params![like, limit as i64], |r| {
+                Ok(TravellerLine {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    manager: r.get(3)?,
+                    trips: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut trips = self.conn.prepare_cached(
+            "SELECT country, city, start_date, end_date FROM trips WHERE traveller_id = ?1 ORDER BY start_date, id",
+        )?;
+        for t in &mut rows {
+            t.trips = trips
+                .query_map([t.id], |r| {
+                    let (country, city): (String, String) = (r.get(0)?, r.get(1)?);
+                    let place = if city.is_empty() { country } else { format!("{city}, {country}") };
+                    Ok(format!("{place} {} to {}", r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                })?
+                .collect::<Result<_, _>>()?;
+        }
+        Ok((rows, total as usize))
     }
 
     /// Remove a traveller and their trips.

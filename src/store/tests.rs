@@ -425,3 +425,20 @@ fn who_was_passed_over_is_kept_with_the_reason() {
         detail.not_alerted
     );
 }
+
+#[test]
+fn the_console_traveller_page_searches_and_limits_in_sql() {
+    let mut s = Store::memory().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let (all, total) = s.traveller_page("", 500).expect("page");
+    assert_eq!((all.len(), total), (2, 2));
+    assert_eq!(all[0].email, "ann@example.org");
+    assert_eq!(all[0].trips, ["Almaty, KZ 2022-01-03 to 2022-01-20"]);
+    let (one, total) = s.traveller_page("ROE", 500).expect("page");
+    assert_eq!((one.len(), total, one[0].name.as_str()), (1, 1, "Bob Roe"));
+    let (first, total) = s.traveller_page("example.org", 1).expect("page");
+    assert_eq!((first.len(), total), (1, 2), "limited, with the full count");
+    assert_eq!(s.traveller_page("%", 500).expect("page").1, 0, "% is a character, not a wildcard");
+    assert_eq!(s.traveller_page("_", 500).expect("page").1, 0);
+}
