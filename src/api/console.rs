@@ -379,9 +379,11 @@ pub async fn advisory(
         return secure((StatusCode::NOT_FOUND, "No such advisory.").into_response());
     };
     let spans: Vec<(i64, i64)> = v.detection_list.iter().map(|d| d.span).collect();
+    // The first 500 of each list; the page says how many there are in all (the API has them).
     let alerts: Vec<Value> = detail
         .alerts
         .iter()
+        .take(500)
         .map(
             |a| json!({"recipient": a.recipient, "kind": a.kind, "severity": a.severity, "status": a.status}),
         )
@@ -394,7 +396,9 @@ pub async fn advisory(
             "processed": iso_day(v.summary.processed_at),
             "url": crate::channels::render::safe_url(v.summary.url.as_deref()),
             "detections": v.detection_list, "alerts": alerts, "parts": marked_parts(&v.body, &spans),
-            "not_alerted": detail.not_alerted.iter().filter(|p| p.version == v.summary.version).collect::<Vec<_>>(),
+            "not_alerted": detail.not_alerted.iter().filter(|p| p.version == v.summary.version).take(500).collect::<Vec<_>>(),
+            "alerts_total": detail.alerts.len(),
+            "not_alerted_total": detail.not_alerted.iter().filter(|p| p.version == v.summary.version).count(),
         }),
     )
 }
