@@ -7,6 +7,7 @@ pub mod advisory;
 pub mod api;
 pub mod app;
 pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod detect;
 pub mod outbox;

@@ -12,15 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{ApiState, Caller, error};
-use crate::channels::links::{Answer, LinkError, LinkKey};
-use crate::store::accountability::{EscalationPolicy, GivenAnswer};
+use crate::channels::links::{Answer, LinkError};
+use crate::store::accountability::GivenAnswer;
 
-/// The answer pages' part of the configuration.
-#[derive(Debug, Clone)]
-pub struct RespondConfig {
-    pub key: LinkKey,
-    pub escalation: EscalationPolicy,
-}
+pub use crate::channels::links::RespondConfig;
 
 /// A public answer page (a console template): the console's headers, and no referrer at all,
 /// since the URL carries the token.

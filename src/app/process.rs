@@ -13,7 +13,7 @@ use crate::telemetry::metrics;
 /// Environment variable naming a failpoint, for crash tests: `before_commit` aborts the
 /// process after detection and routing, before the transaction commits. Failpoints exist only
 /// in builds with the `failpoints` feature (the test command's), never in a release build.
-pub const FAILPOINT_ENV: &str = "TRIPWATCH_FAILPOINT";
+pub use crate::clock::FAILPOINT_ENV;
 
 /// Everything decided about one advisory.
 #[derive(Debug)]

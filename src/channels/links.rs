@@ -183,6 +183,13 @@ impl LinkMaker {
     }
 }
 
+/// The answer pages' part of the configuration: the signing key and the escalation policy.
+#[derive(Debug, Clone)]
+pub struct RespondConfig {
+    pub key: LinkKey,
+    pub escalation: crate::store::accountability::EscalationPolicy,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

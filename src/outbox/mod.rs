@@ -97,7 +97,7 @@ fn failpoint_after_send() {
     static LIMIT: OnceLock<Option<usize>> = OnceLock::new();
     static SENT: AtomicUsize = AtomicUsize::new(0);
     let limit = LIMIT.get_or_init(|| {
-        std::env::var(crate::app::process::FAILPOINT_ENV)
+        std::env::var(crate::clock::FAILPOINT_ENV)
             .ok()
             .and_then(|v| v.strip_prefix("abort_after_send:").and_then(|n| n.parse().ok()))
     });
@@ -200,7 +200,7 @@ impl Outbox {
         let job =
             blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
         // "Sent:" in the message is when it is sent, not when the alert was queued.
-        let sent = crate::app::now().unwrap_or(now);
+        let sent = crate::clock::now().unwrap_or(now);
         // A JSON webhook carries only the facts: the templates are not rendered for it.
         let endpoint = match &c.channel {
             Channel::Email => None,
@@ -295,8 +295,8 @@ impl Outbox {
     }
 
     /// What the answer pages need: the link key and the escalation settings.
-    pub fn respond_config(&self) -> Option<crate::api::respond::RespondConfig> {
-        Some(crate::api::respond::RespondConfig {
+    pub fn respond_config(&self) -> Option<crate::channels::links::RespondConfig> {
+        Some(crate::channels::links::RespondConfig {
             key: self.templates.link_key()?.clone(),
             escalation: self.escalation.clone(),
         })
