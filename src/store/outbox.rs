@@ -39,7 +39,8 @@ struct Relaxed<'a>(&'a rusqlite::Connection);
 
 impl Drop for Relaxed<'_> {
     fn drop(&mut self) {
-        let _ = self.0.pragma_update(None, "synchronous", "FULL");
+        // Prepared once and cached: these run twice per outbox statement.
+        let _ = self.0.prepare_cached("PRAGMA synchronous = FULL").and_then(|mut s| s.execute([]));
     }
 }
 
@@ -51,7 +52,7 @@ impl Store {
     /// The setting holds while the returned guard lives; dropping it restores `FULL`, so no
     /// later write on the same connection inherits the weaker setting.
     fn outbox_durability(&self) -> Result<Relaxed<'_>, StoreError> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.prepare_cached("PRAGMA synchronous = NORMAL")?.execute([])?;
         Ok(Relaxed(&self.conn))
     }
 
