@@ -2063,6 +2063,35 @@ fn console_in_a_real_browser() {
     assert!(b.text("main").contains("The upload was applied."));
     assert!(b.text("main").contains("ann@example.org"));
 
+    // Edit one traveller: add a trip (the notice carries the destination's standing risk),
+    // change it, remove it, and change the details.
+    b.click("a[href='/travellers/ann@example.org']");
+    assert!(b.text("h1").contains("Ann Lee"), "{}", b.text("main"));
+    b.fill("#new-country", "FR");
+    b.fill("#new-city", "Paris");
+    b.fill("#new-start", "2022-02-01");
+    b.fill("#new-end", "2022-02-05");
+    b.submit("#add-trip button[type=submit]");
+    let page = b.text("main");
+    assert!(page.contains("saved") && page.contains("FR: no travel advisory level on record"), "{page}");
+    let forms =
+        b.call("POST", "/elements", &serde_json::json!({"using": "css selector", "value": "#trips form"}));
+    assert_eq!(forms.as_array().map(Vec::len), Some(2), "two trips");
+    b.fill("#trips tr:nth-child(2) input[name=end]", "2022-02-09");
+    b.submit("#trips tr:nth-child(2) button[name=remove]");
+    let page = b.text("main");
+    assert!(page.contains("removed"), "{page}");
+    b.fill("#trips tr:nth-child(1) input[name=end]", "2022-01-25");
+    b.submit("#trips tr:nth-child(1) button:not([name])");
+    let page = b.text("main");
+    assert!(page.contains("changed: Almaty, KZ 2022-01-03..2022-01-25"), "{page}");
+    b.fill("#timezone", "Mars/Base");
+    b.submit("#details button[type=submit]");
+    assert!(b.text(".error").contains("Mars/Base"), "a bad time zone is refused: {}", b.text("main"));
+    b.fill("#timezone", "Europe/Paris");
+    b.submit("#details button[type=submit]");
+    assert!(b.text("main").contains("time zone Europe/Paris"), "{}", b.text("main"));
+
     // Add a subscription for the security desk.
     b.goto(&format!("{base}/subscriptions"));
     b.fill("#sub-email", "desk@example.org");
@@ -2075,6 +2104,9 @@ fn console_in_a_real_browser() {
     b.fill("#sub-places", "ZZ");
     b.submit("form[action='/subscriptions'] button[type=submit]");
     assert!(b.text(".error").contains("ZZ"), "{}", b.text("main"));
+    b.submit("form[action$='/remove'] button");
+    let subs = b.text("main");
+    assert!(subs.contains("Subscription removed.") && !subs.contains("desk@example.org"), "{subs}");
 
     // Preview: paste the seed, see the detections; nothing is stored or sent.
     b.goto(&format!("{base}/preview"));

@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("respond.html", include_str!("../../config/console/respond.html")),
     ("reviews.html", include_str!("../../config/console/reviews.html")),
     ("subscriptions.html", include_str!("../../config/console/subscriptions.html")),
+    ("traveller.html", include_str!("../../config/console/traveller.html")),
 ];
 
 /// Argon2id hash (PHC string) of a password, with a random salt.
@@ -627,7 +628,9 @@ pub async fn subscriptions(
         &st,
         &session,
         StatusCode::OK,
-        query_value(&uri, "added").map(|_| "Subscription added.".to_owned()),
+        query_value(&uri, "added")
+            .map(|_| "Subscription added.".to_owned())
+            .or_else(|| query_value(&uri, "removed").map(|_| "Subscription removed.".to_owned())),
         None,
         json!({}),
     )
@@ -759,6 +762,214 @@ pub async fn travellers(
                "travellers": rows, "shown": rows.len(), "total": total,
                "can_manage": session.user.role != "viewer"}),
     )
+}
+
+/// Run one console change as the signed-in manager (CSRF checked, viewers refused): `f` gets
+/// the store and the form and says what it did; the change is audited under `action`.
+/// `Ok(sentence)` or `Err(response)` (sign-in, 403) or `Ok(Err(message))` for a refused change.
+fn console_change(
+    st: &ApiState,
+    headers: &HeaderMap,
+    body: &[u8],
+    action: &str,
+    f: impl FnOnce(&mut crate::store::Store, &HashMap<String, String>) -> anyhow::Result<String>,
+) -> Result<Result<String, String>, Box<Response>> {
+    let session = manager_post(st, headers, body)?;
+    let fields = form(body);
+    let Some(store) = st.store.clone() else {
+        return Err(Box::new(super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written")));
+    };
+    let t = now().as_second();
+    let by = format!("user:{}", session.user.email);
+    Ok(tokio::task::block_in_place(|| {
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        let done = f(&mut s, &fields).map_err(|e| format!("{e:#}"))?;
+        let _ = s.audit(&by, action, &json!({"result": done}).to_string(), t);
+        Ok(done)
+    }))
+}
+
+/// A form field, trimmed; `None` when absent or empty.
+fn field(f: &HashMap<String, String>, k: &str) -> Option<String> {
+    f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// `GET /travellers/{email}`: one traveller, their details and trips, each editable.
+pub async fn traveller(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some((_, session)) = session_of(&st, &headers) else { return redirect("/login") };
+    traveller_page(&st, &session, &email, StatusCode::OK, query_value(&uri, "done"), None)
+}
+
+fn traveller_page(
+    st: &ApiState,
+    session: &Session,
+    email: &str,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let Ok(address) = crate::route::model::Email::parse(email) else {
+        return secure((StatusCode::NOT_FOUND, "No such traveller.").into_response());
+    };
+    let found = with_store(st, |s| Ok((s.traveller_by_email(&address)?, s.trips(Some(&address))?)));
+    let Some((Some(t), trips)) = found else {
+        return secure((StatusCode::NOT_FOUND, "No such traveller.").into_response());
+    };
+    let trips: Vec<Value> = trips
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "country": p.place.country.as_str(), "city": p.place.city,
+                        "start": p.start.to_string(), "end": p.end.to_string()})
+        })
+        .collect();
+    st.console.page(
+        status,
+        "traveller.html",
+        json!({"title": t.name, "user": user_ctx(session), "csrf": session.csrf, "notice": notice, "error": error,
+               "t": {"name": t.name, "email": t.email.as_str(), "timezone": t.timezone,
+                     "manager": t.manager.as_ref().map(|m| m.as_str())},
+               "trips": trips, "can_manage": session.user.role != "viewer"}),
+    )
+}
+
+/// Where a traveller's page lives.
+fn traveller_url(email: &str, done: &str) -> String {
+    let e: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+    let d: String = url::form_urlencoded::byte_serialize(done.as_bytes()).collect();
+    format!("/travellers/{e}?done={d}")
+}
+
+/// After a change on a traveller's page: back to it with what was done, or the page again
+/// with the refusal.
+fn traveller_result(
+    st: &ApiState,
+    headers: &HeaderMap,
+    email: &str,
+    r: Result<Result<String, String>, Box<Response>>,
+) -> Response {
+    match r {
+        Err(resp) => *resp,
+        Ok(Ok(done)) => see_other(traveller_url(email, &done)),
+        Ok(Err(msg)) => match session_of(st, headers) {
+            Some((_, session)) => {
+                traveller_page(st, &session, email, StatusCode::BAD_REQUEST, None, Some(msg))
+            }
+            None => redirect("/login"),
+        },
+    }
+}
+
+/// `POST /travellers/{email}` (form: csrf, name, timezone, manager): change a traveller; an
+/// empty manager removes the manager.
+pub async fn change_traveller(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+    body: Bytes,
+) -> Response {
+    let hooks = st.live().webhooks;
+    let r = console_change(&st, &headers, &body, "traveller:change", |s, f| {
+        let change = crate::app::people::TravellerChange {
+            name: field(f, "name"),
+            timezone: field(f, "timezone"),
+            language: None,
+            manager: f.get("manager").map(|m| m.trim().to_owned()),
+            webhooks: None,
+        };
+        let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+        crate::app::people::change_traveller(s, &email, &change, &hooks)
+    });
+    traveller_result(&st, &headers, &email, r)
+}
+
+/// `POST /console/travellers` (form: csrf, name, email, timezone, manager): add a traveller.
+pub async fn add_traveller(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let hooks = st.live().webhooks;
+    let email = field(&form(&body), "email").unwrap_or_default().to_lowercase();
+    let r = console_change(&st, &headers, &body, "traveller:add", |s, f| {
+        let args = crate::app::people::TravellerArgs {
+            name: field(f, "name").unwrap_or_default(),
+            email: email.clone(),
+            timezone: field(f, "timezone"),
+            language: None,
+            manager: field(f, "manager"),
+            webhooks: Vec::new(),
+        };
+        let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+        crate::app::people::add_traveller(s, &args, &hooks)
+    });
+    match r {
+        Err(resp) => *resp,
+        Ok(Ok(done)) => see_other(traveller_url(&email, &done)),
+        Ok(Err(msg)) => secure((StatusCode::BAD_REQUEST, msg).into_response()),
+    }
+}
+
+/// `POST /console/trips` (form: csrf, email, country, city, start, end): add a trip; the
+/// notice carries the destination's standing risk.
+pub async fn add_trip(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let email = field(&form(&body), "email").unwrap_or_default();
+    let r = console_change(&st, &headers, &body, "trip:add", |s, f| {
+        let args = crate::app::people::TripArgs {
+            email: email.clone(),
+            country: field(f, "country").unwrap_or_default(),
+            city: field(f, "city"),
+            start: field(f, "start").unwrap_or_default(),
+            end: field(f, "end").unwrap_or_default(),
+        };
+        crate::app::people::add_trip(s, &args)
+    });
+    traveller_result(&st, &headers, &email, r)
+}
+
+/// `POST /console/trips/{id}` (form: csrf, email, country, city, start, end, remove): change
+/// or (with `remove`) remove a trip.
+pub async fn change_trip(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let email = field(&form(&body), "email").unwrap_or_default();
+    let removing = form(&body).contains_key("remove");
+    let r =
+        console_change(&st, &headers, &body, if removing { "trip:remove" } else { "trip:change" }, |s, f| {
+            if removing {
+                s.remove_trip(id)?;
+                return Ok(format!("trip {id} removed"));
+            }
+            let change = crate::app::people::TripChange {
+                country: field(f, "country"),
+                city: Some(f.get("city").map(|c| c.trim().to_owned()).unwrap_or_default()),
+                start: field(f, "start"),
+                end: field(f, "end"),
+            };
+            crate::app::people::change_trip(s, id, &change)
+        });
+    traveller_result(&st, &headers, &email, r)
+}
+
+/// `POST /console/subscriptions/{id}/remove` (form: csrf).
+pub async fn remove_subscription(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let r = console_change(&st, &headers, &body, "subscription:remove", |s, _| {
+        s.remove_subscription(id)?;
+        Ok(format!("subscription {id} removed"))
+    });
+    match r {
+        Err(resp) => *resp,
+        Ok(Ok(_)) => see_other("/subscriptions?removed=1".into()),
+        Ok(Err(msg)) => secure((StatusCode::NOT_FOUND, msg).into_response()),
+    }
 }
 
 /// The text fields of a `multipart/form-data` body (file parts included, as text).

@@ -346,6 +346,26 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/advisories/{id}", get(console::advisory))
         .route("/reviews", get(console::reviews))
         .route(
+            "/travellers/{email}",
+            get(console::traveller).post(console::change_traveller).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/console/travellers",
+            axum::routing::post(console::add_traveller).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/console/trips",
+            axum::routing::post(console::add_trip).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/console/trips/{id}",
+            axum::routing::post(console::change_trip).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/console/subscriptions/{id}/remove",
+            axum::routing::post(console::remove_subscription).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
             "/console/reviews/{advisory}/{action}",
             axum::routing::post(console::decide_review).layer(DefaultBodyLimit::max(16 * 1024)),
         )
