@@ -28,15 +28,24 @@ pub const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2
 /// Run a parser on a blocking thread with [`PARSE_DEADLINE`], so a large or hostile document
 /// never holds the async threads that answer the API and feed the watchdog. Parsers are linear
 /// with depth and size caps, so the deadline is a backstop.
-pub async fn off_runtime<T: Send + 'static>(
+pub async fn off_runtime<T: Send + 'static, E: Send + 'static>(
     bytes: Vec<u8>,
-    parse: impl FnOnce(Vec<u8>) -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    parse: impl FnOnce(Vec<u8>) -> Result<T, E> + Send + 'static,
+) -> Result<Result<T, E>, Stalled> {
     match tokio::time::timeout(PARSE_DEADLINE, tokio::task::spawn_blocking(move || parse(bytes))).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => Err(format!("parser failed: {e}")),
-        Err(_) => Err(format!("parsing took longer than {} s", PARSE_DEADLINE.as_secs())),
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => Err(Stalled::Failed(e.to_string())),
+        Err(_) => Err(Stalled::Deadline(PARSE_DEADLINE.as_secs())),
     }
+}
+
+/// A parse that never gave an answer: its thread failed, or it passed [`PARSE_DEADLINE`].
+#[derive(Debug, thiserror::Error)]
+pub enum Stalled {
+    #[error("parser failed: {0}")]
+    Failed(String),
+    #[error("parsing took longer than {0} s")]
+    Deadline(u64),
 }
 
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;

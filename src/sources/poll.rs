@@ -25,6 +25,52 @@ pub const MAX_LINKED_PER_POLL: usize = 50;
 /// Polls on which an index item's linked alert may fail before it is given up on.
 pub const MAX_LINK_ATTEMPTS: u32 = 5;
 
+/// Why fetching or reading a polled source failed. Stored as the source's `last_error` and
+/// logged through `Display`, where URLs are already reduced to their origin.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// The address guard refused the URL (internal address, scheme, …).
+    #[error("{0}")]
+    Refused(String),
+    #[error("fetch failed: {}", crate::channels::webhook::error_chain(.0))]
+    Transport(#[source] reqwest::Error),
+    #[error("reading the response: {}", crate::channels::webhook::error_chain(.0))]
+    Read(#[source] reqwest::Error),
+    #[error("HTTP {0}")]
+    Status(reqwest::StatusCode),
+    #[error("response of {size} bytes exceeds the limit of {limit}")]
+    Declared { size: u64, limit: u64 },
+    #[error("response exceeds the limit of {0} bytes")]
+    TooLarge(u64),
+    #[error("invalid gzip body: {0}")]
+    Gzip(#[source] std::io::Error),
+    #[error("response exceeds the limit of {0} bytes once decompressed")]
+    Inflated(u64),
+    #[error("unsupported Content-Encoding {0:?}")]
+    Encoding(String),
+    #[error("link {href:?}: {source}")]
+    Link { href: String, source: url::ParseError },
+    #[error("304 without validators")]
+    UnexpectedNotModified,
+    /// The body did not parse as the source's kind (feed, CAP alert, CAP index).
+    #[error(transparent)]
+    Parse(#[from] super::ParseError),
+    /// The parser's thread failed or passed its deadline (see `sources::off_runtime`).
+    #[error(transparent)]
+    Stalled(#[from] super::Stalled),
+    #[error("{failed} linked alert(s) failed, first: {first}")]
+    Links { failed: usize, first: String },
+    #[error("poll did not finish within its budget of {0} s")]
+    Budget(u64),
+    #[error("feed client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+/// The result of a parse run off the runtime, as a poll's error.
+fn parsed<T>(r: Result<Result<T, super::ParseError>, super::Stalled>) -> Result<T, PollError> {
+    Ok(r??)
+}
+
 /// What a fetch returned.
 pub enum Fetched {
     NotModified,
@@ -34,25 +80,25 @@ pub enum Fetched {
 /// A client for feeds: at most 3 redirects, each hop checked by the guard (address-literal
 /// hosts by `Guard::refuse_url`, names by the guarded resolver), no proxies, no transparent
 /// decompression (we decode gzip ourselves, with a limit).
-pub fn client(guard: Arc<Guard>) -> Result<reqwest::Client, String> {
+pub fn client(guard: Arc<Guard>) -> Result<reqwest::Client, PollError> {
     reqwest::Client::builder()
         .redirect(guard.redirect_policy(3))
         .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver(guard)))
         .user_agent(concat!("tripwatch/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(PollError::Client)
 }
 
 /// Decode a gzip body, refusing output over `max` bytes.
-pub fn gunzip_limited(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+pub fn gunzip_limited(bytes: &[u8], max: u64) -> Result<Vec<u8>, PollError> {
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes)
         .take(max.saturating_add(1))
         .read_to_end(&mut out)
-        .map_err(|e| format!("invalid gzip body: {e}"))?;
+        .map_err(PollError::Gzip)?;
     if out.len() as u64 > max {
-        return Err(format!("response exceeds the limit of {max} bytes once decompressed"));
+        return Err(PollError::Inflated(max));
     }
     Ok(out)
 }
@@ -66,9 +112,9 @@ pub async fn fetch(
     max: u64,
     etag: Option<&str>,
     last_modified: Option<&str>,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, PollError> {
     if let Some(reason) = guard.refuse_url(url) {
-        return Err(reason);
+        return Err(PollError::Refused(reason));
     }
     let mut req = client.get(url.clone()).timeout(timeout).header("accept-encoding", "gzip");
     if let Some(e) = etag {
@@ -77,37 +123,30 @@ pub async fn fetch(
     if let Some(m) = last_modified {
         req = req.header("if-modified-since", m);
     }
-    let mut resp = req
-        .send()
-        .await
-        .map_err(|e| format!("fetch failed: {}", crate::channels::webhook::error_chain(&e)))?;
+    let mut resp = req.send().await.map_err(PollError::Transport)?;
     if resp.status().as_u16() == 304 {
         return Ok(Fetched::NotModified);
     }
     if !resp.status().is_success() {
-        return Err(format!("HTTP {}", resp.status()));
+        return Err(PollError::Status(resp.status()));
     }
     if let Some(n) = resp.content_length().filter(|n| *n > max) {
-        return Err(format!("response of {n} bytes exceeds the limit of {max}"));
+        return Err(PollError::Declared { size: n, limit: max });
     }
     let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (etag, last_modified) = (header("etag"), header("last-modified"));
     let encoding = header("content-encoding").unwrap_or_default().trim().to_ascii_lowercase();
     let mut bytes = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| format!("reading the response: {}", crate::channels::webhook::error_chain(&e)))?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(PollError::Read)? {
         if bytes.len() as u64 + chunk.len() as u64 > max {
-            return Err(format!("response exceeds the limit of {max} bytes"));
+            return Err(PollError::TooLarge(max));
         }
         bytes.extend_from_slice(&chunk);
     }
     let bytes = match encoding.as_str() {
         "" | "identity" => bytes,
         "gzip" | "x-gzip" => gunzip_limited(&bytes, max)?,
-        other => return Err(format!("unsupported Content-Encoding {other:?}")),
+        other => return Err(PollError::Encoding(other.to_owned())),
     };
     Ok(Fetched::Body { bytes, etag, last_modified })
 }
@@ -131,14 +170,12 @@ async fn cap_items(
     store: &Arc<Mutex<Store>>,
     bytes: &[u8],
     now: Timestamp,
-) -> Result<(Vec<Advisory>, Vec<String>), String> {
+) -> Result<(Vec<Advisory>, Vec<String>), PollError> {
     if super::cap::looks_like_cap(bytes) {
-        let (adv, _) =
-            super::off_runtime(bytes.to_vec(), |b| super::cap::parse(&b).map_err(|e| e.to_string())).await?;
+        let (adv, _) = parsed(super::off_runtime(bytes.to_vec(), |b| super::cap::parse(&b)).await)?;
         return Ok((vec![adv], Vec::new()));
     }
-    let links =
-        super::off_runtime(bytes.to_vec(), |b| super::feed::cap_links(&b).map_err(|e| e.to_string())).await?;
+    let links = parsed(super::off_runtime(bytes.to_vec(), |b| super::feed::cap_links(&b)).await)?;
     let (mut advs, mut keys, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     for (key, href) in links {
         if advs.len() + errors.len() >= MAX_LINKED_PER_POLL {
@@ -152,19 +189,16 @@ async fn cap_items(
         }
         let fetched = match s.url.join(&href) {
             Ok(url) => fetch(client, guard, &url, s.timeout, s.max_bytes, None, None).await,
-            Err(e) => Err(format!("link {href:?}: {e}")),
+            Err(source) => Err(PollError::Link { href: href.clone(), source }),
         };
-        let parsed = match fetched {
+        let alert = match fetched {
             Ok(Fetched::Body { bytes, .. }) => {
-                super::off_runtime(bytes, |b| {
-                    super::cap::parse(&b).map(|(a, _)| a).map_err(|e| e.to_string())
-                })
-                .await
+                parsed(super::off_runtime(bytes, |b| super::cap::parse(&b).map(|(a, _)| a)).await)
             }
-            Ok(Fetched::NotModified) => Err("304 without validators".into()),
+            Ok(Fetched::NotModified) => Err(PollError::UnexpectedNotModified),
             Err(e) => Err(e),
         };
-        match parsed {
+        match alert {
             Ok(adv) => {
                 advs.push(adv);
                 keys.push(key);
@@ -172,7 +206,7 @@ async fn cap_items(
             Err(e) => {
                 let gave_up = {
                     let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
-                    st.source_item_failed(&s.name, &key, &e, MAX_LINK_ATTEMPTS, now)
+                    st.source_item_failed(&s.name, &key, &e.to_string(), MAX_LINK_ATTEMPTS, now)
                 };
                 match gave_up {
                     Ok(true) => errors.push(format!(
@@ -184,7 +218,7 @@ async fn cap_items(
         }
     }
     if advs.is_empty() && !errors.is_empty() {
-        return Err(format!("{} linked alert(s) failed, first: {}", errors.len(), errors[0]));
+        return Err(PollError::Links { failed: errors.len(), first: errors[0].clone() });
     }
     for e in &errors {
         tracing::warn!(source = %s.name, error = %e, "linked alert failed");
@@ -247,11 +281,8 @@ pub async fn poll_one(
                 let items = match s.kind {
                     SourceKind::Feed => {
                         let name = s.name.clone();
-                        super::off_runtime(bytes, move |b| {
-                            super::feed::parse(&b, &name).map_err(|e| e.to_string())
-                        })
-                        .await
-                        .map(|a| (a, Vec::new()))
+                        parsed(super::off_runtime(bytes, move |b| super::feed::parse(&b, &name)).await)
+                            .map(|a| (a, Vec::new()))
                     }
                     SourceKind::Cap => cap_items(client, guard, s, store, &bytes, now).await,
                 };
@@ -273,7 +304,7 @@ pub async fn poll_one(
     };
     let outcome = match tokio::time::timeout(budget, work).await {
         Ok(r) => r,
-        Err(_) => Err(format!("poll did not finish within its budget of {} s", budget.as_secs())),
+        Err(_) => Err(PollError::Budget(budget.as_secs())),
     };
     crate::store::blocking(|| record_poll(store, s, state, outcome, now, next, &mut report));
     report
@@ -283,7 +314,7 @@ fn record_poll(
     store: &Arc<Mutex<Store>>,
     s: &SourceConfig,
     state: &crate::store::SourceState,
-    outcome: Result<(usize, usize, Option<String>, Option<String>), String>,
+    outcome: Result<(usize, usize, Option<String>, Option<String>), PollError>,
     now: Timestamp,
     next: Timestamp,
     report: &mut PollOne,
@@ -303,7 +334,7 @@ fn record_poll(
             let wait = Duration::from_secs(60u64.saturating_mul(1 << failures.clamp(0, 6) as u32))
                 .min(Duration::from_secs(3600));
             let backoff = now.checked_add(wait).unwrap_or(next);
-            let _ = st.source_failed(&s.name, &e, now, backoff.max(next));
+            let _ = st.source_failed(&s.name, &e.to_string(), now, backoff.max(next));
             tracing::warn!(source = %s.name, error = %e, "poll failed");
         }
     }
@@ -517,7 +548,7 @@ mod tests {
             let got = fetch(&client, &guard, &url, Duration::from_secs(5), 1 << 20, None, None).await;
             let err = match got {
                 Ok(_) => panic!("{path}: a redirect to an internal address was followed"),
-                Err(e) => e,
+                Err(e) => e.to_string(),
             };
             // A non-HTTP target is not followed at all: the 302 itself is the error.
             let want = if path == "/file" { "302" } else { "redirect refused" };
@@ -572,7 +603,9 @@ mod tests {
         let bomb = gzip(&vec![0u8; 64 << 20]);
         assert!(bomb.len() < 100_000, "{}", bomb.len());
         let err = gunzip_limited(&bomb, 1 << 20).expect_err("bomb");
-        assert!(err.contains("once decompressed"), "{err}");
-        assert!(gunzip_limited(b"not gzip at all", 1024).expect_err("garbage").contains("invalid gzip"));
+        assert!(matches!(err, PollError::Inflated(n) if n == 1 << 20), "{err}");
+        assert!(err.to_string().contains("once decompressed"), "{err}");
+        let garbage = gunzip_limited(b"not gzip at all", 1024).expect_err("garbage");
+        assert!(matches!(garbage, PollError::Gzip(_)) && garbage.to_string().contains("invalid gzip"));
     }
 }
