@@ -164,6 +164,25 @@ impl Templates {
             }
             facts["respond"] = json!({"safe": safe, "help": help});
         }
+        // A digest to a traveller: each advisory in it has its own links, for the alert it
+        // merged (which accountability counts), so the traveller can answer each.
+        if let (Some(links), Some(traveller), "digest") = (&self.links, job.traveller_id, job.kind.as_str()) {
+            let parts: Vec<Option<i64>> = job.payload["alerts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| a["alert_id"].as_i64())
+                .collect();
+            for (i, part) in parts.iter().enumerate() {
+                let Some(id) = part else { continue };
+                let (safe, help) = links.links(*id, traveller, job.created_at);
+                let respond = json!({"safe": safe, "help": help});
+                if let Some(c) = ctx.as_deref_mut() {
+                    c["alerts"][i]["respond"] = respond.clone();
+                }
+                facts["alerts"][i]["respond"] = respond;
+            }
+        }
         if job.kind == "reminder" {
             if let Some(c) = ctx {
                 c["reminder"] = true.into();
@@ -587,5 +606,40 @@ mod tests {
             "{}",
             r.subject
         );
+    }
+
+    #[test]
+    fn a_digest_to_a_traveller_carries_answer_links_for_each_advisory() {
+        let linked =
+            Templates::load(None).expect("templates").with_links(crate::channels::links::LinkMaker {
+                key: crate::channels::links::LinkKey::from_bytes([3; 32]),
+                base_url: "https://tw.example.org".into(),
+                ttl: std::time::Duration::from_secs(3600),
+            });
+        let mut d = job("Kazakhstan update", "x");
+        d.kind = "digest".into();
+        d.alert_id = 30;
+        d.traveller_id = Some(5);
+        let part = |id: i64, title: &str| {
+            json!({"alert_id": id, "advisory": {"id": "a", "title": title, "source": "desk"}, "severity": "high",
+                   "items": [{"trigger": "curfew", "name": "Curfew", "severity": "high", "country": "KZ",
+                              "evidence": "A curfew is in force.", "reasons": []}]})
+        };
+        d.payload = json!({"recipient": {"name": "Ann Lee"}, "severity": "high", "schedule": "0 8 * * *",
+                           "alerts": [part(11, "First"), part(12, "Second")]});
+        let sent: jiff::Timestamp = "2022-01-06T15:30:00Z".parse().expect("ts");
+        let r = linked.render_job_at(&d, sent).expect("renders");
+        for id in [11, 12] {
+            let safe = r.facts["alerts"][if id == 11 { 0 } else { 1 }]["respond"]["safe"]
+                .as_str()
+                .expect("a link per advisory")
+                .to_owned();
+            assert!(safe.starts_with(&format!("https://tw.example.org/respond/{id}.5.")), "{safe}");
+            assert!(r.text.contains(&safe), "{}", r.text);
+        }
+        // To a manager (no traveller), a digest has no answer links.
+        d.traveller_id = None;
+        let r = linked.render_job_at(&d, sent).expect("renders");
+        assert!(r.facts["alerts"][0].get("respond").is_none() && !r.text.contains("/respond/"), "{}", r.text);
     }
 }
