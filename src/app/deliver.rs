@@ -40,7 +40,7 @@ fn test_job(recipient: &str, now: Timestamp) -> Job {
         traveller_id: None,
         delivery_id: 0,
         alert_id: 0,
-        kind: "alert".into(),
+        kind: crate::channels::render::JobKind::Alert,
         recipient: recipient.into(),
         payload: json!({
             "recipient": {"email": recipient, "name": "tripwatch test", "timezone": "UTC"},

@@ -37,12 +37,51 @@ pub struct AdvisoryInfo {
     pub published: Option<String>,
 }
 
+/// What kind of message a stored alert is: it picks the templates and what the message says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// To a recipient (traveller or subscriber) about one advisory.
+    Alert,
+    /// The same alert again to a traveller who has not answered (escalation's reminder).
+    Reminder,
+    /// To a manager: their travellers concerned by one advisory.
+    Rollup,
+    /// Several held alerts merged at their digest's release.
+    Digest,
+    /// To a manager: a traveller asked for help or did not answer.
+    Escalation,
+}
+
+impl JobKind {
+    /// The stored `alerts.kind` value.
+    pub fn parse(s: &str) -> Option<JobKind> {
+        Some(match s {
+            "alert" => JobKind::Alert,
+            "reminder" => JobKind::Reminder,
+            "rollup" => JobKind::Rollup,
+            "digest" => JobKind::Digest,
+            "escalation" => JobKind::Escalation,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Alert => "alert",
+            JobKind::Reminder => "reminder",
+            JobKind::Rollup => "rollup",
+            JobKind::Digest => "digest",
+            JobKind::Escalation => "escalation",
+        }
+    }
+}
+
 /// One delivery to render: the stored alert plus its advisory.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub delivery_id: i64,
     pub alert_id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub recipient: String,
     pub payload: Value,
     pub advisory: AdvisoryInfo,
@@ -155,8 +194,8 @@ impl Templates {
     /// Answer links (alerts and reminders to a traveller) into the facts and the template
     /// context; the kind of a reminder.
     fn add_links(&self, job: &Job, facts: &mut Value, mut ctx: Option<&mut Value>) {
-        if let (Some(links), Some(traveller), "alert" | "reminder") =
-            (&self.links, job.traveller_id, job.kind.as_str())
+        if let (Some(links), Some(traveller), JobKind::Alert | JobKind::Reminder) =
+            (&self.links, job.traveller_id, job.kind)
         {
             let (safe, help) = links.links(job.alert_id, traveller, job.created_at);
             if let Some(c) = ctx.as_deref_mut() {
@@ -166,7 +205,7 @@ impl Templates {
         }
         // A digest to a traveller: each advisory in it has its own links, for the alert it
         // merged (which accountability counts), so the traveller can answer each.
-        if let (Some(links), Some(traveller), "digest") = (&self.links, job.traveller_id, job.kind.as_str()) {
+        if let (Some(links), Some(traveller), JobKind::Digest) = (&self.links, job.traveller_id, job.kind) {
             let parts: Vec<Option<i64>> = job.payload["alerts"]
                 .as_array()
                 .into_iter()
@@ -183,7 +222,7 @@ impl Templates {
                 facts["alerts"][i]["respond"] = respond;
             }
         }
-        if job.kind == "reminder" {
+        if job.kind == JobKind::Reminder {
             if let Some(c) = ctx {
                 c["reminder"] = true.into();
             }
@@ -196,11 +235,10 @@ impl Templates {
         let (mut ctx, mut facts, recipient_name) = context(job, sent);
         // Alerts to a traveller (and their reminders) carry the answer links.
         self.add_links(job, &mut facts, Some(&mut ctx));
-        let prefix = match job.kind.as_str() {
-            "rollup" => "rollup",
-            "digest" => "digest",
-            "escalation" => "escalation",
-            _ => "alert",
+        // A reminder reads as the alert it repeats.
+        let prefix = match job.kind {
+            JobKind::Alert | JobKind::Reminder => "alert",
+            other => other.as_str(),
         };
         let subject = one_line(&self.render(&format!("{prefix}_subject.txt"), &ctx)?);
         let text = self.render(&format!("{prefix}.txt"), &ctx)?;
@@ -301,7 +339,7 @@ fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
     let (tz_name, tz) = zone_of(p);
     let sent_at = sent.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
     let a = &job.advisory;
-    if job.kind == "rollup" {
+    if job.kind == JobKind::Rollup {
         // One line per traveller and place, with every trigger concerning them, in words.
         let mut entries: Vec<Value> = Vec::new();
         for e in p["entries"].as_array().into_iter().flatten() {
@@ -369,10 +407,10 @@ fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
         // A manager is addressed by address alone (no display name that repeats it).
         return (ctx, facts, String::new());
     }
-    if job.kind == "digest" {
+    if job.kind == JobKind::Digest {
         return digest_context(job, &tz_name, &sent_at);
     }
-    if job.kind == "escalation" {
+    if job.kind == JobKind::Escalation {
         // To the traveller's manager: who has not answered (or asked for help), about what.
         let items = item_views(&p["items"]);
         let (names, places) = names_and_places([&p["items"]]);
@@ -484,7 +522,7 @@ mod tests {
             traveller_id: None,
             delivery_id: 1,
             alert_id: 7,
-            kind: "alert".into(),
+            kind: JobKind::Alert,
             recipient: "ann@example.org".into(),
             payload: json!({
                 "recipient": {"email": "ann@example.org", "name": "Ann Lee", "timezone": "Asia/Almaty"},
@@ -562,7 +600,7 @@ mod tests {
         assert!(critical < high, "most severe first: {}", r.text);
         // A roll-up: one line per traveller and place, triggers in words, singular agreement.
         let mut rollup = job("Kazakhstan update", "x");
-        rollup.kind = "rollup".into();
+        rollup.kind = JobKind::Rollup;
         rollup.recipient = "boss@example.org".into();
         rollup.payload = json!({"severity": "critical", "entries": [
             {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["state_of_emergency"]},
@@ -617,7 +655,7 @@ mod tests {
                 ttl: std::time::Duration::from_secs(3600),
             });
         let mut d = job("Kazakhstan update", "x");
-        d.kind = "digest".into();
+        d.kind = JobKind::Digest;
         d.alert_id = 30;
         d.traveller_id = Some(5);
         let part = |id: i64, title: &str| {

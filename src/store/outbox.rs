@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::channels::render::{AdvisoryInfo, Job};
+use crate::channels::render::{AdvisoryInfo, Job, JobKind};
 use crate::route::model::Channel;
 
 use super::{Store, StoreError};
@@ -128,6 +128,9 @@ impl Store {
                 "SELECT MIN(id) FROM alerts WHERE advisory_id = ?1 AND recipient = ?2 AND kind = ?3",
             )?
             .query_row(params![adv_id, recipient, kind], |r| r.get(0))?;
+        let kind = JobKind::parse(&kind).ok_or_else(|| {
+            StoreError::invalid(format!("alert {} has an unknown kind {kind:?}", c.alert_id))
+        })?;
         Ok(Job {
             traveller_id,
             delivery_id: c.id,

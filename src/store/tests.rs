@@ -249,7 +249,7 @@ fn a_digest_releases_everything_collected_as_one_message() {
     let c = s.claim(release, ts("2022-01-07T02:10:00Z")).expect("claim").expect("a digest is due");
     assert!(s.claim(release, ts("2022-01-07T02:10:00Z")).expect("claim").is_none(), "the parts are not sent");
     let job = s.job(&c).expect("job");
-    assert_eq!(job.kind, "digest");
+    assert_eq!(job.kind, crate::channels::render::JobKind::Digest);
     let r =
         crate::channels::render::Templates::load(None).expect("templates").render_job(&job).expect("render");
     assert!(r.subject.starts_with("[HIGH] Digest: 2 alerts — Kazakhstan"), "{}", r.subject);
