@@ -1725,21 +1725,7 @@ fn memory_returns_after_large_advisories() {
 fn log_lines_carry_spans_and_hold_no_secrets() {
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("tripwatch.toml");
-    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
-    let mut hook = KillOnDrop(
-        Command::new("python3")
-            .arg(support.join("webhook_sink.py"))
-            .arg("--dir")
-            .arg(dir.path().join("hook"))
-            .args(["--script", "500"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sink"),
-    );
-    let mut first = String::new();
-    BufReader::new(hook.0.stdout.take().expect("out")).read_line(&mut first).expect("port");
-    let port: u16 = first.trim().trim_start_matches("PORT ").parse().expect("port");
+    let (_hook, port) = support_sink("webhook_sink.py", &dir.path().join("hook"), &["--script", "500"]);
     let text = config_text().replace("[log]\n", "[log]\nlevel = \"info,tripwatch=debug\"\n");
     std::fs::write(
         &cfg,
@@ -1808,6 +1794,27 @@ fn log_lines_carry_spans_and_hold_no_secrets() {
     for secret in ["ann.lee@example.org", "Zq7secretpath", "K9secretkey", INGEST_TOKEN] {
         assert!(!all.contains(secret), "{secret} logged:\n{all}");
     }
+}
+
+/// One of the receivers in `tests/support/` (webhook or SMTP sink) writing to `dir`, on a
+/// free loopback port it announces as `PORT n`; stopped however the test ends.
+fn support_sink(script: &str, dir: &Path, args: &[&str]) -> (KillOnDrop, u16) {
+    let mut child = KillOnDrop(
+        Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(script))
+            .arg("--dir")
+            .arg(dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (python3 -m pip install aiosmtpd)"),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().expect("out")).read_line(&mut line).expect("port line");
+    let port =
+        line.trim().trim_start_matches("PORT ").parse().unwrap_or_else(|_| panic!("{script}: {line:?}"));
+    (child, port)
 }
 
 /// A helper process that is stopped however the test ends.
@@ -1992,19 +1999,7 @@ fn console_in_a_real_browser() {
     let Some(b) = Browser::start() else { return };
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("tripwatch.toml");
-    let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
-    let mut smtp = KillOnDrop(
-        Command::new("python3")
-            .arg(support.join("smtp_sink.py"))
-            .arg("--dir")
-            .arg(dir.path().join("smtp"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("smtp sink (python3 -m pip install aiosmtpd)"),
-    );
-    let mut line = String::new();
-    BufReader::new(smtp.0.stdout.take().expect("out")).read_line(&mut line).expect("port");
-    let smtp_port: u16 = line.trim().trim_start_matches("PORT ").parse().expect("smtp port");
+    let (_smtp, smtp_port) = support_sink("smtp_sink.py", &dir.path().join("smtp"), &[]);
     std::fs::write(
         &cfg,
         format!(
