@@ -1289,12 +1289,7 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     for flag in ["httponly", "secure", "samesite=strict", "path=/"] {
         assert!(cookie_line.contains(flag), "{cookie_line}");
     }
-    let token = cookie_line
-        .trim_start_matches("set-cookie: tw_session=")
-        .split(';')
-        .next()
-        .expect("token")
-        .to_owned();
+    let token = session_cookie(&head);
     let cookie = [format!("Cookie: tw_session={token}")];
     let (status, head, page) = http(d.port, "GET", "/", &cookie, "");
     assert_eq!(status, 200, "{page}");
@@ -1304,12 +1299,7 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     assert!(page.contains("<svg") && page.contains("id=\"c-KZ\""), "the map is inline");
     assert!(page.contains("#c-KZ{fill:#b42318}"), "KZ is coloured by its highest severity");
     assert!(page.contains("<circle") && page.contains(">1</text>"), "one traveller marked");
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf")
-        .to_owned();
+    let csrf = csrf_of(&page);
     let action = page
         .split("action=\"/console/alerts/")
         .nth(1)
@@ -1325,16 +1315,10 @@ fn console_sign_in_dashboard_csrf_roles_and_sign_out() {
     let (status, head, _) =
         http(d.port, "POST", "/login", &form, "email=vic%40example.org&password=another+viewer+password");
     assert_eq!(status, 303, "{head}");
-    let vic = head.lines().find_map(|l| l.strip_prefix("set-cookie: tw_session=")).expect("cookie");
-    let vic_cookie = format!("Cookie: tw_session={}", vic.split(';').next().expect("token"));
+    let vic_cookie = format!("Cookie: tw_session={}", session_cookie(&head));
     let (_, _, vic_page) = http(d.port, "GET", "/", std::slice::from_ref(&vic_cookie), "");
     assert!(!vic_page.contains("Mark safe"), "viewers get no buttons: {vic_page}");
-    let vic_csrf = vic_page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf")
-        .to_owned();
+    let vic_csrf = csrf_of(&vic_page);
     assert_eq!(
         http(d.port, "POST", &mark, &[vic_cookie, form[0].clone()], &format!("csrf={vic_csrf}")).0,
         403
@@ -1817,6 +1801,24 @@ fn support_sink(script: &str, dir: &Path, args: &[&str]) -> (KillOnDrop, u16) {
     (child, port)
 }
 
+/// The CSRF token of the first form on a console page.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a csrf field")
+        .to_owned()
+}
+
+/// The session token a sign-in response sets (`head` lower-cased, as `http` returns it).
+fn session_cookie(head: &str) -> String {
+    head.lines()
+        .find_map(|l| l.strip_prefix("set-cookie: tw_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
 /// A helper process that is stopped however the test ends.
 struct KillOnDrop(Child);
 
@@ -2189,19 +2191,9 @@ fn console_in_a_real_browser() {
         std::slice::from_ref(&form),
         "email=vic%40example.org&password=a+viewer+password",
     );
-    let vic = head
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: tw_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("vic's session")
-        .to_owned();
+    let vic = session_cookie(&head);
     let (_, _, vic_page) = http(d.port, "GET", "/subscriptions", &[format!("Cookie: tw_session={vic}")], "");
-    let vic_csrf = vic_page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("vic's csrf")
-        .to_owned();
+    let vic_csrf = csrf_of(&vic_page);
     let (status, _, _) = http(
         d.port,
         "POST",

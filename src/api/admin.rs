@@ -306,7 +306,7 @@ fn query(uri: &Uri, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn known_triggers(st: &ApiState) -> Vec<String> {
+pub(super) fn known_triggers(st: &ApiState) -> Vec<String> {
     st.live().engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect()
 }
 

@@ -648,8 +648,7 @@ fn subscriptions_page(
         return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be read");
     };
     let live = st.live();
-    let triggers: Vec<String> =
-        live.engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect();
+    let triggers = super::admin::known_triggers(st);
     let rows: Vec<Value> = subs
         .iter()
         .map(|s| {
@@ -674,25 +673,18 @@ fn subscriptions_page(
 /// min_severity, channels, digest): add a subscription, validated as the CLI and API do;
 /// audited.
 pub async fn add_subscription(State(st): State<Arc<ApiState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let session = match manager_post(&st, &headers, &body) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let one = |k: &str| {
         pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
     };
+    // Multi-selects repeat the field; a text field may hold a comma-separated list.
     let list = |k: &str| -> Vec<String> {
         pairs
             .iter()
             .filter(|(n, _)| n == k)
             .flat_map(|(_, v)| {
-                v.split([',', ' '])
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
+                v.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned)
             })
             .collect()
     };
@@ -708,33 +700,24 @@ pub async fn add_subscription(State(st): State<Arc<ApiState>>, headers: HeaderMa
         digest: one("digest"),
         digest_critical: one("digest_critical").is_some(),
     };
-    let entered = json!({"email": args.email, "name": args.name, "places": args.places.join(", "),
-                         "digest": args.digest, "follow_trips": args.follow_trips});
-    let live = st.live();
-    let known: Vec<String> =
-        live.engine.triggers().triggers().iter().map(|t| t.id.as_str().to_owned()).collect();
+    let known = super::admin::known_triggers(&st);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let hooks: Vec<&str> = live.webhooks.iter().map(String::as_str).collect();
-    let Some(store) = st.store.clone() else {
-        return super::error(StatusCode::SERVICE_UNAVAILABLE, "the store cannot be written");
-    };
-    let t = now().as_second();
-    let added = tokio::task::block_in_place(|| {
-        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-        let result = crate::app::people::add_subscription(&mut s, &known, &hooks, &args)?;
-        s.audit(
-            &format!("user:{}", session.user.email),
-            "subscription:add",
-            &json!({"result": result}).to_string(),
-            t,
-        )?;
-        anyhow::Ok(result)
+    let hooks = st.live().webhooks;
+    let hooks: Vec<&str> = hooks.iter().map(String::as_str).collect();
+    let r = console_change(&st, &headers, &body, "subscription:add", |s, _| {
+        crate::app::people::add_subscription(s, &known, &hooks, &args)
     });
-    match added {
-        Ok(_) => see_other("/subscriptions?added=1".into()),
-        Err(e) => {
-            subscriptions_page(&st, &session, StatusCode::BAD_REQUEST, None, Some(format!("{e:#}")), entered)
-        }
+    match r {
+        Err(resp) => *resp,
+        Ok(Ok(_)) => see_other("/subscriptions?added=1".into()),
+        Ok(Err(msg)) => match session_of(&st, &headers) {
+            Some((_, session)) => {
+                let entered = json!({"email": args.email, "name": args.name, "places": args.places.join(", "),
+                                     "digest": args.digest, "follow_trips": args.follow_trips});
+                subscriptions_page(&st, &session, StatusCode::BAD_REQUEST, None, Some(msg), entered)
+            }
+            None => redirect("/login"),
+        },
     }
 }
 
