@@ -114,6 +114,39 @@ struct Scanned<'a> {
     sentences: Vec<Range<usize>>,
 }
 
+/// Scope lookups already made in one section: several triggers often share a clause or a
+/// sentence, and the answer depends only on its text (and, for regions, the country).
+#[derive(Default)]
+struct ScopeMemo {
+    partial: Vec<(Range<usize>, bool)>,
+    regions: Vec<(Range<usize>, CountryCode, Vec<String>)>,
+}
+
+impl ScopeMemo {
+    /// Whether the clause limits its measure to part of a country.
+    fn partial(&mut self, text: &str, clause: &Range<usize>) -> bool {
+        if let Some((_, p)) = self.partial.iter().find(|(r, _)| r == clause) {
+            return *p;
+        }
+        let p = places::regions::partial_scope(&text[clause.clone()]);
+        self.partial.push((clause.clone(), p));
+        p
+    }
+
+    /// The regions of `country` the sentence names.
+    fn regions(&mut self, text: &str, sentence: &Range<usize>, country: CountryCode) -> Vec<String> {
+        if let Some((_, _, r)) = self.regions.iter().find(|(s, c, _)| s == sentence && *c == country) {
+            return r.clone();
+        }
+        let r: Vec<String> = places::regions::named_in(country, &text[sentence.clone()])
+            .iter()
+            .map(|r| r.name.to_owned())
+            .collect();
+        self.regions.push((sentence.clone(), country, r.clone()));
+        r
+    }
+}
+
 /// A trigger match before place attribution.
 struct Raw {
     trigger: usize,
@@ -163,8 +196,9 @@ impl Engine {
         let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y));
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
+            let mut memo = ScopeMemo::default();
             for raw in self.candidates(s) {
-                all.extend(self.explain(s, &raw, subject, input.year, retrospective));
+                all.extend(self.explain(s, &raw, subject, input.year, retrospective, &mut memo));
             }
         }
         // The lede of a report states the latest status, as its title does.
@@ -339,6 +373,7 @@ impl Engine {
         subject: Option<CountryCode>,
         year: Option<i32>,
         retrospective: bool,
+        memo: &mut ScopeMemo,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
@@ -421,25 +456,12 @@ impl Engine {
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
         // Only affirmed detections route, so only they need to know where they apply.
         let affirmed = polarity == Polarity::Affirmed;
-        let partial = affirmed && places::regions::partial_scope(&text[raw.clause.clone()]);
-        // Regions named for each country, looked up once per country (cities of one country
-        // share them).
-        let mut regions_of: Vec<(CountryCode, Vec<String>)> = Vec::new();
+        let partial = affirmed && memo.partial(text, &raw.clause);
         places
             .into_iter()
             .map(|(country, city, factor)| {
                 let regions: Vec<String> = match country.filter(|_| affirmed) {
-                    Some(c) => match regions_of.iter().find(|(k, _)| *k == c) {
-                        Some((_, r)) => r.clone(),
-                        None => {
-                            let r: Vec<String> = places::regions::named_in(c, &text[raw.sentence.clone()])
-                                .iter()
-                                .map(|r| r.name.to_owned())
-                                .collect();
-                            regions_of.push((c, r.clone()));
-                            r
-                        }
-                    },
+                    Some(c) => memo.regions(text, &raw.sentence, c),
                     None => Vec::new(),
                 };
                 let subnational = partial || city.is_some() || !regions.is_empty();

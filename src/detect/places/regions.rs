@@ -200,21 +200,6 @@ enum Extent {
 /// Whether a clause places a measure in part of a country rather than all of it: one pass
 /// over its ASCII words, one hash probe each, looking back one or two words for pairs.
 pub fn partial_scope(clause: &str) -> bool {
-    static TABLE: OnceLock<FastMap<&'static [u8], Extent>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut m = FastMap::default();
-        m.extend(PART_ONE.iter().map(|w| (w.as_bytes(), Extent::Part)));
-        m.extend(WHOLE_ONE.iter().map(|w| (w.as_bytes(), Extent::Whole)));
-        m.extend(["parts", "part", "areas", "area"].map(|w| (w.as_bytes(), Extent::PartsOf)));
-        m.insert(b"border".as_slice(), Extent::Border);
-        m.extend(["north", "south", "east", "west", "capital"].map(|w| (w.as_bytes(), Extent::Compass)));
-        m.extend(
-            ["all", "throughout", "across", "whole", "entire", "national"]
-                .map(|w| (w.as_bytes(), Extent::AllOf)),
-        );
-        m.extend(["country", "nation", "territory"].map(|w| (w.as_bytes(), Extent::Country)));
-        m
-    });
     let b = clause.as_bytes();
     let (mut i, mut part) = (0, false);
     // The two previous words (lower-cased, up to 16 bytes) and their classes.
@@ -236,7 +221,7 @@ pub fn partial_scope(clause: &str) -> bool {
         buf[..len].copy_from_slice(&b[start..start + len]);
         buf[..len].make_ascii_lowercase();
         let word = &buf[..len];
-        let class = if i - start > 16 { None } else { table.get(word).copied() };
+        let class = if i - start > 16 { None } else { extent_of(word) };
         let prev1 = &prev[1].1[..prev[1].2];
         let prev2 = &prev[0].1[..prev[0].2];
         // Part-of-country pairs decided by this word.
@@ -267,32 +252,25 @@ pub fn partial_scope(clause: &str) -> bool {
     part
 }
 
-/// Single words that say a measure covers part of a country.
-const PART_ONE: &[&str] = &[
-    "province",
-    "provinces",
-    "district",
-    "districts",
-    "region",
-    "regions",
-    "oblast",
-    "oblasts",
-    "governorate",
-    "governorates",
-    "county",
-    "counties",
-    "prefecture",
-    "prefectures",
-    "municipality",
-    "municipalities",
-    "northern",
-    "southern",
-    "eastern",
-    "western",
-];
-
-/// Single words that make a measure national whatever else the clause says.
-const WHOLE_ONE: &[&str] = &["nationwide", "countrywide", "country-wide"];
+/// What one lower-cased word says about a measure's extent: part of a country (an
+/// administrative unit or a compass adjective), the whole of it, or a word that takes part in a
+/// two-word reading ("parts of", "all regions", "the north", "border areas").
+/// A `match` on the bytes: this runs on every word of every affirmed clause.
+fn extent_of(word: &[u8]) -> Option<Extent> {
+    Some(match word {
+        b"province" | b"provinces" | b"district" | b"districts" | b"region" | b"regions" | b"oblast"
+        | b"oblasts" | b"governorate" | b"governorates" | b"county" | b"counties" | b"prefecture"
+        | b"prefectures" | b"municipality" | b"municipalities" | b"northern" | b"southern" | b"eastern"
+        | b"western" => Extent::Part,
+        b"nationwide" | b"countrywide" | b"country-wide" => Extent::Whole,
+        b"parts" | b"part" | b"areas" | b"area" => Extent::PartsOf,
+        b"border" => Extent::Border,
+        b"north" | b"south" | b"east" | b"west" | b"capital" => Extent::Compass,
+        b"all" | b"throughout" | b"across" | b"whole" | b"entire" | b"national" => Extent::AllOf,
+        b"country" | b"nation" | b"territory" => Extent::Country,
+        _ => return None,
+    })
+}
 
 #[cfg(test)]
 mod tests {
