@@ -242,7 +242,13 @@ fn run<T: serde::Serialize>(st: &ApiState, f: impl FnOnce(&mut Store) -> anyhow:
 fn status_of(e: &anyhow::Error) -> StatusCode {
     match e.downcast_ref::<crate::store::StoreError>() {
         Some(crate::store::StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
-        Some(crate::store::StoreError::Sql(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        Some(
+            crate::store::StoreError::Sql(_)
+            | crate::store::StoreError::Postgres { .. }
+            | crate::store::StoreError::Column(_)
+            | crate::store::StoreError::NoRow
+            | crate::store::StoreError::Open { .. },
+        ) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
 }

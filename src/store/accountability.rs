@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -127,13 +127,12 @@ impl Store {
     /// The traveller an alert went to, if it went to a traveller.
     pub fn traveller_of_alert(&self, alert_id: i64) -> Result<Option<i64>, StoreError> {
         Ok(self
-            .conn
-            .query_row(
+            .db
+            .query_opt(
                 "SELECT traveller_id FROM alerts WHERE id = ?1 AND kind IN ('alert', 'reminder')",
-                [alert_id],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .optional()?
+                &params![alert_id],
+                |r| r.get::<Option<i64>>(0),
+            )?
             .flatten())
     }
 
@@ -143,24 +142,21 @@ impl Store {
         alert_id: i64,
         traveller_id: i64,
     ) -> Result<Option<AnsweredAlert>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT a.advisory_id, v.title, t.id, t.name FROM alerts a
+        self.db.query_opt(
+            "SELECT a.advisory_id, v.title, t.id, t.name FROM alerts a
                  JOIN travellers t ON t.id = a.traveller_id
                  LEFT JOIN advisories v ON v.id = a.advisory_id AND v.version = a.version
                  WHERE a.id = ?1 AND a.traveller_id = ?2 AND a.kind IN ('alert', 'reminder')",
-                params![alert_id, traveller_id],
-                |r| {
-                    Ok(AnsweredAlert {
-                        advisory_id: r.get(0)?,
-                        advisory_title: r.get(1)?,
-                        traveller_id: r.get(2)?,
-                        traveller: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+            &params![alert_id, traveller_id],
+            |r| {
+                Ok(AnsweredAlert {
+                    advisory_id: r.get(0)?,
+                    advisory_title: r.get(1)?,
+                    traveller_id: r.get(2)?,
+                    traveller: r.get(3)?,
+                })
+            },
+        )
     }
 
     /// Record an answer to one alert (the latest answer per traveller and advisory counts),
@@ -183,17 +179,17 @@ impl Store {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .map(|m| m.chars().take(2000).collect::<String>());
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         tx.execute(
             "INSERT INTO responses (advisory_id, traveller_id, alert_id, answer, message, answered_at, answered_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (advisory_id, traveller_id) DO UPDATE SET alert_id = excluded.alert_id, answer = excluded.answer,
                  message = excluded.message, answered_at = excluded.answered_at, answered_by = excluded.answered_by",
-            params![a.advisory_id, traveller_id, alert_id, answer, message, now.as_second(), by],
+            &params![a.advisory_id, traveller_id, alert_id, answer, message, now.as_second(), by],
         )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![
+            &params![
                 now.as_second(),
                 by,
                 format!("answer:{answer}"),
@@ -213,9 +209,10 @@ impl Store {
             return Ok(0);
         }
         let shortest = policy.no_answer.values().min().copied().unwrap_or(0) as i64 * 60;
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
+        tx.exclusive(super::db::LOCK_ESCALATIONS)?;
         let due: Vec<(i64, String, i64)> = {
-            let mut stmt = tx.prepare_cached(
+            tx.query_map(
                 "SELECT a.id, a.severity, a.created_at FROM alerts a JOIN travellers t ON t.id = a.traveller_id
                  WHERE a.kind = 'alert' AND a.status IN ('ready', 'released') AND t.manager IS NOT NULL
                    AND a.created_at >= ?1 AND a.created_at <= ?2
@@ -224,11 +221,9 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.advisory_id = a.advisory_id
                                    AND r.traveller_id = a.traveller_id)
                  ORDER BY a.id",
-            )?;
-            stmt.query_map(params![now.as_second() - policy.window_secs, now.as_second() - shortest], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<_, _>>()?
+                &params![now.as_second() - policy.window_secs, now.as_second() - shortest],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
         };
         let mut created = 0;
         for (id, severity, at) in due {
@@ -244,7 +239,7 @@ impl Store {
 
     /// Each alert to a traveller (newest first, since `since`), with the answer.
     pub fn accountability(&self, advisory: Option<&str>, since: i64) -> Result<Vec<AccountRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        self.db.query_map(
             "SELECT a.id, a.advisory_id, v.title, t.id, t.name, t.email, a.severity, a.payload, a.created_at,
                     r.answer, r.message, r.answered_at, r.answered_by,
                     EXISTS (SELECT 1 FROM alerts e WHERE e.kind = 'escalation' AND e.advisory_id = a.advisory_id
@@ -252,12 +247,11 @@ impl Store {
              FROM alerts a JOIN travellers t ON t.id = a.traveller_id
              LEFT JOIN advisories v ON v.id = a.advisory_id AND v.version = a.version
              LEFT JOIN responses r ON r.advisory_id = a.advisory_id AND r.traveller_id = a.traveller_id
-             WHERE a.kind = 'alert' AND (?1 IS NULL OR a.advisory_id = ?1) AND a.created_at >= ?2
+             WHERE a.kind = 'alert' AND (CAST(?1 AS TEXT) IS NULL OR a.advisory_id = ?1) AND a.created_at >= ?2
              ORDER BY a.created_at DESC, a.id DESC",
-        )?;
-        let rows = stmt.query_map(params![advisory, since], |r| {
-            let payload: String = r.get(7)?;
-            let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+            &params![advisory, since],
+            |r| {
+            let payload: Value = serde_json::from_str(r.text(7)?).unwrap_or(Value::Null);
             Ok(AccountRow {
                 alert_id: r.get(0)?,
                 advisory_id: r.get(1)?,
@@ -268,14 +262,13 @@ impl Store {
                 severity: r.get(6)?,
                 places: places_of(&payload),
                 alerted_at: iso(r.get(8)?),
-                answer: r.get::<_, Option<String>>(9)?.unwrap_or_else(|| "none".into()),
+                answer: r.get::<Option<String>>(9)?.unwrap_or_else(|| "none".into()),
                 message: r.get(10)?,
-                answered_at: r.get::<_, Option<i64>>(11)?.map(iso),
+                answered_at: r.get::<Option<i64>>(11)?.map(iso),
                 answered_by: r.get(12)?,
                 escalated: r.get(13)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 }
 
@@ -317,32 +310,31 @@ pub fn summarize(rows: &[AccountRow]) -> Vec<AccountSummary> {
 /// Create the escalation of one alert (and the reminder, when asked), unless one exists for
 /// its advisory and traveller. `now_help`: the traveller asked for help.
 fn escalate(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &super::db::Db,
     alert_id: i64,
     now: Timestamp,
     policy: &EscalationPolicy,
     now_help: bool,
 ) -> Result<usize, StoreError> {
     let row = tx
-        .query_row(
+        .query_opt(
             "SELECT a.advisory_id, a.version, a.traveller_id, a.severity, a.payload, a.created_at, t.name, t.email, t.manager
              FROM alerts a JOIN travellers t ON t.id = a.traveller_id WHERE a.id = ?1",
-            [alert_id],
+            &params![alert_id],
             |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, Option<String>>(8)?,
+                    r.get::<String>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<i64>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<i64>(5)?,
+                    r.get::<String>(6)?,
+                    r.get::<String>(7)?,
+                    r.get::<Option<String>>(8)?,
                 ))
             },
-        )
-        .optional()?;
+        )?;
     let Some((advisory_id, version, traveller_id, severity, payload, created, name, email, manager)) = row
     else {
         return Ok(0);
@@ -350,7 +342,7 @@ fn escalate(
     let Some(manager) = manager else { return Ok(0) };
     let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM alerts WHERE kind = 'escalation' AND advisory_id = ?1 AND traveller_id = ?2)",
-        params![advisory_id, traveller_id],
+        &params![advisory_id, traveller_id],
         |r| r.get(0),
     )?;
     if exists {
@@ -358,12 +350,11 @@ fn escalate(
     }
     let original: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
     let (answer, message): (Option<String>, Option<Option<String>>) = tx
-        .query_row(
+        .query_opt(
             "SELECT answer, message FROM responses WHERE advisory_id = ?1 AND traveller_id = ?2",
-            params![advisory_id, traveller_id],
+            &params![advisory_id, traveller_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+        )?
         .unzip();
     let payload = json!({
         "traveller": {"name": name, "email": email},
@@ -375,28 +366,32 @@ fn escalate(
         "severity": severity,
         "items": original["items"],
     });
-    tx.execute(
+    let escalation: i64 = tx.query_row(
         "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at, parent_id)
-         VALUES (?1, ?2, 'escalation', ?3, ?4, ?5, 'released', NULL, ?6, ?7, ?8)",
-        params![advisory_id, version, manager, traveller_id, severity, payload.to_string(), now.as_second(), alert_id],
+         VALUES (?1, ?2, 'escalation', ?3, ?4, ?5, 'released', NULL, ?6, ?7, ?8) RETURNING id",
+        &params![advisory_id, version, manager, traveller_id, severity, payload.to_string(), now.as_second(), alert_id],
+        |r| r.get(0),
     )?;
-    let escalation = tx.last_insert_rowid();
-    let mut delivery = tx.prepare_cached(
-        "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, 'pending', ?3)",
-    )?;
-    delivery.execute(params![escalation, "email", now.as_second()])?;
+    let delivery = |p: &[super::db::Value]| {
+        tx.execute(
+            "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, 'pending', ?3)",
+            p,
+        )
+    };
+    delivery(&params![escalation, "email", now.as_second()])?;
     for w in &policy.webhooks {
-        delivery.execute(params![escalation, w, now.as_second()])?;
+        delivery(&params![escalation, w, now.as_second()])?;
     }
     // A second alert to a traveller who has not answered.
     if policy.remind_traveller && !now_help {
-        tx.execute(
+        let reminder: i64 = tx.query_row(
             "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at, parent_id)
              SELECT advisory_id, version, 'reminder', recipient, traveller_id, severity, 'released', NULL, payload, ?2, id
-             FROM alerts WHERE id = ?1",
-            params![alert_id, now.as_second()],
+             FROM alerts WHERE id = ?1 RETURNING id",
+            &params![alert_id, now.as_second()],
+            |r| r.get(0),
         )?;
-        delivery.execute(params![tx.last_insert_rowid(), "email", now.as_second()])?;
+        delivery(&params![reminder, "email", now.as_second()])?;
     }
     Ok(1)
 }

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::advisory::Advisory;
@@ -53,28 +53,26 @@ impl Store {
     /// Compare an incoming advisory with what is stored under its id.
     pub fn advisory_state(&self, adv: &Advisory) -> Result<AdvisoryState, StoreError> {
         let id = adv.id();
-        let same: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT version FROM advisories WHERE id = ?1 AND content_hash = ?2",
-                params![id, adv.content_hash()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let same: Option<i64> = self.db.query_opt(
+            "SELECT version FROM advisories WHERE id = ?1 AND content_hash = ?2",
+            &params![id, adv.content_hash()],
+            |r| r.get(0),
+        )?;
         if let Some(version) = same {
             return Ok(AdvisoryState::Unchanged { version });
         }
         let latest: Option<i64> =
-            self.conn.query_row("SELECT MAX(version) FROM advisories WHERE id = ?1", [&id], |r| r.get(0))?;
+            self.db
+                .query_row("SELECT MAX(version) FROM advisories WHERE id = ?1", &params![id], |r| r.get(0))?;
         let Some(previous_version) = latest else { return Ok(AdvisoryState::New) };
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = 'affirmed' AND country IS NOT NULL",
-        )?;
-        let previous = stmt
-            .query_map(params![id, previous_version], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?
-            .filter_map(|r| r.ok())
+        let previous = self
+            .db
+            .query_map(
+                "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = 'affirmed' AND country IS NOT NULL",
+                &params![id, previous_version],
+                |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
+            )?
+            .into_iter()
             .filter_map(|(t, c)| CountryCode::parse(&c).map(|c| (t, c)))
             .collect();
         Ok(AdvisoryState::Updated { previous_version, previous })
@@ -90,31 +88,37 @@ impl Store {
     ) -> Result<History, StoreError> {
         let mut h = History::default();
         let wanted: HashSet<&str> = recipients.iter().map(Email::as_str).collect();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT recipient, trigger, last_at, severity, place FROM alert_history WHERE country = ?1",
-        )?;
         for c in countries {
-            let mut rows = stmt.query([c.as_str()])?;
-            while let Some(row) = rows.next()? {
-                let recipient: String = row.get(0)?;
-                if !wanted.contains(recipient.as_str()) {
-                    continue;
-                }
-                let (trigger, at, sev, place): (String, i64, String, String) =
-                    (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
-                let (Ok(email), Ok(at), Ok(sev)) =
-                    (Email::parse(&recipient), Timestamp::from_second(at), sev.parse::<Severity>())
-                else {
-                    continue;
-                };
-                h.recipients.insert(email.clone());
-                h.last.insert((email, trigger, *c, place), (at, sev));
-            }
+            self.db.for_each(
+                "SELECT recipient, trigger, last_at, severity, place FROM alert_history WHERE country = ?1",
+                &params![c.as_str()],
+                |row| {
+                    let recipient = row.text(0)?;
+                    if !wanted.contains(recipient) {
+                        return Ok(());
+                    }
+                    let (trigger, at, sev, place): (String, i64, String, String) =
+                        (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+                    let (Ok(email), Ok(at), Ok(sev)) =
+                        (Email::parse(recipient), Timestamp::from_second(at), sev.parse::<Severity>())
+                    else {
+                        return Ok(());
+                    };
+                    h.recipients.insert(email.clone());
+                    h.last.insert((email, trigger, *c, place), (at, sev));
+                    Ok(())
+                },
+            )?;
         }
-        let mut stmt =
-            self.conn.prepare_cached("SELECT DISTINCT recipient FROM alerts WHERE advisory_id = ?1")?;
-        let already: HashSet<String> =
-            stmt.query_map([advisory_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let already: HashSet<String> = self
+            .db
+            .query_map(
+                "SELECT DISTINCT recipient FROM alerts WHERE advisory_id = ?1",
+                &params![advisory_id],
+                |r| r.get(0),
+            )?
+            .into_iter()
+            .collect();
         h.alerted_on_advisory = already.iter().filter_map(|e| Email::parse(e).ok()).collect();
         Ok(h)
     }
@@ -139,13 +143,12 @@ impl Store {
         };
         let id = adv.id();
         // Alerts and their delivery rows are acknowledged work: fully durable.
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         let countries: Vec<&str> = adv.countries.iter().map(|c| c.as_str()).collect();
         tx.execute(
             "INSERT INTO advisories (id, version, source, guid, title, body, url, published, countries, content_hash, received_at, processed_at, held)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
+            &params![
                 id,
                 version,
                 adv.source,
@@ -162,12 +165,9 @@ impl Store {
             ],
         )?;
         {
-            let mut stmt = tx.prepare(
-                "INSERT INTO detections (advisory_id, version, trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
             for d in &analysis.detections {
-                stmt.execute(params![
+                tx.execute("INSERT INTO detections (advisory_id, version, trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &params![
                     id,
                     version,
                     d.trigger.as_str(),
@@ -184,17 +184,27 @@ impl Store {
         }
         let mut out = Committed { version, ..Default::default() };
         {
-            let mut alert = tx.prepare(
-                "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            let mut delivery = tx.prepare(
-                "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut history = tx.prepare(
-                "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
-            )?;
+            let alert = |p: &[super::db::Value]| -> Result<i64, StoreError> {
+                tx.query_row(
+                    "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                    p,
+                    |r| r.get(0),
+                )
+            };
+            let delivery = |p: &[super::db::Value]| {
+                tx.execute(
+                    "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
+                    p,
+                )
+            };
+            let history = |p: &[super::db::Value]| {
+                tx.execute(
+                    "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
+                    p,
+                )
+            };
             // Under review, alerts and deliveries wait ("review", "review-digest"); the dedup
             // history is kept with the review and recorded only when a manager approves.
             let review = plan.review.is_some();
@@ -209,7 +219,7 @@ impl Store {
                     }
                 };
                 let payload = serde_json::to_string(m).map_err(|e| StoreError::invalid(e.to_string()))?;
-                alert.execute(params![
+                let alert_id = alert(&params![
                     id,
                     version,
                     "alert",
@@ -221,11 +231,10 @@ impl Store {
                     payload,
                     now.as_second()
                 ])?;
-                let alert_id = tx.last_insert_rowid();
                 out.alerts += 1;
                 for c in &m.channels {
                     let due = release.unwrap_or(now.as_second());
-                    delivery.execute(params![
+                    delivery(&params![
                         alert_id,
                         c.key(),
                         match status {
@@ -248,7 +257,7 @@ impl Store {
                         ]));
                         continue;
                     }
-                    history.execute(params![
+                    history(&params![
                         m.recipient.email.as_str(),
                         item.trigger,
                         item.country.as_str(),
@@ -260,7 +269,7 @@ impl Store {
             }
             for r in &plan.rollups {
                 let payload = serde_json::to_string(r).map_err(|e| StoreError::invalid(e.to_string()))?;
-                alert.execute(params![
+                let alert_id = alert(&params![
                     id,
                     version,
                     "rollup",
@@ -272,8 +281,7 @@ impl Store {
                     payload,
                     now.as_second()
                 ])?;
-                let alert_id = tx.last_insert_rowid();
-                delivery.execute(params![
+                delivery(&params![
                     alert_id,
                     "email",
                     if review { "review" } else { "pending" },
@@ -286,7 +294,7 @@ impl Store {
                 tx.execute(
                     "INSERT INTO reviews (advisory_id, version, reason, detections, history, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
+                    &params![
                         id,
                         version,
                         r.reason,
@@ -301,19 +309,12 @@ impl Store {
         {
             // Who was passed over and why; bounded, so a country-wide advisory with many
             // travellers below a threshold does not write a row for each.
-            let mut stmt = tx.prepare(
-                "INSERT INTO passed_over (advisory_id, version, recipient, trigger, country, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
             for d in plan.decisions.iter().filter(|d| !d.alerted()).take(MAX_PASSED_OVER) {
-                stmt.execute(params![
-                    id,
-                    version,
-                    d.recipient.as_str(),
-                    d.trigger,
-                    d.country.as_str(),
-                    d.outcome
-                ])?;
+                tx.execute(
+                    "INSERT INTO passed_over (advisory_id, version, recipient, trigger, country, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &params![id, version, d.recipient.as_str(), d.trigger, d.country.as_str(), d.outcome],
+                )?;
             }
         }
         tx.commit()?;
@@ -323,9 +324,8 @@ impl Store {
     /// Stored alerts, newest first (all, or one advisory's).
     pub fn alerts(&self, advisory_id: Option<&str>) -> Result<Vec<StoredAlert>, StoreError> {
         let sql = "SELECT id, advisory_id, version, kind, recipient, severity, status, release_at, payload FROM alerts
-                   WHERE (?1 IS NULL OR advisory_id = ?1) ORDER BY id";
-        let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map([advisory_id], |r| {
+                   WHERE (CAST(?1 AS TEXT) IS NULL OR advisory_id = ?1) ORDER BY id";
+        let mut out = self.db.query_map(sql, &params![advisory_id], |r| {
             Ok(StoredAlert {
                 id: r.get(0)?,
                 advisory_id: r.get(1)?,
@@ -336,15 +336,15 @@ impl Store {
                 status: r.get(6)?,
                 release_at: r.get(7)?,
                 channels: Vec::new(),
-                payload: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(serde_json::Value::Null),
+                payload: serde_json::from_str(r.text(8)?).unwrap_or(serde_json::Value::Null),
             })
         })?;
-        let mut out: Vec<StoredAlert> = rows.collect::<Result<_, _>>()?;
-        let mut ch = self
-            .conn
-            .prepare_cached("SELECT channel FROM deliveries WHERE alert_id = ?1 ORDER BY channel")?;
         for a in &mut out {
-            a.channels = ch.query_map([a.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            a.channels = self.db.query_map(
+                "SELECT channel FROM deliveries WHERE alert_id = ?1 ORDER BY channel",
+                &params![a.id],
+                |r| r.get(0),
+            )?;
         }
         Ok(out)
     }
@@ -380,26 +380,25 @@ impl Store {
         country: &str,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.db.query_map(
             "SELECT title FROM advisories WHERE source = ?1 AND (',' || countries || ',') LIKE ('%,' || ?2 || ',%')
              ORDER BY received_at DESC, processed_at DESC, version DESC LIMIT ?3",
-        )?;
-        Ok(stmt.query_map(params![source, country, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?)
+            &params![source, country, limit as i64],
+            |r| r.get(0),
+        )
     }
 
     /// Number of stored versions of an advisory.
     pub fn advisory_versions(&self, id: &str) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM advisories WHERE id = ?1", [id], |r| r.get(0))?)
+        self.db.query_row("SELECT COUNT(*) FROM advisories WHERE id = ?1", &params![id], |r| r.get(0))
     }
 
     /// Affirmed detections stored for an advisory version.
     pub fn affirmed_pairs(&self, id: &str, version: i64) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        self.db.query_map(
             "SELECT DISTINCT trigger, country FROM detections WHERE advisory_id = ?1 AND version = ?2 AND polarity = ?3 ORDER BY 1, 2",
-        )?;
-        let rows = stmt.query_map(params![id, version, Polarity::Affirmed.as_str()], |r| {
-            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &params![id, version, Polarity::Affirmed.as_str()],
+            |r| Ok((r.get(0)?, r.get::<Option<String>>(1)?.unwrap_or_default())),
+        )
     }
 }

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
+use super::db::params;
 use jiff::civil::Date;
-use rusqlite::params;
 
 use crate::detect::places::CountryCode;
 use crate::route::model::Zone;
@@ -31,47 +31,43 @@ impl Store {
             day.checked_add(jiff::Span::new().days(policy.pre_trip_days)).unwrap_or(day).to_string();
         let earliest_end =
             day.checked_sub(jiff::Span::new().days(policy.grace_days)).unwrap_or(day).to_string();
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let sql = format!(
             "SELECT t.{}, p.{} FROM trips t JOIN travellers p ON p.id = t.traveller_id
              WHERE t.country = ?1 AND t.end_date >= ?2 AND t.start_date <= ?3",
             TRIP_COLS.replace(", ", ", t."),
             TRAVELLER_COLS.replace(", ", ", p.")
-        ))?;
+        );
         let mut seen: HashSet<i64> = HashSet::new();
         let mut zones: std::collections::HashMap<String, Zone> = std::collections::HashMap::new();
         for c in countries {
-            let mut rows = stmt.query(params![c.as_str(), earliest_end, latest_start])?;
-            while let Some(r) = rows.next()? {
+            self.db.for_each(&sql, &params![c.as_str(), earliest_end, latest_start], |r| {
                 people.trips.push(trip_from_ref(r)?);
                 let traveller_id: i64 = r.get(1)?;
                 if seen.insert(traveller_id) {
                     people.travellers.push(traveller_from_ref(r, 6, &mut zones)?);
                 }
-            }
+                Ok(())
+            })?;
         }
         let mut sub_ids: Vec<i64> = Vec::new();
-        let mut by_place = self
-            .conn
-            .prepare_cached("SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1")?;
-        let mut follow = self.conn.prepare_cached(
-            "SELECT DISTINCT s.id FROM subscriptions s
-             JOIN travellers p ON p.email = s.email JOIN trips t ON t.traveller_id = p.id
-             WHERE s.follow_trips = 1 AND t.country = ?1 AND t.end_date >= ?2 AND t.start_date <= ?3",
-        )?;
         for c in countries {
-            sub_ids.extend(
-                by_place.query_map([c.as_str()], |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?,
-            );
-            sub_ids.extend(
-                follow
-                    .query_map(params![c.as_str(), earliest_end, latest_start], |r| r.get::<_, i64>(0))?
-                    .collect::<Result<Vec<_>, _>>()?,
-            );
+            sub_ids.extend(self.db.query_map(
+                "SELECT DISTINCT subscription_id FROM subscription_places WHERE country = ?1",
+                &params![c.as_str()],
+                |r| r.get::<i64>(0),
+            )?);
+            sub_ids.extend(self.db.query_map(
+                "SELECT DISTINCT s.id FROM subscriptions s
+                 JOIN travellers p ON p.email = s.email JOIN trips t ON t.traveller_id = p.id
+                 WHERE s.follow_trips = 1 AND t.country = ?1 AND t.end_date >= ?2 AND t.start_date <= ?3",
+                &params![c.as_str(), earliest_end, latest_start],
+                |r| r.get::<i64>(0),
+            )?);
         }
         sub_ids.sort_unstable();
         sub_ids.dedup();
         for id in sub_ids {
-            people.subscriptions.extend(self.load_subscriptions("SELECT ?1", &[&id])?);
+            people.subscriptions.extend(self.load_subscriptions("SELECT CAST(?1 AS BIGINT)", &params![id])?);
         }
         Ok(people)
     }

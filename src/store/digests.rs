@@ -3,8 +3,8 @@
 //! digest subscriber gets one message listing everything collected since the last release.
 //! A lone held alert is released as it is.
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use super::{Store, StoreError};
@@ -30,15 +30,16 @@ impl Store {
     /// Release held digest alerts due at `now`, merging each recipient's into one message.
     /// Returns how many deliveries became due.
     pub fn release_digests(&mut self, now: Timestamp) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
+        tx.exclusive(super::db::LOCK_DIGESTS)?;
         let mut held: Vec<Held> = {
-            let mut stmt = tx.prepare(
+            tx.query_map(
                 "SELECT a.id, a.recipient, a.release_at, a.advisory_id, a.version, a.severity, a.payload,
                         v.title, v.url, v.source, v.published
                  FROM alerts a LEFT JOIN advisories v ON v.id = a.advisory_id AND v.version = a.version
                  WHERE a.status = 'digest' AND a.release_at <= ?1 ORDER BY a.recipient, a.release_at, a.id",
-            )?;
-            let rows = stmt.query_map([now.as_second()], |r| {
+                &params![now.as_second()],
+                |r| {
                 let payload: String = r.get(6)?;
                 let advisory_id: String = r.get(3)?;
                 Ok(Held {
@@ -46,23 +47,21 @@ impl Store {
                     recipient: r.get(1)?,
                     release_at: r.get(2)?,
                     advisory: json!({
-                        "id": advisory_id, "title": r.get::<_, Option<String>>(7)?, "url": r.get::<_, Option<String>>(8)?,
-                        "source": r.get::<_, Option<String>>(9)?, "published": r.get::<_, Option<String>>(10)?,
+                        "id": advisory_id, "title": r.get::<Option<String>>(7)?, "url": r.get::<Option<String>>(8)?,
+                        "source": r.get::<Option<String>>(9)?, "published": r.get::<Option<String>>(10)?,
                     }),
                     severity: r.get(5)?,
                     payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
                     channels: Vec::new(),
                 })
-            })?;
-            rows.collect::<Result<_, _>>()?
+            })?
         };
-        {
-            let mut ch = tx.prepare_cached(
+        for h in &mut held {
+            h.channels = tx.query_map(
                 "SELECT channel FROM deliveries WHERE alert_id = ?1 AND status = 'held' ORDER BY channel",
+                &params![h.id],
+                |r| r.get(0),
             )?;
-            for h in &mut held {
-                h.channels = ch.query_map([h.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            }
         }
         held.sort_by(|a, b| {
             (&a.recipient, a.release_at, &a.channels, a.id).cmp(&(
@@ -79,9 +78,9 @@ impl Store {
             if let [one] = group {
                 due += tx.execute(
                     "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2 WHERE alert_id = ?1 AND status = 'held'",
-                    params![one.id, now.as_second()],
+                    &params![one.id, now.as_second()],
                 )?;
-                tx.execute("UPDATE alerts SET status = 'released' WHERE id = ?1", [one.id])?;
+                tx.execute("UPDATE alerts SET status = 'released' WHERE id = ?1", &params![one.id])?;
                 continue;
             }
             let first = &group[0];
@@ -95,25 +94,26 @@ impl Store {
                 "recipient": first.payload["recipient"], "severity": severity,
                 "schedule": first.payload["delivery"]["schedule"], "release_at": first.release_at, "alerts": alerts,
             });
-            tx.execute(
+            let digest_id: i64 = tx.query_row(
                 "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
-                 SELECT advisory_id, version, 'digest', recipient, traveller_id, ?2, 'released', release_at, ?3, ?4 FROM alerts WHERE id = ?1",
-                params![first.id, severity, payload.to_string(), now.as_second()],
+                 SELECT advisory_id, version, 'digest', recipient, traveller_id, ?2, 'released', release_at, ?3, ?4 FROM alerts WHERE id = ?1
+                 RETURNING id",
+                &params![first.id, severity, payload.to_string(), now.as_second()],
+                |r| r.get(0),
             )?;
-            let digest_id = tx.last_insert_rowid();
             for c in &first.channels {
                 tx.execute(
                     "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, 'pending', ?3)",
-                    params![digest_id, c, now.as_second()],
+                    &params![digest_id, c, now.as_second()],
                 )?;
                 due += 1;
             }
             for h in group {
                 tx.execute(
                     "UPDATE deliveries SET status = 'merged' WHERE alert_id = ?1 AND status = 'held'",
-                    [h.id],
+                    &params![h.id],
                 )?;
-                tx.execute("UPDATE alerts SET status = 'merged' WHERE id = ?1", [h.id])?;
+                tx.execute("UPDATE alerts SET status = 'merged' WHERE id = ?1", &params![h.id])?;
             }
         }
         tx.commit()?;

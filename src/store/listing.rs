@@ -1,7 +1,7 @@
 //! Read-only views of stored advisories for the admin API: a newest-first list, and one
 //! advisory with every stored version, its detections, and the alerts they caused.
 
-use rusqlite::params;
+use super::db::{Row, params};
 use serde::Serialize;
 
 use super::{Store, StoreError, StoredAlert};
@@ -73,7 +73,7 @@ const SUMMARY_COLS: &str =
      (SELECT COUNT(*) FROM detections d WHERE d.advisory_id = a.id AND d.version = a.version),
      (SELECT COUNT(*) FROM alerts l WHERE l.advisory_id = a.id AND l.version = a.version), a.held";
 
-fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<AdvisorySummary> {
+fn summary(r: &Row<'_>) -> Result<AdvisorySummary, StoreError> {
     let countries: String = r.get(6)?;
     Ok(AdvisorySummary {
         id: r.get(0)?,
@@ -100,36 +100,37 @@ impl Store {
         source: Option<&str>,
         country: Option<&str>,
     ) -> Result<Vec<AdvisorySummary>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {SUMMARY_COLS} FROM advisories a
-             WHERE (?1 IS NULL OR a.source = ?1)
-               AND (?2 IS NULL OR (',' || a.countries || ',') LIKE ('%,' || ?2 || ',%')
+        self.db.query_map(
+            &format!(
+                "SELECT {SUMMARY_COLS} FROM advisories a
+             WHERE (CAST(?1 AS TEXT) IS NULL OR a.source = ?1)
+               AND (CAST(?2 AS TEXT) IS NULL OR (',' || a.countries || ',') LIKE ('%,' || ?2 || ',%')
                     OR EXISTS (SELECT 1 FROM detections d
                                WHERE d.advisory_id = a.id AND d.version = a.version AND d.country = ?2))
              ORDER BY a.processed_at DESC, a.id, a.version DESC LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(params![source, country, limit as i64], summary)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            ),
+            &params![source, country, limit as i64],
+            summary,
+        )
     }
 
     /// One advisory with all its versions, detections and alerts; `None` if unknown.
     pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetail>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {SUMMARY_COLS}, a.body FROM advisories a WHERE a.id = ?1 ORDER BY a.version"
-        ))?;
-        let versions: Vec<(AdvisorySummary, String)> =
-            stmt.query_map([id], |r| Ok((summary(r)?, r.get(12)?)))?.collect::<Result<_, _>>()?;
+        let versions: Vec<(AdvisorySummary, String)> = self.db.query_map(
+            &format!("SELECT {SUMMARY_COLS}, a.body FROM advisories a WHERE a.id = ?1 ORDER BY a.version"),
+            &params![id],
+            |r| Ok((summary(r)?, r.get(12)?)),
+        )?;
         if versions.is_empty() {
             return Ok(None);
         }
-        let mut det = self.conn.prepare(
-            "SELECT trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence
-             FROM detections WHERE advisory_id = ?1 AND version = ?2 ORDER BY span_start, trigger",
-        )?;
         let mut out = Vec::with_capacity(versions.len());
         for (summary, body) in versions {
-            let detection_list = det
-                .query_map(params![id, summary.version], |r| {
+            let detection_list = self.db.query_map(
+                "SELECT trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence
+                 FROM detections WHERE advisory_id = ?1 AND version = ?2 ORDER BY span_start, trigger",
+                &params![id, summary.version],
+                |r| {
                     Ok(StoredDetection {
                         trigger: r.get(0)?,
                         country: r.get(1)?,
@@ -140,17 +141,15 @@ impl Store {
                         span: (r.get(6)?, r.get(7)?),
                         confidence: r.get(8)?,
                     })
-                })?
-                .collect::<Result<_, _>>()?;
+                },
+            )?;
             out.push(AdvisoryVersion { summary, body, detection_list });
         }
-        let not_alerted = self
-            .conn
-            .prepare(
-                "SELECT version, recipient, trigger, country, reason FROM passed_over
-                 WHERE advisory_id = ?1 ORDER BY version, rowid",
-            )?
-            .query_map([id], |r| {
+        let not_alerted = self.db.query_map(
+            "SELECT version, recipient, trigger, country, reason FROM passed_over
+             WHERE advisory_id = ?1 ORDER BY version, rowid",
+            &params![id],
+            |r| {
                 Ok(PassedOver {
                     version: r.get(0)?,
                     recipient: r.get(1)?,
@@ -158,8 +157,8 @@ impl Store {
                     country: r.get(3)?,
                     reason: r.get(4)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
+            },
+        )?;
         Ok(Some(AdvisoryDetail {
             id: id.to_owned(),
             versions: out,

@@ -1,4 +1,5 @@
-//! The store: SQLite, behind one interface. Nothing outside this module writes SQL.
+//! The store: SQLite (embedded default) or PostgreSQL (several instances), behind one
+//! interface. Nothing outside this module writes SQL.
 //!
 //! Opened under the state directory (created on first start), WAL journal,
 //! `synchronous=FULL` (everything written here is acknowledged or queued for delivery; the
@@ -9,6 +10,7 @@
 pub mod accountability;
 mod advisories;
 mod concerned;
+mod db;
 mod digests;
 mod exposure;
 mod listing;
@@ -18,6 +20,7 @@ pub mod reviews;
 mod rows;
 mod schema;
 mod sources;
+pub mod testdb;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -25,11 +28,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
+pub use db::Engine;
 pub use exposure::{ActiveTrigger, Exposed, StandingRisk};
 pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, PassedOver, StoredDetection};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
 pub use sources::SourceState;
+
+use db::{Db, params};
 
 /// Store errors: the message says what failed; `Invalid` is the caller's input.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +44,12 @@ pub enum StoreError {
     Open { path: String, message: String },
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("database: {message} (in: {statement})")]
+    Postgres { message: String, code: Option<String>, statement: String },
+    #[error("database: {0}")]
+    Column(String),
+    #[error("database: the query returned no row")]
+    NoRow,
     #[error("{0}")]
     Invalid(String),
     #[error("not found: {0}")]
@@ -48,11 +60,34 @@ impl StoreError {
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         StoreError::Invalid(msg.into())
     }
+
+    /// A uniqueness or other constraint refused the write (either engine).
+    pub(crate) fn is_constraint(&self) -> bool {
+        match self {
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::ConstraintViolation
+            }
+            StoreError::Postgres { code: Some(c), .. } => c.starts_with("23"),
+            _ => false,
+        }
+    }
+
+    /// The database could not be reached (PostgreSQL down or unreachable): worth retrying,
+    /// unlike a statement the database refused.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Open { .. } => true,
+            StoreError::Postgres { code, .. } => {
+                code.as_deref().is_none_or(|c| c.starts_with("08") || c.starts_with("57P"))
+            }
+            _ => false,
+        }
+    }
 }
 
-/// The embedded SQLite store.
+/// The store: SQLite in the state directory, or a shared PostgreSQL database.
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
 }
 
@@ -64,6 +99,9 @@ impl std::fmt::Debug for Store {
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "tripwatch.db";
+
+/// The advisory lock key under which one instance migrates a PostgreSQL schema.
+const MIGRATION_LOCK: i64 = 0x7472_6970_7761_7463; // "tripwatc"
 
 impl Store {
     /// Open (creating if needed) the store in `state_dir`.
@@ -77,6 +115,26 @@ impl Store {
         Self::init(conn, path)
     }
 
+    /// Open the store a `[store] url` names (`postgres://…`), or SQLite in `state_dir`.
+    pub fn open_configured(state_dir: &Path, url: Option<&str>) -> Result<Store, StoreError> {
+        match url {
+            Some(u) => Self::connect(u),
+            None => Self::open(state_dir),
+        }
+    }
+
+    /// Connect to PostgreSQL (`postgres://user@host:port/db`, or key=value form) and bring
+    /// its schema up to date; several instances may do this at once.
+    pub fn connect(url: &str) -> Result<Store, StoreError> {
+        let conn = db::pg::Conn::connect(url)?;
+        let mut store = Store {
+            db: Db::Postgres(Box::new(std::cell::RefCell::new(conn))),
+            path: PathBuf::from(db::pg::redact(url)),
+        };
+        store.migrate_pg()?;
+        Ok(store)
+    }
+
     /// An in-memory store (tests and previews of an empty store).
     pub fn memory() -> Result<Store, StoreError> {
         Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
@@ -84,26 +142,26 @@ impl Store {
 
     fn init(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;",
         )?;
-        let mut store = Store { conn, path };
+        let mut store = Store { db: Db::Sqlite(conn), path };
         store.migrate()?;
         Ok(store)
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let current: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Db::Sqlite(conn) = &mut self.db else { return self.migrate_pg() };
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = schema::MIGRATIONS.len() as i64;
         if current > known {
-            return Err(StoreError::invalid(format!(
-                "database schema version {current} is newer than this tripwatch ({known}); upgrade tripwatch"
-            )));
+            return Err(newer(current, known));
         }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -111,14 +169,63 @@ impl Store {
         Ok(())
     }
 
-    /// The schema version in use.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    /// The same migrations in PostgreSQL's types, applied under an advisory lock so that
+    /// instances starting together migrate once; the version lives in `schema_version`.
+    fn migrate_pg(&mut self) -> Result<(), StoreError> {
+        self.db.execute("SELECT pg_advisory_lock(?1)", &params![MIGRATION_LOCK])?;
+        let result = (|| {
+            self.db.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+            let current: i64 = self
+                .db
+                .query_opt("SELECT version FROM schema_version", &params![], |r| r.get(0))?
+                .unwrap_or(0);
+            let known = schema::MIGRATIONS.len() as i64;
+            if current > known {
+                return Err(newer(current, known));
+            }
+            for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+                let tx = self.db.begin()?;
+                tx.batch(&schema::for_postgres(i + 1, sql))?;
+                tx.execute("DELETE FROM schema_version", &params![])?;
+                tx.execute("INSERT INTO schema_version (version) VALUES (?1)", &params![(i + 1) as i64])?;
+                tx.commit()?;
+            }
+            Ok(())
+        })();
+        let unlocked = self.db.execute("SELECT pg_advisory_unlock(?1)", &params![MIGRATION_LOCK]);
+        result.and(unlocked.map(|_| ()))
     }
 
+    /// The schema version in use.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        match &self.db {
+            Db::Sqlite(c) => Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+            Db::Postgres(_) => {
+                self.db.query_row("SELECT version FROM schema_version", &params![], |r| r.get(0))
+            }
+        }
+    }
+
+    /// The SQLite file, or the PostgreSQL URL without its password.
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Which engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.db.query_row("SELECT 1", &params![], |r| r.get::<i64>(0)).map(|_| ())
+    }
+}
+
+fn newer(current: i64, known: i64) -> StoreError {
+    StoreError::invalid(format!(
+        "database schema version {current} is newer than this tripwatch ({known}); upgrade tripwatch"
+    ))
 }
 
 #[cfg(test)]

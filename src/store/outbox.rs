@@ -2,13 +2,14 @@
 //! Each claim is one statement (`UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING …`), the
 //! shape that maps onto PostgreSQL's `FOR UPDATE SKIP LOCKED`.
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::channels::render::{AdvisoryInfo, Job, JobKind};
 use crate::route::model::Channel;
 
+use super::db::{Db, Engine};
 use super::{Store, StoreError};
 
 /// A delivery claimed by a worker.
@@ -34,13 +35,15 @@ pub struct DeliveryRow {
     pub kind: String,
 }
 
-/// `synchronous=NORMAL` until dropped.
-struct Relaxed<'a>(&'a rusqlite::Connection);
+/// SQLite's `synchronous=NORMAL` until dropped (nothing on PostgreSQL).
+struct Relaxed<'a>(&'a Db);
 
 impl Drop for Relaxed<'_> {
     fn drop(&mut self) {
         // Prepared once and cached: these run twice per outbox statement.
-        let _ = self.0.prepare_cached("PRAGMA synchronous = FULL").and_then(|mut s| s.execute([]));
+        if self.0.engine() == Engine::Sqlite {
+            let _ = self.0.execute("PRAGMA synchronous = FULL", &[]);
+        }
     }
 }
 
@@ -52,8 +55,10 @@ impl Store {
     /// The setting holds while the returned guard lives; dropping it restores `FULL`, so no
     /// later write on the same connection inherits the weaker setting.
     fn outbox_durability(&self) -> Result<Relaxed<'_>, StoreError> {
-        self.conn.prepare_cached("PRAGMA synchronous = NORMAL")?.execute([])?;
-        Ok(Relaxed(&self.conn))
+        if self.db.engine() == Engine::Sqlite {
+            self.db.execute("PRAGMA synchronous = NORMAL", &[])?;
+        }
+        Ok(Relaxed(&self.db))
     }
 
     /// Claim the next due delivery, leasing it until `lease_until`. A row whose channel is
@@ -63,22 +68,27 @@ impl Store {
         loop {
             let row = {
                 let _relaxed = self.outbox_durability()?;
-                let mut stmt = self.conn.prepare_cached(
-                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
-                     WHERE id = (SELECT id FROM deliveries
-                                 WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-                                 ORDER BY next_attempt_at, id LIMIT 1)
-                     RETURNING id, alert_id, channel, attempts",
-                )?;
-                stmt.query_row(params![now.as_second(), lease_until.as_second()], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })
-                .optional()?
+                // PostgreSQL: instances claim side by side; a row another one holds locked is
+                // skipped, not waited for.
+                let sql = match self.db.engine() {
+                    Engine::Sqlite => {
+                        "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                         WHERE id = (SELECT id FROM deliveries
+                                     WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                     ORDER BY next_attempt_at, id LIMIT 1)
+                         RETURNING id, alert_id, channel, attempts"
+                    }
+                    Engine::Postgres => {
+                        "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                         WHERE id = (SELECT id FROM deliveries
+                                     WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                         RETURNING id, alert_id, channel, attempts"
+                    }
+                };
+                self.db.query_opt(sql, &params![now.as_second(), lease_until.as_second()], |r| {
+                    Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?, r.get::<i64>(3)?))
+                })?
             };
             let Some((id, alert_id, channel, attempts)) = row else { return Ok(None) };
             match Channel::parse(&channel) {
@@ -98,36 +108,32 @@ impl Store {
             String,
             i64,
             Option<i64>,
-        ) = self
-            .conn
-            .prepare_cached(
-                "SELECT kind, recipient, payload, created_at, advisory_id, version, traveller_id FROM alerts WHERE id = ?1",
-            )?
-            .query_row([c.alert_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-            })?;
+        ) = self.db.query_row(
+            "SELECT kind, recipient, payload, created_at, advisory_id, version, traveller_id FROM alerts WHERE id = ?1",
+            &params![c.alert_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )?;
         let advisory = self
-            .conn
-            .prepare_cached(
+            .db
+            .query_opt(
                 "SELECT title, url, source, published FROM advisories WHERE id = ?1 AND version = ?2",
+                &params![adv_id, version],
+                |r| {
+                    Ok(AdvisoryInfo {
+                        id: adv_id.clone(),
+                        title: r.get(0)?,
+                        url: r.get(1)?,
+                        source: r.get(2)?,
+                        published: r.get(3)?,
+                    })
+                },
             )?
-            .query_row(params![adv_id, version], |r| {
-                Ok(AdvisoryInfo {
-                    id: adv_id.clone(),
-                    title: r.get(0)?,
-                    url: r.get(1)?,
-                    source: r.get(2)?,
-                    published: r.get(3)?,
-                })
-            })
-            .optional()?
             .unwrap_or_else(|| AdvisoryInfo { id: adv_id.clone(), ..Default::default() });
-        let first: Option<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT MIN(id) FROM alerts WHERE advisory_id = ?1 AND recipient = ?2 AND kind = ?3",
-            )?
-            .query_row(params![adv_id, recipient, kind], |r| r.get(0))?;
+        let first: Option<i64> = self.db.query_row(
+            "SELECT MIN(id) FROM alerts WHERE advisory_id = ?1 AND recipient = ?2 AND kind = ?3",
+            &params![adv_id, recipient, kind],
+            |r| r.get(0),
+        )?;
         let kind = JobKind::parse(&kind).ok_or_else(|| {
             StoreError::invalid(format!("alert {} has an unknown kind {kind:?}", c.alert_id))
         })?;
@@ -147,55 +153,53 @@ impl Store {
 
     pub fn record_sent(&mut self, id: i64, message_id: &str, now: Timestamp) -> Result<(), StoreError> {
         let _relaxed = self.outbox_durability()?;
-        self.conn.prepare_cached(
+        self.db.execute(
             "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
-        )?
-        .execute(params![id, now.as_second(), message_id])?;
+            &params![id, now.as_second(), message_id],
+        )?;
         Ok(())
     }
 
     pub fn record_retry(&mut self, id: i64, next: Timestamp, error: &str) -> Result<(), StoreError> {
         let _relaxed = self.outbox_durability()?;
-        self.conn
-            .prepare_cached("UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1")?
-            .execute(params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)])?;
+        self.db.execute(
+            "UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1",
+            &params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)],
+        )?;
         Ok(())
     }
 
     pub fn record_dead(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
         let _relaxed = self.outbox_durability()?;
-        self.conn
-            .prepare_cached(
-                "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
-            )?
-            .execute(params![id, crate::channels::ssrf::redact_urls(error)])?;
+        self.db.execute(
+            "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
+            &params![id, crate::channels::ssrf::redact_urls(error)],
+        )?;
         Ok(())
     }
 
     /// Give claimed deliveries back (clean shutdown) without counting the attempt.
     pub fn release_lease(&mut self, id: i64) -> Result<(), StoreError> {
         let _relaxed = self.outbox_durability()?;
-        self.conn
-            .prepare_cached("UPDATE deliveries SET lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?1 AND status = 'pending'")?
-            .execute([id])?;
+        self.db.execute(
+            "UPDATE deliveries SET lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+             WHERE id = ?1 AND status = 'pending'",
+            &params![id],
+        )?;
         Ok(())
     }
 
     pub fn disable_endpoint(&mut self, name: &str, reason: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO endpoints (name, disabled_at, reason) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason",
-            params![name, now.as_second(), reason],
+            &params![name, now.as_second(), reason],
         )?;
         Ok(())
     }
 
     pub fn endpoint_disabled(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT reason FROM endpoints WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?)
+        self.db.query_opt("SELECT reason FROM endpoints WHERE name = ?1", &params![name], |r| r.get(0))
     }
 
     /// Deliveries, optionally of one status (`pending`, `held`, `review`, `rejected`, `sent`,
@@ -217,11 +221,11 @@ impl Store {
                 )));
             }
         };
-        let mut stmt = self.conn.prepare(&format!(
+        let sql = format!(
             "SELECT d.id, d.alert_id, d.channel, d.status, d.attempts, d.next_attempt_at, d.last_error, a.recipient, a.kind
              FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE {filter} ORDER BY d.id"
-        ))?;
-        let rows = stmt.query_map([], |r| {
+        );
+        self.db.query_map(&sql, &[], |r| {
             Ok(DeliveryRow {
                 id: r.get(0)?,
                 alert_id: r.get(1)?,
@@ -233,20 +237,19 @@ impl Store {
                 recipient: r.get(7)?,
                 kind: r.get(8)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Queue a dead or failed delivery again, now. Returns how many rows changed.
     pub fn retry_delivery(&mut self, id: Option<i64>, now: Timestamp) -> Result<usize, StoreError> {
         let n = match id {
-            Some(id) => self.conn.execute(
+            Some(id) => self.db.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL WHERE id = ?1 AND status IN ('dead', 'pending')",
-                params![id, now.as_second()],
+                &params![id, now.as_second()],
             )?,
-            None => self.conn.execute(
+            None => self.db.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, lease_until = NULL WHERE status = 'dead'",
-                [now.as_second()],
+                &params![now.as_second()],
             )?,
         };
         Ok(n)
@@ -254,8 +257,10 @@ impl Store {
 
     /// Count deliveries by status.
     pub fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut stmt =
-            self.conn.prepare("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status")?;
-        Ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
+        self.db.query_map(
+            "SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 }

@@ -1,7 +1,6 @@
 //! Travellers, trips and subscriptions in the store, and the slice of them routing needs.
 
 use jiff::civil::Date;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use crate::detect::Severity;
 use crate::detect::places::CountryCode;
@@ -10,7 +9,8 @@ use crate::route::model::{
     Channel, Email, Mode, Place, Recipient, Scope, Subscription, Traveller, Trip, Zone,
 };
 
-use super::rows::{TRAVELLER_COLS, TRIP_COLS, collect_rows, traveller_from_ref, trip_from_ref};
+use super::db::{Db, Row, Value, params};
+use super::rows::{TRAVELLER_COLS, TRIP_COLS, traveller_from_ref, trip_from_ref};
 use super::{Store, StoreError};
 
 /// A traveller to create or update (matched by email).
@@ -55,27 +55,29 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
-fn traveller_from_row(r: &Row<'_>) -> rusqlite::Result<TravellerRow> {
+fn traveller_from_row(r: &Row<'_>) -> Result<TravellerRow, StoreError> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
 type TravellerRow = (i64, String, String, String, String, Option<String>, String);
 
 /// Insert or update a traveller inside `tx`; returns (id, created, changed).
-fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, bool, bool), StoreError> {
+fn upsert_traveller_tx(tx: &Db, t: &NewTraveller) -> Result<(i64, bool, bool), StoreError> {
     let webhooks = serde_json::to_string(&t.webhooks).unwrap_or_else(|_| "[]".into());
     let manager = t.manager.as_ref().map(|m| m.as_str().to_owned());
-    let existing: Option<TravellerRow> = tx
-        .prepare_cached(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"))?
-        .query_row([t.email.as_str()], traveller_from_row)
-        .optional()?;
+    let existing: Option<TravellerRow> = tx.query_opt(
+        &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
+        &params![t.email.as_str()],
+        traveller_from_row,
+    )?;
     match existing {
         None => {
-            tx.prepare_cached(
-                "INSERT INTO travellers (name, email, timezone, language, manager, webhooks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![t.name, t.email.as_str(), &*t.timezone.name, t.language, manager, webhooks])?;
-            Ok((tx.last_insert_rowid(), true, true))
+            let id = tx.query_row(
+                "INSERT INTO travellers (name, email, timezone, language, manager, webhooks) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                &params![t.name, t.email.as_str(), &*t.timezone.name, t.language, manager, webhooks],
+                |r| r.get(0),
+            )?;
+            Ok((id, true, true))
         }
         Some((id, name, _, tz, language, old_manager, old_webhooks)) => {
             let same = name == t.name
@@ -84,10 +86,10 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
                 && old_manager == manager
                 && old_webhooks == webhooks;
             if !same {
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE travellers SET name = ?2, timezone = ?3, language = ?4, manager = ?5, webhooks = ?6 WHERE id = ?1",
-                )?
-                .execute(params![id, t.name, &*t.timezone.name, t.language, manager, webhooks])?;
+                    &params![id, t.name, &*t.timezone.name, t.language, manager, webhooks],
+                )?;
             }
             Ok((id, false, !same))
         }
@@ -95,31 +97,28 @@ fn upsert_traveller_tx(tx: &Transaction<'_>, t: &NewTraveller) -> Result<(i64, b
 }
 
 /// Insert a trip unless the same one exists; returns (id, created).
-fn add_trip_tx(tx: &Transaction<'_>, traveller_id: i64, t: &NewTrip) -> Result<(i64, bool), StoreError> {
+fn add_trip_tx(tx: &Db, traveller_id: i64, t: &NewTrip) -> Result<(i64, bool), StoreError> {
     let city = t.place.city.clone().unwrap_or_default();
     let (start, end) = (t.start.to_string(), t.end.to_string());
-    let n = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO trips (traveller_id, country, city, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![traveller_id, t.place.country.as_str(), city, start, end])?;
-    if n == 1 {
-        return Ok((tx.last_insert_rowid(), true));
+    let created: Option<i64> = tx.query_opt(
+        "INSERT INTO trips (traveller_id, country, city, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING RETURNING id",
+        &params![traveller_id, t.place.country.as_str(), city, start, end],
+        |r| r.get(0),
+    )?;
+    if let Some(id) = created {
+        return Ok((id, true));
     }
-    let id = tx
-        .prepare_cached(
-            "SELECT id FROM trips WHERE traveller_id = ?1 AND country = ?2 AND city = ?3 AND start_date = ?4 AND end_date = ?5",
-        )?
-        .query_row(params![traveller_id, t.place.country.as_str(), city, start, end], |r| r.get(0))?;
+    let id = tx.query_row(
+        "SELECT id FROM trips WHERE traveller_id = ?1 AND country = ?2 AND city = ?3 AND start_date = ?4 AND end_date = ?5",
+        &params![traveller_id, t.place.country.as_str(), city, start, end],
+        |r| r.get(0),
+    )?;
     Ok((id, false))
 }
 
 /// Insert a subscription (`id` None) or overwrite an existing one; its places are rewritten.
-fn write_subscription_tx(
-    tx: &Transaction<'_>,
-    id: Option<i64>,
-    s: &NewSubscription,
-) -> Result<i64, StoreError> {
+fn write_subscription_tx(tx: &Db, id: Option<i64>, s: &NewSubscription) -> Result<i64, StoreError> {
     let (follow, places) = match &s.scope {
         Scope::FollowTrips => (1, &[][..]),
         Scope::Places(p) => (0, &p[..]),
@@ -143,30 +142,34 @@ fn write_subscription_tx(
     ];
     let id = match id {
         None => {
-            tx.execute(
+            // ?9 (the id) is not used here; PostgreSQL wants every parameter typed, so it is
+            // passed on as ?1..?8, ?9.
+            let v: Vec<Value> =
+                values.iter().enumerate().filter(|(i, _)| *i != 8).map(|(_, v)| v.clone()).collect();
+            tx.query_row(
                 "INSERT INTO subscriptions (email, name, timezone, follow_trips, triggers, min_severity, channels, schedule, digest_critical)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)",
-                values,
-            )?;
-            tx.last_insert_rowid()
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                &v,
+                |r| r.get(0),
+            )?
         }
         Some(id) => {
             let n = tx.execute(
                 "UPDATE subscriptions SET email = ?1, name = ?2, timezone = ?3, follow_trips = ?4, triggers = ?5,
                  min_severity = ?6, channels = ?7, schedule = ?8, digest_critical = ?10 WHERE id = ?9",
-                values,
+                &values,
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!("subscription {id}")));
             }
-            tx.execute("DELETE FROM subscription_places WHERE subscription_id = ?1", [id])?;
+            tx.execute("DELETE FROM subscription_places WHERE subscription_id = ?1", &params![id])?;
             id
         }
     };
     for p in places {
         tx.execute(
             "INSERT INTO subscription_places (subscription_id, country, city) VALUES (?1, ?2, ?3)",
-            params![id, p.country.as_str(), p.city.clone().unwrap_or_default()],
+            &params![id, p.country.as_str(), p.city.clone().unwrap_or_default()],
         )?;
     }
     Ok(id)
@@ -186,24 +189,29 @@ pub struct TravellerLine {
 impl Store {
     /// Create or update a traveller (matched by email). Returns the id.
     pub fn upsert_traveller(&mut self, t: &NewTraveller) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         let (id, _, _) = upsert_traveller_tx(&tx, t)?;
         tx.commit()?;
         Ok(id)
     }
 
     pub fn traveller_by_email(&self, email: &Email) -> Result<Option<Traveller>, StoreError> {
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"))?;
         let mut zones = std::collections::HashMap::new();
-        Ok(collect_rows(&mut stmt, [email.as_str()], |r| traveller_from_ref(r, 0, &mut zones))?.pop())
+        Ok(self
+            .db
+            .query_map(
+                &format!("SELECT {TRAVELLER_COLS} FROM travellers WHERE email = ?1"),
+                &params![email.as_str()],
+                |r| traveller_from_ref(r, 0, &mut zones),
+            )?
+            .pop())
     }
 
     pub fn travellers(&self) -> Result<Vec<Traveller>, StoreError> {
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"))?;
         let mut zones = std::collections::HashMap::new();
-        collect_rows(&mut stmt, [], |r| traveller_from_ref(r, 0, &mut zones))
+        self.db.query_map(&format!("SELECT {TRAVELLER_COLS} FROM travellers ORDER BY email"), &[], |r| {
+            traveller_from_ref(r, 0, &mut zones)
+        })
     }
 
     /// One page of travellers for the console: those whose name or email contains `needle`
@@ -219,17 +227,18 @@ impl Store {
             "%{}%",
             needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
         );
-        let filter = "(?1 = '%%' OR lower(name) LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\')";
-        let total: i64 = self.conn.query_row(
+        let filter = "(?1 = '%%' OR lower(name) LIKE ?1 ESCAPE '\\' OR lower(email) LIKE ?1 ESCAPE '\\')";
+        let total: i64 = self.db.query_row(
             &format!("SELECT COUNT(*) FROM travellers WHERE {filter}"),
-            [&like],
+            &params![like],
             |r| r.get(0),
         )?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, name, email, manager FROM travellers WHERE {filter} ORDER BY email LIMIT ?2"
-        ))?;
-        let mut rows: Vec<TravellerLine> = stmt
-            .query_map(params![like, limit as i64], |r| {
+        let mut rows: Vec<TravellerLine> = self.db.query_map(
+            &format!(
+                "SELECT id, name, email, manager FROM travellers WHERE {filter} ORDER BY email LIMIT ?2"
+            ),
+            &params![like, limit as i64],
+            |r| {
                 Ok(TravellerLine {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -237,26 +246,25 @@ impl Store {
                     manager: r.get(3)?,
                     trips: Vec::new(),
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut trips = self.conn.prepare_cached(
-            "SELECT country, city, start_date, end_date FROM trips WHERE traveller_id = ?1 ORDER BY start_date, id",
+            },
         )?;
         for t in &mut rows {
-            t.trips = trips
-                .query_map([t.id], |r| {
+            t.trips = self.db.query_map(
+                "SELECT country, city, start_date, end_date FROM trips WHERE traveller_id = ?1 ORDER BY start_date, id",
+                &params![t.id],
+                |r| {
                     let (country, city): (String, String) = (r.get(0)?, r.get(1)?);
                     let place = if city.is_empty() { country } else { format!("{city}, {country}") };
-                    Ok(format!("{place} {} to {}", r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-                })?
-                .collect::<Result<_, _>>()?;
+                    Ok(format!("{place} {} to {}", r.get::<String>(2)?, r.get::<String>(3)?))
+                },
+            )?;
         }
         Ok((rows, total as usize))
     }
 
     /// Remove a traveller and their trips.
     pub fn remove_traveller(&mut self, email: &Email) -> Result<(), StoreError> {
-        let n = self.conn.execute("DELETE FROM travellers WHERE email = ?1", [email.as_str()])?;
+        let n = self.db.execute("DELETE FROM travellers WHERE email = ?1", &params![email.as_str()])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!(
                 "traveller {}",
@@ -269,10 +277,11 @@ impl Store {
     /// Add a trip for an existing traveller (idempotent). Returns the trip id.
     pub fn add_trip(&mut self, t: &NewTrip) -> Result<i64, StoreError> {
         Trip::check_dates(t.start, t.end).map_err(|e| StoreError::invalid(e.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         let traveller_id: i64 = tx
-            .query_row("SELECT id FROM travellers WHERE email = ?1", [t.email.as_str()], |r| r.get(0))
-            .optional()?
+            .query_opt("SELECT id FROM travellers WHERE email = ?1", &params![t.email.as_str()], |r| {
+                r.get(0)
+            })?
             .ok_or_else(|| {
                 StoreError::NotFound(format!("traveller {}", crate::route::model::redact(t.email.as_str())))
             })?;
@@ -284,33 +293,36 @@ impl Store {
     pub fn trips(&self, email: Option<&Email>) -> Result<Vec<Trip>, StoreError> {
         match email {
             Some(e) => {
-                let mut stmt = self.conn.prepare(&format!(
+                let sql = format!(
                     "SELECT t.{} FROM trips t JOIN travellers p ON p.id = t.traveller_id WHERE p.email = ?1 ORDER BY start_date",
                     TRIP_COLS.replace(", ", ", t.")
-                ))?;
-                collect_rows(&mut stmt, [e.as_str()], trip_from_ref)
+                );
+                self.db.query_map(&sql, &params![e.as_str()], trip_from_ref)
             }
-            None => {
-                let mut stmt =
-                    self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"))?;
-                collect_rows(&mut stmt, [], trip_from_ref)
-            }
+            None => self.db.query_map(
+                &format!("SELECT {TRIP_COLS} FROM trips ORDER BY start_date, id"),
+                &[],
+                trip_from_ref,
+            ),
         }
     }
 
     /// One trip by id.
     pub fn trip(&self, id: i64) -> Result<Option<Trip>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {TRIP_COLS} FROM trips WHERE id = ?1"))?;
-        Ok(collect_rows(&mut stmt, [id], trip_from_ref)?.pop())
+        self.db.query_opt(
+            &format!("SELECT {TRIP_COLS} FROM trips WHERE id = ?1"),
+            &params![id],
+            trip_from_ref,
+        )
     }
 
     /// Change a trip's place and dates. Changing it into a copy of another of the same
     /// traveller's trips is refused rather than silently merged.
     pub fn update_trip(&mut self, id: i64, place: &Place, start: Date, end: Date) -> Result<(), StoreError> {
         Trip::check_dates(start, end).map_err(|e| StoreError::invalid(e.to_string()))?;
-        let result = self.conn.execute(
+        let result = self.db.execute(
             "UPDATE trips SET country = ?2, city = ?3, start_date = ?4, end_date = ?5 WHERE id = ?1",
-            params![
+            &params![
                 id,
                 place.country.as_str(),
                 place.city.clone().unwrap_or_default(),
@@ -321,17 +333,15 @@ impl Store {
         match result {
             Ok(0) => Err(StoreError::NotFound(format!("trip {id}"))),
             Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
+            Err(e) if e.is_constraint() => {
                 Err(StoreError::invalid(format!("the traveller already has this trip (trip {id} unchanged)")))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 
     pub fn remove_trip(&mut self, id: i64) -> Result<(), StoreError> {
-        if self.conn.execute("DELETE FROM trips WHERE id = ?1", [id])? == 0 {
+        if self.db.execute("DELETE FROM trips WHERE id = ?1", &params![id])? == 0 {
             return Err(StoreError::NotFound(format!("trip {id}")));
         }
         Ok(())
@@ -339,7 +349,7 @@ impl Store {
 
     /// Create a subscription. Returns its id.
     pub fn add_subscription(&mut self, s: &NewSubscription) -> Result<i64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         let id = write_subscription_tx(&tx, None, s)?;
         tx.commit()?;
         Ok(id)
@@ -347,7 +357,7 @@ impl Store {
 
     /// Replace everything about subscription `id` with `s`, in one transaction.
     pub fn update_subscription(&mut self, id: i64, s: &NewSubscription) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         write_subscription_tx(&tx, Some(id), s)?;
         tx.commit()?;
         Ok(())
@@ -355,11 +365,11 @@ impl Store {
 
     /// One subscription by id.
     pub fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
-        Ok(self.load_subscriptions("SELECT id FROM subscriptions WHERE id = ?1", &[&id])?.pop())
+        Ok(self.load_subscriptions("SELECT id FROM subscriptions WHERE id = ?1", &params![id])?.pop())
     }
 
     pub fn remove_subscription(&mut self, id: i64) -> Result<(), StoreError> {
-        if self.conn.execute("DELETE FROM subscriptions WHERE id = ?1", [id])? == 0 {
+        if self.db.execute("DELETE FROM subscriptions WHERE id = ?1", &params![id])? == 0 {
             return Err(StoreError::NotFound(format!("subscription {id}")));
         }
         Ok(())
@@ -373,19 +383,16 @@ impl Store {
     pub(super) fn load_subscriptions(
         &self,
         id_sql: &str,
-        args: &[&dyn rusqlite::ToSql],
+        args: &[Value],
     ) -> Result<Vec<Subscription>, StoreError> {
-        let mut ids_stmt = self.conn.prepare(id_sql)?;
-        let ids: Vec<i64> = ids_stmt.query_map(args, |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = self.db.query_map(id_sql, args, |r| r.get(0))?;
         let mut out = Vec::with_capacity(ids.len());
-        let mut stmt = self.conn.prepare(
-            "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule, digest_critical FROM subscriptions WHERE id = ?1",
-        )?;
-        let mut places_stmt =
-            self.conn.prepare("SELECT country, city FROM subscription_places WHERE subscription_id = ?1")?;
         for id in ids {
-            let row: (String, String, String, i64, String, String, String, Option<String>, bool) = stmt
-                .query_row([id], |r| {
+            let row: (String, String, String, i64, String, String, String, Option<String>, bool) = self
+                .db
+                .query_row(
+                "SELECT email, name, timezone, follow_trips, triggers, min_severity, channels, schedule, digest_critical FROM subscriptions WHERE id = ?1",
+                &params![id], |r| {
                     Ok((
                         r.get(0)?,
                         r.get(1)?,
@@ -403,8 +410,11 @@ impl Store {
             let scope = if follow == 1 {
                 Scope::FollowTrips
             } else {
-                let places: Vec<(String, String)> =
-                    places_stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                let places: Vec<(String, String)> = self.db.query_map(
+                    "SELECT country, city FROM subscription_places WHERE subscription_id = ?1",
+                    &params![id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 Scope::Places(
                     places
                         .into_iter()
@@ -468,7 +478,7 @@ impl Store {
         trips: &[NewTrip],
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.db.begin()?;
         let mut report = ImportReport::default();
         let mut ids = std::collections::HashMap::new();
         for t in travellers {
@@ -484,9 +494,11 @@ impl Store {
             let id = match ids.get(&t.email) {
                 Some(id) => *id,
                 None => tx
-                    .prepare_cached("SELECT id FROM travellers WHERE email = ?1")?
-                    .query_row([t.email.as_str()], |r| r.get(0))
-                    .optional()?
+                    .query_opt(
+                        "SELECT id FROM travellers WHERE email = ?1",
+                        &params![t.email.as_str()],
+                        |r| r.get(0),
+                    )?
                     .ok_or_else(|| {
                         StoreError::NotFound(format!(
                             "traveller {}",
@@ -503,8 +515,6 @@ impl Store {
         }
         if apply {
             tx.commit()?;
-        } else {
-            tx.rollback()?;
         }
         Ok(report)
     }

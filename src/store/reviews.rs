@@ -8,8 +8,8 @@
 //! is sent. Each decision is written to the audit log. Decided reviews are the labelled
 //! examples `tripwatch review export` writes for `tripwatch eval`.
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -59,8 +59,7 @@ impl Store {
              {} ORDER BY r.created_at DESC, r.advisory_id",
             if waiting_only { "WHERE r.decision IS NULL" } else { "" }
         );
-        let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map([], |r| {
+        self.db.query_map(&sql, &[], |r| {
             let detections: String = r.get(4)?;
             Ok(ReviewRow {
                 advisory_id: r.get(0)?,
@@ -75,8 +74,7 @@ impl Store {
                 decided_at: r.get(9)?,
                 alerts: r.get(10)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Decide the waiting review of an advisory (its latest waiting version). Returns the
@@ -92,15 +90,13 @@ impl Store {
         if decision == Decision::Reject && note.is_none_or(|n| n.trim().is_empty()) {
             return Err(StoreError::invalid("a rejection needs a reason".to_owned()));
         }
-        let tx = self.conn.transaction()?;
-        let found: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT version, history FROM reviews WHERE advisory_id = ?1 AND decision IS NULL
+        let tx = self.db.begin()?;
+        let found: Option<(i64, String)> = tx.query_opt(
+            "SELECT version, history FROM reviews WHERE advisory_id = ?1 AND decision IS NULL
                  ORDER BY version DESC LIMIT 1",
-                params![advisory_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+            &params![advisory_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let Some((version, history)) = found else {
             return Err(StoreError::NotFound(format!("no review is waiting for advisory {advisory_id:?}")));
         };
@@ -113,21 +109,21 @@ impl Store {
                                    WHEN 'review-digest' THEN 'held' ELSE 'pending' END
                      WHERE status = 'review' AND alert_id IN
                         (SELECT id FROM alerts WHERE advisory_id = ?1 AND version = ?2)",
-                    params![advisory_id, version],
+                    &params![advisory_id, version],
                 )?;
                 tx.execute(
                     "UPDATE alerts SET status = CASE status WHEN 'review-digest' THEN 'digest' ELSE 'ready' END
                      WHERE advisory_id = ?1 AND version = ?2 AND status IN ('review', 'review-digest')",
-                    params![advisory_id, version],
+                    &params![advisory_id, version],
                 )?;
                 let rows: Vec<(String, String, String, String, String)> =
                     serde_json::from_str(&history).map_err(|e| StoreError::invalid(e.to_string()))?;
-                let mut h = tx.prepare(
-                    "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
-                )?;
                 for (recipient, trigger, country, place, severity) in rows {
-                    h.execute(params![recipient, trigger, country, place, at, severity])?;
+                    tx.execute(
+                        "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
+                        &params![recipient, trigger, country, place, at, severity],
+                    )?;
                 }
                 d
             }
@@ -135,12 +131,12 @@ impl Store {
                 let d = tx.execute(
                     "UPDATE deliveries SET status = 'rejected' WHERE status = 'review' AND alert_id IN
                         (SELECT id FROM alerts WHERE advisory_id = ?1 AND version = ?2)",
-                    params![advisory_id, version],
+                    &params![advisory_id, version],
                 )?;
                 tx.execute(
                     "UPDATE alerts SET status = 'rejected'
                      WHERE advisory_id = ?1 AND version = ?2 AND status IN ('review', 'review-digest')",
-                    params![advisory_id, version],
+                    &params![advisory_id, version],
                 )?;
                 d
             }
@@ -149,11 +145,11 @@ impl Store {
         tx.execute(
             "UPDATE reviews SET decision = ?3, note = ?4, decided_by = ?5, decided_at = ?6
              WHERE advisory_id = ?1 AND version = ?2",
-            params![advisory_id, version, word, note, by, at],
+            &params![advisory_id, version, word, note, by, at],
         )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![
+            &params![
                 at,
                 by,
                 format!("review.{}", if decision == Decision::Approve { "approve" } else { "reject" }),
@@ -171,12 +167,11 @@ impl Store {
     pub fn decided_examples(&self) -> Result<Vec<DecidedExample>, StoreError> {
         let mut out = Vec::new();
         for review in self.reviews(false)?.into_iter().rev().filter(|r| r.decision.is_some()) {
-            let (body, published, countries): (String, Option<String>, Option<String>) =
-                self.conn.query_row(
-                    "SELECT body, published, countries FROM advisories WHERE id = ?1 AND version = ?2",
-                    params![review.advisory_id, review.version],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )?;
+            let (body, published, countries): (String, Option<String>, Option<String>) = self.db.query_row(
+                "SELECT body, published, countries FROM advisories WHERE id = ?1 AND version = ?2",
+                &params![review.advisory_id, review.version],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
             let countries = countries
                 .map(|c| c.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default();

@@ -5,24 +5,18 @@
 //! that does not parse (edited by hand, say) is `StoreError::Invalid` naming the row's id.
 
 use jiff::civil::Date;
-use rusqlite::Row;
 
 use crate::detect::places::CountryCode;
 use crate::route::model::{Email, Place, Traveller, Trip, Zone};
 
 use super::StoreError;
+use super::db::Row;
 
 pub(super) const TRAVELLER_COLS: &str = "id, name, email, timezone, language, manager, webhooks";
 
 /// A text column borrowed from the row, without copying it.
 pub(super) fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            Box::new(e),
-        ))
-    })
+    r.text(i)
 }
 
 /// A stored `YYYY-MM-DD` date (always written by us in that form).
@@ -78,27 +72,13 @@ pub(super) fn traveller_from_ref(
         email: Email::from_store(r.get(at + 2)?),
         timezone,
         language: r.get(at + 4)?,
-        manager: r.get::<_, Option<String>>(at + 5)?.map(Email::from_store),
+        manager: r.get::<Option<String>>(at + 5)?.map(Email::from_store),
         webhooks: if webhooks == "[]" {
             Vec::new()
         } else {
             serde_json::from_str(webhooks).map_err(|_| corrupt("webhook list"))?
         },
     })
-}
-
-/// Every row of a query, read with `f` (which may borrow from the row).
-pub(super) fn collect_rows<T>(
-    stmt: &mut rusqlite::Statement<'_>,
-    args: impl rusqlite::Params,
-    mut f: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError> {
-    let mut rows = stmt.query(args)?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(f(r)?);
-    }
-    Ok(out)
 }
 
 pub(super) const TRIP_COLS: &str = "id, traveller_id, country, city, start_date, end_date";

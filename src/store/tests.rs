@@ -1,4 +1,5 @@
-//! Store tests on a real SQLite database in a temporary directory.
+//! Store tests, each run on a real SQLite database in a temporary directory and on a fresh
+//! schema of a real PostgreSQL server (`testdb`).
 
 use jiff::Timestamp;
 
@@ -34,22 +35,27 @@ fn opens_migrates_and_reopens() {
     drop(s);
     let s = Store::open(&dir.path().join("state")).expect("reopen");
     assert_eq!(s.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
-    let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
+    let Db::Sqlite(conn) = &s.db else { unreachable!("opened SQLite") };
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
     assert_eq!(mode, "wal");
-    let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("pragma");
+    let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("pragma");
     assert_eq!(sync, 2, "synchronous=FULL");
     // Outbox bookkeeping relaxes it for its own statements only.
     let mut s = s;
     let t = jiff::Timestamp::from_second(1_700_000_000).expect("ts");
     assert!(s.claim(t, t).expect("claim").is_none());
     s.record_retry(1, t, "x").expect("retry of no row");
-    let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("pragma");
+    let sync: i64 = s.db.query_row("PRAGMA synchronous", &[], |r| r.get(0)).expect("pragma");
     assert_eq!(sync, 2, "outbox work must not leave synchronous=NORMAL behind for later writes");
 }
 
 #[test]
 fn import_is_idempotent_and_all_or_nothing() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(import_is_idempotent_and_all_or_nothing_on);
+}
+
+fn import_is_idempotent_and_all_or_nothing_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     let first = s.import(&rows.travellers, &rows.trips).expect("import");
     assert_eq!((first.travellers_created, first.trips_created), (2, 2));
@@ -80,7 +86,11 @@ fn import_is_idempotent_and_all_or_nothing() {
 
 #[test]
 fn people_for_uses_the_widened_window() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(people_for_uses_the_widened_window_on);
+}
+
+fn people_for_uses_the_widened_window_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let kz = crate::detect::places::CountryCode::parse("KZ").expect("cc");
@@ -101,7 +111,11 @@ fn advisory(guid: &str, body: &str) -> crate::advisory::Advisory {
 
 #[test]
 fn processing_commits_alerts_once_and_updates_add_only_what_is_new() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(processing_commits_alerts_once_and_updates_add_only_what_is_new_on);
+}
+
+fn processing_commits_alerts_once_and_updates_add_only_what_is_new_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     s.add_subscription(&NewSubscription {
@@ -162,7 +176,11 @@ fn processing_commits_alerts_once_and_updates_add_only_what_is_new() {
 
 #[test]
 fn a_travel_advisory_level_change_is_detected() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(a_travel_advisory_level_change_is_detected_on);
+}
+
+fn a_travel_advisory_level_change_is_detected_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let e = engine();
@@ -215,7 +233,11 @@ fn a_travel_advisory_level_change_is_detected() {
 /// recipient's zone as one message listing both; nothing is released before then.
 #[test]
 fn a_digest_releases_everything_collected_as_one_message() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(a_digest_releases_everything_collected_as_one_message_on);
+}
+
+fn a_digest_releases_everything_collected_as_one_message_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     s.add_subscription(&NewSubscription {
         recipient: crate::route::model::Recipient {
             email: Email::parse("desk@example.org").expect("e"),
@@ -264,8 +286,11 @@ fn a_digest_releases_everything_collected_as_one_message() {
 
 #[test]
 fn a_linked_alert_that_keeps_failing_is_given_up_after_the_limit() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut s = Store::open(&dir.path().join("state")).expect("open");
+    testdb::on_both(a_linked_alert_that_keeps_failing_is_given_up_after_the_limit_on);
+}
+
+fn a_linked_alert_that_keeps_failing_is_given_up_after_the_limit_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("open");
     let now = ts("2024-03-01T00:00:00Z");
     let key = "urn:alert:1|2024-03-01T00:00:00Z";
     for attempt in 1..5 {
@@ -286,13 +311,23 @@ fn a_linked_alert_that_keeps_failing_is_given_up_after_the_limit() {
 /// restart); an answer before the deadline stops it; "help" escalates at once.
 #[test]
 fn escalation_fires_once_stops_on_an_answer_and_help_is_immediate() {
-    use crate::store::accountability::{EscalationPolicy, GivenAnswer, summarize};
+    use crate::store::accountability::GivenAnswer;
     let given = |a: &crate::store::accountability::AccountRow, traveller_id: i64, answer: &'static str| {
         GivenAnswer { alert_id: a.alert_id, traveller_id, answer, message: None, by: "traveller" }
     };
-    let dir = tempfile::tempdir().expect("tmp");
-    let state = dir.path().join("state");
-    let mut s = Store::open(&state).expect("open");
+    testdb::on_both(|db| escalation_on(db, &given));
+}
+
+fn escalation_on(
+    db: &testdb::TestDb,
+    given: &dyn Fn(
+        &crate::store::accountability::AccountRow,
+        i64,
+        &'static str,
+    ) -> crate::store::accountability::GivenAnswer<'static>,
+) {
+    use crate::store::accountability::{EscalationPolicy, summarize};
+    let mut s = db.open().expect("open");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let policy = EscalationPolicy {
@@ -326,26 +361,22 @@ fn escalation_fires_once_stops_on_an_answer_and_help_is_immediate() {
     assert_eq!(s.escalate_due(ts("2022-01-06T13:00:00Z"), &policy).expect("pass"), 1);
     assert_eq!(s.escalate_due(ts("2022-01-06T13:05:00Z"), &policy).expect("pass"), 0, "once");
     drop(s);
-    let mut s = Store::open(&state).expect("reopen");
+    let mut s = db.open().expect("reopen");
     assert_eq!(
         s.escalate_due(ts("2022-01-06T14:00:00Z"), &policy).expect("pass"),
         0,
         "once, after a restart too"
     );
     let esc: Vec<(String, String, i64)> = s
-        .conn
-        .prepare("SELECT a.recipient, a.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id) FROM alerts a WHERE a.kind = 'escalation'")
-        .expect("q")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("collect");
+        .db
+        .query_map("SELECT a.recipient, a.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.alert_id = a.id) FROM alerts a WHERE a.kind = 'escalation'", &[], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rows");
     assert_eq!(esc.len(), 1);
     assert_eq!(esc[0].0, "boss@example.org");
     assert!(esc[0].1.contains("bob@example.org") && esc[0].1.contains("\"answer\":\"none\""), "{}", esc[0].1);
     assert_eq!(esc[0].2, 2, "email and the configured webhook");
     let reminders: i64 =
-        s.conn.query_row("SELECT COUNT(*) FROM alerts WHERE kind = 'reminder'", [], |r| r.get(0)).expect("q");
+        s.db.query_row("SELECT COUNT(*) FROM alerts WHERE kind = 'reminder'", &[], |r| r.get(0)).expect("q");
     assert_eq!(reminders, 1, "Bob is reminded");
     // The view: Ann safe with her message, Bob no answer and escalated.
     let view = s.accountability(Some(&adv.id()), 0).expect("view");
@@ -366,13 +397,17 @@ fn escalation_fires_once_stops_on_an_answer_and_help_is_immediate() {
     // An alert is answerable only by its own traveller; "maybe" is no answer.
     assert!(s.record_answer(&given(a, b.traveller_id, "safe"), t0, &policy).is_err());
     assert!(s.record_answer(&given(a, a.traveller_id, "maybe"), t0, &policy).is_err());
-    let audit: i64 = s.conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0)).expect("q");
+    let audit: i64 = s.db.query_row("SELECT COUNT(*) FROM audit", &[], |r| r.get(0)).expect("q");
     assert_eq!(audit, 3);
 }
 
 #[test]
 fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(a_delivery_on_an_unknown_channel_is_given_up_not_handed_on_on);
+}
+
+fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let (e, p) = (engine(), Policy::default());
@@ -380,20 +415,18 @@ fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
     let adv = advisory("kz-1", "A state of emergency is in force nationwide.");
     let c = process::process(&mut s, &e, &p, &adv, now, now).expect("process").committed.expect("committed");
     assert_eq!(c.deliveries, 3);
-    s.conn
-        .execute(
-            "UPDATE deliveries SET channel = 'pager:ops' WHERE id = (SELECT min(id) FROM deliveries)",
-            [],
-        )
-        .expect("update");
+    s.db.execute(
+        "UPDATE deliveries SET channel = 'pager:ops' WHERE id = (SELECT min(id) FROM deliveries)",
+        &[],
+    )
+    .expect("update");
     let mut claimed = Vec::new();
     while let Some(c) = s.claim(now, ts("2022-01-06T12:10:00Z")).expect("claim") {
         claimed.push(c.channel);
     }
     assert_eq!(claimed, [crate::route::model::Channel::Email, crate::route::model::Channel::Email]);
-    let (status, error): (String, String) = s
-        .conn
-        .query_row("SELECT status, last_error FROM deliveries ORDER BY id LIMIT 1", [], |r| {
+    let (status, error): (String, String) =
+        s.db.query_row("SELECT status, last_error FROM deliveries ORDER BY id LIMIT 1", &[], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .expect("row");
@@ -403,7 +436,11 @@ fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
 
 #[test]
 fn who_was_passed_over_is_kept_with_the_reason() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(who_was_passed_over_is_kept_with_the_reason_on);
+}
+
+fn who_was_passed_over_is_kept_with_the_reason_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let (e, p) = (engine(), Policy::default());
@@ -428,7 +465,11 @@ fn who_was_passed_over_is_kept_with_the_reason() {
 
 #[test]
 fn the_console_traveller_page_searches_and_limits_in_sql() {
-    let mut s = Store::memory().expect("store");
+    testdb::on_both(the_console_traveller_page_searches_and_limits_in_sql_on);
+}
+
+fn the_console_traveller_page_searches_and_limits_in_sql_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let (all, total) = s.traveller_page("", 500).expect("page");

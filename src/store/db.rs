@@ -1,0 +1,638 @@
+//! One SQL connection, SQLite or PostgreSQL, behind the few calls the store makes.
+//!
+//! The store writes its SQL once, in the dialect both engines share: numbered parameters
+//! (`?1` here, rewritten to `$1` for PostgreSQL), `RETURNING`, `ON CONFLICT`, `CAST(x AS
+//! BIGINT)` where an aggregate's type would differ. Values cross as [`Value`]: integers,
+//! reals, text, bytes or NULL, converted to and from whatever column type the engine reports,
+//! so a `COUNT(*)` (BIGINT in PostgreSQL) and a `CASE … THEN 1` (INTEGER) read the same.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::StoreError;
+
+/// A parameter or column value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// Anything that can be a statement parameter.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+macro_rules! int_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_to_value!(i64, i32, u32, u16, u8, usize);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToValue for std::sync::Arc<str> {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+
+/// Statement parameters: `params![a, b]` is a `[Value; 2]` (pass `&params![…]`).
+macro_rules! params {
+    () => { [] as [$crate::store::db::Value; 0] };
+    ($($x:expr),+ $(,)?) => { [$($crate::store::db::ToValue::to_value(&$x)),+] };
+}
+pub(crate) use params;
+
+/// A value read from a column.
+pub trait FromValue: Sized {
+    fn from_value(v: Value) -> Result<Self, String>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i),
+            Value::Real(f) if f.fract() == 0.0 => Ok(f as i64),
+            other => Err(format!("expected an integer, found {other:?}")),
+        }
+    }
+}
+impl FromValue for i32 {
+    fn from_value(v: Value) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        i32::try_from(i).map_err(|_| format!("integer {i} out of range"))
+    }
+}
+impl FromValue for u32 {
+    fn from_value(v: Value) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        u32::try_from(i).map_err(|_| format!("integer {i} out of range"))
+    }
+}
+impl FromValue for usize {
+    fn from_value(v: Value) -> Result<Self, String> {
+        let i = i64::from_value(v)?;
+        usize::try_from(i).map_err(|_| format!("integer {i} out of range"))
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: Value) -> Result<Self, String> {
+        Ok(i64::from_value(v)? != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i as f64),
+            Value::Real(f) => Ok(f),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s),
+            Value::Blob(b) => String::from_utf8(b).map_err(|e| e.to_string()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b),
+            Value::Text(s) => Ok(s.into_bytes()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Value {
+    fn from_value(v: Value) -> Result<Self, String> {
+        Ok(v)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// One result row: SQLite's own row (read in place, text borrowed) or PostgreSQL's values.
+pub enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Values(&'a [Value]),
+}
+
+impl Row<'_> {
+    /// Column `i` as `T`.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T, StoreError> {
+        let v = match self {
+            Row::Sqlite(r) => sqlite::from_ref(r.get_ref(i)?),
+            Row::Values(v) => {
+                v.get(i).cloned().ok_or_else(|| StoreError::Column(format!("column {i} of {}", v.len())))?
+            }
+        };
+        T::from_value(v).map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+    }
+
+    /// A text column, borrowed from the row.
+    pub fn text(&self, i: usize) -> Result<&str, StoreError> {
+        match self {
+            Row::Sqlite(r) => {
+                r.get_ref(i)?.as_str().map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+            }
+            Row::Values(v) => match v.get(i) {
+                Some(Value::Text(s)) => Ok(s),
+                other => Err(StoreError::Column(format!("column {i}: expected text, found {other:?}"))),
+            },
+        }
+    }
+}
+
+/// The engine behind a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection to one of the two engines.
+pub enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<RefCell<pg::Conn>>),
+}
+
+impl Db {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Run a statement; the number of rows it changed.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> Result<usize, StoreError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                Ok(st.execute(rusqlite::params_from_iter(params.iter().map(sqlite::to_sql)))?)
+            }
+            Db::Postgres(c) => c.borrow_mut().execute(sql, params),
+        }
+    }
+
+    /// Every row of a query, each mapped by `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Call `f` on every row of a query.
+    pub fn for_each(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite::to_sql)))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::Sqlite(r))?;
+                }
+                Ok(())
+            }
+            Db::Postgres(c) => {
+                let rows = c.borrow_mut().query(sql, params)?;
+                for values in &rows {
+                    f(&Row::Values(values))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The first row of a query, if any, mapped by `f`.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite::to_sql)))?;
+                rows.next()?.map(|r| f(&Row::Sqlite(r))).transpose()
+            }
+            Db::Postgres(c) => {
+                let rows = c.borrow_mut().query(sql, params)?;
+                rows.first().map(|v| f(&Row::Values(v))).transpose()
+            }
+        }
+    }
+
+    /// The one row of a query (an error when there is none), mapped by `f`.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.query_opt(sql, params, f)?.ok_or(StoreError::NoRow)
+    }
+
+    /// Run several statements with no parameters (migrations).
+    pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(c) => c.borrow_mut().batch(sql),
+        }
+    }
+
+    /// Begin a transaction; it rolls back when the guard is dropped uncommitted.
+    pub fn begin(&self) -> Result<Tx<'_>, StoreError> {
+        self.batch("BEGIN")?;
+        Ok(Tx { db: self, done: false })
+    }
+}
+
+/// Advisory-lock keys of the jobs that must run once across instances.
+pub const LOCK_DIGESTS: i64 = 0x7477_0001;
+pub const LOCK_ESCALATIONS: i64 = 0x7477_0002;
+
+/// An open transaction on a [`Db`]; statements go through it as through the `Db`.
+pub struct Tx<'a> {
+    db: &'a Db,
+    done: bool,
+}
+
+impl Tx<'_> {
+    /// On PostgreSQL, hold an advisory lock named by `key` until this transaction ends, so
+    /// that one instance at a time runs a job that must happen once (releasing digests,
+    /// firing escalations). SQLite has one writer already.
+    pub fn exclusive(&self, key: i64) -> Result<(), StoreError> {
+        if self.db.engine() == Engine::Postgres {
+            self.db.execute("SELECT pg_advisory_xact_lock(?1)", &[Value::Int(key)])?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.done = true;
+        self.db.batch("COMMIT")
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        self.db
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.db.batch("ROLLBACK");
+        }
+    }
+}
+
+mod sqlite {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+
+    use super::Value;
+
+    pub(super) fn to_sql(v: &Value) -> ToSqlOutput<'_> {
+        match v {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        }
+    }
+
+    pub(super) fn from_ref(v: ValueRef<'_>) -> Value {
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Int(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+}
+
+pub mod pg {
+    //! The PostgreSQL side: statement translation, a statement cache, values by column type,
+    //! and reconnection after the server went away.
+
+    use std::error::Error as _;
+
+    use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+
+    use super::{HashMap, StoreError, Value};
+
+    /// A client that reconnects on the next call after its connection broke.
+    pub struct Conn {
+        url: String,
+        client: Option<postgres::Client>,
+        statements: HashMap<String, postgres::Statement>,
+    }
+
+    impl Conn {
+        pub fn connect(url: &str) -> Result<Conn, StoreError> {
+            let mut c = Conn { url: url.to_owned(), client: None, statements: HashMap::new() };
+            c.client()?;
+            Ok(c)
+        }
+
+        fn client(&mut self) -> Result<&mut postgres::Client, StoreError> {
+            if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+                self.statements.clear();
+                let mut cfg: postgres::Config = self.url.parse().map_err(|e: postgres::Error| {
+                    StoreError::Open { path: redact(&self.url), message: e.to_string() }
+                })?;
+                cfg.connect_timeout(std::time::Duration::from_secs(5));
+                cfg.application_name("tripwatch");
+                let client = cfg
+                    .connect(postgres::NoTls)
+                    .map_err(|e| StoreError::Open { path: redact(&self.url), message: describe(&e) })?;
+                self.client = Some(client);
+            }
+            // Just set above when absent.
+            self.client.as_mut().ok_or(StoreError::NoRow)
+        }
+
+        fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+            if let Some(s) = self.statements.get(sql) {
+                return Ok(s.clone());
+            }
+            let text = translate(sql);
+            let st = self.client()?.prepare(&text).map_err(|e| pg_err(e, &text))?;
+            if self.statements.len() > 512 {
+                self.statements.clear();
+            }
+            self.statements.insert(sql.to_owned(), st.clone());
+            Ok(st)
+        }
+
+        pub(super) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, StoreError> {
+            let st = self.statement(sql)?;
+            let refs = param_refs(params);
+            let n = self.client()?.execute(&st, &refs).map_err(|e| pg_err(e, sql))?;
+            Ok(n as usize)
+        }
+
+        pub(super) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+            let st = self.statement(sql)?;
+            let refs = param_refs(params);
+            let rows = self.client()?.query(&st, &refs).map_err(|e| pg_err(e, sql))?;
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| {
+                            r.try_get::<_, Cell>(i)
+                                .map(|c| c.0)
+                                .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+                        })
+                        .collect()
+                })
+                .collect()
+        }
+
+        pub(super) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+            self.client()?.batch_execute(sql).map_err(|e| pg_err(e, sql))
+        }
+    }
+
+    fn param_refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+        params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+    }
+
+    /// The server's message (with its detail), not only "db error".
+    fn describe(e: &postgres::Error) -> String {
+        match e.as_db_error() {
+            Some(db) => match db.detail() {
+                Some(d) => format!("{}: {d}", db.message()),
+                None => db.message().to_owned(),
+            },
+            None => match e.source() {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            },
+        }
+    }
+
+    fn pg_err(e: postgres::Error, sql: &str) -> StoreError {
+        let code = e.code().map(|c| c.code().to_owned());
+        StoreError::Postgres { message: describe(&e), code, statement: sql.chars().take(120).collect() }
+    }
+
+    /// The URL without its password, for messages.
+    pub fn redact(url: &str) -> String {
+        match url::Url::parse(url) {
+            Ok(mut u) => {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                u.to_string()
+            }
+            Err(_) => "postgres://…".to_owned(),
+        }
+    }
+
+    /// `?N` parameters become `$N`; quoted text is left alone.
+    pub fn translate(sql: &str) -> String {
+        let mut out = String::with_capacity(sql.len());
+        let mut quoted = false;
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    out.push(c);
+                }
+                '?' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    impl ToSql for Value {
+        fn to_sql(
+            &self,
+            ty: &Type,
+            out: &mut postgres::types::private::BytesMut,
+        ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
+                format!("cannot send {self:?} as a {ty}").into()
+            };
+            match self {
+                Value::Null => return Ok(IsNull::Yes),
+                Value::Int(i) => match *ty {
+                    Type::INT8 => i.to_sql(ty, out)?,
+                    Type::INT4 => i32::try_from(*i).map_err(|_| wrong())?.to_sql(ty, out)?,
+                    Type::INT2 => i16::try_from(*i).map_err(|_| wrong())?.to_sql(ty, out)?,
+                    Type::BOOL => (*i != 0).to_sql(ty, out)?,
+                    Type::FLOAT8 => (*i as f64).to_sql(ty, out)?,
+                    Type::FLOAT4 => (*i as f32).to_sql(ty, out)?,
+                    Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                        i.to_string().to_sql(&Type::TEXT, out)?
+                    }
+                    _ => return Err(wrong()),
+                },
+                Value::Real(f) => match *ty {
+                    Type::FLOAT8 => f.to_sql(ty, out)?,
+                    Type::FLOAT4 => (*f as f32).to_sql(ty, out)?,
+                    Type::TEXT | Type::VARCHAR => f.to_string().to_sql(&Type::TEXT, out)?,
+                    _ => return Err(wrong()),
+                },
+                Value::Text(s) => match *ty {
+                    Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                        s.as_str().to_sql(&Type::TEXT, out)?
+                    }
+                    Type::INT8 => s.parse::<i64>().map_err(|_| wrong())?.to_sql(ty, out)?,
+                    Type::BYTEA => s.as_bytes().to_sql(ty, out)?,
+                    _ => return Err(wrong()),
+                },
+                Value::Blob(b) => match *ty {
+                    Type::BYTEA => b.as_slice().to_sql(ty, out)?,
+                    _ => return Err(wrong()),
+                },
+            };
+            Ok(IsNull::No)
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+
+        to_sql_checked!();
+    }
+
+    /// A column of any type the store's schema uses, read as a [`Value`].
+    struct Cell(Value);
+
+    impl<'a> FromSql<'a> for Cell {
+        fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+            Ok(Cell(match *ty {
+                Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+                Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+                Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+                Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+                Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+                Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
+                Type::BYTEA => Value::Blob(raw.to_vec()),
+                Type::NUMERIC => numeric(raw)?,
+                _ => Value::Text(String::from_utf8(raw.to_vec())?),
+            }))
+        }
+
+        fn from_sql_null(_: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+            Ok(Cell(Value::Null))
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+    }
+
+    /// PostgreSQL's binary NUMERIC (what `SUM` of integers gives): base-10000 digits.
+    fn numeric(raw: &[u8]) -> Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| -> Result<i16, Box<dyn std::error::Error + Sync + Send>> {
+            let b = raw.get(i..i + 2).ok_or("short NUMERIC")?;
+            Ok(i16::from_be_bytes([b[0], b[1]]))
+        };
+        let (ndigits, weight, sign, scale) = (word(0)?, word(2)?, word(4)? as u16, word(6)?);
+        if sign == 0xC000 {
+            return Ok(Value::Null); // NaN
+        }
+        let mut v = 0f64;
+        for d in 0..ndigits as usize {
+            let digit = word(8 + 2 * d)? as f64;
+            v += digit * 10000f64.powi(i32::from(weight) - d as i32);
+        }
+        if sign == 0x4000 {
+            v = -v;
+        }
+        Ok(if scale == 0 && v.abs() < 9.0e15 { Value::Int(v as i64) } else { Value::Real(v) })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::translate;
+
+        #[test]
+        fn parameters_are_numbered_for_postgres_outside_quotes() {
+            assert_eq!(
+                translate("SELECT a FROM t WHERE b = ?1 AND c = '?2' OR d = ?12"),
+                "SELECT a FROM t WHERE b = $1 AND c = '?2' OR d = $12"
+            );
+        }
+    }
+}
