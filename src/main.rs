@@ -475,7 +475,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let advisories = tripwatch::sources::read_all(&file, cfg.max_advisory_bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let db = cfg.state_dir.join(tripwatch::store::DB_FILE);
-            let store = if db.exists() { app::open_store(&cfg)? } else { tripwatch::store::Store::memory()? };
+            let store = if db.exists() || cfg.store.url.is_some() {
+                app::open_store(&cfg)?
+            } else {
+                tripwatch::store::Store::memory()?
+            };
             let now = app::now()?;
             // A feed is previewed item by item, FILE#N.
             let many = advisories.len() > 1;

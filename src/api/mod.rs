@@ -45,6 +45,12 @@ pub struct ApiState {
     pub reload: Arc<tokio::sync::Notify>,
     /// The managers' console (templates, sign-in failure counts).
     pub console: Arc<console::Console>,
+    /// PostgreSQL mode: pushes are committed to the shared inbox (any instance processes
+    /// them), not written to this machine's spool.
+    pub inbox: bool,
+    /// PostgreSQL mode: a connection with a short deadline that `/readyz` pings, so an
+    /// unreachable database makes the instance not ready.
+    pub health: Option<Arc<std::sync::Mutex<Store>>>,
 }
 
 /// What the routes need from the loaded configuration; all of it is replaced on reload.
@@ -235,8 +241,29 @@ async fn post_advisory(
     let dir = st.spool_incoming.clone();
     let write_id = ids[0].clone();
     let feed = advisories.len() > 1 || sources::feed::looks_like_feed(&body);
-    match tokio::task::spawn_blocking(move || spool_write(&dir, &caller, &write_id, ext, &body)).await {
-        Ok(Ok(_)) => {
+    let inbox = if st.inbox { st.store.clone() } else { None };
+    let written = tokio::task::spawn_blocking(move || match inbox {
+        // Committed to the shared database before the answer: an instance that dies now
+        // loses nothing, another one processes it.
+        Some(store) => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let name = crate::app::spool::push_file_name(&caller, stamp, &write_id, ext);
+            let now = crate::clock::now().unwrap_or_else(|_| jiff::Timestamp::now());
+            store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .inbox_put(&name, &body, now)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        None => spool_write(&dir, &caller, &write_id, ext, &body).map(|_| ()).map_err(|e| e.to_string()),
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {
             st.spool_wake.notify_one();
             // One advisory answers its id; a feed answers the id of every item.
             let answer = if feed {
@@ -255,11 +282,23 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
-    if st.ready.load(std::sync::atomic::Ordering::SeqCst) {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
+    if !st.ready.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response();
     }
+    // With a shared database, an instance that cannot reach it is not ready: a load
+    // balancer sends pushes elsewhere until it is back.
+    if let Some(health) = st.health.clone() {
+        let ping = tokio::task::spawn_blocking(move || {
+            health.lock().unwrap_or_else(|p| p.into_inner()).ping().map_err(|e| e.to_string())
+        });
+        match tokio::time::timeout(std::time::Duration::from_secs(3), ping).await {
+            Ok(Ok(Ok(()))) => {}
+            _ => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "not ready: database unreachable\n").into_response();
+            }
+        }
+    }
+    (StatusCode::OK, "ready\n").into_response()
 }
 
 async fn metrics_handler(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response {

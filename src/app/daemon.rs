@@ -184,10 +184,21 @@ pub async fn serve(
     let (cfg0, _) = super::load(config.as_deref())?;
     crate::telemetry::configure(&cfg0.log);
     create_private_dir(&cfg0.state_dir)?;
-    let open = || Store::open(&cfg0.state_dir).context("opening the store");
+    let open =
+        || Store::open_configured(&cfg0.state_dir, cfg0.store.url.as_deref()).context("opening the store");
     let pipeline = Arc::new(Mutex::new(open()?));
     let outbox_store = Arc::new(Mutex::new(open()?));
     let api_store = Arc::new(Mutex::new(open()?));
+    // PostgreSQL: several instances share the database; pushes go to its inbox and
+    // readiness follows its reachability.
+    let shared_db = cfg0.store.url.is_some();
+    let health = if shared_db {
+        let mut h = open()?;
+        h.set_deadline(Duration::from_secs(2));
+        Some(Arc::new(Mutex::new(h)))
+    } else {
+        None
+    };
     make_private(&cfg0.state_dir);
     let loaded = load(config.as_deref(), &outbox_store)?;
     crate::app::spool::ensure(&loaded.cfg.spool_dir)
@@ -204,6 +215,8 @@ pub async fn serve(
         live: Mutex::new(live(&loaded)),
         reload: reload_requested.clone(),
         console: Arc::new(crate::api::console::Console::default()),
+        inbox: shared_db,
+        health,
     });
     let addr = listener.local_addr()?;
     let limits = loaded.cfg.api_limits;
@@ -362,7 +375,25 @@ async fn spool_task(shared: Arc<Shared>, beat: Beat) {
         let (cfg, engine, store) = (loaded.cfg.clone(), loaded.engine.clone(), shared.pipeline.clone());
         let pass = tokio::task::spawn_blocking(move || {
             let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            crate::app::spool::run_once_within(&cfg, &engine, &mut guard, &now, Some(SPOOL_PASS_BUDGET))
+            let mut r =
+                crate::app::spool::run_once_within(&cfg, &engine, &mut guard, &now, Some(SPOOL_PASS_BUDGET))?;
+            // PostgreSQL: pushes accepted by any instance wait in the shared inbox.
+            if cfg.store.url.is_some() {
+                let i = crate::app::spool::run_inbox_once_within(
+                    &cfg,
+                    &engine,
+                    &mut guard,
+                    &now,
+                    Some(SPOOL_PASS_BUDGET),
+                )?;
+                r.processed += i.processed;
+                r.unchanged += i.unchanged;
+                r.failed += i.failed;
+                r.alerts += i.alerts;
+                r.rollups += i.rollups;
+                r.more |= i.more;
+            }
+            Ok::<_, crate::app::spool::SpoolError>(r)
         });
         match beating(&beat, pass).await {
             Ok(Ok(r)) => {
@@ -435,7 +466,14 @@ async fn poll_task(shared: Arc<Shared>, beat: Beat) {
         let loaded = shared.current();
         if let Some((client, guard)) = loaded.poller.clone() {
             let t = now();
-            let due = blocking(|| crate::sources::poll::due(&loaded.cfg, &shared.pipeline, t));
+            let due = blocking(|| {
+                crate::sources::poll::due(
+                    &loaded.cfg,
+                    &shared.pipeline,
+                    t,
+                    crate::sources::poll::instance_id(),
+                )
+            });
             for (s, state) in due {
                 if !in_flight.insert(s.name.clone()) {
                     continue;

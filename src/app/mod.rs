@@ -88,5 +88,5 @@ pub use crate::clock::{NOW_ENV, as_of, now, parse_as_of, set_as_of};
 
 /// Open the store under the configured state directory.
 pub fn open_store(cfg: &Config) -> anyhow::Result<crate::store::Store> {
-    Ok(crate::store::Store::open(&cfg.state_dir)?)
+    Ok(crate::store::Store::open_configured(&cfg.state_dir, cfg.store.url.as_deref())?)
 }

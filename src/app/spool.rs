@@ -114,39 +114,8 @@ pub fn run_once_within(
                 continue;
             }
         };
-        // A feed file holds many advisories; each is processed on its own. Reprocessing after
-        // a crash is idempotent, so a file half done is simply done again.
-        let mut refused = Vec::new();
         let count = advisories.len();
-        for mut adv in advisories {
-            if let Some(caller) = pushed_by(&f) {
-                adv.source = push_namespace(&caller, &adv.source);
-            }
-            let t = now();
-            let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
-                Ok(o) => o,
-                // A well-formed advisory that cannot apply (a CAP Cancel for an unknown
-                // alert): rejected with its reason, the pass goes on.
-                Err(StoreError::Invalid(reason)) => {
-                    refused.push(if count == 1 || adv.title.is_empty() {
-                        reason
-                    } else {
-                        format!("{}: {reason}", adv.title)
-                    });
-                    report.failed += 1;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            match outcome.committed {
-                Some(c) => {
-                    report.processed += 1;
-                    report.alerts += c.alerts;
-                    report.rollups += c.rollups;
-                }
-                None => report.unchanged += 1,
-            }
-        }
+        let refused = apply(cfg, engine, store, now, advisories, pushed_by(&f).as_deref(), &mut report)?;
         // The file goes to failed/ with the reasons when nothing in it could apply;
         // otherwise to processed/ (with a reason file for the items refused, if any).
         let dir = if refused.len() == count { "failed" } else { "processed" };
@@ -155,6 +124,107 @@ pub fn run_once_within(
             fs::write(PathBuf::from(format!("{}.reason", to.display())), refused.join("\n") + "\n")
                 .map_err(|e| SpoolError::Io(e.to_string()))?;
         }
+    }
+    Ok(report)
+}
+
+/// Process the advisories of one document (pushed by `caller`, if a push), counting into
+/// `report`; the reasons of those refused are returned. A feed holds many advisories; each is
+/// processed on its own. Reprocessing after a crash is idempotent, so a document half done is
+/// simply done again.
+fn apply(
+    cfg: &Config,
+    engine: &Engine,
+    store: &mut Store,
+    now: &dyn Fn() -> Timestamp,
+    advisories: Vec<crate::advisory::Advisory>,
+    caller: Option<&str>,
+    report: &mut SpoolReport,
+) -> Result<Vec<String>, SpoolError> {
+    let mut refused = Vec::new();
+    let count = advisories.len();
+    for mut adv in advisories {
+        if let Some(caller) = caller {
+            adv.source = push_namespace(caller, &adv.source);
+        }
+        let t = now();
+        let outcome = match process::process(store, engine, &cfg.policy, &adv, t, t) {
+            Ok(o) => o,
+            // A well-formed advisory that cannot apply (a CAP Cancel for an unknown
+            // alert): rejected with its reason, the pass goes on.
+            Err(StoreError::Invalid(reason)) => {
+                refused.push(if count == 1 || adv.title.is_empty() {
+                    reason
+                } else {
+                    format!("{}: {reason}", adv.title)
+                });
+                report.failed += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match outcome.committed {
+            Some(c) => {
+                report.processed += 1;
+                report.alerts += c.alerts;
+                report.rollups += c.rollups;
+            }
+            None => report.unchanged += 1,
+        }
+    }
+    Ok(refused)
+}
+
+/// How long an instance holds a claimed inbox entry before another may take it over.
+const INBOX_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+
+/// One pass over the shared inbox (PostgreSQL mode): claim each waiting push, process it,
+/// delete it. A document that cannot be read, or none of whose advisories could apply, is
+/// kept in this machine's `failed/` with its reason (as a spool file would be), so `tripwatch
+/// rejected` and `GET /api/v1/rejected` show it.
+pub fn run_inbox_once_within(
+    cfg: &Config,
+    engine: &Engine,
+    store: &mut Store,
+    now: &dyn Fn() -> Timestamp,
+    budget: Option<std::time::Duration>,
+) -> Result<SpoolReport, SpoolError> {
+    let started = std::time::Instant::now();
+    let mut report = SpoolReport::default();
+    loop {
+        if budget.is_some_and(|b| started.elapsed() > b) {
+            report.more = true;
+            break;
+        }
+        let t = now();
+        let Some(item) = store.inbox_claim(t, t.saturating_add(INBOX_LEASE).unwrap_or(t))? else { break };
+        let caller = pushed_by(Path::new(&item.name));
+        let outcome = match sources::parse_all(&item.body, sources::LOCAL_SOURCE) {
+            Ok(advisories) => {
+                let count = advisories.len();
+                let refused = apply(cfg, engine, store, now, advisories, caller.as_deref(), &mut report)?;
+                (refused.len() == count).then(|| refused.join("\n"))
+            }
+            Err(e) => {
+                report.failed += 1;
+                Some(e.to_string())
+            }
+        };
+        if let Some(reason) = outcome {
+            let dir = cfg.spool_dir.join("failed");
+            let keep = || -> std::io::Result<()> {
+                fs::create_dir_all(&dir)?;
+                // The name was made by `push_file_name`; only its last part is used anyway.
+                let name = Path::new(&item.name)
+                    .file_name()
+                    .map_or_else(|| format!("inbox-{}", item.id), |n| n.to_string_lossy().into_owned());
+                let to = dir.join(name);
+                fs::write(&to, &item.body)?;
+                fs::write(PathBuf::from(format!("{}.reason", to.display())), reason + "\n")
+            };
+            keep().map_err(|e| SpoolError::Io(format!("{}: {e}", dir.display())))?;
+        }
+        store.inbox_done(item.id)?;
     }
     Ok(report)
 }

@@ -49,6 +49,39 @@ struct RawConfig {
     accountability: RawAccountability,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    store: RawStore,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    /// `postgres://user:password@host:port/database` (key=value form works too). Absent:
+    /// SQLite in the state directory. `TRIPWATCH_STORE_URL`, when set, wins (keep a password
+    /// out of the file with systemd's `Environment=`/`EnvironmentFile=`).
+    url: Option<String>,
+    /// How long an instance's claim on polling a source lasts without renewal (default 30 s).
+    source_lease_secs: Option<u64>,
+}
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// PostgreSQL URL; `None` is SQLite in the state directory.
+    pub url: Option<String>,
+    /// The lease on polling one source: another instance takes over this long after the
+    /// holder stopped renewing it.
+    pub source_lease: std::time::Duration,
+}
+
+/// The environment variable that names the PostgreSQL store (overrides `[store] url`).
+pub const STORE_URL_ENV: &str = "TRIPWATCH_STORE_URL";
+
+impl StoreConfig {
+    fn new(url: Option<String>, lease_secs: Option<u64>) -> StoreConfig {
+        let url = std::env::var(STORE_URL_ENV).ok().filter(|u| !u.trim().is_empty()).or(url);
+        StoreConfig { url, source_lease: std::time::Duration::from_secs(lease_secs.unwrap_or(30).max(2)) }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -302,6 +335,7 @@ pub struct Config {
     /// Answer links and escalation.
     pub accountability: Accountability,
     pub log: LogConfig,
+    pub store: StoreConfig,
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
 }
@@ -329,6 +363,7 @@ impl Default for Config {
             sources: Vec::new(),
             accountability: Accountability::defaults(Path::new("./var")),
             log: LogConfig::default(),
+            store: StoreConfig::new(None, None),
             path: None,
         }
     }
@@ -462,8 +497,17 @@ impl Config {
         let accountability =
             accountability(&raw.accountability, base, &state_dir, &api_listen).map_err(located)?;
         let log = log_config(&raw.log).map_err(located)?;
+        if let Some(u) = &raw.store.url
+            && !(u.starts_with("postgres://") || u.starts_with("postgresql://") || u.contains("host="))
+        {
+            return Err(located((
+                "url",
+                "store.url must be a PostgreSQL URL (postgres://user@host:port/database); leave it out for SQLite".into(),
+            )));
+        }
         Ok(Config {
             log,
+            store: StoreConfig::new(raw.store.url.clone(), raw.store.source_lease_secs),
             accountability,
             sources,
             api_tokens,

@@ -231,13 +231,41 @@ pub fn due(
     cfg: &Config,
     store: &Arc<Mutex<Store>>,
     now: Timestamp,
+    owner: &str,
 ) -> Vec<(SourceConfig, crate::store::SourceState)> {
-    let st = store.lock().unwrap_or_else(|p| p.into_inner());
-    cfg.sources
+    let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+    let due: Vec<_> = cfg
+        .sources
         .iter()
         .filter_map(|s| st.source_state(&s.name).ok().map(|state| (s.clone(), state)))
         .filter(|(_, state)| state.next_run <= now.as_second())
+        .collect();
+    due.into_iter()
+        .filter(|(s, _)| {
+            // Instances sharing a database poll each source one at a time: the lease covers
+            // the whole poll, and runs out (for another instance to take over) when its holder
+            // stops renewing it.
+            let hold = cfg.store.source_lease.max(budget(s) + Duration::from_secs(5));
+            let until =
+                now.saturating_add(jiff::SignedDuration::try_from(hold).unwrap_or_default()).unwrap_or(now);
+            match st.source_lease(&s.name, owner, now, until) {
+                Ok(held) => held,
+                Err(e) => {
+                    tracing::warn!(source = %s.name, error = %e, "source lease: could not take it");
+                    false
+                }
+            }
+        })
         .collect()
+}
+
+/// This process's name as a lease holder: host, process id and start time.
+pub fn instance_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        format!("{}:{}:{}", host.trim(), std::process::id(), jiff::Timestamp::now().as_millisecond())
+    })
 }
 
 /// What polling one source did.
@@ -354,7 +382,7 @@ pub async fn poll_due(
     now: Timestamp,
 ) -> PollReport {
     let mut report = PollReport::default();
-    let due = due(cfg, store, now);
+    let due = due(cfg, store, now, instance_id());
     if due.is_empty() {
         return report;
     }

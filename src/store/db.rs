@@ -392,47 +392,136 @@ pub mod pg {
 
     use std::error::Error as _;
 
-    use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+    use std::time::Duration;
+
+    use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
     use super::{HashMap, StoreError, Value};
 
-    /// A client that reconnects on the next call after its connection broke.
+    /// How long one statement may take before the connection is given up as broken (the
+    /// server gone, or the network silently dropping packets) and reopened on the next call.
+    pub const STATEMENT_DEADLINE: Duration = Duration::from_secs(30);
+    /// How long connecting may take.
+    const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
+
+    /// The runtime every PostgreSQL connection of this process runs on: one thread of its
+    /// own, so the synchronous store can wait for a reply from anywhere — a blocking thread,
+    /// a runtime worker, or no runtime at all — without nesting runtimes.
+    fn runtime() -> Result<&'static tokio::runtime::Handle, String> {
+        static HANDLE: std::sync::OnceLock<Result<tokio::runtime::Handle, String>> =
+            std::sync::OnceLock::new();
+        HANDLE
+            .get_or_init(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("PostgreSQL runtime: {e}"))?;
+                let handle = rt.handle().clone();
+                std::thread::Builder::new()
+                    .name("tripwatch-pg".into())
+                    .spawn(move || rt.block_on(std::future::pending::<()>()))
+                    .map_err(|e| format!("PostgreSQL runtime thread: {e}"))?;
+                Ok(handle)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Run `fut` on the PostgreSQL runtime and wait for it, at most `deadline`.
+    fn wait<T: Send + 'static>(
+        deadline: Duration,
+        fut: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<Option<T>, String> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        runtime()?.spawn(async move {
+            let _ = tx.send(tokio::time::timeout(deadline, fut).await.ok());
+        });
+        rx.recv().map_err(|_| "the PostgreSQL runtime stopped".to_owned())
+    }
+
+    /// A client with a statement cache, a deadline on every call, and reconnection on the
+    /// next call after the connection broke (or a call ran past its deadline).
     pub struct Conn {
         url: String,
-        client: Option<postgres::Client>,
-        statements: HashMap<String, postgres::Statement>,
+        client: Option<std::sync::Arc<tokio_postgres::Client>>,
+        statements: HashMap<String, tokio_postgres::Statement>,
+        deadline: Duration,
+    }
+
+    fn timed_out(what: &str) -> StoreError {
+        StoreError::Postgres { message: format!("timed out: {what}"), code: None, statement: String::new() }
     }
 
     impl Conn {
         pub fn connect(url: &str) -> Result<Conn, StoreError> {
-            let mut c = Conn { url: url.to_owned(), client: None, statements: HashMap::new() };
+            let mut c = Conn {
+                url: url.to_owned(),
+                client: None,
+                statements: HashMap::new(),
+                deadline: STATEMENT_DEADLINE,
+            };
             c.client()?;
             Ok(c)
         }
 
-        fn client(&mut self) -> Result<&mut postgres::Client, StoreError> {
-            if self.client.as_ref().is_none_or(|c| c.is_closed()) {
-                self.statements.clear();
-                let mut cfg: postgres::Config = self.url.parse().map_err(|e: postgres::Error| {
-                    StoreError::Open { path: redact(&self.url), message: e.to_string() }
-                })?;
-                cfg.connect_timeout(std::time::Duration::from_secs(5));
-                cfg.application_name("tripwatch");
-                let client = cfg
-                    .connect(postgres::NoTls)
-                    .map_err(|e| StoreError::Open { path: redact(&self.url), message: describe(&e) })?;
-                self.client = Some(client);
-            }
-            // Just set above when absent.
-            self.client.as_mut().ok_or(StoreError::NoRow)
+        /// Change the per-call deadline (readiness checks use a short one).
+        pub fn set_deadline(&mut self, d: Duration) {
+            self.deadline = d;
         }
 
-        fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        fn client(&mut self) -> Result<std::sync::Arc<tokio_postgres::Client>, StoreError> {
+            if let Some(c) = self.client.as_ref().filter(|c| !c.is_closed()) {
+                return Ok(c.clone());
+            }
+            self.client = None;
+            self.statements.clear();
+            let open_err = |m: String| StoreError::Open { path: redact(&self.url), message: m };
+            let cfg: tokio_postgres::Config =
+                self.url.parse().map_err(|e: tokio_postgres::Error| open_err(e.to_string()))?;
+            let connected = wait(CONNECT_DEADLINE, async move {
+                let (client, connection) = cfg.connect(tokio_postgres::NoTls).await?;
+                // The connection runs on the PostgreSQL runtime until it closes.
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                Ok::<_, tokio_postgres::Error>(client)
+            })
+            .map_err(open_err)?
+            .ok_or_else(|| open_err("connecting timed out".into()))?
+            .map_err(|e| open_err(describe(&e)))?;
+            let client = std::sync::Arc::new(connected);
+            self.client = Some(client.clone());
+            Ok(client)
+        }
+
+        /// Run `make(client)` within the deadline; a timeout drops the connection.
+        fn call<T, F>(
+            &mut self,
+            what: &str,
+            make: impl FnOnce(std::sync::Arc<tokio_postgres::Client>) -> F,
+        ) -> Result<T, StoreError>
+        where
+            T: Send + 'static,
+            F: std::future::Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
+        {
+            let client = self.client()?;
+            match wait(self.deadline, make(client)) {
+                Ok(Some(r)) => r.map_err(|e| pg_err(e, what)),
+                Ok(None) => {
+                    self.client = None;
+                    Err(timed_out(what))
+                }
+                Err(e) => Err(StoreError::Postgres { message: e, code: None, statement: String::new() }),
+            }
+        }
+
+        fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
             if let Some(s) = self.statements.get(sql) {
                 return Ok(s.clone());
             }
             let text = translate(sql);
-            let st = self.client()?.prepare(&text).map_err(|e| pg_err(e, &text))?;
+            let t = text.clone();
+            let st = self.call(&text, move |c| async move { c.prepare(&t).await })?;
             if self.statements.len() > 512 {
                 self.statements.clear();
             }
@@ -442,15 +531,15 @@ pub mod pg {
 
         pub(super) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, StoreError> {
             let st = self.statement(sql)?;
-            let refs = param_refs(params);
-            let n = self.client()?.execute(&st, &refs).map_err(|e| pg_err(e, sql))?;
+            let params = params.to_vec();
+            let n = self.call(sql, move |c| async move { c.execute(&st, &param_refs(&params)).await })?;
             Ok(n as usize)
         }
 
         pub(super) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
             let st = self.statement(sql)?;
-            let refs = param_refs(params);
-            let rows = self.client()?.query(&st, &refs).map_err(|e| pg_err(e, sql))?;
+            let params = params.to_vec();
+            let rows = self.call(sql, move |c| async move { c.query(&st, &param_refs(&params)).await })?;
             rows.iter()
                 .map(|r| {
                     (0..r.len())
@@ -464,8 +553,9 @@ pub mod pg {
                 .collect()
         }
 
-        pub(super) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-            self.client()?.batch_execute(sql).map_err(|e| pg_err(e, sql))
+        pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+            let text = sql.to_owned();
+            self.call(sql, move |c| async move { c.batch_execute(&text).await })
         }
     }
 
@@ -474,7 +564,7 @@ pub mod pg {
     }
 
     /// The server's message (with its detail), not only "db error".
-    fn describe(e: &postgres::Error) -> String {
+    fn describe(e: &tokio_postgres::Error) -> String {
         match e.as_db_error() {
             Some(db) => match db.detail() {
                 Some(d) => format!("{}: {d}", db.message()),
@@ -487,7 +577,7 @@ pub mod pg {
         }
     }
 
-    fn pg_err(e: postgres::Error, sql: &str) -> StoreError {
+    fn pg_err(e: tokio_postgres::Error, sql: &str) -> StoreError {
         let code = e.code().map(|c| c.code().to_owned());
         StoreError::Postgres { message: describe(&e), code, statement: sql.chars().take(120).collect() }
     }
@@ -527,7 +617,7 @@ pub mod pg {
         fn to_sql(
             &self,
             ty: &Type,
-            out: &mut postgres::types::private::BytesMut,
+            out: &mut tokio_postgres::types::private::BytesMut,
         ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
             let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
                 format!("cannot send {self:?} as a {ty}").into()

@@ -10,9 +10,10 @@
 pub mod accountability;
 mod advisories;
 mod concerned;
-mod db;
+pub(crate) mod db;
 mod digests;
 mod exposure;
+mod inbox;
 mod listing;
 mod outbox;
 mod people;
@@ -30,6 +31,7 @@ use rusqlite::Connection;
 pub use advisories::{AdvisoryState, Committed, StoredAlert};
 pub use db::Engine;
 pub use exposure::{ActiveTrigger, Exposed, StandingRisk};
+pub use inbox::InboxItem;
 pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, PassedOver, StoredDetection};
 pub use outbox::{Claimed, DeliveryRow};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
@@ -214,6 +216,14 @@ impl Store {
     /// Which engine this store runs on.
     pub fn engine(&self) -> Engine {
         self.db.engine()
+    }
+
+    /// How long one PostgreSQL statement may take before the connection is given up and
+    /// reopened on the next call (SQLite: no effect).
+    pub fn set_deadline(&mut self, d: std::time::Duration) {
+        if let Db::Postgres(c) = &self.db {
+            c.borrow_mut().set_deadline(d);
+        }
     }
 
     /// A cheap round trip, for readiness checks.

@@ -43,7 +43,7 @@ impl TestDb {
             SEQ.fetch_add(1, Ordering::Relaxed),
             jiff::Timestamp::now().as_nanosecond() % 1_000_000
         );
-        let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
+        let mut client = match super::db::pg::Conn::connect(&admin) {
             Ok(c) => c,
             Err(e) => {
                 if std::env::var_os("CI").is_some() {
@@ -55,7 +55,7 @@ impl TestDb {
                 return None;
             }
         };
-        client.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create test schema");
+        client.batch(&format!("CREATE SCHEMA {schema}")).expect("create test schema");
         let sep = if admin.contains('?') { '&' } else { '?' };
         let url = format!("{admin}{sep}options=-c%20search_path%3D{schema}");
         Some(TestDb::Postgres { admin, schema, url })
@@ -99,9 +99,9 @@ impl Drop for TestDb {
             let _ = std::fs::remove_dir_all(dir);
         }
         if let TestDb::Postgres { admin, schema, .. } = self
-            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
+            && let Ok(mut c) = super::db::pg::Conn::connect(admin)
         {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            let _ = c.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
 }
