@@ -29,14 +29,18 @@ struct Daemon {
 
 impl Daemon {
     fn start(cfg: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-            .args(["run", "--config"])
-            .arg(cfg)
-            .env("TRIPWATCH_NOW", "2022-01-06T12:00:00Z")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start daemon");
+        Daemon::start_at(cfg, Some("2022-01-06T12:00:00Z"))
+    }
+
+    /// Start with the clock fixed at `now`, or on the real clock (`None`: leases expire).
+    fn start_at(cfg: &Path, now: Option<&str>) -> Daemon {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tripwatch"));
+        cmd.args(["run", "--config"]).arg(cfg);
+        match now {
+            Some(t) => cmd.env("TRIPWATCH_NOW", t),
+            None => cmd.env_remove("TRIPWATCH_NOW"),
+        };
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start daemon");
         let (tx, rx) = channel();
         for stream in [
             Box::new(child.stdout.take().expect("out")) as Box<dyn Read + Send>,
@@ -2212,4 +2216,333 @@ fn console_in_a_real_browser() {
     assert_eq!(status, 403, "a viewer cannot add");
     d.signal("-TERM");
     d.wait_stopped();
+}
+
+// ---------------------------------------------------------------------------------------
+// Several instances on one PostgreSQL database (TRIPWATCH_TEST_PG, default the local server).
+// These run on the real clock: leases have to run out for another instance to take over.
+
+use tripwatch::store::testdb::TestDb;
+
+/// Today's date (UTC) and a date a month on, for trips that cover the real clock.
+fn today_and_later() -> (String, String) {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let later = now.checked_add(jiff::Span::new().days(30)).expect("date");
+    (now.to_string(), later.to_string())
+}
+
+/// A current advisory about Kazakhstan, in the text format, dated today.
+fn current_advisory(id: &str) -> String {
+    let (today, _) = today_and_later();
+    format!(
+        "id: {id}\nsource: desk\ndate: {today}\ncountry: KZ\ntitle: Kazakhstan: state of emergency\n\n\
+         The government of Kazakhstan has declared a state of emergency nationwide. A curfew is in \
+         force in Almaty from 23:00 to 07:00.\n"
+    )
+}
+
+/// The config of one instance `i` sharing `url`, with `extra` appended.
+fn shared_config(dir: &Path, i: usize, url: &str, extra: &str) -> PathBuf {
+    let cfg = dir.join(format!("instance-{i}.toml"));
+    let text = config_text().replace("state_dir = \"var\"", &format!("state_dir = \"var{i}\""));
+    std::fs::write(&cfg, format!("{text}[store]\nurl = \"{url}\"\n{extra}")).expect("config");
+    cfg
+}
+
+/// Delivery counts by status, read from the shared database.
+fn counts(url: &str) -> std::collections::HashMap<String, i64> {
+    tripwatch::store::Store::connect(url)
+        .expect("store")
+        .delivery_counts()
+        .expect("counts")
+        .into_iter()
+        .collect()
+}
+
+/// Wait (bounded) until `cond` holds on the shared database's delivery counts.
+fn wait_counts(
+    url: &str,
+    what: &str,
+    limit: Duration,
+    cond: impl Fn(&std::collections::HashMap<String, i64>) -> bool,
+) {
+    let started = std::time::Instant::now();
+    loop {
+        let c = counts(url);
+        if cond(&c) {
+            return;
+        }
+        assert!(started.elapsed() < limit, "{what}: not reached in {limit:?}; counts {c:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn three_instances_on_postgresql_deliver_a_burst_once_when_one_is_killed() {
+    let Some(db) = TestDb::postgres() else { return };
+    let url = db.url().expect("url").to_owned();
+    let dir = tempfile::tempdir().expect("tmp");
+    const N: usize = 10_000;
+    const CONCURRENCY: usize = 8;
+    let (_hook, port) = support_sink("webhook_sink.py", &dir.path().join("hook"), &["--script", "200"]);
+    let extra = format!(
+        "[outbox]\nconcurrency = {CONCURRENCY}\nlease_secs = 5\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n"
+    );
+    let cfgs: Vec<PathBuf> = (0..3).map(|i| shared_config(dir.path(), i, &url, &extra)).collect();
+    let (start, end) = today_and_later();
+    let mut toml = String::new();
+    for i in 0..N {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"{start}\"\nend = \"{end}\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfgs[0])
+        .arg(dir.path().join("people.toml"))
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut daemons: Vec<Daemon> = cfgs.iter().map(|c| Daemon::start_at(c, None)).collect();
+    // The push is accepted by one instance; any of them may process it.
+    let (status, body) =
+        daemons[0].post(Some(INGEST_TOKEN), "text/plain", current_advisory("kz-ha-1").as_bytes());
+    assert_eq!(status, 202, "{body}");
+    // Mid-burst, instance 1 dies without warning, holding whatever it had claimed.
+    wait_counts(&url, "a tenth delivered", Duration::from_secs(300), |c| {
+        c.get("sent").copied().unwrap_or(0) >= (N / 10) as i64
+    });
+    let killed = daemons.remove(1);
+    killed.signal("-KILL");
+    drop(killed);
+    // Everything is delivered by the other two, the dead one's claims once their leases ran out.
+    let total = 2 * N as i64; // an email and a webhook per traveller
+    wait_counts(&url, "all delivered", Duration::from_secs(600), |c| {
+        c.get("sent").copied().unwrap_or(0) == total
+    });
+    let records = hook_records(&dir.path().join("hook"));
+    let mut ids: Vec<String> =
+        records.iter().map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned()).collect();
+    ids.sort();
+    let received = ids.len();
+    ids.dedup();
+    let duplicates = received - ids.len();
+    eprintln!(
+        "failover: {N} webhooks due, {} distinct received, {duplicates} duplicates (the killed instance held at most {CONCURRENCY})",
+        ids.len()
+    );
+    assert_eq!(ids.len(), N, "every webhook delivered");
+    assert!(
+        duplicates <= CONCURRENCY,
+        "{duplicates} duplicates > the killed instance's {CONCURRENCY} in flight"
+    );
+    for d in &daemons {
+        d.signal("-TERM");
+    }
+    for d in &mut daemons {
+        d.wait_stopped();
+    }
+}
+
+#[test]
+fn source_polling_moves_to_another_instance_within_the_lease() {
+    let Some(db) = TestDb::postgres() else { return };
+    let url = db.url().expect("url").to_owned();
+    let dir = tempfile::tempdir().expect("tmp");
+    let feed_dir = dir.path().join("feed");
+    std::fs::create_dir_all(&feed_dir).expect("mkdir");
+    std::fs::write(
+        feed_dir.join("feed.xml"),
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Desk</title>\
+         <item><guid>a1</guid><title>Quiet day</title><description>Nothing to report.</description></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    let (http, port) = serve_dir(&feed_dir);
+    let _http = KillOnDrop(http);
+    const LEASE: u64 = 3;
+    // Appended inside `[store]`, after its url.
+    let extra = format!(
+        "source_lease_secs = {LEASE}\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[source]]\nname = \"desk\"\nkind = \"rss\"\nurl = \"http://127.0.0.1:{port}/feed.xml\"\nschedule = \"0 0 1 1 *\"\n"
+    );
+    let cfgs: Vec<PathBuf> = (0..2).map(|i| shared_config(dir.path(), i, &url, &extra)).collect();
+    let mut daemons: Vec<Daemon> = cfgs.iter().map(|c| Daemon::start_at(c, None)).collect();
+    let store = tripwatch::store::Store::connect(&url).expect("store");
+    let holder = |store: &tripwatch::store::Store| store.source_lease_holder("desk").expect("holder");
+    let started = std::time::Instant::now();
+    let first = loop {
+        if let Some((owner, _)) = holder(&store) {
+            break owner;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "nobody took the source");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let pid_of =
+        |owner: &str| owner.split(':').nth(1).and_then(|p| p.parse::<u32>().ok()).expect("pid in owner");
+    let at = daemons.iter().position(|d| d.child.id() == pid_of(&first)).expect("a daemon holds it");
+    let victim = daemons.remove(at);
+    victim.signal("-KILL");
+    drop(victim);
+    let killed_at = std::time::Instant::now();
+    // The source is due again at once (its schedule is yearly): the survivor polls it as soon
+    // as the dead holder's lease has run out.
+    let mut survivor = daemons.pop().expect("survivor");
+    let (status, body) = survivor.request("POST", "/api/v1/sources/desk/poll", Some(ADMIN_TOKEN), "");
+    assert!(status < 300, "{status} {body}");
+    let e = survivor.wait_event("sources pass", &[]);
+    assert!(e["polled"].as_u64().unwrap_or(0) >= 1, "{e}");
+    let (owner, _) = holder(&store).expect("held");
+    assert_eq!(pid_of(&owner), survivor.child.id(), "the survivor holds the lease now");
+    let took = killed_at.elapsed();
+    eprintln!("source takeover after {took:?} (lease {LEASE} s)");
+    assert!(took <= Duration::from_secs(LEASE + 3), "taken over in {took:?}");
+    survivor.signal("-TERM");
+    survivor.wait_stopped();
+}
+
+/// A loopback TCP proxy the test can pause: while paused it accepts connections but moves no
+/// byte in either direction, as a network partition would look to the daemon.
+struct PausableProxy {
+    port: u16,
+    paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PausableProxy {
+    fn start(upstream: std::net::SocketAddr) -> PausableProxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let paused = std::sync::Arc::new(AtomicBool::new(false));
+        let p = paused.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    while p.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    let Ok(server) = TcpStream::connect(upstream) else { return };
+                    let pipe = |mut from: TcpStream, mut to: TcpStream, p: std::sync::Arc<AtomicBool>| {
+                        let _ = from.set_read_timeout(Some(Duration::from_millis(20)));
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            if p.load(Ordering::SeqCst) {
+                                std::thread::sleep(Duration::from_millis(10));
+                                continue;
+                            }
+                            match from.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => {
+                                    if to.write_all(&buf[..n]).is_err() {
+                                        break;
+                                    }
+                                }
+                                Err(e)
+                                    if matches!(
+                                        e.kind(),
+                                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                    ) => {}
+                                Err(_) => break,
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    };
+                    let (c2, s2) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                    let p2 = p.clone();
+                    std::thread::spawn(move || pipe(c2, s2, p2));
+                    pipe(server, client, p);
+                });
+            }
+        });
+        PausableProxy { port, paused }
+    }
+
+    fn pause(&self, on: bool) {
+        self.paused.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Poll `/readyz` until it answers `want` (bounded); returns how long that took.
+fn wait_ready(d: &Daemon, want: u16, limit: Duration) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        if d.get("/readyz") == want {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "/readyz never answered {want} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_database_partition_during_a_burst_loses_nothing_and_readiness_follows_it() {
+    let Some(db) = TestDb::postgres() else { return };
+    let url = db.url().expect("url").to_owned();
+    let mut via = url::Url::parse(&url).expect("test database URL");
+    let upstream = (via.host_str().unwrap_or("127.0.0.1").to_owned(), via.port().unwrap_or(5432));
+    let upstream =
+        std::net::ToSocketAddrs::to_socket_addrs(&upstream).expect("resolve").next().expect("address");
+    let proxy = PausableProxy::start(upstream);
+    via.set_host(Some("127.0.0.1")).expect("host");
+    via.set_port(Some(proxy.port)).expect("port");
+    let dir = tempfile::tempdir().expect("tmp");
+    const N: usize = 2000;
+    let (_hook, port) = support_sink("webhook_sink.py", &dir.path().join("hook"), &["--script", "200"]);
+    let extra = format!(
+        "[outbox]\nconcurrency = 4\nlease_secs = 5\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n"
+    );
+    let cfg = shared_config(dir.path(), 0, via.as_str(), &extra);
+    let (start, end) = today_and_later();
+    let mut toml = String::new();
+    for i in 0..N {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"{start}\"\nend = \"{end}\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg(dir.path().join("people.toml"))
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let d = Daemon::start_at(&cfg, None);
+    assert_eq!(d.get("/readyz"), 200);
+    let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", current_advisory("kz-part-1").as_bytes());
+    assert_eq!(status, 202, "{body}");
+    wait_counts(&url, "the burst under way", Duration::from_secs(120), |c| {
+        c.get("sent").copied().unwrap_or(0) >= 200
+    });
+    // The database becomes unreachable for 20 s in the middle of the burst.
+    proxy.pause(true);
+    let paused_at = std::time::Instant::now();
+    let noticed = wait_ready(&d, 503, Duration::from_secs(15));
+    // A push now cannot be committed: it is refused (to be retried), never acknowledged and lost.
+    let (status, _) = d.post(Some(INGEST_TOKEN), "text/plain", current_advisory("kz-part-2").as_bytes());
+    let second_accepted = status == 202;
+    assert!(second_accepted || status == 503, "a push during the partition: HTTP {status}");
+    std::thread::sleep(Duration::from_secs(20).saturating_sub(paused_at.elapsed()));
+    assert_eq!(d.get("/readyz"), 503, "still not ready while the database is away");
+    proxy.pause(false);
+    let recovered = wait_ready(&d, 200, Duration::from_secs(30));
+    // Everything of the first advisory is delivered (and the second's, had it been accepted).
+    let total = if second_accepted { 2 * 2 * N as i64 } else { 2 * N as i64 };
+    wait_counts(&url, "all delivered after the partition", Duration::from_secs(300), |c| {
+        c.get("sent").copied().unwrap_or(0) >= total
+    });
+    let mut ids: Vec<String> = hook_records(&dir.path().join("hook"))
+        .into_iter()
+        .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    eprintln!(
+        "partition: /readyz 503 after {noticed:?}, 200 again {recovered:?} after the database returned; {} webhooks delivered; a push during it: {}",
+        ids.len(),
+        if second_accepted { "accepted" } else { "refused with 503" }
+    );
+    assert_eq!(ids.len(), if second_accepted { 2 * N } else { N }, "nothing lost");
+    d.signal("-TERM");
 }

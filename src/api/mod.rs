@@ -294,7 +294,8 @@ async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
         match tokio::time::timeout(std::time::Duration::from_secs(3), ping).await {
             Ok(Ok(Ok(()))) => {}
             _ => {
-                return (StatusCode::SERVICE_UNAVAILABLE, "not ready: database unreachable\n").into_response();
+                return (StatusCode::SERVICE_UNAVAILABLE, "not ready: database unreachable\n")
+                    .into_response();
             }
         }
     }

@@ -466,6 +466,16 @@ async fn poll_task(shared: Arc<Shared>, beat: Beat) {
         let loaded = shared.current();
         if let Some((client, guard)) = loaded.poller.clone() {
             let t = now();
+            let polling: Vec<String> = in_flight.iter().cloned().collect();
+            blocking(|| {
+                crate::sources::poll::renew_leases(
+                    &loaded.cfg,
+                    &shared.pipeline,
+                    &polling,
+                    t,
+                    crate::sources::poll::instance_id(),
+                )
+            });
             let due = blocking(|| {
                 crate::sources::poll::due(
                     &loaded.cfg,

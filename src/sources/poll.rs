@@ -242,13 +242,10 @@ pub fn due(
         .collect();
     due.into_iter()
         .filter(|(s, _)| {
-            // Instances sharing a database poll each source one at a time: the lease covers
-            // the whole poll, and runs out (for another instance to take over) when its holder
-            // stops renewing it.
-            let hold = cfg.store.source_lease.max(budget(s) + Duration::from_secs(5));
-            let until =
-                now.saturating_add(jiff::SignedDuration::try_from(hold).unwrap_or_default()).unwrap_or(now);
-            match st.source_lease(&s.name, owner, now, until) {
+            // Instances sharing a database poll each source one at a time: the holder renews
+            // its lease while the poll runs (`renew_leases`); when it dies, the lease runs out
+            // and another instance takes over.
+            match st.source_lease(&s.name, owner, now, lease_end(cfg, now)) {
                 Ok(held) => held,
                 Err(e) => {
                     tracing::warn!(source = %s.name, error = %e, "source lease: could not take it");
@@ -257,6 +254,24 @@ pub fn due(
             }
         })
         .collect()
+}
+
+fn lease_end(cfg: &Config, now: Timestamp) -> Timestamp {
+    now.saturating_add(jiff::SignedDuration::try_from(cfg.store.source_lease).unwrap_or_default())
+        .unwrap_or(now)
+}
+
+/// Keep the leases on the sources this instance is polling now.
+pub fn renew_leases(cfg: &Config, store: &Arc<Mutex<Store>>, names: &[String], now: Timestamp, owner: &str) {
+    if names.is_empty() {
+        return;
+    }
+    let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+    for n in names {
+        if let Err(e) = st.source_lease(n, owner, now, lease_end(cfg, now)) {
+            tracing::warn!(source = %n, error = %e, "source lease: could not renew it");
+        }
+    }
 }
 
 /// This process's name as a lease holder: host, process id and start time.
