@@ -165,6 +165,16 @@ enum Command {
         #[command(subcommand)]
         action: UserCmd,
     },
+    /// Move an installation's SQLite store into an empty PostgreSQL database (for running
+    /// several instances): every table, ids kept, in one transaction.
+    MigrateStore {
+        /// `sqlite:PATH`: the database file, or the state directory holding tripwatch.db.
+        #[arg(long)]
+        from: String,
+        /// `postgres://user@host:port/database` (an empty database or schema).
+        #[arg(long)]
+        to: String,
+    },
     /// Send a test message through one channel, bypassing the store.
     SendTest {
         #[arg(long)]
@@ -660,6 +670,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::MigrateStore { from, to } => {
+            let path = PathBuf::from(from.strip_prefix("sqlite:").ok_or_else(|| {
+                anyhow::anyhow!("--from {from:?}: use sqlite:PATH (the database file or state directory)")
+            })?);
+            let state_dir = if path.is_dir() {
+                path.clone()
+            } else if path.file_name().is_some_and(|n| n == tripwatch::store::DB_FILE) {
+                path.parent().map(PathBuf::from).unwrap_or_default()
+            } else {
+                anyhow::bail!("--from {}: no {} there", path.display(), tripwatch::store::DB_FILE);
+            };
+            if !state_dir.join(tripwatch::store::DB_FILE).exists() {
+                anyhow::bail!("--from {}: no {} there", path.display(), tripwatch::store::DB_FILE);
+            }
+            if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+                anyhow::bail!("--to: use postgres://user@host:port/database");
+            }
+            let source = tripwatch::store::Store::open(&state_dir)?;
+            let mut target = tripwatch::store::Store::connect(&to)?;
+            let copied = source.copy_into(&mut target)?;
+            let total: usize = copied.iter().map(|(_, n)| n).sum();
+            for (table, n) in copied.iter().filter(|(_, n)| *n > 0) {
+                out!("{table}: {n}");
+            }
+            out!("{total} rows copied from {} to {}", state_dir.display(), target.path().display());
             Ok(ExitCode::SUCCESS)
         }
         Command::User { config, action } => {

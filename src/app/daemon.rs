@@ -187,7 +187,11 @@ pub async fn serve(
     let open =
         || Store::open_configured(&cfg0.state_dir, cfg0.store.url.as_deref()).context("opening the store");
     let pipeline = Arc::new(Mutex::new(open()?));
-    let outbox_store = Arc::new(Mutex::new(open()?));
+    let outbox_store = Arc::new(Mutex::new({
+        let mut s = open()?;
+        s.relax_durability().context("outbox connection")?;
+        s
+    }));
     let api_store = Arc::new(Mutex::new(open()?));
     // PostgreSQL: several instances share the database; pushes go to its inbox and
     // readiness follows its reachability.

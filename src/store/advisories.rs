@@ -164,10 +164,11 @@ impl Store {
                 plan.held
             ],
         )?;
-        {
-            for d in &analysis.detections {
-                tx.execute("INSERT INTO detections (advisory_id, version, trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &params![
+        let detection_rows = analysis
+            .detections
+            .iter()
+            .map(|d| {
+                params![
                     id,
                     version,
                     d.trigger.as_str(),
@@ -179,36 +180,34 @@ impl Store {
                     d.span.0 as i64,
                     d.span.1 as i64,
                     f64::from(d.confidence)
-                ])?;
-            }
-        }
+                ]
+                .to_vec()
+            })
+            .collect();
+        tx.execute_many(
+            "INSERT INTO detections (advisory_id, version, trigger, country, city, polarity, severity, evidence, span_start, span_end, confidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            detection_rows,
+        )?;
         let mut out = Committed { version, ..Default::default() };
         {
-            let alert = |p: &[super::db::Value]| -> Result<i64, StoreError> {
-                tx.query_row(
-                    "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-                    p,
-                    |r| r.get(0),
-                )
-            };
-            let delivery = |p: &[super::db::Value]| {
-                tx.execute(
-                    "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
-                    p,
-                )
-            };
-            let history = |p: &[super::db::Value]| {
-                tx.execute(
-                    "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity",
-                    p,
-                )
-            };
+            const ALERT: &str = "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id";
+            const DELIVERY: &str =
+                "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?1, ?2, ?3, ?4)";
+            const HISTORY: &str = "INSERT INTO alert_history (recipient, trigger, country, place, last_at, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (recipient, trigger, country, place) DO UPDATE SET last_at = excluded.last_at, severity = excluded.severity";
+            // Rows are gathered first and written in bulk (pipelined on PostgreSQL): an
+            // advisory for 10,000 travellers writes tens of thousands of rows.
             // Under review, alerts and deliveries wait ("review", "review-digest"); the dedup
             // history is kept with the review and recorded only when a manager approves.
             let review = plan.review.is_some();
             let mut pending_history: Vec<serde_json::Value> = Vec::new();
+            let mut alert_rows = Vec::with_capacity(plan.messages.len() + plan.rollups.len());
+            // Per alert row: its deliveries as (channel, status, due).
+            let mut alert_deliveries: Vec<Vec<(String, &'static str, i64)>> =
+                Vec::with_capacity(alert_rows.capacity());
+            let mut history_rows = Vec::new();
             for m in &plan.messages {
                 let (status, release) = match (&m.delivery, review) {
                     (Delivery::Now, false) => ("ready", None),
@@ -219,33 +218,30 @@ impl Store {
                     }
                 };
                 let payload = serde_json::to_string(m).map_err(|e| StoreError::invalid(e.to_string()))?;
-                let alert_id = alert(&params![
-                    id,
-                    version,
-                    "alert",
-                    m.recipient.email.as_str(),
-                    m.traveller_id,
-                    m.severity.as_str(),
-                    status,
-                    release,
-                    payload,
-                    now.as_second()
-                ])?;
+                alert_rows.push(
+                    params![
+                        id,
+                        version,
+                        "alert",
+                        m.recipient.email.as_str(),
+                        m.traveller_id,
+                        m.severity.as_str(),
+                        status,
+                        release,
+                        payload,
+                        now.as_second()
+                    ]
+                    .to_vec(),
+                );
                 out.alerts += 1;
-                for c in &m.channels {
-                    let due = release.unwrap_or(now.as_second());
-                    delivery(&params![
-                        alert_id,
-                        c.key(),
-                        match status {
-                            "ready" => "pending",
-                            "review" | "review-digest" => "review",
-                            _ => "held",
-                        },
-                        due
-                    ])?;
-                    out.deliveries += 1;
-                }
+                let delivery_status = match status {
+                    "ready" => "pending",
+                    "review" | "review-digest" => "review",
+                    _ => "held",
+                };
+                let due = release.unwrap_or(now.as_second());
+                alert_deliveries.push(m.channels.iter().map(|c| (c.key(), delivery_status, due)).collect());
+                out.deliveries += m.channels.len();
                 for item in &m.items {
                     if review {
                         pending_history.push(serde_json::json!([
@@ -257,39 +253,55 @@ impl Store {
                         ]));
                         continue;
                     }
-                    history(&params![
-                        m.recipient.email.as_str(),
-                        item.trigger,
-                        item.country.as_str(),
-                        item.city.as_deref().unwrap_or(""),
-                        now.as_second(),
-                        item.severity.as_str()
-                    ])?;
+                    history_rows.push(
+                        params![
+                            m.recipient.email.as_str(),
+                            item.trigger,
+                            item.country.as_str(),
+                            item.city.as_deref().unwrap_or(""),
+                            now.as_second(),
+                            item.severity.as_str()
+                        ]
+                        .to_vec(),
+                    );
                 }
             }
             for r in &plan.rollups {
                 let payload = serde_json::to_string(r).map_err(|e| StoreError::invalid(e.to_string()))?;
-                let alert_id = alert(&params![
-                    id,
-                    version,
-                    "rollup",
-                    r.manager.as_str(),
-                    Option::<i64>::None,
-                    r.severity.as_str(),
-                    if review { "review" } else { "ready" },
-                    Option::<i64>::None,
-                    payload,
-                    now.as_second()
-                ])?;
-                delivery(&params![
-                    alert_id,
-                    "email",
+                alert_rows.push(
+                    params![
+                        id,
+                        version,
+                        "rollup",
+                        r.manager.as_str(),
+                        Option::<i64>::None,
+                        r.severity.as_str(),
+                        if review { "review" } else { "ready" },
+                        Option::<i64>::None,
+                        payload,
+                        now.as_second()
+                    ]
+                    .to_vec(),
+                );
+                alert_deliveries.push(vec![(
+                    "email".to_owned(),
                     if review { "review" } else { "pending" },
-                    now.as_second()
-                ])?;
+                    now.as_second(),
+                )]);
                 out.rollups += 1;
                 out.deliveries += 1;
             }
+            let alert_ids = tx.insert_many_returning(ALERT, alert_rows)?;
+            let delivery_rows: Vec<Vec<super::db::Value>> = alert_ids
+                .iter()
+                .zip(&alert_deliveries)
+                .flat_map(|(alert_id, ds)| {
+                    ds.iter()
+                        .map(move |(channel, status, due)| params![alert_id, channel, status, due].to_vec())
+                })
+                .collect();
+            tx.execute_many(DELIVERY, delivery_rows)?;
+            tx.execute_many(HISTORY, history_rows)?;
             if let Some(r) = &plan.review {
                 tx.execute(
                     "INSERT INTO reviews (advisory_id, version, reason, detections, history, created_at)
@@ -309,13 +321,21 @@ impl Store {
         {
             // Who was passed over and why; bounded, so a country-wide advisory with many
             // travellers below a threshold does not write a row for each.
-            for d in plan.decisions.iter().filter(|d| !d.alerted()).take(MAX_PASSED_OVER) {
-                tx.execute(
-                    "INSERT INTO passed_over (advisory_id, version, recipient, trigger, country, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    &params![id, version, d.recipient.as_str(), d.trigger, d.country.as_str(), d.outcome],
-                )?;
-            }
+            let rows = plan
+                .decisions
+                .iter()
+                .filter(|d| !d.alerted())
+                .take(MAX_PASSED_OVER)
+                .map(|d| {
+                    params![id, version, d.recipient.as_str(), d.trigger, d.country.as_str(), d.outcome]
+                        .to_vec()
+                })
+                .collect();
+            tx.execute_many(
+                "INSERT INTO passed_over (advisory_id, version, recipient, trigger, country, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rows,
+            )?;
         }
         tx.commit()?;
         Ok(out)

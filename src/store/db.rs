@@ -303,6 +303,37 @@ impl Db {
         self.query_opt(sql, params, f)?.ok_or(StoreError::NoRow)
     }
 
+    /// Run one statement once per parameter row, in order; the rows changed. On PostgreSQL
+    /// the statements are pipelined (all sent, then all answers read), which matters for the
+    /// thousands of rows one advisory can write; SQLite runs them one after the other.
+    pub fn execute_many(&self, sql: &str, rows: Vec<Vec<Value>>) -> Result<usize, StoreError> {
+        match self {
+            Db::Sqlite(_) => rows.iter().map(|p| self.execute(sql, p)).sum(),
+            Db::Postgres(c) => Ok(c.borrow_mut().query_many(sql, rows)?.len()),
+        }
+    }
+
+    /// An `INSERT … RETURNING id` once per parameter row, in order (pipelined on
+    /// PostgreSQL): the ids.
+    pub fn insert_many_returning(&self, sql: &str, rows: Vec<Vec<Value>>) -> Result<Vec<i64>, StoreError> {
+        match self {
+            Db::Sqlite(_) => rows.iter().map(|p| self.query_row(sql, p, |r| r.get(0))).collect(),
+            Db::Postgres(c) => c
+                .borrow_mut()
+                .query_many(sql, rows)?
+                .into_iter()
+                .map(|rows| {
+                    let v = rows
+                        .into_iter()
+                        .next()
+                        .and_then(|r| r.into_iter().next())
+                        .ok_or(StoreError::NoRow)?;
+                    i64::from_value(v).map_err(StoreError::Column)
+                })
+                .collect(),
+        }
+    }
+
     /// Run several statements with no parameters (migrations).
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
         match self {
@@ -446,6 +477,8 @@ pub mod pg {
         client: Option<std::sync::Arc<tokio_postgres::Client>>,
         statements: HashMap<String, tokio_postgres::Statement>,
         deadline: Duration,
+        /// Session settings, applied again on every new connection.
+        session: Vec<String>,
     }
 
     fn timed_out(what: &str) -> StoreError {
@@ -459,9 +492,16 @@ pub mod pg {
                 client: None,
                 statements: HashMap::new(),
                 deadline: STATEMENT_DEADLINE,
+                session: Vec::new(),
             };
             c.client()?;
             Ok(c)
+        }
+
+        /// Run `sql` (a `SET …`) now and on every reconnection.
+        pub fn set_session(&mut self, sql: &str) -> Result<(), StoreError> {
+            self.session.push(sql.to_owned());
+            self.batch(sql)
         }
 
         /// Change the per-call deadline (readiness checks use a short one).
@@ -490,6 +530,13 @@ pub mod pg {
             .ok_or_else(|| open_err("connecting timed out".into()))?
             .map_err(|e| open_err(describe(&e)))?;
             let client = std::sync::Arc::new(connected);
+            for sql in &self.session {
+                let (c, text) = (client.clone(), sql.clone());
+                wait(self.deadline, async move { c.batch_execute(&text).await })
+                    .map_err(open_err)?
+                    .ok_or_else(|| open_err(format!("{sql}: timed out")))?
+                    .map_err(|e| open_err(describe(&e)))?;
+            }
             self.client = Some(client.clone());
             Ok(client)
         }
@@ -547,6 +594,59 @@ pub mod pg {
                             r.try_get::<_, Cell>(i)
                                 .map(|c| c.0)
                                 .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+                        })
+                        .collect()
+                })
+                .collect()
+        }
+
+        /// One statement per parameter row, pipelined: all are sent, then all answers read.
+        pub(super) fn query_many(
+            &mut self,
+            sql: &str,
+            rows: Vec<Vec<Value>>,
+        ) -> Result<Vec<Vec<Vec<Value>>>, StoreError> {
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            let st = self.statement(sql)?;
+            let answers = self.call(sql, move |c| async move {
+                // Tasks start in the order spawned, so the statements go out in order.
+                let tasks: Vec<_> = rows
+                    .into_iter()
+                    .map(|p| {
+                        let (c, st) = (c.clone(), st.clone());
+                        tokio::spawn(async move { c.query(&st, &param_refs(&p)).await })
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(tasks.len());
+                let mut first_err = None;
+                for t in tasks {
+                    match t.await {
+                        Ok(Ok(rows)) => out.push(rows),
+                        Ok(Err(e)) => {
+                            first_err.get_or_insert(e);
+                        }
+                        Err(_) => {}
+                    }
+                }
+                match first_err {
+                    Some(e) => Err(e),
+                    None => Ok(out),
+                }
+            })?;
+            answers
+                .iter()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            (0..r.len())
+                                .map(|i| {
+                                    r.try_get::<_, Cell>(i)
+                                        .map(|c| c.0)
+                                        .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+                                })
+                                .collect()
                         })
                         .collect()
                 })

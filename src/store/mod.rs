@@ -15,6 +15,7 @@ mod digests;
 mod exposure;
 mod inbox;
 mod listing;
+mod migrate;
 mod outbox;
 mod people;
 pub mod reviews;
@@ -224,6 +225,19 @@ impl Store {
         if let Db::Postgres(c) = &self.db {
             c.borrow_mut().set_deadline(d);
         }
+    }
+
+    /// For the delivery workers' connection: on PostgreSQL, commit without waiting for the
+    /// server's disk (`synchronous_commit = off`), as SQLite's outbox statements run with
+    /// `synchronous=NORMAL`. A server crash can forget the last few "sent" marks — a resend,
+    /// at least once — or a digest or escalation just created, which then happens again on
+    /// the next pass: what a transaction did is kept whole or not at all. Alerts themselves
+    /// are committed by the pipeline's connection, durably.
+    pub fn relax_durability(&mut self) -> Result<(), StoreError> {
+        if let Db::Postgres(c) = &self.db {
+            c.borrow_mut().set_session("SET synchronous_commit = off")?;
+        }
+        Ok(())
     }
 
     /// A cheap round trip, for readiness checks.

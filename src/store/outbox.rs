@@ -100,40 +100,34 @@ impl Store {
 
     /// Everything a channel needs to send a claimed delivery.
     pub fn job(&self, c: &Claimed) -> Result<Job, StoreError> {
-        let (kind, recipient, payload, created, adv_id, version, traveller_id): (
-            String,
-            String,
-            String,
-            i64,
-            String,
-            i64,
-            Option<i64>,
-        ) = self.db.query_row(
-            "SELECT kind, recipient, payload, created_at, advisory_id, version, traveller_id FROM alerts WHERE id = ?1",
-            &params![c.alert_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )?;
-        let advisory = self
-            .db
-            .query_opt(
-                "SELECT title, url, source, published FROM advisories WHERE id = ?1 AND version = ?2",
-                &params![adv_id, version],
+        // One statement (one round trip to PostgreSQL): the alert, its advisory version if
+        // stored, and the first alert of its thread.
+        type Row = (String, String, String, i64, String, Option<i64>, Option<AdvisoryInfo>, Option<i64>);
+        let (kind, recipient, payload, created, adv_id, traveller_id, advisory, first): Row =
+            self.db.query_row(
+                "SELECT a.kind, a.recipient, a.payload, a.created_at, a.advisory_id, a.traveller_id,
+                    v.title, v.url, v.source, v.published,
+                    (SELECT MIN(f.id) FROM alerts f
+                     WHERE f.advisory_id = a.advisory_id AND f.recipient = a.recipient AND f.kind = a.kind)
+             FROM alerts a LEFT JOIN advisories v ON v.id = a.advisory_id AND v.version = a.version
+             WHERE a.id = ?1",
+                &params![c.alert_id],
                 |r| {
-                    Ok(AdvisoryInfo {
-                        id: adv_id.clone(),
-                        title: r.get(0)?,
-                        url: r.get(1)?,
-                        source: r.get(2)?,
-                        published: r.get(3)?,
-                    })
+                    let adv_id: String = r.get(4)?;
+                    let advisory = match r.get::<Option<String>>(6)? {
+                        Some(title) => Some(AdvisoryInfo {
+                            id: adv_id.clone(),
+                            title,
+                            url: r.get(7)?,
+                            source: r.get(8)?,
+                            published: r.get(9)?,
+                        }),
+                        None => None,
+                    };
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, adv_id, r.get(5)?, advisory, r.get(10)?))
                 },
-            )?
-            .unwrap_or_else(|| AdvisoryInfo { id: adv_id.clone(), ..Default::default() });
-        let first: Option<i64> = self.db.query_row(
-            "SELECT MIN(id) FROM alerts WHERE advisory_id = ?1 AND recipient = ?2 AND kind = ?3",
-            &params![adv_id, recipient, kind],
-            |r| r.get(0),
-        )?;
+            )?;
+        let advisory = advisory.unwrap_or_else(|| AdvisoryInfo { id: adv_id.clone(), ..Default::default() });
         let kind = JobKind::parse(&kind).ok_or_else(|| {
             StoreError::invalid(format!("alert {} has an unknown kind {kind:?}", c.alert_id))
         })?;

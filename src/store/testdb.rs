@@ -11,6 +11,9 @@ use super::{Store, StoreError};
 /// The PostgreSQL server tests use unless `TRIPWATCH_TEST_PG` names another.
 pub const DEFAULT_TEST_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// Set (as `.ci/run` does) to fail, not skip, the PostgreSQL tests when no server answers.
+pub const REQUIRE_PG_ENV: &str = "TRIPWATCH_REQUIRE_PG";
+
 /// One test's database.
 pub enum TestDb {
     Sqlite { dir: PathBuf },
@@ -33,8 +36,9 @@ impl TestDb {
     }
 
     /// A fresh schema on the test PostgreSQL server, or `None` (with a loud line on stderr)
-    /// when none is reachable. Under `CI` an unreachable server fails the test instead: CI
-    /// machines have one, and a silent skip would hide a broken backend.
+    /// when none is reachable. Under `CI` (or with `TRIPWATCH_REQUIRE_PG` set) an unreachable
+    /// server fails the test instead: CI machines have one, and a skip would hide a broken
+    /// backend.
     pub fn postgres() -> Option<TestDb> {
         let admin = std::env::var("TRIPWATCH_TEST_PG").unwrap_or_else(|_| DEFAULT_TEST_PG.to_owned());
         let schema = format!(
@@ -46,8 +50,8 @@ impl TestDb {
         let mut client = match super::db::pg::Conn::connect(&admin) {
             Ok(c) => c,
             Err(e) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("PostgreSQL tests: cannot reach {admin} under CI: {e}");
+                if std::env::var_os("CI").is_some() || std::env::var_os(REQUIRE_PG_ENV).is_some() {
+                    panic!("PostgreSQL tests: cannot reach {admin} (CI / {REQUIRE_PG_ENV} require it): {e}");
                 }
                 eprintln!(
                     "SKIPPED (PostgreSQL): cannot reach {admin}: {e}. Point TRIPWATCH_TEST_PG=postgres://… at a server to run the PostgreSQL half of the tests."
