@@ -97,7 +97,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::super::testdb::TestDb;
-    use super::*;
     use crate::route::model::Email;
 
     #[test]
