@@ -204,6 +204,9 @@ pub async fn serve(
         None
     };
     make_private(&cfg0.state_dir);
+    if shared_db {
+        share_link_key(&cfg0, &pipeline)?;
+    }
     let loaded = load(config.as_deref(), &outbox_store)?;
     crate::app::spool::ensure(&loaded.cfg.spool_dir)
         .with_context(|| format!("spool {}", loaded.cfg.spool_dir.display()))?;
@@ -300,6 +303,27 @@ pub async fn serve(
     watchdog.abort();
     let _ = http.await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Instances sharing a database sign answer links with one key: the first instance's key file
+/// is offered to the database, and every later instance writes the database's key into its
+/// own key file, so a link made by one is accepted by all.
+fn share_link_key(cfg: &Config, store: &Arc<Mutex<Store>>) -> anyhow::Result<()> {
+    use crate::channels::links::LinkKey;
+    let path = &cfg.accountability.key_file;
+    let local =
+        LinkKey::load_or_create(path).with_context(|| format!("accountability key {}", path.display()))?;
+    let shared = blocking(|| {
+        store.lock().unwrap_or_else(|p| p.into_inner()).shared_secret("respond.key", &local.bytes())
+    })
+    .context("sharing the answer-link key through the database")?;
+    let shared: [u8; 32] =
+        shared.try_into().map_err(|_| anyhow::anyhow!("the database's answer-link key is not 32 bytes"))?;
+    if shared != local.bytes() {
+        LinkKey::from_bytes(shared).save(path).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!("answer-link key taken from the shared database");
+    }
     Ok(())
 }
 

@@ -66,9 +66,41 @@ pub struct LinkClaim {
     pub expires: i64,
 }
 
+/// Write a key file: base64 of the 32 bytes, mode 0600, via a temporary file and a rename.
+fn write_key(path: &Path, bytes: &[u8; 32]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        #[cfg(unix)]
+        let mut f = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?
+        };
+        #[cfg(not(unix))]
+        let mut f = std::fs::File::create(&tmp)?;
+        writeln!(f, "{}", base64::engine::general_purpose::STANDARD.encode(bytes))?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 impl LinkKey {
     pub fn from_bytes(b: [u8; 32]) -> LinkKey {
         LinkKey(b)
+    }
+
+    /// The key's bytes (to share it between instances through their database).
+    pub fn bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
+    /// Replace the key file with this key (mode 0600, written whole).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        write_key(path, &self.0)
     }
 
     /// Read the key file, or create it (mode 0600) with 32 random bytes when it is missing.
@@ -88,23 +120,7 @@ impl LinkKey {
         }
         let mut bytes = [0u8; 32];
         std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("tmp");
-        {
-            use std::io::Write;
-            #[cfg(unix)]
-            let mut f = {
-                use std::os::unix::fs::OpenOptionsExt;
-                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?
-            };
-            #[cfg(not(unix))]
-            let mut f = std::fs::File::create(&tmp)?;
-            writeln!(f, "{}", base64::engine::general_purpose::STANDARD.encode(bytes))?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
+        write_key(path, &bytes)?;
         Ok(LinkKey(bytes))
     }
 

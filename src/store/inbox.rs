@@ -79,6 +79,16 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// The value every instance uses for secret `name`: the first one offered wins, and later
+    /// instances get it back instead of their own.
+    pub fn shared_secret(&mut self, name: &str, offered: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.db.execute(
+            "INSERT INTO shared_secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            &params![name, offered],
+        )?;
+        self.db.query_row("SELECT value FROM shared_secrets WHERE name = ?1", &params![name], |r| r.get(0))
+    }
+
     /// Who holds the lease on polling `source`, and until when.
     pub fn source_lease_holder(&self, source: &str) -> Result<Option<(String, i64)>, StoreError> {
         Ok(self
@@ -114,6 +124,16 @@ mod tests {
             assert_eq!(again.id, first.id);
             b.inbox_done(again.id).expect("done");
             assert_eq!(a.inbox_len().expect("len"), 0);
+        });
+    }
+
+    #[test]
+    fn the_first_secret_offered_is_the_one_every_instance_gets() {
+        testdb::on_both(|db| {
+            let mut a = db.open().expect("store");
+            let mut b = db.open().expect("second connection");
+            assert_eq!(a.shared_secret("k", b"first").expect("a"), b"first");
+            assert_eq!(b.shared_secret("k", b"second").expect("b"), b"first", "{}", db.name());
         });
     }
 

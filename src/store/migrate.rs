@@ -27,6 +27,7 @@ const TABLES: &[&str] = &[
     "reviews",
     "passed_over",
     "inbox",
+    "shared_secrets",
 ];
 
 /// Tables whose `id` comes from an identity sequence on PostgreSQL.

@@ -285,6 +285,21 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE sources ADD COLUMN lease_owner TEXT;
     ALTER TABLE sources ADD COLUMN lease_until INTEGER;
     "#,
+    // 15: secrets every instance of a shared database must agree on (the key that signs
+    // answer links: a link made by one instance is checked by whichever answers it).
+    r#"
+    CREATE TABLE shared_secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    "#,
+    // 16: the claim reads due deliveries in (next_attempt_at, id) order. SQLite's index has the
+    // rowid as its last key already; PostgreSQL's needs `id` spelled out, or every claim sorts
+    // all pending rows that fall due at the same second (a burst) — quadratic in the burst.
+    r#"
+    CREATE INDEX deliveries_claim ON deliveries(status, next_attempt_at, id);
+    DROP INDEX deliveries_due;
+    "#,
 ];
 
 /// A migration in PostgreSQL's types: 64-bit integers everywhere (the store reads every
