@@ -2546,3 +2546,47 @@ fn a_database_partition_during_a_burst_loses_nothing_and_readiness_follows_it() 
     assert_eq!(ids.len(), if second_accepted { 2 * N } else { N }, "nothing lost");
     d.signal("-TERM");
 }
+
+#[test]
+fn an_answer_link_made_by_one_instance_is_accepted_by_another() {
+    let Some(db) = TestDb::postgres() else { return };
+    let url = db.url().expect("url").to_owned();
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfgs: Vec<PathBuf> = (0..2).map(|i| shared_config(dir.path(), i, &url, "")).collect();
+    let (start, end) = today_and_later();
+    import_rows(&cfgs[0], &format!("Ann Lee,ann@example.org,KZ,Almaty,{start},{end},,\n"));
+    // Started one after the other: the second adopts the first one's key from the database.
+    let mut daemons: Vec<Daemon> = Vec::new();
+    for c in &cfgs {
+        daemons.push(Daemon::start_at(c, None));
+    }
+    let (status, body) =
+        daemons[0].post(Some(INGEST_TOKEN), "text/plain", current_advisory("kz-link-1").as_bytes());
+    assert_eq!(status, 202, "{body}");
+    wait_counts(&url, "the alert sent", Duration::from_secs(60), |c| {
+        c.get("sent").copied().unwrap_or(0) >= 1
+    });
+    let (sender, mail) = (0..2)
+        .find_map(|i| {
+            let d = dir.path().join(format!("var{i}/mail"));
+            let m = std::fs::read_dir(d).ok()?.filter_map(Result::ok).next()?;
+            Some((i, std::fs::read_to_string(m.path()).ok()?))
+        })
+        .expect("one instance wrote the alert");
+    let mail = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let at = mail.find("/respond/").expect("answer link");
+    let end = mail[at..].find(|c: char| c.is_whitespace() || c == '"').map_or(mail.len(), |e| at + e);
+    let link = format!("{}/safe", mail[at..end].rsplit_once('/').expect("slash").0);
+    // Answered on the instance that did not make the link.
+    let other = &daemons[1 - sender];
+    let (status, page) = other.send("POST", &link, None, "application/x-www-form-urlencoded", "message=Fine");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Thank you"), "{page}");
+    let k0 = std::fs::read_to_string(dir.path().join("var0/respond.key")).expect("key 0");
+    let k1 = std::fs::read_to_string(dir.path().join("var1/respond.key")).expect("key 1");
+    assert_eq!(k0, k1, "one key for both instances");
+    for d in &mut daemons {
+        d.signal("-TERM");
+        d.wait_stopped();
+    }
+}
