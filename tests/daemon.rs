@@ -191,10 +191,15 @@ fn config_text() -> String {
 fn import_rows(cfg: &Path, rows: &str) {
     let csv = cfg.with_file_name(format!("people-{}.csv", rows.len()));
     std::fs::write(&csv, format!("name,email,country,city,start,end,manager,timezone\n{rows}")).expect("csv");
+    import_file(cfg, &csv);
+}
+
+/// `tripwatch import --config CFG FILE`, which must succeed.
+fn import_file(cfg: &Path, file: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
         .args(["import", "--config"])
         .arg(cfg)
-        .arg(&csv)
+        .arg(file)
         .output()
         .expect("import");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -291,6 +296,17 @@ fn hook_records(dir: &Path) -> Vec<serde_json::Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The distinct `webhook-id`s the sink in `dir` received, sorted.
+fn webhook_ids(dir: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = hook_records(dir)
+        .into_iter()
+        .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 fn mails(dir: &Path) -> Vec<String> {
@@ -849,12 +865,7 @@ fn sigterm_during_a_burst_then_restart_delivers_the_rest() {
         let e = d.wait_event("outbox pass", &[]);
         sent_after += e["sent"].as_u64().unwrap_or(0) as usize;
     }
-    let mut ids: Vec<String> = hook_records(&dir.path().join("hook"))
-        .into_iter()
-        .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
-        .collect();
-    ids.sort();
-    ids.dedup();
+    let ids = webhook_ids(&dir.path().join("hook"));
     assert_eq!(ids.len(), 200, "every webhook delivered");
     d.signal("-TERM");
     d.wait_stopped();
@@ -2249,6 +2260,20 @@ fn shared_config(dir: &Path, i: usize, url: &str, extra: &str) -> PathBuf {
     cfg
 }
 
+/// Import `n` travellers in KZ whose trips cover the real clock, each with the `soc` webhook.
+fn import_current_travellers(dir: &Path, cfg: &Path, n: usize) {
+    let (start, end) = today_and_later();
+    let mut toml = String::new();
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"{start}\"\nend = \"{end}\"\n"
+        ));
+    }
+    let people = dir.join("people.toml");
+    std::fs::write(&people, toml).expect("write");
+    import_file(cfg, &people);
+}
+
 /// Delivery counts by status, read from the shared database.
 fn counts(url: &str) -> std::collections::HashMap<String, i64> {
     tripwatch::store::Store::connect(url)
@@ -2266,13 +2291,19 @@ fn wait_counts(
     limit: Duration,
     cond: impl Fn(&std::collections::HashMap<String, i64>) -> bool,
 ) {
+    wait_until(what, limit, || cond(&counts(url)));
+}
+
+/// Poll `cond` every 100 ms until it holds; fails the test (saying `what`) after `limit`.
+/// Returns how long it took. For conditions spread over several processes, where no single
+/// log line tells.
+fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) -> Duration {
     let started = std::time::Instant::now();
     loop {
-        let c = counts(url);
-        if cond(&c) {
-            return;
+        if cond() {
+            return started.elapsed();
         }
-        assert!(started.elapsed() < limit, "{what}: not reached in {limit:?}; counts {c:?}");
+        assert!(started.elapsed() < limit, "{what}: not reached in {limit:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -2289,21 +2320,7 @@ fn three_instances_on_postgresql_deliver_a_burst_once_when_one_is_killed() {
         "[outbox]\nconcurrency = {CONCURRENCY}\nlease_secs = 5\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n"
     );
     let cfgs: Vec<PathBuf> = (0..3).map(|i| shared_config(dir.path(), i, &url, &extra)).collect();
-    let (start, end) = today_and_later();
-    let mut toml = String::new();
-    for i in 0..N {
-        toml.push_str(&format!(
-            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"{start}\"\nend = \"{end}\"\n"
-        ));
-    }
-    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfgs[0])
-        .arg(dir.path().join("people.toml"))
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_current_travellers(dir.path(), &cfgs[0], N);
     let mut daemons: Vec<Daemon> = cfgs.iter().map(|c| Daemon::start_at(c, None)).collect();
     // The push is accepted by one instance; any of them may process it.
     let (status, body) =
@@ -2321,12 +2338,8 @@ fn three_instances_on_postgresql_deliver_a_burst_once_when_one_is_killed() {
     wait_counts(&url, "all delivered", Duration::from_secs(600), |c| {
         c.get("sent").copied().unwrap_or(0) == total
     });
-    let records = hook_records(&dir.path().join("hook"));
-    let mut ids: Vec<String> =
-        records.iter().map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned()).collect();
-    ids.sort();
-    let received = ids.len();
-    ids.dedup();
+    let received = hook_records(&dir.path().join("hook")).len();
+    let ids = webhook_ids(&dir.path().join("hook"));
     let duplicates = received - ids.len();
     eprintln!(
         "failover: {N} webhooks due, {} distinct received, {duplicates} duplicates (the killed instance held at most {CONCURRENCY})",
@@ -2465,14 +2478,7 @@ impl PausableProxy {
 
 /// Poll `/readyz` until it answers `want` (bounded); returns how long that took.
 fn wait_ready(d: &Daemon, want: u16, limit: Duration) -> Duration {
-    let started = std::time::Instant::now();
-    loop {
-        if d.get("/readyz") == want {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "/readyz never answered {want} within {limit:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(&format!("/readyz answering {want}"), limit, || d.get("/readyz") == want)
 }
 
 #[test]
@@ -2493,21 +2499,7 @@ fn a_database_partition_during_a_burst_loses_nothing_and_readiness_follows_it() 
         "[outbox]\nconcurrency = 4\nlease_secs = 5\n[network]\nallow_private = [\"127.0.0.0/8\"]\n[[webhook]]\nname = \"soc\"\nurl = \"http://127.0.0.1:{port}/hook\"\n"
     );
     let cfg = shared_config(dir.path(), 0, via.as_str(), &extra);
-    let (start, end) = today_and_later();
-    let mut toml = String::new();
-    for i in 0..N {
-        toml.push_str(&format!(
-            "[[traveller]]\nname = \"T {i}\"\nemail = \"t{i}@example.org\"\nwebhooks = [\"soc\"]\n[[trip]]\nemail = \"t{i}@example.org\"\ncountry = \"KZ\"\nstart = \"{start}\"\nend = \"{end}\"\n"
-        ));
-    }
-    std::fs::write(dir.path().join("people.toml"), toml).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_tripwatch"))
-        .args(["import", "--config"])
-        .arg(&cfg)
-        .arg(dir.path().join("people.toml"))
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_current_travellers(dir.path(), &cfg, N);
     let d = Daemon::start_at(&cfg, None);
     assert_eq!(d.get("/readyz"), 200);
     let (status, body) = d.post(Some(INGEST_TOKEN), "text/plain", current_advisory("kz-part-1").as_bytes());
@@ -2532,12 +2524,7 @@ fn a_database_partition_during_a_burst_loses_nothing_and_readiness_follows_it() 
     wait_counts(&url, "all delivered after the partition", Duration::from_secs(300), |c| {
         c.get("sent").copied().unwrap_or(0) >= total
     });
-    let mut ids: Vec<String> = hook_records(&dir.path().join("hook"))
-        .into_iter()
-        .map(|r| r["headers"]["webhook-id"].as_str().unwrap_or("").to_owned())
-        .collect();
-    ids.sort();
-    ids.dedup();
+    let ids = webhook_ids(&dir.path().join("hook"));
     eprintln!(
         "partition: /readyz 503 after {noticed:?}, 200 again {recovered:?} after the database returned; {} webhooks delivered; a push during it: {}",
         ids.len(),

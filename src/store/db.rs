@@ -587,17 +587,7 @@ pub mod pg {
             let st = self.statement(sql)?;
             let params = params.to_vec();
             let rows = self.call(sql, move |c| async move { c.query(&st, &param_refs(&params)).await })?;
-            rows.iter()
-                .map(|r| {
-                    (0..r.len())
-                        .map(|i| {
-                            r.try_get::<_, Cell>(i)
-                                .map(|c| c.0)
-                                .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
-                        })
-                        .collect()
-                })
-                .collect()
+            rows.iter().map(row_values).collect()
         }
 
         /// One statement per parameter row, pipelined: all are sent, then all answers read.
@@ -635,28 +625,24 @@ pub mod pg {
                     None => Ok(out),
                 }
             })?;
-            answers
-                .iter()
-                .map(|rows| {
-                    rows.iter()
-                        .map(|r| {
-                            (0..r.len())
-                                .map(|i| {
-                                    r.try_get::<_, Cell>(i)
-                                        .map(|c| c.0)
-                                        .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect()
+            answers.iter().map(|rows| rows.iter().map(row_values).collect()).collect()
         }
 
         pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
             let text = sql.to_owned();
             self.call(sql, move |c| async move { c.batch_execute(&text).await })
         }
+    }
+
+    /// A row's columns as values.
+    fn row_values(r: &tokio_postgres::Row) -> Result<Vec<Value>, StoreError> {
+        (0..r.len())
+            .map(|i| {
+                r.try_get::<_, Cell>(i)
+                    .map(|c| c.0)
+                    .map_err(|e| StoreError::Column(format!("column {i}: {e}")))
+            })
+            .collect()
     }
 
     fn param_refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
