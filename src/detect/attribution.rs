@@ -33,8 +33,9 @@ pub struct Mention {
     pub country: CountryCode,
     pub kind: Kind,
     pub role: Role,
-    /// Cities only: candidate ids (most populous first) before resolution.
-    pub candidates: Vec<u32>,
+    /// Cities only: candidate ids (most populous first) before resolution, borrowed from the
+    /// gazetteer (no copy per mention).
+    pub candidates: &'static [u32],
 }
 
 const ACTOR_NOUNS: &[&str] = &[
@@ -586,9 +587,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         let name = &g.names()[name as usize];
         let (country, kind, candidates) = match &name.target {
             PlaceTarget::Blocked => continue,
-            PlaceTarget::Country(c) => (*c, Kind::Name, Vec::new()),
-            PlaceTarget::Demonym(c) => (*c, Kind::Demonym, Vec::new()),
-            PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), ids.clone()),
+            PlaceTarget::Country(c) => (*c, Kind::Name, &[][..]),
+            PlaceTarget::Demonym(c) => (*c, Kind::Demonym, &[][..]),
+            PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), &ids[..]),
         };
         if !matches!(kind, Kind::City(_)) && names_a_feature(&text[end..]) {
             continue;
