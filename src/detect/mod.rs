@@ -181,7 +181,7 @@ impl Engine {
         for s in &mut sections {
             for m in &mut s.mentions {
                 if let Kind::City(_) = m.kind {
-                    let id = attribution::resolve_city(g, &m.candidates, subject);
+                    let id = attribution::resolve_city(g, m.candidates, subject);
                     m.kind = Kind::City(id);
                     m.country = g.city(id).country;
                     if !attribution::city_accepted(g, id, subject) && m.role == Role::Plain {
