@@ -74,18 +74,6 @@ impl StoreError {
             _ => false,
         }
     }
-
-    /// The database could not be reached (PostgreSQL down or unreachable): worth retrying,
-    /// unlike a statement the database refused.
-    pub fn is_unavailable(&self) -> bool {
-        match self {
-            StoreError::Open { .. } => true,
-            StoreError::Postgres { code, .. } => {
-                code.as_deref().is_none_or(|c| c.starts_with("08") || c.starts_with("57P"))
-            }
-            _ => false,
-        }
-    }
 }
 
 /// The store: SQLite in the state directory, or a shared PostgreSQL database.
