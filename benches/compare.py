@@ -2,7 +2,7 @@
 """Side-by-side benchmark report: tripwatch against the programs people would use instead,
 on the same machine, in the same run, on the same input. One table, plus a JSON copy.
 
-usage: benches/compare.py [--quick] [--runs N] [--n N] [--json PATH] [--no-install] [--cold-build]
+usage: benches/compare.py [--quick] [--runs N] [--n N] [--json PATH] [--no-install] [--cold-build] [--ha]
 
   --quick        development mode: 2 runs, 2,000 recipients, smaller corpora (~3 minutes)
   --runs N       runs per workload after one warm-up (default 5); each figure is the median,
@@ -23,6 +23,9 @@ Workloads (each beside its reference):
               smtp-source, with 4 and with 20 sessions
   latency     ../shared/bench/push-latency.py: POST -> email accepted, one recipient (no peer)
   footprint   release binary size, start-up to listening, idle RSS (no peer)
+  latency200  benches/push_latency.py: the latency workload over 200 pushes (needs smtp-sink)
+  ha          (with --ha) benches/ha.py: the webhook fan-out with 1, 2 and 3 instances on
+              PostgreSQL against 1 on SQLite (needs a PostgreSQL server, TRIPWATCH_TEST_PG)
 
 Loopback only; every process started is ended by the scripts that start it.
 """
@@ -214,6 +217,7 @@ def main():
     ap.add_argument("--json", default=os.path.join(ROOT, "benches", "report.json"))
     ap.add_argument("--no-install", action="store_true")
     ap.add_argument("--cold-build", action="store_true")
+    ap.add_argument("--ha", action="store_true")
     args = ap.parse_args()
     runs = args.runs or (2 if args.quick else 5)
     n = args.n or (2000 if args.quick else 10000)
@@ -247,6 +251,14 @@ def main():
         w["latency_1"] = repeat("latency, 1 recipient", 1 if args.quick else 3, lambda: latency(20))
         w["latency_1000"] = repeat("all of 1,000 recipients", runs, lambda: email(1000, 4))
     w["footprint"] = repeat("footprint", runs, footprint)
+    if "smtp-sink" not in missing:
+        out = run([sys.executable, os.path.join(ROOT, "benches", "push_latency.py"), "--n", "200", "--bin", BIN], timeout=900)
+        w["latency_200"] = json.loads(out.strip().splitlines()[-1])
+    if args.ha:
+        ha_json = os.path.join(tempfile.mkdtemp(prefix="tw-ha-report."), "ha.json")
+        run([sys.executable, os.path.join(ROOT, "benches", "ha.py"), "--n", str(n), "--runs", str(min(runs, 3)),
+             "--json", ha_json], timeout=3600)
+        w["ha"] = json.load(open(ha_json))["results"]
     report["elapsed_s"] = round(time.time() - started, 1)
 
     g = lambda k, f: (w.get(k) or {}).get(f)
@@ -269,10 +281,16 @@ def main():
          f"smtp-source: {fmt(g('email_20', 'smtp_source_s'), digits=1)}", ratio(g("email_20", "tripwatch_s"), g("email_20", "smtp_source_s"), higher_is_better=False)),
         ("POST → email, 1 recipient, p50 / p90 ms", f"{fmt(g('latency_1', 'p50_ms'), digits=1)} / {fmt(g('latency_1', 'p90_ms'), digits=1)}", "–", "–"),
         ("POST → all 1,000 emails accepted, s", fmt(g("latency_1000", "tripwatch_s"), digits=2), "–", "–"),
+        ("POST → email over 200 pushes, p50 / p99 ms",
+         f"{g('latency_200', 'p50_ms')} / {g('latency_200', 'p99_ms')}" if w.get("latency_200") else "–", "–", "–"),
         ("Start-up to ready, s", fmt(g("footprint", "startup_s"), digits=2), "–", "–"),
         ("Idle RSS, MiB", fmt(g("footprint", "idle_rss_mib"), digits=1), "–", "–"),
         ("Release binary, MiB", f"{report['binary_mib']}", "–", "–"),
     ]
+    for r in w.get("ha") or []:
+        base = w["ha"][0]["per_s"]
+        rows.append((f"{n} webhooks, {r['setup']}, deliveries/s", f"{r['per_s']:.0f}",
+                     f"SQLite, 1 instance: {base:.0f}", f"{r['per_s'] / base:.2f}×"))
     if "cold_build_s" in report:
         rows.append(("Cold release build, s", f"{report['cold_build_s']}", "–", "–"))
     print(f"tripwatch side-by-side — {report['machine']['cpus']} CPUs ({report['machine']['cpu']}), "
