@@ -2291,7 +2291,19 @@ fn wait_counts(
     limit: Duration,
     cond: impl Fn(&std::collections::HashMap<String, i64>) -> bool,
 ) {
-    wait_until(what, limit, || cond(&counts(url)));
+    let mut last;
+    let started = std::time::Instant::now();
+    loop {
+        last = counts(url);
+        if cond(&last) {
+            return;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{what}: not reached in {limit:?}; deliveries by status: {last:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Poll `cond` every 100 ms until it holds; fails the test (saying `what`) after `limit`.

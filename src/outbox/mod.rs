@@ -197,8 +197,12 @@ impl Outbox {
 
     /// Carry out one claimed delivery: the message id and when its alert was created.
     async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<(String, Timestamp), DeliveryError> {
-        let job =
-            blocking(|| lock(&self.store).job(c)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        // A job that cannot be made (an unknown kind, a payload that does not parse) never
+        // will be; a database that did not answer (PostgreSQL away) may next time.
+        let job = blocking(|| lock(&self.store).job(c)).map_err(|e| match e {
+            crate::store::StoreError::Invalid(_) => DeliveryError::permanent(e.to_string()),
+            other => DeliveryError::transient(other.to_string()),
+        })?;
         // "Sent:" in the message is when it is sent, not when the alert was queued.
         let sent = crate::clock::now().unwrap_or(now);
         // A JSON webhook carries only the facts: the templates are not rendered for it.
