@@ -1847,7 +1847,7 @@ impl Drop for KillOnDrop {
 /// A WebDriver session on Debian's headless Chromium (`chromium` + `chromium-driver`, which
 /// the README's test command installs), spoken to over the W3C protocol with plain HTTP.
 struct Browser {
-    driver: KillOnDrop,
+    _driver: KillOnDrop,
     port: u16,
     session: String,
     _profile: tempfile::TempDir,
@@ -1892,7 +1892,7 @@ impl Browser {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]}}}});
-        let mut b = Browser { driver: KillOnDrop(child), port, session: String::new(), _profile: profile };
+        let mut b = Browser { _driver: KillOnDrop(child), port, session: String::new(), _profile: profile };
         let v = b.call("POST", "/session", &caps);
         b.session = v["sessionId"].as_str().expect("session id").to_owned();
         Some(b)
@@ -2001,8 +2001,23 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Killing chromedriver (its field's own drop) ends the browser with it.
-        let _ = &self.driver;
+        // Ending the session closes Chromium; killing chromedriver alone (its field's own drop,
+        // after this) would leave the browser's processes running. Errors are ignored: the
+        // test may be unwinding already.
+        if self.session.is_empty() {
+            return;
+        }
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let req = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n",
+                self.session
+            );
+            if s.write_all(req.as_bytes()).is_ok() {
+                let mut head = [0u8; 64];
+                let _ = s.read(&mut head);
+            }
+        }
     }
 }
 
