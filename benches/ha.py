@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,15 +27,11 @@ import threading
 import time
 import urllib.request
 
+from tw_bench import free_port, start_daemon, wait_ready
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "tripwatch")
 SEED = os.path.join(os.path.dirname(ROOT), "shared", "seed", "kazakhstan-csto-2022-01-06.txt")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver:
@@ -112,16 +107,10 @@ def one_run(n, instances, pg, rx):
             f.write(f'[[traveller]]\nname = "T {i}"\nemail = "t{i}@example.org"\nwebhooks = ["rx"]\n')
             f.write(f'[[trip]]\nemail = "t{i}@example.org"\ncountry = "KZ"\ncity = "Almaty"\nstart = "{start}"\nend = "{end}"\n')
     subprocess.run([BIN, "import", "--config", configs[0], people], check=True, stdout=subprocess.DEVNULL)
-    procs = [subprocess.Popen([BIN, "run", "--config", c], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={k: v for k, v in os.environ.items() if k != "TRIPWATCH_NOW"}) for c in configs]
+    procs = [start_daemon(BIN, c) for c in configs]
     try:
         for port in ports:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                    break
-                except Exception:
-                    time.sleep(0.05)
+            wait_ready(port)
         seed = "".join(l for l in open(SEED, encoding="utf-8") if not l.startswith("Author:"))
         body = f"date: {today}\ntitle: Kazakhstan: state of emergency\n\n{seed}".encode()
         req = urllib.request.Request(f"http://127.0.0.1:{ports[0]}/api/v1/advisories", data=body,

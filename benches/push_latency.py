@@ -17,19 +17,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 
+from tw_bench import free_port, start_daemon, wait_ready
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def countries(n):
@@ -75,16 +70,9 @@ def main():
                     f"{today + datetime.timedelta(days=10)},,\n")
     subprocess.run([a.bin, "import", "--config", cfg, os.path.join(work, "people.csv")], check=True,
                    stdout=subprocess.DEVNULL)
-    daemon = subprocess.Popen([a.bin, "run", "--config", cfg], stdout=open(os.path.join(work, "run.log"), "w"),
-                              stderr=subprocess.STDOUT,
-                              env={k: v for k, v in os.environ.items() if k != "TRIPWATCH_NOW"})
+    daemon = start_daemon(a.bin, cfg, open(os.path.join(work, "run.log"), "w"))
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{api_port}/readyz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
+        wait_ready(api_port)
         waits = []
         for i, (code, name) in enumerate(places):
             body = (f"id: lat-{code}\ndate: {today}\ncountry: {code}\ntitle: {name}: state of emergency\n\n"
