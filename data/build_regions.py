@@ -26,6 +26,12 @@ KINDS = (" Province", " Region", " Oblast", " Governorate", " Prefecture", " Dep
          " District", " State", " Territory", " Municipality", " County", " Division")
 
 
+# Regions the vote misses (no city of the extract falls on a point with the name) and spellings
+# in common English use: (country, admin1 code, name, other forms).
+ADDED = [("UA", "08", "Kherson", "Khersonska")]
+FORMS = {("UA", "26"): ["Zaporizhzhia"]}
+
+
 def main():
     rg = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
     cities = json.load(open(sys.argv[2], encoding="utf-8"))
@@ -41,12 +47,18 @@ def main():
             votes[(c["countrycode"], c["admin1code"])][name] += 1
     print("# First-level administrative regions from GeoNames (https://www.geonames.org/), CC BY 4.0.")
     print("# Built by data/build_regions.py. Columns: country, admin1 code, name, other forms (;).")
+    rows = []
     for (cc, code), names in sorted(votes.items()):
         name = fold(names.most_common(1)[0][0]).replace("\t", " ").strip()
         forms = []
         for k in KINDS:
             if name.endswith(k) and len(name) > len(k) + 2:
                 forms.append(name[: -len(k)])
+        forms += FORMS.get((cc, code), [])
+        rows.append((cc, code, name, forms))
+    for cc, code, name, forms in ADDED:
+        rows.append((cc, code, name, forms.split(";")))
+    for cc, code, name, forms in sorted(rows):
         print(f"{cc}\t{code}\t{name}\t{';'.join(forms)}")
 
 

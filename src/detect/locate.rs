@@ -65,10 +65,7 @@ pub(super) fn attribute(
         gap <= CLAUSE_PLACE_WINDOW
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
-    let after_from = |m: &&Mention| {
-        let before = attribution::text_before(&s.norm.text, m.start, 16).trim_end().to_ascii_lowercase();
-        before.ends_with(" from") || before.ends_with(" out of") || before.ends_with(" from the")
-    };
+    let after_from = |m: &&Mention| origin_before(attribution::text_before(&s.norm.text, m.start, 64));
     match from_places {
         FromPlaces::Neutral => {}
         FromPlaces::Prefer => {
@@ -81,14 +78,7 @@ pub(super) fn attribute(
     // A place introduced as where things happen ("in X", "across X", "into X") outranks one
     // that only acts in the clause ("Russia declared martial law in occupied Ukrainian
     // regions").
-    let locative = |m: &Mention| {
-        let before = attribution::text_before(&s.norm.text, m.start, 40);
-        before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).rev().take(3).any(|w| {
-            ["in", "across", "throughout", "into", "within", "inside"]
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(w))
-        })
-    };
+    let locative = |m: &Mention| locative_before(attribution::text_before(&s.norm.text, m.start, 64));
     // "Israel closed its airspace … after rockets were fired from southern Lebanon": a match
     // that says "its" (or "their", "ses", "sus") belongs to the country just before it, the
     // subject it refers back to.
@@ -96,7 +86,14 @@ pub(super) fn attribute(
     let possessive = matched
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| matches!(w, "its" | "their" | "ses" | "sa" | "son" | "sus" | "su"));
-    if possessive {
+    // "The United Kingdom began evacuating its nationals", "La France organise l'évacuation de
+    // ses ressortissants": whoever's own people leave is the country carrying it out.
+    if possessive && from_places == FromPlaces::Prefer && names_own_people(matched) {
+        let own = |m: &&Mention| {
+            m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 8
+        };
+        in_clause.retain(|m| !own(m));
+    } else if possessive {
         let subject_before = |m: &&Mention| {
             m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 4
         };
@@ -171,6 +168,95 @@ pub(super) fn attribute(
         push(c, 0.9, &mut out);
     }
     out
+}
+
+/// Lowercased words of `before`, last first.
+fn words_back(before: &str) -> impl Iterator<Item = String> + '_ {
+    before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).rev().map(str::to_lowercase)
+}
+
+/// Whether the text before a place makes it the one left: "from X", "out of X", "leave X",
+/// "quitter le X", "salir de X", also through a short noun phrase ("from an airfield north of
+/// X", "from the port of X").
+fn origin_before(before: &str) -> bool {
+    // A clause boundary between the lead and the place ends it.
+    let before = before.rsplit([',', ';', ':', '(', ')']).next().unwrap_or(before);
+    let words: Vec<String> = words_back(before).take(6).collect();
+    let lead = |w: &str, next: Option<&String>| {
+        matches!(
+            w,
+            "from"
+                | "leave"
+                | "leaving"
+                | "left"
+                | "fled"
+                | "flee"
+                | "fleeing"
+                | "quitter"
+                | "quittent"
+                | "quitte"
+        ) || (w == "out" && next.is_some_and(|n| n == "of"))
+            || (matches!(w, "salir" | "abandonar" | "evacuar")
+                && next.is_some_and(|n| n == "de" || n == "del"))
+    };
+    // The place right after the lead, with at most an article between.
+    let article = |w: &str| matches!(w, "the" | "le" | "la" | "l" | "les" | "el" | "de" | "del" | "of");
+    for (i, w) in words.iter().enumerate() {
+        let next = if i == 0 { None } else { words.get(i - 1) };
+        if lead(w, next) {
+            // Words between the lead and the place: none or articles only, or a short phrase
+            // whose last word ties it to the place ("north of", "near", "outside").
+            let between = &words[..i];
+            let plain = between.iter().all(|b| article(b));
+            let tied = between.len() <= 5
+                && between.first().is_some_and(|b| matches!(b.as_str(), "of" | "near" | "outside"));
+            return plain || tied;
+        }
+        if i >= 5 {
+            break;
+        }
+    }
+    false
+}
+
+/// Whether a place is introduced as where things happen: "in X", "across X", "throughout X",
+/// also "in the four regions of X", "in parts of X".
+fn locative_before(before: &str) -> bool {
+    let is_loc = |w: &str| matches!(w, "in" | "across" | "throughout" | "into" | "within" | "inside");
+    let words: Vec<String> = words_back(before).take(6).collect();
+    if words.iter().take(3).any(|w| is_loc(w)) {
+        return true;
+    }
+    // "in the four regions of X": the preposition a few words back, tied by "of".
+    words.first().is_some_and(|w| w == "of") && words.iter().take(6).skip(1).any(|w| is_loc(w))
+}
+
+/// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses
+/// ressortissants", "sus ciudadanos").
+fn names_own_people(matched: &str) -> bool {
+    let words: Vec<String> = matched
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.windows(2).any(|w| {
+        matches!(w[0].as_str(), "its" | "their" | "ses" | "sus" | "su")
+            && matches!(
+                w[1].as_str(),
+                "nationals"
+                    | "citizens"
+                    | "staff"
+                    | "diplomats"
+                    | "personnel"
+                    | "ressortissants"
+                    | "citoyens"
+                    | "diplomates"
+                    | "ciudadanos"
+                    | "nacionales"
+                    | "connacionales"
+                    | "diplomaticos"
+            )
+    })
 }
 
 /// The advisory's subject country: declared metadata, else the title's most salient country,

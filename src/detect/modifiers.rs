@@ -91,6 +91,8 @@ pub fn find(
                 f.lifted = true;
                 lift_end = Some(lift_end.map_or(h.end, |e: usize| e.max(h.end)));
             }
+            // "typically from midnight to 5am" says when the curfew runs, not that it is generic.
+            CueKind::Habitual if times_of_day_follow(text, h.end) => {}
             CueKind::Habitual => f.habitual = true,
             CueKind::HistWord if before || after => f.historical = true,
             // A time adverbial opening the sentence dates all of it, however long ("In the
@@ -127,6 +129,21 @@ pub fn find(
             f.historical = true;
         }
     }
+    // A past date opening the sentence ("In December 2022 the government declared …; airports
+    // were closed") dates its later clauses too.
+    if let Some(year) = doc_year
+        && !f.historical
+        && clause.0 > sentence_start
+    {
+        let head_end = text[sentence_start..clause.0]
+            .char_indices()
+            .filter(|&(_, c)| c.is_whitespace())
+            .nth(4)
+            .map_or(clause.0, |(i, _)| sentence_start + i);
+        if past_year_in(&text[sentence_start..head_end], year) {
+            f.historical = true;
+        }
+    }
     if under_modal_intro(text, sentence_start) {
         f.hypothetical = true;
     }
@@ -151,6 +168,17 @@ fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)]) -> bool {
                 && between.split_whitespace().count() <= 2
         }
     })
+}
+
+/// Whether the words after a habitual adverb are hours ("typically from midnight to 5am",
+/// "usually between 10pm and 5am", "often 8pm to 6am").
+fn times_of_day_follow(text: &str, at: usize) -> bool {
+    let next = text[at..].split_whitespace().next().unwrap_or("");
+    let next = next.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+    matches!(
+        next.as_str(),
+        "from" | "between" | "until" | "till" | "starting" | "beginning" | "de" | "entre" | "desde"
+    ) || next.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Whether the lines before a bulleted sentence open the list with a modal ("Under martial

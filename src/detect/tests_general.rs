@@ -724,3 +724,140 @@ fn banks_not_operating_and_lists_in_other_languages() {
         &["entry_ban/VE"],
     );
 }
+
+#[test]
+fn a_date_opening_the_sentence_dates_every_clause() {
+    expect(
+        "",
+        "In March 2019 the army declared a curfew in Mali; the airport in Bamako was shut for a week.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    // Near miss: the date is this year's, so the clause after it is news.
+    expect(
+        "",
+        "On 4 March 2023 the army declared a curfew in Mali; the airport in Bamako is shut.",
+        &[],
+        Some(2023),
+        &["airport_closure/ML", "curfew/ML"],
+    );
+    // Near miss: a past date that is only a starting point.
+    expect("", "Since May 2021 a curfew has applied across Chad.", &[], Some(2023), &["curfew/TD"]);
+    expect(
+        "",
+        "Roads to Goma were blocked for days at that time and the airport was closed.",
+        &["CD"],
+        Some(2023),
+        &[],
+    );
+}
+
+#[test]
+fn habitual_words_about_the_hours_are_not_generic() {
+    expect(
+        "",
+        "A curfew applies in Lviv and Odesa, usually between 11pm and 5am.",
+        &[],
+        None,
+        &["curfew/UA"],
+    );
+    // Near misses: the same adverbs about the measure itself.
+    expect("", "Curfews are usually imposed in Lviv after attacks.", &[], None, &[]);
+    expect("", "Power cuts and internet outages are frequent in Lagos.", &[], None, &[]);
+}
+
+#[test]
+fn the_country_left_and_the_countries_that_fly_people_out() {
+    expect(
+        "",
+        "Canada began airlifting Canadian citizens from a base south of Kabul, after Italy and Spain finished their own flights.",
+        &[],
+        None,
+        &["evacuation/AF"],
+    );
+    expect(
+        "",
+        "L'Espagne organise depuis ce matin l'évacuation de ses ressortissants qui veulent quitter le Liban.",
+        &[],
+        None,
+        &["evacuation/LB"],
+    );
+    expect("", "Japan is evacuating its nationals who wish to leave Haiti.", &[], None, &["evacuation/HT"]);
+    // Near miss: "its" pointing back at the country left.
+    expect(
+        "",
+        "Chad ordered the departure of its non-essential foreign staff.",
+        &[],
+        None,
+        &["evacuation/TD"],
+    );
+}
+
+#[test]
+fn a_measure_in_the_regions_of_a_country_is_that_countrys() {
+    expect(
+        "",
+        "Russia's leader imposed martial law in the occupied regions of Ukraine that Moscow says it has absorbed.",
+        &[],
+        None,
+        &["martial_law/UA"],
+    );
+    expect(
+        "",
+        "Curfews were declared in the southern provinces of Thailand, Bangkok said.",
+        &[],
+        None,
+        &["curfew/TH"],
+    );
+}
+
+#[test]
+fn airports_and_airspace_in_more_words() {
+    expect(
+        "",
+        "Kabul airport has cancelled all flights after crowds reached the runway.",
+        &[],
+        None,
+        &["airport_closure/AF"],
+    );
+    // One airport stopping its flights does not close the country to arrivals.
+    expect(
+        "",
+        "The airport in Mandalay suspended all flights on Friday.",
+        &[],
+        None,
+        &["airport_closure/MM"],
+    );
+    expect(
+        "",
+        "Qatar and Bahrain closed their airspace to all traffic on Monday night.",
+        &[],
+        None,
+        &["airport_closure/BH", "airport_closure/QA", "entry_ban/BH", "entry_ban/QA"],
+    );
+    expect(
+        "",
+        "Traffic data put connectivity in Syria at about 15 percent of ordinary levels.",
+        &[],
+        None,
+        &["internet_shutdown/SY"],
+    );
+    expect(
+        "",
+        "The prime minister declared a public emergency across Sri Lanka.",
+        &[],
+        None,
+        &["state_of_emergency/LK"],
+    );
+    // Near miss: a health emergency is not a state of emergency.
+    expect("", "Sri Lanka declared a public health emergency over dengue.", &[], None, &[]);
+}
+
+#[test]
+fn cities_known_by_another_spelling() {
+    expect("Khorog: curfew", "A curfew was declared in Khorog on Monday.", &[], None, &["curfew/TJ"]);
+    let a = analyze("", "A curfew is in force in Kathmandu, Lalitpur and Bhaktapur.", &[], None);
+    let cities: Vec<&str> = a.affirmed().filter_map(|d| d.city.as_deref()).collect();
+    assert_eq!(cities.len(), 3, "{a:?}");
+}
