@@ -346,7 +346,14 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
             Acting::No => {}
         }
     }
-    let before = text_before(text, start, 48).trim_end();
+    let before = text_before(text, start, 60).trim_end();
+    // "arriving from neighbouring Ukraine": the adjective does not change the lead.
+    let adjective = ["neighbouring", "neighboring", "nearby"].iter().find(|w| ends_with_ci(before, w));
+    let before = adjective.map_or(before, |w| before[..before.len() - w.len()].trim_end());
+    // "… crossed from neighbouring Belarus": a neighbour named as where people come from.
+    if adjective.is_some() && ends_with_ci(before, " from") {
+        return Role::Neighbour;
+    }
     // Every lead below ends in one of these words; most mentions follow none of them.
     let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     let lead = [

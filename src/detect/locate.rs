@@ -170,9 +170,22 @@ pub(super) fn attribute(
     out
 }
 
-/// Lowercased words of `before`, last first.
-fn words_back(before: &str) -> impl Iterator<Item = String> + '_ {
-    before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).rev().map(str::to_lowercase)
+/// Words of `before`, last first (at most eight: the leads below look a few words back).
+fn words_back(before: &str) -> ([&str; 8], usize) {
+    let mut out = [""; 8];
+    let mut n = 0;
+    for w in before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if n == out.len() {
+            break;
+        }
+        out[n] = w;
+        n += 1;
+    }
+    (out, n)
+}
+
+fn is(w: &str, list: &[&str]) -> bool {
+    list.iter().any(|l| l.eq_ignore_ascii_case(w))
 }
 
 /// Whether the text before a place makes it the one left: "from X", "out of X", "leave X",
@@ -181,39 +194,24 @@ fn words_back(before: &str) -> impl Iterator<Item = String> + '_ {
 fn origin_before(before: &str) -> bool {
     // A clause boundary between the lead and the place ends it.
     let before = before.rsplit([',', ';', ':', '(', ')']).next().unwrap_or(before);
-    let words: Vec<String> = words_back(before).take(6).collect();
-    let lead = |w: &str, next: Option<&String>| {
-        matches!(
-            w,
-            "from"
-                | "leave"
-                | "leaving"
-                | "left"
-                | "fled"
-                | "flee"
-                | "fleeing"
-                | "quitter"
-                | "quittent"
-                | "quitte"
-        ) || (w == "out" && next.is_some_and(|n| n == "of"))
-            || (matches!(w, "salir" | "abandonar" | "evacuar")
-                && next.is_some_and(|n| n == "de" || n == "del"))
-    };
-    // The place right after the lead, with at most an article between.
-    let article = |w: &str| matches!(w, "the" | "le" | "la" | "l" | "les" | "el" | "de" | "del" | "of");
+    let (words, n) = words_back(before);
+    let words = &words[..n.min(6)];
+    const LEADS: &[&str] =
+        &["from", "leave", "leaving", "left", "fled", "flee", "fleeing", "quitter", "quittent", "quitte"];
+    const ARTICLES: &[&str] = &["the", "le", "la", "l", "les", "el", "de", "del", "of"];
     for (i, w) in words.iter().enumerate() {
-        let next = if i == 0 { None } else { words.get(i - 1) };
-        if lead(w, next) {
+        let next = if i == 0 { None } else { words.get(i - 1).copied() };
+        let lead = is(w, LEADS)
+            || (w.eq_ignore_ascii_case("out") && next.is_some_and(|n| n.eq_ignore_ascii_case("of")))
+            || (is(w, &["salir", "abandonar", "evacuar"]) && next.is_some_and(|n| is(n, &["de", "del"])));
+        if lead {
             // Words between the lead and the place: none or articles only, or a short phrase
             // whose last word ties it to the place ("north of", "near", "outside").
             let between = &words[..i];
-            let plain = between.iter().all(|b| article(b));
-            let tied = between.len() <= 5
-                && between.first().is_some_and(|b| matches!(b.as_str(), "of" | "near" | "outside"));
+            let plain = between.iter().all(|b| is(b, ARTICLES));
+            let tied =
+                between.len() <= 5 && between.first().is_some_and(|b| is(b, &["of", "near", "outside"]));
             return plain || tied;
-        }
-        if i >= 5 {
-            break;
         }
     }
     false
@@ -222,13 +220,14 @@ fn origin_before(before: &str) -> bool {
 /// Whether a place is introduced as where things happen: "in X", "across X", "throughout X",
 /// also "in the four regions of X", "in parts of X".
 fn locative_before(before: &str) -> bool {
-    let is_loc = |w: &str| matches!(w, "in" | "across" | "throughout" | "into" | "within" | "inside");
-    let words: Vec<String> = words_back(before).take(6).collect();
-    if words.iter().take(3).any(|w| is_loc(w)) {
+    const LOC: &[&str] = &["in", "across", "throughout", "into", "within", "inside"];
+    let (words, n) = words_back(before);
+    let words = &words[..n.min(6)];
+    if words.iter().take(3).any(|w| is(w, LOC)) {
         return true;
     }
     // "in the four regions of X": the preposition a few words back, tied by "of".
-    words.first().is_some_and(|w| w == "of") && words.iter().take(6).skip(1).any(|w| is_loc(w))
+    words.first().is_some_and(|w| w.eq_ignore_ascii_case("of")) && words.iter().skip(1).any(|w| is(w, LOC))
 }
 
 /// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses

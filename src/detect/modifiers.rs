@@ -73,6 +73,10 @@ pub fn find(
         if kind == CueKind::Lift && binds_other(text, h.end, others) {
             continue;
         }
+        // "the curfew ends at 5am" gives its hours; "ends" and "ending" lift only otherwise.
+        if kind == CueKind::Lift && ends_at_an_hour(text, h.start, h.end) {
+            continue;
+        }
         if matches!(kind, CueKind::HypoPre | CueKind::HypoPost)
             && (is_month_may(text, h.start, h.end, sentence_start) || until_a_date(text, h.start, h.end))
         {
@@ -114,7 +118,16 @@ pub fn find(
         f.historical = true;
         // Only a year after the lift dates the lift: "declared in 2022, lifted on Monday" is
         // news, "lifted it on 20 May 2022" is not.
-        f.lift_past = lift_end.is_some_and(|e| e < clause.1 && past_year_in(&text[e..clause.1], year));
+        // A year that belongs to the measure's start ("lifted on Wednesday, ending a curfew
+        // imposed in March 2020") does not date the lift.
+        f.lift_past = lift_end.is_some_and(|e| {
+            e < clause.1 && {
+                let rest = &text[e..clause.1];
+                let rest =
+                    IMPOSED.iter().filter_map(|w| find_word(rest, w)).min().map_or(rest, |i| &rest[..i]);
+                past_year_in(rest, year)
+            }
+        });
     }
     // A date heading the sentence ("20 July 2024 - curfew, shoot on sight") dates every
     // clause after it.
@@ -168,6 +181,53 @@ fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)]) -> bool {
                 && between.split_whitespace().count() <= 2
         }
     })
+}
+
+/// Verbs that start a measure: a date after one dates the start, not the lift.
+const IMPOSED: &[&str] = &[
+    "imposed",
+    "declared",
+    "introduced",
+    "announced",
+    "decreed",
+    "impuesto",
+    "decretado",
+    "impuso",
+    "decretó",
+    "imposé",
+    "décrété",
+];
+
+/// Byte offset of `word` in `text` as a whole word (ASCII case-insensitive).
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(word) {
+        let at = from + i;
+        let end = at + word.len();
+        let left = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let right = lower[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        if left && right {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// "ends at 5am", "ending at dawn each day": the hours of a measure, not its end.
+fn ends_at_an_hour(text: &str, start: usize, end: usize) -> bool {
+    let word = &text[start..end];
+    if !(word.eq_ignore_ascii_case("ends") || word.eq_ignore_ascii_case("ending")) {
+        return false;
+    }
+    let next = text[end..].split_whitespace().next().unwrap_or("");
+    let next = next.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+    matches!(next.as_str(), "at" | "each" | "every" | "daily" | "nightly")
+        || next.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Whether the words after a habitual adverb are hours ("typically from midnight to 5am",
@@ -236,6 +296,13 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         if prev.last().is_some_and(|p| is_time_word(p)) {
             return true;
         }
+        // "diciembre de 2001", "mars de 2019".
+        if let [.., month, de] = &prev[..]
+            && de == "de"
+            && MONTHS.contains(&month.as_str())
+        {
+            return true;
+        }
     }
     false
 }
@@ -277,6 +344,19 @@ const MONTHS: &[&str] = &[
     "octobre",
     "novembre",
     "décembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
 ];
 
 fn is_time_word(w: &str) -> bool {

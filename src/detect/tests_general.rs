@@ -861,3 +861,93 @@ fn cities_known_by_another_spelling() {
     let cities: Vec<&str> = a.affirmed().filter_map(|d| d.city.as_deref()).collect();
     assert_eq!(cities.len(), 3, "{a:?}");
 }
+
+#[test]
+fn ending_a_measure_and_the_hours_it_ends_at() {
+    expect("Chile ends its curfew", "", &[], None, &[]);
+    // The year belongs to the start of the measure, not to the lift: the lift is news.
+    let a = analyze(
+        "",
+        "Chile's government lifted the night curfew on Monday, ending a rule imposed in October 2019.",
+        &[],
+        Some(2021),
+    );
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "curfew_lifted"), "{a:?}");
+    // Near miss: "ends at" gives the hours of a curfew in force.
+    expect("", "In Santiago the curfew ends at 5am each day.", &[], None, &["curfew/CL"]);
+}
+
+#[test]
+fn ruled_out_and_spanish_dates() {
+    expect("", "Ghana's president has ruled out declaring a state of emergency.", &[], None, &[]);
+    expect("", "El gobierno de Chile descartó decretar el toque de queda.", &[], None, &[]);
+    expect(
+        "",
+        "En marzo de 2015 el gobierno de Venezuela cerró la frontera con Colombia.",
+        &[],
+        Some(2020),
+        &[],
+    );
+    // Near miss: this year's date is news.
+    expect(
+        "",
+        "En marzo de 2020 el gobierno de Venezuela cerró la frontera con Colombia.",
+        &[],
+        Some(2020),
+        &["entry_ban/VE"],
+    );
+}
+
+#[test]
+fn departures_authorised_and_airports_without_flights() {
+    expect(
+        "",
+        "On 2 May the Department authorized the departure of family members from Embassy Kinshasa.",
+        &["CD"],
+        None,
+        &["evacuation/CD"],
+    );
+    expect(
+        "",
+        "No flights are operating at Aden airport after the strike.",
+        &[],
+        None,
+        &["airport_closure/YE"],
+    );
+}
+
+#[test]
+fn refugees_from_a_neighbour_and_a_measure_decided_to_end() {
+    expect(
+        "",
+        "Poland's cabinet approved a state of emergency as migrants crossed from neighbouring Belarus.",
+        &[],
+        None,
+        &["state_of_emergency/PL"],
+    );
+    let a =
+        analyze("", "Peru's state of emergency will not be extended when it runs out on Friday.", &[], None);
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency_lifted"), "{a:?}");
+    assert!(!a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency"), "{a:?}");
+}
+
+#[test]
+fn drills_withdrawal_caps_and_flying_people_out() {
+    expect("", "North Korea held live-fire exercises near the coast of South Korea.", &[], None, &[]);
+    expect(
+        "",
+        "El gobierno de Uruguay limitó los retiros de efectivo a 500 dólares por semana.",
+        &[],
+        None,
+        &["banking_suspension/UY"],
+    );
+    expect(
+        "",
+        "Several governments scrambled to get their diplomats and citizens out of Niger by air.",
+        &[],
+        None,
+        &["evacuation/NE"],
+    );
+    // Near miss: a country's own people leaving on their own is no evacuation.
+    expect("", "Many citizens of Niger work out of the country.", &[], None, &[]);
+}
