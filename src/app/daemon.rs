@@ -621,19 +621,25 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
         work.borrow_and_update();
         let outbox = shared.current().outbox.clone();
         shared.busy.fetch_add(1, Ordering::SeqCst);
-        let step = beating(&beat, outbox.try_execute_task(now())).await;
+        let batch = shared.current().cfg.outbox.batch;
+        let steps = beating(&beat, outbox.try_execute_batch(now(), batch)).await;
         let idle = shared.busy.fetch_sub(1, Ordering::SeqCst) == 1;
-        match step {
-            Ok(Step::Completed { outcome, .. }) => {
+        match steps {
+            Ok(steps) if !steps.is_empty() => {
                 let mut t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
-                match outcome {
-                    crate::outbox::Outcome::Sent => t.sent += 1,
-                    crate::outbox::Outcome::Retry { .. } => t.retried += 1,
-                    crate::outbox::Outcome::Dead { .. } => t.dead += 1,
+                for step in steps {
+                    match step {
+                        Step::Completed { outcome: crate::outbox::Outcome::Sent, .. } => t.sent += 1,
+                        Step::Completed { outcome: crate::outbox::Outcome::Retry { .. }, .. } => {
+                            t.retried += 1
+                        }
+                        Step::Completed { outcome: crate::outbox::Outcome::Dead { .. }, .. } => t.dead += 1,
+                        Step::EmptyQueue => {}
+                    }
                 }
                 continue;
             }
-            Ok(Step::EmptyQueue) => {
+            Ok(_) => {
                 if idle {
                     let d = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|p| p.into_inner()));
                     if d.sent + d.retried + d.dead + d.released_digests > 0 {

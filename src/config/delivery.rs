@@ -73,8 +73,10 @@ pub(super) struct RawNetwork {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawOutbox {
-    /// Deliveries in flight at once (default 8).
+    /// Delivery workers (default 8).
     concurrency: Option<usize>,
+    /// Deliveries a worker claims and records at once (default 16).
+    batch: Option<usize>,
     /// Seconds a worker holds a claimed delivery before others may take it (default 120).
     lease_secs: Option<u64>,
     /// First retry delay in seconds, doubled each attempt (default 10).
@@ -135,6 +137,8 @@ pub struct WebhookConfig {
 #[derive(Debug, Clone)]
 pub struct OutboxConfig {
     pub concurrency: usize,
+    /// Deliveries one worker claims, sends side by side and records in one transaction.
+    pub batch: usize,
     pub lease: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
@@ -145,6 +149,7 @@ impl Default for OutboxConfig {
     fn default() -> Self {
         OutboxConfig {
             concurrency: 8,
+            batch: 16,
             lease: Duration::from_secs(120),
             backoff_base: Duration::from_secs(10),
             backoff_max: Duration::from_secs(3600),
@@ -312,6 +317,7 @@ pub(super) fn outbox(raw: &RawOutbox) -> Result<OutboxConfig, Problem> {
     let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
     let c = OutboxConfig {
         concurrency: raw.concurrency.unwrap_or(d.concurrency),
+        batch: raw.batch.unwrap_or(d.batch),
         lease: secs(raw.lease_secs, d.lease),
         backoff_base: secs(raw.backoff_base_secs, d.backoff_base),
         backoff_max: secs(raw.backoff_max_secs, d.backoff_max),
@@ -319,6 +325,9 @@ pub(super) fn outbox(raw: &RawOutbox) -> Result<OutboxConfig, Problem> {
     };
     if !(1..=1024).contains(&c.concurrency) {
         return Err(("concurrency", "outbox.concurrency must be 1..=1024".into()));
+    }
+    if !(1..=1000).contains(&c.batch) {
+        return Err(("batch", "outbox.batch must be 1..=1000".into()));
     }
     if c.lease < Duration::from_secs(5) || c.backoff_base.is_zero() || c.backoff_max < c.backoff_base {
         return Err((

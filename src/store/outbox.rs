@@ -35,6 +35,14 @@ pub struct DeliveryRow {
     pub kind: String,
 }
 
+/// What happened to one delivery, for [`Store::record_many`].
+#[derive(Debug, Clone, Copy)]
+pub enum Record<'a> {
+    Sent { id: i64, message_id: &'a str },
+    Retry { id: i64, next: Timestamp, error: &'a str },
+    Dead { id: i64, error: &'a str },
+}
+
 /// SQLite's `synchronous=NORMAL` until dropped (nothing on PostgreSQL).
 struct Relaxed<'a>(&'a Db);
 
@@ -96,6 +104,75 @@ impl Store {
                 Err(e) => self.record_dead(id, &e.to_string())?,
             }
         }
+    }
+
+    /// Claim up to `limit` due deliveries in one statement, oldest due first (see [`claim`]).
+    /// A worker that sends a batch records it in one transaction ([`record_many`]): two
+    /// statements for the batch instead of two per delivery.
+    ///
+    /// [`claim`]: Store::claim
+    /// [`record_many`]: Store::record_many
+    pub fn claim_batch(
+        &mut self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        let rows = {
+            let _relaxed = self.outbox_durability()?;
+            let sql = match self.db.engine() {
+                Engine::Sqlite => {
+                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                     WHERE id IN (SELECT id FROM deliveries
+                                  WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                  ORDER BY next_attempt_at, id LIMIT ?3)
+                     RETURNING id, alert_id, channel, attempts"
+                }
+                Engine::Postgres => {
+                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                     WHERE id IN (SELECT id FROM deliveries
+                                  WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                  ORDER BY next_attempt_at, id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+                     RETURNING id, alert_id, channel, attempts"
+                }
+            };
+            self.db.query_map(sql, &params![now.as_second(), lease_until.as_second(), limit], |r| {
+                Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?, r.get::<i64>(3)?))
+            })?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, alert_id, channel, attempts) in rows {
+            match Channel::parse(&channel) {
+                Ok(channel) => out.push(Claimed { id, alert_id, channel, attempts }),
+                Err(e) => self.record_dead(id, &e.to_string())?,
+            }
+        }
+        out.sort_by_key(|c| c.id);
+        Ok(out)
+    }
+
+    /// Record what happened to several deliveries in one transaction.
+    pub fn record_many(&mut self, items: &[Record<'_>], now: Timestamp) -> Result<(), StoreError> {
+        let _relaxed = self.outbox_durability()?;
+        let tx = self.db.begin()?;
+        for item in items {
+            match *item {
+                Record::Sent { id, message_id } => tx.execute(
+                    "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
+                    &params![id, now.as_second(), message_id],
+                )?,
+                Record::Retry { id, next, error } => tx.execute(
+                    "UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1",
+                    &params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)],
+                )?,
+                Record::Dead { id, error } => tx.execute(
+                    "UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = ?2 WHERE id = ?1",
+                    &params![id, crate::channels::ssrf::redact_urls(error)],
+                )?,
+            };
+        }
+        tx.commit()
     }
 
     /// Everything a channel needs to send a claimed delivery.

@@ -500,3 +500,55 @@ fn the_console_traveller_page_searches_and_limits_in_sql_on(db: &testdb::TestDb)
     assert_eq!(s.traveller_page("%", 500).expect("page").1, 0, "% is a character, not a wildcard");
     assert_eq!(s.traveller_page("_", 500).expect("page").1, 0);
 }
+
+#[test]
+fn a_batch_is_claimed_in_due_order_leased_and_recorded_together() {
+    testdb::on_both(a_batch_is_claimed_in_due_order_leased_and_recorded_together_on);
+}
+
+fn a_batch_is_claimed_in_due_order_leased_and_recorded_together_on(db: &testdb::TestDb) {
+    let mut s = db.open().expect("store");
+    let rows = csv(PEOPLE);
+    s.import(&rows.travellers, &rows.trips).expect("import");
+    let (e, p) = (engine(), Policy::default());
+    let now = ts("2022-01-06T12:00:00Z");
+    let lease = ts("2022-01-06T12:02:00Z");
+    let adv = advisory("kz-1", "A state of emergency is in force nationwide.");
+    let c = process::process(&mut s, &e, &p, &adv, now, now).expect("process").committed.expect("committed");
+    assert_eq!(c.deliveries, 3);
+    let first = s.claim_batch(now, lease, 2).expect("claim");
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(first[0].id < first[1].id && first.iter().all(|c| c.attempts == 1));
+    // Leased rows are not handed out again; the rest is.
+    let second = s.claim_batch(now, lease, 10).expect("claim");
+    assert_eq!(second.len(), 1);
+    assert!(second[0].id > first[1].id);
+    assert!(s.claim_batch(now, lease, 10).expect("claim").is_empty());
+    let retry_at = ts("2022-01-06T12:05:00Z");
+    s.record_many(
+        &[
+            Record::Sent { id: first[0].id, message_id: "<m1@x>" },
+            Record::Retry {
+                id: first[1].id,
+                next: retry_at,
+                error: "503 from https://hooks.example/T0/secret",
+            },
+            Record::Dead { id: second[0].id, error: "550 no such user" },
+        ],
+        now,
+    )
+    .expect("record");
+    let rows: Vec<(String, Option<String>, Option<i64>)> =
+        s.db.query_map("SELECT status, last_error, lease_until FROM deliveries ORDER BY id", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("rows");
+    assert_eq!(rows[0], ("sent".into(), None, None));
+    assert_eq!(rows[1].0, "pending");
+    assert!(!rows[1].1.as_deref().unwrap_or("").contains("secret"), "{rows:?}");
+    assert_eq!(rows[1].2, None);
+    assert_eq!(rows[2].0, "dead");
+    // The retry comes due at its time, not before.
+    assert!(s.claim_batch(ts("2022-01-06T12:04:59Z"), lease, 10).expect("claim").is_empty());
+    assert_eq!(s.claim_batch(retry_at, ts("2022-01-06T12:07:00Z"), 10).expect("claim").len(), 1);
+}
