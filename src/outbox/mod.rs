@@ -121,6 +121,22 @@ pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
 
 use crate::store::blocking;
 
+/// The store's record of a decided outcome.
+fn record_of<'a>(
+    c: &Claimed,
+    outcome: &'a Outcome,
+    result: &'a Result<(String, Timestamp), DeliveryError>,
+) -> crate::store::Record<'a> {
+    match outcome {
+        Outcome::Sent => crate::store::Record::Sent {
+            id: c.id,
+            message_id: result.as_ref().map(|(m, _)| m.as_str()).unwrap_or(""),
+        },
+        Outcome::Retry { at, error } => crate::store::Record::Retry { id: c.id, next: *at, error },
+        Outcome::Dead { error } => crate::store::Record::Dead { id: c.id, error },
+    }
+}
+
 /// A job that cannot be made (an unknown kind, a payload that does not parse) never will be;
 /// a database that did not answer (PostgreSQL away) may next time.
 fn job_error(e: StoreError) -> DeliveryError {
@@ -182,26 +198,7 @@ impl Outbox {
         );
         let outcome = tracing::Instrument::instrument(self.execute(&c, now), span.clone()).await;
         let outcome = span.in_scope(|| blocking(|| self.record(&c, outcome, now)))?;
-        span.in_scope(|| match &outcome {
-            // Why a delivery failed: the server's reply or the refusal, never the recipient
-            // (addresses and URL paths in replies are masked by the log).
-            Outcome::Retry { at, error } => {
-                tracing::warn!(retry_at = %at, error = %error, "delivery failed; will retry")
-            }
-            Outcome::Dead { error } => tracing::warn!(error = %error, "delivery given up"),
-            Outcome::Sent => tracing::debug!("delivery sent"),
-        });
-        let label = match &outcome {
-            Outcome::Sent => "sent",
-            Outcome::Retry { .. } => "retry",
-            Outcome::Dead { .. } => "dead",
-        };
-        crate::telemetry::metrics::add(
-            "tripwatch_deliveries_total",
-            &[("channel", &c.channel.to_string()), ("outcome", label)],
-            1,
-        );
-        Ok(Step::Completed { delivery: c.id, channel: c.channel.clone(), outcome })
+        Ok(self.report(c, outcome, &span))
     }
 
     /// Carry out one claimed delivery: the message id and when its alert was created.
@@ -339,16 +336,7 @@ impl Outbox {
                 if let (Some(reason), Channel::Webhook(name)) = (disable, &c.channel) {
                     store.disable_endpoint(name, reason, now)?;
                 }
-                records.push(match outcome {
-                    Outcome::Sent => crate::store::Record::Sent {
-                        id: c.id,
-                        message_id: result.as_ref().map(|(m, _)| m.as_str()).unwrap_or(""),
-                    },
-                    Outcome::Retry { at, error } => {
-                        crate::store::Record::Retry { id: c.id, next: *at, error }
-                    }
-                    Outcome::Dead { error } => crate::store::Record::Dead { id: c.id, error },
-                });
+                records.push(record_of(c, outcome, result));
             }
             store.record_many(&records, now)
         })?;
@@ -400,6 +388,8 @@ impl Outbox {
     /// Log and count one recorded outcome.
     fn report(&self, c: Claimed, outcome: Outcome, span: &tracing::Span) -> Step {
         span.in_scope(|| match &outcome {
+            // Why a delivery failed: the server's reply or the refusal, never the recipient
+            // (addresses and URL paths in replies are masked by the log).
             Outcome::Retry { at, error } => {
                 tracing::warn!(retry_at = %at, error = %error, "delivery failed; will retry")
             }
@@ -429,43 +419,19 @@ impl Outbox {
             failpoint_after_send();
         }
         let mut store = lock(&self.store);
-        let outcome = match result {
-            Ok((message_id, created_at)) => {
-                store.record_sent(c.id, &message_id, now)?;
-                let waited = now.duration_since(created_at).as_secs_f64().max(0.0);
-                crate::telemetry::metrics::observe_latency(waited);
-                Outcome::Sent
-            }
-            Err(DeliveryError::Gone { message }) => {
-                if let Channel::Webhook(name) = &c.channel {
-                    store.disable_endpoint(name, &message, now)?;
-                }
-                store.record_dead(c.id, &message)?;
-                Outcome::Dead { error: message }
-            }
-            Err(DeliveryError::Permanent { message }) => {
-                store.record_dead(c.id, &message)?;
-                Outcome::Dead { error: message }
-            }
-            Err(DeliveryError::Transient { message, retry_after }) => {
-                let created = store.job(c).map(|j| j.created_at).unwrap_or(now);
-                let age = now.duration_since(created).unsigned_abs();
-                if age >= self.cfg.max_age {
-                    let error =
-                        format!("{message} (giving up after {} h)", self.cfg.max_age.as_secs() / 3600);
-                    store.record_dead(c.id, &error)?;
-                    Outcome::Dead { error }
-                } else {
-                    let wait = retry_after.map_or_else(
-                        || backoff(&self.cfg, c.id, c.attempts),
-                        |r| r.min(self.cfg.backoff_max),
-                    );
-                    let at = now.checked_add(wait).unwrap_or(now);
-                    store.record_retry(c.id, at, &message)?;
-                    Outcome::Retry { at, error: message }
-                }
-            }
+        let created = match &result {
+            Ok((_, created)) => Some(*created),
+            Err(DeliveryError::Transient { .. }) => store.job(c).ok().map(|j| j.created_at),
+            Err(_) => None,
         };
+        let (outcome, disable) = self.decide(c, &result, created, now);
+        if let (Some(reason), Channel::Webhook(name)) = (&disable, &c.channel) {
+            store.disable_endpoint(name, reason, now)?;
+        }
+        store.record_many(&[record_of(c, &outcome, &result)], now)?;
+        if let (Outcome::Sent, Some(created)) = (&outcome, created) {
+            crate::telemetry::metrics::observe_latency(now.duration_since(created).as_secs_f64().max(0.0));
+        }
         Ok(outcome)
     }
 

@@ -222,24 +222,6 @@ impl Store {
         })
     }
 
-    pub fn record_sent(&mut self, id: i64, message_id: &str, now: Timestamp) -> Result<(), StoreError> {
-        let _relaxed = self.outbox_durability()?;
-        self.db.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?2, message_id = ?3, lease_until = NULL, last_error = NULL WHERE id = ?1",
-            &params![id, now.as_second(), message_id],
-        )?;
-        Ok(())
-    }
-
-    pub fn record_retry(&mut self, id: i64, next: Timestamp, error: &str) -> Result<(), StoreError> {
-        let _relaxed = self.outbox_durability()?;
-        self.db.execute(
-            "UPDATE deliveries SET next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE id = ?1",
-            &params![id, next.as_second(), crate::channels::ssrf::redact_urls(error)],
-        )?;
-        Ok(())
-    }
-
     pub fn record_dead(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
         let _relaxed = self.outbox_durability()?;
         self.db.execute(

@@ -44,7 +44,7 @@ fn opens_migrates_and_reopens() {
     let mut s = s;
     let t = jiff::Timestamp::from_second(1_700_000_000).expect("ts");
     assert!(s.claim(t, t).expect("claim").is_none());
-    s.record_retry(1, t, "x").expect("retry of no row");
+    s.record_many(&[Record::Retry { id: 1, next: t, error: "x" }], t).expect("retry of no row");
     let sync: i64 = s.db.query_row("PRAGMA synchronous", &[], |r| r.get(0)).expect("pragma");
     assert_eq!(sync, 2, "outbox work must not leave synchronous=NORMAL behind for later writes");
 }
