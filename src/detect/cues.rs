@@ -451,6 +451,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "ya no",
             "dejó de",
             "levantó",
+            "levantaron",
+            "levantan",
             "levanta",
             "levantado",
             "levantada",

@@ -193,7 +193,7 @@ fn is(w: &str, list: &[&str]) -> bool {
 /// X", "from the port of X").
 fn origin_before(before: &str) -> bool {
     // A clause boundary between the lead and the place ends it.
-    let before = before.rsplit([',', ';', ':', '(', ')']).next().unwrap_or(before);
+    let before = before.rsplit([',', ';', ':', '(', ')', '.', '!', '?', '\n']).next().unwrap_or(before);
     let (words, n) = words_back(before);
     let words = &words[..n.min(6)];
     const LEADS: &[&str] =
@@ -221,6 +221,8 @@ fn origin_before(before: &str) -> bool {
 /// also "in the four regions of X", "in parts of X".
 fn locative_before(before: &str) -> bool {
     const LOC: &[&str] = &["in", "across", "throughout", "into", "within", "inside"];
+    // Only this sentence's words: "… sirens sounded across the country. Iraq and Jordan …".
+    let before = before.rsplit(['.', '!', '?', ';', '\n']).next().unwrap_or(before);
     let (words, n) = words_back(before);
     let words = &words[..n.min(6)];
     if words.iter().take(3).any(|w| is(w, LOC)) {

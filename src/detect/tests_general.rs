@@ -951,3 +951,22 @@ fn drills_withdrawal_caps_and_flying_people_out() {
     // Near miss: a country's own people leaving on their own is no evacuation.
     expect("", "Many citizens of Niger work out of the country.", &[], None, &[]);
 }
+
+#[test]
+fn where_a_place_is_introduced_stops_at_the_sentence() {
+    // "across the country." ends the sentence before "Qatar": Qatar is not "across" anything.
+    expect(
+        "",
+        "Sirens sounded across the country. Qatar and Oman also closed their airspace to all flights.",
+        &[],
+        None,
+        &["airport_closure/OM", "airport_closure/QA", "entry_ban/OM", "entry_ban/QA"],
+    );
+    expect(
+        "",
+        "Las autoridades de Bolivia levantaron el estado de excepción en Santa Cruz.",
+        &[],
+        None,
+        &["state_of_emergency_lifted/BO"],
+    );
+}
