@@ -970,3 +970,24 @@ fn where_a_place_is_introduced_stops_at_the_sentence() {
         &["state_of_emergency_lifted/BO"],
     );
 }
+
+#[test]
+fn drawdowns_intermittent_networks_and_spanish_blocks() {
+    expect(
+        "",
+        "The Canadian Embassy in Beirut has withdrawn its non-essential staff.",
+        &[],
+        None,
+        &["evacuation/LB"],
+    );
+    // Near miss: a standing reduction of staff is not a departure.
+    expect("", "The Embassy in Minsk has reduced its staff in recent years.", &["BY"], None, &[]);
+    expect("", "Mobile networks in Juba are working intermittently.", &[], None, &["internet_shutdown/SS"]);
+    expect(
+        "",
+        "El gobierno de Nicaragua ordenó el bloqueo de la red social TikTok.",
+        &[],
+        None,
+        &["internet_shutdown/NI"],
+    );
+}
