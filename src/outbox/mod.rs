@@ -121,6 +121,11 @@ pub fn backoff(cfg: &OutboxConfig, delivery: i64, attempts: i64) -> Duration {
 
 use crate::store::blocking;
 
+/// The span a delivery's log lines carry: ids and channel, never the recipient.
+fn delivery_span(c: &Claimed) -> tracing::Span {
+    tracing::info_span!("delivery", delivery = c.id, alert = c.alert_id, channel = %c.channel, attempt = c.attempts)
+}
+
 /// The store's record of a decided outcome.
 fn record_of<'a>(
     c: &Claimed,
@@ -189,13 +194,7 @@ impl Outbox {
         // Store work runs off the async threads (see `daemon::blocking`).
         let claimed = blocking(|| lock(&self.store).claim(now, lease_until))?;
         let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
-        let span = tracing::info_span!(
-            "delivery",
-            delivery = c.id,
-            alert = c.alert_id,
-            channel = %c.channel,
-            attempt = c.attempts
-        );
+        let span = delivery_span(&c);
         let outcome = tracing::Instrument::instrument(self.execute(&c, now), span.clone()).await;
         let outcome = span.in_scope(|| blocking(|| self.record(&c, outcome, now)))?;
         Ok(self.report(c, outcome, &span))
@@ -302,13 +301,7 @@ impl Outbox {
         for (i, (c, job, off)) in prepared.into_iter().enumerate() {
             let me = self.clone();
             tasks.spawn(async move {
-                let span = tracing::info_span!(
-                    "delivery",
-                    delivery = c.id,
-                    alert = c.alert_id,
-                    channel = %c.channel,
-                    attempt = c.attempts
-                );
+                let span = delivery_span(&c);
                 let created = job.as_ref().ok().map(|j| j.created_at);
                 let result = match job {
                     Ok(job) => {
