@@ -991,3 +991,23 @@ fn drawdowns_intermittent_networks_and_spanish_blocks() {
         &["internet_shutdown/NI"],
     );
 }
+
+#[test]
+fn shooting_directly_at_crowds_and_a_country_offline() {
+    expect(
+        "",
+        "Police in Conakry fired directly at crowds of demonstrators on Monday.",
+        &[],
+        None,
+        &["live_ammunition/GN"],
+    );
+    expect(
+        "",
+        "Network data show 60 percent of Sudan offline since Friday.",
+        &[],
+        None,
+        &["internet_shutdown/SD"],
+    );
+    // Near miss: one service offline is not the country's internet.
+    expect("", "The ministry's website in Khartoum went offline after a hack.", &[], None, &[]);
+}
