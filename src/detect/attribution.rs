@@ -154,6 +154,14 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "vols vers",
     "vols en provenance de",
     "vols a destination de",
+    // A route through a place: "via Rwanda", "vers la Martinique".
+    "via",
+    "via le",
+    "via la",
+    "via l",
+    "vers la",
+    "vers le",
+    "vers l",
 ];
 /// After a country, a verb by which it acts on another place ("Russia has sent troops to …",
 /// "Britain is evacuating its nationals"): the country is an actor, not the place affected.
@@ -374,6 +382,8 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "hacia",
         "desde",
         "vers",
+        "via",
+        "l",
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));

@@ -85,13 +85,15 @@ pub(super) fn attribute(
     let matched = &s.norm.text[raw.cand.first.0..raw.cand.last.1];
     let possessive = matched
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| matches!(w, "its" | "their" | "ses" | "sa" | "son" | "sus" | "su"));
+        .any(|w| matches!(w, "its" | "their" | "ses" | "sa" | "son" | "leurs" | "leur" | "sus" | "su"));
     // "The United Kingdom began evacuating its nationals", "La France organise l'évacuation de
     // ses ressortissants": whoever's own people leave is the country carrying it out.
+    let mut actors: Vec<CountryCode> = Vec::new();
     if possessive && from_places == FromPlaces::Prefer && names_own_people(matched) {
         let own = |m: &&Mention| {
             m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 8
         };
+        actors.extend(in_clause.iter().filter(|m| own(m)).map(|m| m.country));
         in_clause.retain(|m| !own(m));
     } else if possessive {
         let subject_before = |m: &&Mention| {
@@ -152,7 +154,9 @@ pub(super) fn attribute(
             }
         }
     }
-    let in_sentence = plain(&raw.sentence);
+    // The countries that fly out their own people are not where the evacuation is.
+    let in_sentence: Vec<&Mention> =
+        plain(&raw.sentence).into_iter().filter(|m| !actors.contains(&m.country)).collect();
     if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
         push(c, 0.95, &mut out);
         return out;
@@ -196,8 +200,10 @@ fn origin_before(before: &str) -> bool {
     let before = before.rsplit([',', ';', ':', '(', ')', '.', '!', '?', '\n']).next().unwrap_or(before);
     let (words, n) = words_back(before);
     let words = &words[..n.min(6)];
-    const LEADS: &[&str] =
-        &["from", "leave", "leaving", "left", "fled", "flee", "fleeing", "quitter", "quittent", "quitte"];
+    const LEADS: &[&str] = &[
+        "from", "leave", "leaving", "left", "fled", "flee", "fleeing", "quitter", "quittent", "quitte",
+        "depuis", "desde",
+    ];
     const ARTICLES: &[&str] = &["the", "le", "la", "l", "les", "el", "de", "del", "of"];
     for (i, w) in words.iter().enumerate() {
         let next = if i == 0 { None } else { words.get(i - 1).copied() };
@@ -241,7 +247,7 @@ fn names_own_people(matched: &str) -> bool {
         .map(str::to_lowercase)
         .collect();
     words.windows(2).any(|w| {
-        matches!(w[0].as_str(), "its" | "their" | "ses" | "sus" | "su")
+        matches!(w[0].as_str(), "its" | "their" | "ses" | "leurs" | "leur" | "sus" | "su")
             && matches!(
                 w[1].as_str(),
                 "nationals"

@@ -139,6 +139,16 @@ pub const CLAUSE_BREAKS: &[&str] = &[
     ", even if ",
     ", even though ",
     ", even when ",
+    // French and Spanish: "mais", "alors que", "tandis que"; "pero", "aunque", "mientras que".
+    ", mais ",
+    " mais ",
+    ", alors que ",
+    ", tandis que ",
+    ", pero ",
+    " pero ",
+    ", aunque ",
+    " aunque ",
+    ", mientras que ",
 ];
 
 /// Whether ", and" after `before` closes a list ("A (x), B (y), and C"): the item before it

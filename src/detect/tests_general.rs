@@ -1011,3 +1011,23 @@ fn shooting_directly_at_crowds_and_a_country_offline() {
     // Near miss: one service offline is not the country's internet.
     expect("", "The ministry's website in Khartoum went offline after a hack.", &[], None, &[]);
 }
+
+#[test]
+fn french_and_spanish_routes_exceptions_and_concessions() {
+    expect(
+        "",
+        "L'Italie et l'Espagne organisent le départ de leurs ressortissants via le Niger.",
+        &["ML"],
+        None,
+        &["evacuation/ML"],
+    );
+    expect(
+        "",
+        "Le Canada a évacué des ressortissants depuis Bamako vers le Sénégal.",
+        &[],
+        None,
+        &["evacuation/ML"],
+    );
+    expect("", "Ecuador aprobó un régimen de excepción por 60 días.", &[], None, &["state_of_emergency/EC"]);
+    expect("", "El toque de queda en Quito fue levantado, pero los bloqueos continúan.", &[], None, &[]);
+}
