@@ -423,15 +423,21 @@ fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on() {
     testdb::on_both(a_delivery_on_an_unknown_channel_is_given_up_not_handed_on_on);
 }
 
-fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on_on(db: &testdb::TestDb) {
+/// A store with the test people and one committed KZ advisory at `now`: three deliveries due.
+fn store_with_three_due(db: &testdb::TestDb, now: Timestamp) -> Store {
     let mut s = db.open().expect("store");
     let rows = csv(PEOPLE);
     s.import(&rows.travellers, &rows.trips).expect("import");
     let (e, p) = (engine(), Policy::default());
-    let now = ts("2022-01-06T12:00:00Z");
     let adv = advisory("kz-1", "A state of emergency is in force nationwide.");
     let c = process::process(&mut s, &e, &p, &adv, now, now).expect("process").committed.expect("committed");
     assert_eq!(c.deliveries, 3);
+    s
+}
+
+fn a_delivery_on_an_unknown_channel_is_given_up_not_handed_on_on(db: &testdb::TestDb) {
+    let now = ts("2022-01-06T12:00:00Z");
+    let mut s = store_with_three_due(db, now);
     s.db.execute(
         "UPDATE deliveries SET channel = 'pager:ops' WHERE id = (SELECT min(id) FROM deliveries)",
         &[],
@@ -507,15 +513,9 @@ fn a_batch_is_claimed_in_due_order_leased_and_recorded_together() {
 }
 
 fn a_batch_is_claimed_in_due_order_leased_and_recorded_together_on(db: &testdb::TestDb) {
-    let mut s = db.open().expect("store");
-    let rows = csv(PEOPLE);
-    s.import(&rows.travellers, &rows.trips).expect("import");
-    let (e, p) = (engine(), Policy::default());
     let now = ts("2022-01-06T12:00:00Z");
     let lease = ts("2022-01-06T12:02:00Z");
-    let adv = advisory("kz-1", "A state of emergency is in force nationwide.");
-    let c = process::process(&mut s, &e, &p, &adv, now, now).expect("process").committed.expect("committed");
-    assert_eq!(c.deliveries, 3);
+    let mut s = store_with_three_due(db, now);
     let first = s.claim_batch(now, lease, 2).expect("claim");
     assert_eq!(first.len(), 2, "{first:?}");
     assert!(first[0].id < first[1].id && first.iter().all(|c| c.attempts == 1));
