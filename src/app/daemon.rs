@@ -21,7 +21,7 @@ use crate::api::{self, ApiState};
 use crate::channels::ssrf::Guard;
 use crate::config::Config;
 use crate::detect::Engine;
-use crate::outbox::{DrainReport, Outbox, Step};
+use crate::outbox::{DrainReport, Outbox};
 use crate::store::{Store, blocking};
 
 use crate::telemetry::sd_notify;
@@ -628,13 +628,10 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
             Ok(steps) if !steps.is_empty() => {
                 let mut t = shared.tally.lock().unwrap_or_else(|p| p.into_inner());
                 for step in steps {
-                    match step {
-                        Step::Completed { outcome: crate::outbox::Outcome::Sent, .. } => t.sent += 1,
-                        Step::Completed { outcome: crate::outbox::Outcome::Retry { .. }, .. } => {
-                            t.retried += 1
-                        }
-                        Step::Completed { outcome: crate::outbox::Outcome::Dead { .. }, .. } => t.dead += 1,
-                        Step::EmptyQueue => {}
+                    match step.outcome {
+                        crate::outbox::Outcome::Sent => t.sent += 1,
+                        crate::outbox::Outcome::Retry { .. } => t.retried += 1,
+                        crate::outbox::Outcome::Dead { .. } => t.dead += 1,
                     }
                 }
                 continue;

@@ -4,9 +4,9 @@
 //! after a permanent failure or when failures outlast the maximum age. A crash loses nothing:
 //! an expired lease is claimed again.
 //!
-//! Work is stepped with [`Outbox::try_execute_task`] (`Completed` or `EmptyQueue`), so tests and
-//! `run --once` can drain it deterministically; [`Outbox::drain`] runs several steps at once,
-//! bounded overall and per destination.
+//! Work is stepped with [`Outbox::try_execute_batch`] (one `Step` per delivery, none when
+//! nothing is due), so tests and `run --once` can drain it deterministically; [`Outbox::drain`]
+//! runs several workers' steps at once, bounded overall and per destination.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,16 +25,12 @@ use crate::config::{Config, OutboxConfig};
 use crate::route::model::Channel;
 use crate::store::{Claimed, Store, StoreError};
 
-/// What one step did.
+/// What was done with one delivery (the channel, never the recipient).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// The channel, never the recipient.
-    Completed {
-        delivery: i64,
-        channel: Channel,
-        outcome: Outcome,
-    },
-    EmptyQueue,
+pub struct Step {
+    pub delivery: i64,
+    pub channel: Channel,
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,29 +182,6 @@ impl Outbox {
 
     pub fn store(&self) -> &Arc<Mutex<Store>> {
         &self.store
-    }
-
-    /// Claim one due delivery and carry it out.
-    pub async fn try_execute_task(&self, now: Timestamp) -> Result<Step, OutboxError> {
-        let lease_until = now.checked_add(self.cfg.lease).unwrap_or(now);
-        // Store work runs off the async threads (see `daemon::blocking`).
-        let claimed = blocking(|| lock(&self.store).claim(now, lease_until))?;
-        let Some(c) = claimed else { return Ok(Step::EmptyQueue) };
-        let span = delivery_span(&c);
-        let outcome = tracing::Instrument::instrument(self.execute(&c, now), span.clone()).await;
-        let outcome = span.in_scope(|| blocking(|| self.record(&c, outcome, now)))?;
-        Ok(self.report(c, outcome, &span))
-    }
-
-    /// Carry out one claimed delivery: the message id and when its alert was created.
-    async fn execute(&self, c: &Claimed, now: Timestamp) -> Result<(String, Timestamp), DeliveryError> {
-        let job = blocking(|| lock(&self.store).job(c)).map_err(job_error)?;
-        let disabled = match &c.channel {
-            Channel::Webhook(name) => blocking(|| lock(&self.store).endpoint_disabled(name))
-                .map_err(|e| DeliveryError::transient(e.to_string()))?,
-            Channel::Email => None,
-        };
-        self.send_job(c, job, disabled, now).await
     }
 
     /// Send a delivery whose job has been read; `disabled` is the endpoint's disabled reason.
@@ -399,33 +372,7 @@ impl Outbox {
             &[("channel", &c.channel.to_string()), ("outcome", label)],
             1,
         );
-        Step::Completed { delivery: c.id, channel: c.channel, outcome }
-    }
-
-    fn record(
-        &self,
-        c: &Claimed,
-        result: Result<(String, Timestamp), DeliveryError>,
-        now: Timestamp,
-    ) -> Result<Outcome, OutboxError> {
-        if result.is_ok() {
-            failpoint_after_send();
-        }
-        let mut store = lock(&self.store);
-        let created = match &result {
-            Ok((_, created)) => Some(*created),
-            Err(DeliveryError::Transient { .. }) => store.job(c).ok().map(|j| j.created_at),
-            Err(_) => None,
-        };
-        let (outcome, disable) = self.decide(c, &result, created, now);
-        if let (Some(reason), Channel::Webhook(name)) = (&disable, &c.channel) {
-            store.disable_endpoint(name, reason, now)?;
-        }
-        store.record_many(&[record_of(c, &outcome, &result)], now)?;
-        if let (Outcome::Sent, Some(created)) = (&outcome, created) {
-            crate::telemetry::metrics::observe_latency(now.duration_since(created).as_secs_f64().max(0.0));
-        }
-        Ok(outcome)
+        Step { delivery: c.id, channel: c.channel, outcome }
     }
 
     /// What the answer pages need: the link key and the escalation settings.
@@ -477,13 +424,10 @@ impl Outbox {
                     empty += 1;
                 }
                 for step in steps {
-                    match step {
-                        Step::EmptyQueue => {}
-                        Step::Completed { outcome, .. } => match outcome {
-                            Outcome::Sent => report.sent += 1,
-                            Outcome::Retry { .. } => report.retried += 1,
-                            Outcome::Dead { .. } => report.dead += 1,
-                        },
+                    match step.outcome {
+                        Outcome::Sent => report.sent += 1,
+                        Outcome::Retry { .. } => report.retried += 1,
+                        Outcome::Dead { .. } => report.dead += 1,
                     }
                 }
             }
