@@ -80,8 +80,7 @@ pub fn send_test_webhook(cfg: &Config, name: &str, now: Timestamp) -> anyhow::Re
         let names: Vec<&str> = cfg.webhooks.iter().map(|w| w.name.as_str()).collect();
         anyhow::anyhow!("no webhook named {name:?} (configured: {})", names.join(", "))
     })?;
-    let ep = Endpoint::new(w.clone(), Arc::new(Guard::new(cfg.allow_private.clone())))
-        .map_err(anyhow::Error::msg)?;
+    let ep = Endpoint::new(w.clone(), Arc::new(Guard::new(cfg.allow_private.clone())))?;
     let rendered = Templates::load(cfg.templates_dir.as_deref())?
         .render_job(&test_job("test@tripwatch.invalid", now))?;
     runtime()?.block_on(ep.send(&format!("msg_test_{}", now.as_second()), &rendered, now.as_second()))?;

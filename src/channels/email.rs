@@ -16,6 +16,19 @@ use super::DeliveryError;
 use super::render::{Rendered, one_line};
 use crate::config::{EmailConfig, EmailTransport, TlsMode};
 
+/// Why a mailer could not be set up from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("mail directory {}: {source}", dir.display())]
+    MailDir { dir: PathBuf, source: std::io::Error },
+    #[error("tls_ca_file {}: {source}", path.display())]
+    CaFileRead { path: PathBuf, source: std::io::Error },
+    #[error("tls_ca_file {}: {source}", path.display())]
+    CaFileParse { path: PathBuf, source: lettre::transport::smtp::Error },
+    #[error("TLS setup: {0}")]
+    Tls(#[source] lettre::transport::smtp::Error),
+}
+
 /// A configured email sender.
 pub enum Mailer {
     /// Implicit TLS (`tls = "tls"`): lettre's pooled transport.
@@ -107,21 +120,23 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    pub fn new(cfg: &EmailConfig) -> Result<Mailer, String> {
+    pub fn new(cfg: &EmailConfig) -> Result<Mailer, MailerError> {
         match &cfg.transport {
             EmailTransport::File { dir } => {
-                std::fs::create_dir_all(dir).map_err(|e| format!("mail directory {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|source| MailerError::MailDir { dir: dir.clone(), source })?;
                 Ok(Mailer::File(AsyncFileTransport::new(dir), dir.clone()))
             }
             EmailTransport::Smtp { host, port, tls, username, password, timeout, pool_size, ca_file } => {
                 let mut params = TlsParameters::builder(host.clone());
                 if let Some(ca) = ca_file {
-                    let pem = std::fs::read(ca).map_err(|e| format!("tls_ca_file {}: {e}", ca.display()))?;
+                    let pem = std::fs::read(ca)
+                        .map_err(|source| MailerError::CaFileRead { path: ca.clone(), source })?;
                     let cert = lettre::transport::smtp::client::Certificate::from_pem(&pem)
-                        .map_err(|e| format!("tls_ca_file {}: {e}", ca.display()))?;
+                        .map_err(|source| MailerError::CaFileParse { path: ca.clone(), source })?;
                     params = params.add_root_certificate(cert);
                 }
-                let params = params.build_rustls().map_err(|e| format!("TLS setup: {e}"))?;
+                let params = params.build_rustls().map_err(MailerError::Tls)?;
                 let credentials = match (username, password) {
                     (Some(u), Some(p)) => Some(Credentials::new(u.clone(), p.expose().to_owned())),
                     _ => None,
@@ -231,6 +246,21 @@ fn build(from: &Mailbox, to: &str, r: &Rendered) -> Result<Message, DeliveryErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setup_failures_are_typed_and_name_the_setting() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, "x").expect("write");
+        let cfg = EmailConfig {
+            from: "a@example.org".into(),
+            transport: EmailTransport::File { dir: file.join("mail") },
+        };
+        let Err(err) = Mailer::new(&cfg) else { panic!("a file is no directory") };
+        assert!(matches!(&err, MailerError::MailDir { dir, .. } if dir.ends_with("mail")), "{err}");
+        assert!(std::error::Error::source(&err).is_some(), "the io error is kept as the source");
+        assert!(err.to_string().starts_with("mail directory "), "{err}");
+    }
 
     #[test]
     fn headers_cannot_be_injected() {

@@ -183,12 +183,20 @@ pub struct LinkMaker {
     pub ttl: std::time::Duration,
 }
 
+/// The answer-link key could not be read or made.
+#[derive(Debug, thiserror::Error)]
+#[error("accountability key {}: {source}", path.display())]
+pub struct KeyError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
 impl LinkMaker {
     /// From the `[accountability]` settings; the key file is created on first use.
-    pub fn from_config(cfg: &crate::config::Config) -> Result<LinkMaker, String> {
+    pub fn from_config(cfg: &crate::config::Config) -> Result<LinkMaker, KeyError> {
         let a = &cfg.accountability;
         let key = LinkKey::load_or_create(&a.key_file)
-            .map_err(|e| format!("accountability key {}: {e}", a.key_file.display()))?;
+            .map_err(|source| KeyError { path: a.key_file.clone(), source })?;
         Ok(LinkMaker { key, base_url: a.base_url(), ttl: a.link_ttl })
     }
 

@@ -152,7 +152,7 @@ impl Guard {
     }
 
     /// Why `ip` is refused, or `None` if it may be used.
-    pub fn refuse(&self, ip: IpAddr) -> Option<String> {
+    pub fn refuse(&self, ip: IpAddr) -> Option<Refusal> {
         if self.allow.iter().any(|c| c.contains(ip)) {
             return None;
         }
@@ -160,7 +160,7 @@ impl Guard {
             IpAddr::V4(v4) => v4_blocked(v4),
             IpAddr::V6(v6) => v6_blocked(v6),
         };
-        blocked.then(|| format!("{ip} is a private, loopback, link-local or reserved address (allow it in [network] allow_private)"))
+        blocked.then_some(Refusal::Internal(ip))
     }
 
     /// Why a URL may not be fetched, or `None`: the one check every outgoing request and every
@@ -169,15 +169,15 @@ impl Guard {
     /// `2130706433`, which URL parsing turns into an IPv4 address — is checked here, because
     /// no name lookup (and so no guarded resolver) ever sees it. Host names are checked when
     /// the guarded resolver resolves them.
-    pub fn refuse_url(&self, url: &url::Url) -> Option<String> {
+    pub fn refuse_url(&self, url: &url::Url) -> Option<Refusal> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Some(format!("scheme {:?} is not allowed (http or https only)", url.scheme()));
+            return Some(Refusal::Scheme(url.scheme().to_owned()));
         }
         let ip = match url.host() {
             Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
             Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
             Some(url::Host::Domain(_)) => return None,
-            None => return Some("the URL has no host".into()),
+            None => return Some(Refusal::NoHost),
         };
         self.refuse(ip)
     }
@@ -198,10 +198,10 @@ impl Guard {
     }
 
     /// Resolve `host` once and keep the addresses the guard allows; an error names why none.
-    pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refusal> {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .map_err(|e| Refusal::Lookup { host: host.to_owned(), message: e.to_string() })?
             .collect();
         let mut reasons = Vec::new();
         let ok: Vec<SocketAddr> = addrs
@@ -215,13 +215,31 @@ impl Guard {
             })
             .collect();
         if ok.is_empty() {
-            return Err(format!(
-                "{host} refused: {}",
-                reasons.first().cloned().unwrap_or_else(|| "no address".into())
-            ));
+            return Err(Refusal::Name {
+                host: host.to_owned(),
+                first: reasons.first().map(|r| Box::new(r.clone())),
+            });
         }
         Ok(ok)
     }
+}
+
+/// Why the guard refuses a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "{0} is a private, loopback, link-local or reserved address (allow it in [network] allow_private)"
+    )]
+    Internal(IpAddr),
+    #[error("scheme {0:?} is not allowed (http or https only)")]
+    Scheme(String),
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("cannot resolve {host}: {message}")]
+    Lookup { host: String, message: String },
+    /// A name none of whose addresses may be used; the first address's reason.
+    #[error("{host} refused: {}", first.as_ref().map_or_else(|| "no address".to_owned(), |r| r.to_string()))]
+    Name { host: String, first: Option<Box<Refusal>> },
 }
 
 /// A reqwest resolver that applies the guard: reqwest connects only to what this returns.
@@ -322,7 +340,8 @@ mod tests {
     #[tokio::test]
     async fn a_name_that_resolves_to_loopback_is_refused() {
         let err = Guard::default().resolve("localhost", 80).await.expect_err("refused");
-        assert!(err.contains("refused"), "{err}");
+        assert!(matches!(err, Refusal::Name { first: Some(_), .. }), "{err}");
+        assert!(err.to_string().contains("localhost refused: 127.0.0.1 is a private"), "{err}");
         let ok = Guard::new(vec![
             Cidr::parse("127.0.0.0/8").expect("cidr"),
             Cidr::parse("::1/128").expect("cidr"),

@@ -39,9 +39,27 @@ fn unreachable_hmac() -> Hmac<Sha256> {
 }
 
 /// Decode a `whsec_…` secret into key bytes.
-pub fn decode_secret(secret: &str) -> Result<Vec<u8>, String> {
-    let b64 = secret.strip_prefix("whsec_").ok_or("webhook secrets start with whsec_")?;
-    B64.decode(b64).map_err(|_| "webhook secret is not valid base64 after whsec_".to_owned())
+pub fn decode_secret(secret: &str) -> Result<Vec<u8>, SecretError> {
+    let b64 = secret.strip_prefix("whsec_").ok_or(SecretError::Prefix)?;
+    B64.decode(b64).map_err(|_| SecretError::Base64)
+}
+
+/// Why a webhook signing secret is unusable (its value is never part of the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("webhook secrets start with whsec_")]
+    Prefix,
+    #[error("webhook secret is not valid base64 after whsec_")]
+    Base64,
+}
+
+/// Why an endpoint could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("webhook {name}: {source}")]
+    Client { name: String, source: reqwest::Error },
+    #[error("webhook {name}: {source}")]
+    Secret { name: String, source: SecretError },
 }
 
 /// One configured endpoint with its client.
@@ -59,7 +77,7 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    pub fn new(cfg: WebhookConfig, guard: Arc<Guard>) -> Result<Endpoint, String> {
+    pub fn new(cfg: WebhookConfig, guard: Arc<Guard>) -> Result<Endpoint, EndpointError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(cfg.timeout)
@@ -68,8 +86,13 @@ impl Endpoint {
             .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
             .user_agent(concat!("tripwatch/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("webhook {}: {e}", cfg.name))?;
-        let key = cfg.secret.as_ref().map(|s| decode_secret(s.expose())).transpose()?;
+            .map_err(|source| EndpointError::Client { name: cfg.name.clone(), source })?;
+        let key = cfg
+            .secret
+            .as_ref()
+            .map(|s| decode_secret(s.expose()))
+            .transpose()
+            .map_err(|source| EndpointError::Secret { name: cfg.name.clone(), source })?;
         Ok(Endpoint { cfg, client, guard, key })
     }
 
@@ -185,6 +208,24 @@ pub fn teams_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_secret_is_a_typed_setup_error_that_never_shows_the_secret() {
+        let cfg = WebhookConfig {
+            name: "ops".into(),
+            url: url::Url::parse("https://hooks.example.org/x").expect("url"),
+            format: WebhookFormat::Json,
+            secret: Some(crate::config::Secret::new("hunter2-not-whsec")),
+            timeout: Duration::from_secs(5),
+            max_concurrency: 4,
+        };
+        let err = Endpoint::new(cfg, Arc::new(Guard::default())).expect_err("refused");
+        assert!(
+            matches!(&err, EndpointError::Secret { name, source: SecretError::Prefix } if name == "ops"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
 
     #[test]
     fn slack_and_teams_payloads_escape_advisory_text() {

@@ -55,8 +55,17 @@ pub struct DrainReport {
 pub enum OutboxError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Mailer(#[from] crate::channels::email::MailerError),
+    #[error(transparent)]
+    Endpoint(#[from] crate::channels::webhook::EndpointError),
+    #[error(transparent)]
+    LinkKey(#[from] crate::channels::links::KeyError),
+    #[error("email.from: {0}")]
+    From(#[from] lettre::address::AddressError),
+    /// A delivery task or worker panicked or was cancelled.
+    #[error("delivery task: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Template(#[from] TemplateError),
 }
@@ -149,21 +158,17 @@ fn job_error(e: StoreError) -> DeliveryError {
 
 impl Outbox {
     pub fn new(cfg: &Config, store: Arc<Mutex<Store>>) -> Result<Outbox, OutboxError> {
-        let mailer = Mailer::new(&cfg.email).map_err(OutboxError::Setup)?;
-        let from: Mailbox =
-            cfg.email.from.parse().map_err(|e| OutboxError::Setup(format!("email.from: {e}")))?;
+        let mailer = Mailer::new(&cfg.email)?;
+        let from: Mailbox = cfg.email.from.parse()?;
         let guard = Arc::new(Guard::new(cfg.allow_private.clone()));
         let mut endpoints = HashMap::new();
         let mut limits = HashMap::new();
         for w in &cfg.webhooks {
             limits.insert(w.name.clone(), Arc::new(Semaphore::new(w.max_concurrency)));
-            endpoints.insert(
-                w.name.clone(),
-                Arc::new(Endpoint::new(w.clone(), guard.clone()).map_err(OutboxError::Setup)?),
-            );
+            endpoints.insert(w.name.clone(), Arc::new(Endpoint::new(w.clone(), guard.clone())?));
         }
         let email_limit = Arc::new(Semaphore::new(cfg.outbox.concurrency));
-        let links = crate::channels::links::LinkMaker::from_config(cfg).map_err(OutboxError::Setup)?;
+        let links = crate::channels::links::LinkMaker::from_config(cfg)?;
         let templates =
             Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from).with_links(links);
         let escalation = crate::store::accountability::EscalationPolicy::from(&cfg.accountability);
@@ -287,7 +292,7 @@ impl Outbox {
         }
         let mut done = Vec::new();
         while let Some(r) = tasks.join_next().await {
-            done.push(r.map_err(|e| OutboxError::Setup(format!("delivery task failed: {e}")))?);
+            done.push(r?);
         }
         done.sort_by_key(|d| d.0);
         for _ in done.iter().filter(|d| d.3.is_ok()) {
@@ -419,7 +424,7 @@ impl Outbox {
             }
             let mut empty = 0;
             while let Some(res) = tasks.join_next().await {
-                let steps = res.map_err(|e| OutboxError::Setup(format!("worker failed: {e}")))??;
+                let steps = res??;
                 if steps.is_empty() {
                     empty += 1;
                 }

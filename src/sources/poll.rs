@@ -30,8 +30,8 @@ pub const MAX_LINK_ATTEMPTS: u32 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     /// The address guard refused the URL (internal address, scheme, …).
-    #[error("{0}")]
-    Refused(String),
+    #[error(transparent)]
+    Refused(crate::channels::ssrf::Refusal),
     #[error("fetch failed: {}", crate::channels::webhook::error_chain(.0))]
     Transport(#[source] reqwest::Error),
     #[error("reading the response: {}", crate::channels::webhook::error_chain(.0))]
