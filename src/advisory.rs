@@ -90,6 +90,24 @@ pub struct Advisory {
     /// What a CAP alert says about itself (only the CAP reader sets it: no header or JSON
     /// field of another format can pose as a CAP status, cancel or area).
     pub cap: Option<CapFacts>,
+    /// A hazard event's structured facts (only the GDACS feed reader and the CAP reader set
+    /// them: a header or JSON field named `hazard_type` is plain metadata and fires nothing).
+    pub hazard: Option<HazardFacts>,
+}
+
+/// What a hazard feed says of an event in fields of its own (GDACS `eventtype`, `alertlevel`,
+/// `eventname`, `iscurrent`; a CAP `event` mapped to a code). Triggers with a `hazard` code
+/// fire from these, not from the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HazardFacts {
+    /// The event code a trigger's `hazard` names ("EQ", "TC", "FL", …), upper case.
+    pub code: String,
+    /// The issuer's alert level as written ("Green", "Orange", "Red").
+    pub level: Option<String>,
+    /// The event's own name ("Earthquake", "Tropical Cyclone FREDDY-23").
+    pub name: Option<String>,
+    /// `false` when the feed marks the event as no longer current: it is then historical.
+    pub current: bool,
 }
 
 /// The CAP `status` of an alert: only `Actual` ones may alert anyone.

@@ -121,16 +121,12 @@ fn level_change(store: &Store, engine: &Engine, adv: &Advisory) -> Result<Option
 /// [`CapFacts::apply`](crate::advisory::CapFacts::apply)). A measure the text already affirmed for that country is not doubled;
 /// an item its feed marks as no longer current is historical.
 pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -> Vec<Detection> {
-    let Some(code) = adv.metadata.get("hazard_type") else { return Vec::new() };
-    let level = adv.metadata.get("hazard_level");
-    let polarity = if adv.metadata.get("hazard_current").is_some_and(|c| c.eq_ignore_ascii_case("false")) {
-        Polarity::Historical
-    } else {
-        Polarity::Affirmed
-    };
+    let Some(h) = &adv.hazard else { return Vec::new() };
+    let (code, level) = (&h.code, h.level.as_deref());
+    let polarity = if h.current { Polarity::Affirmed } else { Polarity::Historical };
     let mut out = Vec::new();
     for t in engine.triggers().triggers().iter().filter(|t| t.hazard.as_deref() == Some(code.as_str())) {
-        let severity = level.and_then(|l| crate::detect::hazards::severity_of_level(l)).unwrap_or(t.severity);
+        let severity = level.and_then(crate::detect::hazards::severity_of_level).unwrap_or(t.severity);
         for &country in &adv.countries {
             let known = analysis
                 .detections
@@ -139,8 +135,7 @@ pub fn hazard_detections(engine: &Engine, adv: &Advisory, analysis: &Analysis) -
             if known {
                 continue;
             }
-            let what =
-                adv.metadata.get("hazard_name").map_or(t.name.to_string(), |n| format!("{} {n}", t.name));
+            let what = h.name.as_ref().map_or(t.name.to_string(), |n| format!("{} {n}", t.name));
             let evidence = match level {
                 Some(l) => format!("{l} alert: {what} — {}", adv.title),
                 None => format!("{what} — {}", adv.title),

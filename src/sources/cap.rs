@@ -182,8 +182,12 @@ pub fn parse(bytes: &[u8]) -> Result<(Advisory, CapMeta), ParseError> {
         ..Default::default()
     };
     if let Some(code) = crate::detect::hazards::code_of_event(&event) {
-        adv.metadata.insert("hazard_type".into(), code.into());
-        adv.metadata.insert("hazard_name".into(), event.clone());
+        adv.hazard = Some(crate::advisory::HazardFacts {
+            code: code.into(),
+            level: None,
+            name: Some(event.clone()),
+            current: true,
+        });
     }
     adv.cap = Some(CapFacts {
         status,

@@ -162,17 +162,17 @@ fn hazard_fields(bytes: &[u8]) -> Vec<std::collections::BTreeMap<String, String>
     out
 }
 
-/// Carry an item's hazard fields as metadata, and the countries they name as declared places.
+/// Carry an item's hazard fields as the advisory's hazard facts, and the countries they name
+/// as declared places.
 fn apply_hazard_fields(adv: &mut Advisory, h: &std::collections::BTreeMap<String, String>) {
-    let Some(kind) = h.get("eventtype").map(|k| k.trim().to_ascii_uppercase()) else { return };
-    adv.metadata.insert("hazard_type".into(), kind);
-    for (from, to) in
-        [("alertlevel", "hazard_level"), ("eventname", "hazard_name"), ("iscurrent", "hazard_current")]
-    {
-        if let Some(v) = h.get(from) {
-            adv.metadata.insert(to.into(), v.clone());
-        }
-    }
+    let Some(code) = h.get("eventtype").map(|k| k.trim().to_ascii_uppercase()) else { return };
+    let text = |k: &str| h.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    adv.hazard = Some(crate::advisory::HazardFacts {
+        code,
+        level: text("alertlevel"),
+        name: text("eventname"),
+        current: !h.get("iscurrent").is_some_and(|c| c.trim().eq_ignore_ascii_case("false")),
+    });
     for name in h.get("country").map(|c| c.split([',', ';'])).into_iter().flatten() {
         if let Some(c) = Gazetteer::get().resolve_country(name.trim())
             && !adv.countries.contains(&c)
@@ -237,6 +237,29 @@ mod tests {
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Alerts</title><id>urn:x</id><updated>2022-01-06T10:00:00Z</updated>
 <entry><title>Curfew in Lima</title><id>urn:alert:1</id><updated>2022-12-16T10:00:00Z</updated><link href="https://example.org/pe"/>
 <content type="html">&lt;p&gt;A curfew is in force in Lima.&lt;/p&gt;</content></entry></feed>"#;
+
+    #[test]
+    fn gdacs_fields_become_typed_hazard_facts() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0" xmlns:gdacs="http://www.gdacs.org"><channel><title>GDACS</title>
+<item><title>Orange earthquake alert in Nowhere</title><guid>EQ1</guid><description>An earthquake.</description>
+<gdacs:eventtype> eq </gdacs:eventtype><gdacs:alertlevel>Orange</gdacs:alertlevel><gdacs:eventname></gdacs:eventname>
+<gdacs:iscurrent>false</gdacs:iscurrent><gdacs:country>Chile</gdacs:country></item>
+<item><title>Plain item</title><guid>P1</guid><description>Text.</description></item>
+</channel></rss>"#;
+        let items = parse(rss.as_bytes(), "gdacs").expect("feed");
+        assert_eq!(
+            items[0].hazard,
+            Some(crate::advisory::HazardFacts {
+                code: "EQ".into(),
+                level: Some("Orange".into()),
+                name: None,
+                current: false
+            })
+        );
+        assert_eq!(items[0].countries.iter().map(|c| c.to_string()).collect::<Vec<_>>(), ["CL"]);
+        assert!(items[0].metadata.is_empty(), "{:?}", items[0].metadata);
+        assert_eq!(items[1].hazard, None);
+    }
 
     #[test]
     fn invalid_utf8_in_a_utf8_feed_is_decoded_lossily() {

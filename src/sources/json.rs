@@ -68,6 +68,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Advisory, ParseError> {
         countries,
         metadata,
         cap: None,
+        hazard: None,
     })
 }
 

@@ -116,6 +116,14 @@ mod tests {
     }
 
     #[test]
+    fn a_hazard_header_is_plain_metadata_and_no_hazard_fact() {
+        let a = parse(b"title: Quiet day\nhazard_type: EQ\nhazard_level: Red\n\nNothing happened.", "f")
+            .expect("ok");
+        assert_eq!(a.hazard, None, "only the GDACS and CAP readers set hazard facts");
+        assert_eq!(a.metadata.get("hazard_type").map(String::as_str), Some("EQ"));
+    }
+
+    #[test]
     fn author_only_header_like_the_seed() {
         let a = parse("Author: A. Writer\n\nBody text here.".as_bytes(), "f").expect("ok");
         assert_eq!(a.metadata.get("author").map(String::as_str), Some("A. Writer"));
