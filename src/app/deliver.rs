@@ -3,13 +3,14 @@
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use crate::channels::email::Mailer;
+use crate::channels::payload::{AlertPayload, Item, Payload, Recipient};
 use crate::channels::render::{AdvisoryInfo, Job, Templates};
 use crate::channels::ssrf::Guard;
 use crate::channels::webhook::Endpoint;
 use crate::config::Config;
+use crate::detect::trigger::Severity;
 use crate::outbox::{DrainReport, Outbox};
 use crate::store::Store;
 
@@ -42,11 +43,26 @@ fn test_job(recipient: &str, now: Timestamp) -> Job {
         alert_id: 0,
         kind: crate::channels::render::JobKind::Alert,
         recipient: recipient.into(),
-        payload: json!({
-            "recipient": {"email": recipient, "name": "tripwatch test", "timezone": "UTC"},
-            "severity": "info",
-            "items": [{"trigger": "test", "name": "Test message", "severity": "info", "country": "ZZ", "city": null,
-                       "evidence": "This is a test message from tripwatch; no action is needed.", "reasons": [], "bypass": null}]
+        payload: Payload::Alert(AlertPayload {
+            recipient: Recipient {
+                email: recipient.into(),
+                name: "tripwatch test".into(),
+                timezone: Some("UTC".into()),
+            },
+            severity: Severity::Info,
+            items: vec![Item {
+                trigger: "test".into(),
+                name: "Test message".into(),
+                severity: Severity::Info,
+                country: "ZZ".into(),
+                city: None,
+                regions: Vec::new(),
+                elsewhere: false,
+                evidence: "This is a test message from tripwatch; no action is needed.".into(),
+                reasons: Vec::new(),
+                bypass: None,
+            }],
+            delivery: Default::default(),
         }),
         advisory: AdvisoryInfo {
             id: "test".into(),
@@ -68,7 +84,7 @@ pub fn send_test_email(cfg: &Config, to: &str, now: Timestamp) -> anyhow::Result
         .render_job(&test_job(to.as_str(), now))?;
     let from = cfg.email.from.parse()?;
     runtime()?.block_on(async {
-        let mailer = Mailer::new(&cfg.email).map_err(anyhow::Error::msg)?;
+        let mailer = Mailer::new(&cfg.email)?;
         mailer.send(&from, to.as_str(), &rendered).await?;
         Ok(format!("test email sent via {mailer:?}"))
     })

@@ -4,6 +4,7 @@
 
 pub mod email;
 pub mod links;
+pub mod payload;
 pub mod render;
 pub mod ssrf;
 pub mod webhook;

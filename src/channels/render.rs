@@ -10,6 +10,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::payload::{DigestPart, Item, Payload, Reason, Recipient};
 use crate::detect::places::{CountryCode, Gazetteer};
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -83,7 +84,8 @@ pub struct Job {
     pub alert_id: i64,
     pub kind: JobKind,
     pub recipient: String,
-    pub payload: Value,
+    /// The stored payload, read as the shape `kind` has.
+    pub payload: Payload,
     pub advisory: AdvisoryInfo,
     /// Alert id of this recipient's first alert about the advisory, to thread onto.
     pub thread: Option<i64>,
@@ -177,9 +179,10 @@ impl Templates {
 
     /// Only the machine-readable facts of a job (what a JSON webhook sends), without rendering
     /// the subject, text and HTML templates.
-    pub fn render_facts_at(&self, job: &Job, sent: jiff::Timestamp) -> Rendered {
-        let (_, mut facts, recipient_name) = context(job, sent);
+    pub fn render_facts(&self, job: &Job) -> Rendered {
+        let mut facts = facts_of(job);
         self.add_links(job, &mut facts, None);
+        let recipient_name = recipient_name(job);
         Rendered {
             subject: String::new(),
             text: String::new(),
@@ -206,15 +209,13 @@ impl Templates {
         // A digest to a traveller: each advisory in it has its own links, for the alert it
         // merged (which accountability counts), so the traveller can answer each.
         if let (Some(links), Some(traveller), JobKind::Digest) = (&self.links, job.traveller_id, job.kind) {
-            let parts: Vec<Option<i64>> = job.payload["alerts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| a["alert_id"].as_i64())
-                .collect();
+            let parts: &[DigestPart] = match &job.payload {
+                Payload::Digest(p) => &p.alerts,
+                _ => &[],
+            };
             for (i, part) in parts.iter().enumerate() {
-                let Some(id) = part else { continue };
-                let (safe, help) = links.links(*id, traveller, job.created_at);
+                let Some(id) = part.alert_id else { continue };
+                let (safe, help) = links.links(id, traveller, job.created_at);
                 let respond = json!({"safe": safe, "help": help});
                 if let Some(c) = ctx.as_deref_mut() {
                     c["alerts"][i]["respond"] = respond.clone();
@@ -232,7 +233,7 @@ impl Templates {
 
     /// Render a job sent at `sent`. Subjects are forced onto one line.
     pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
-        let (mut ctx, mut facts, recipient_name) = context(job, sent);
+        let (mut ctx, mut facts, recipient_name) = (context(job, sent), facts_of(job), recipient_name(job));
         // Alerts to a traveller (and their reminders) carry the answer links.
         self.add_links(job, &mut facts, Some(&mut ctx));
         // A reminder reads as the alert it repeats.
@@ -274,19 +275,15 @@ fn trigger_words(id: &str) -> String {
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
-fn severity_rank(v: &Value) -> usize {
-    ["critical", "high", "medium", "low", "info"].iter().position(|s| v.as_str() == Some(*s)).unwrap_or(5)
-}
-
 fn country_name(code: &str) -> String {
     CountryCode::parse(code)
         .and_then(|c| Gazetteer::get().country(c))
         .map_or_else(|| code.to_owned(), |c| c.name.to_owned())
 }
 
-fn place_of(v: &Value) -> String {
-    let country = country_name(v["country"].as_str().unwrap_or(""));
-    match v["city"].as_str() {
+fn place_of(country: &str, city: Option<&str>) -> String {
+    let country = country_name(country);
+    match city {
         Some(city) if !city.is_empty() => format!("{city}, {country}"),
         _ => country,
     }
@@ -294,160 +291,183 @@ fn place_of(v: &Value) -> String {
 
 /// Where an alert item applies: the named regions when the advisory gives them, and a note
 /// when that is elsewhere in the country than the recipient's trip.
-fn item_place(i: &Value) -> String {
-    let mut place = place_of(i);
-    let regions: Vec<&str> =
-        i["regions"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    if !regions.is_empty() {
-        place = format!("{} ({place})", regions.join(", "));
+fn item_place(i: &Item) -> String {
+    let mut place = place_of(&i.country, i.city.as_deref());
+    if !i.regions.is_empty() {
+        place = format!("{} ({place})", i.regions.join(", "));
     }
-    if i["elsewhere"].as_bool() == Some(true) {
+    if i.elsewhere {
         place.push_str(" - elsewhere in the country than your trip");
     }
     place
 }
 
-fn zone_of(payload: &Value) -> (String, TimeZone) {
-    let name = payload["recipient"]["timezone"].as_str().unwrap_or("UTC").to_owned();
+/// The recipient's zone (UTC when none or unknown) and its name.
+fn zone_of(r: &Recipient) -> (String, TimeZone) {
+    let name = r.timezone.clone().unwrap_or_else(|| "UTC".to_owned());
     let tz = TimeZone::get(&name).unwrap_or(TimeZone::UTC);
     (name, tz)
 }
 
-fn why(reasons: &Value) -> String {
+fn why(reasons: &[Reason]) -> String {
     let parts: Vec<String> = reasons
-        .as_array()
-        .map(|rs| {
-            rs.iter()
-                .map(|r| match r["kind"].as_str() {
-                    Some("trip") => format!(
-                        "your trip to {} ({} to {})",
-                        place_of(&r["place"]),
-                        r["start"].as_str().unwrap_or("?"),
-                        r["end"].as_str().unwrap_or("?")
-                    ),
-                    _ => format!("your subscription {}", r["subscription_id"]),
-                })
-                .collect()
+        .iter()
+        .map(|r| match r {
+            Reason::Trip { place, start, end, .. } => {
+                format!("your trip to {} ({start} to {end})", place_of(&place.country, place.city.as_deref()))
+            }
+            Reason::Subscription { subscription_id } => format!("your subscription {subscription_id}"),
         })
-        .unwrap_or_default();
+        .collect();
     if parts.is_empty() { "you follow this place".into() } else { parts.join("; ") }
 }
 
-/// Template context, webhook facts and the recipient's name.
-fn context(job: &Job, sent: jiff::Timestamp) -> (Value, Value, String) {
-    let p = &job.payload;
-    let (tz_name, tz) = zone_of(p);
-    let sent_at = sent.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
+/// The name a message greets (managers are addressed by address alone).
+fn recipient_name(job: &Job) -> String {
+    match &job.payload {
+        Payload::Alert(p) => p.recipient.name.clone(),
+        Payload::Digest(p) => p.recipient.name.clone(),
+        Payload::Rollup(_) | Payload::Escalation(_) => String::new(),
+    }
+}
+
+/// The webhook facts of a job: what a JSON webhook receives, without the answer links.
+fn facts_of(job: &Job) -> Value {
     let a = &job.advisory;
-    if job.kind == JobKind::Rollup {
-        // One line per traveller and place, with every trigger concerning them, in words.
-        let mut entries: Vec<Value> = Vec::new();
-        for e in p["entries"].as_array().into_iter().flatten() {
-            let (who, place) = (e["traveller"].clone(), place_of(&e["place"]));
-            let names: Vec<String> = e["triggers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(trigger_words)
-                .collect();
-            match entries.iter_mut().find(|x| x["traveller"] == who && x["place"] == place.as_str()) {
-                Some(x) => {
-                    if let Some(list) = x["triggers"].as_array_mut() {
+    let created_at = job.created_at.to_string();
+    let id = format!("alert-{}", job.alert_id);
+    match &job.payload {
+        Payload::Rollup(p) => json!({
+            "alert_id": id, "kind": "rollup", "advisory": a, "manager": job.recipient,
+            "severity": p.severity, "entries": p.entries, "evidence": p.evidence, "created_at": created_at,
+        }),
+        Payload::Escalation(p) => json!({
+            "alert_id": id, "kind": "escalation", "advisory": a, "manager": job.recipient,
+            "traveller": p.traveller, "answer": p.answer, "message": p.message, "original_alert": p.alert_id,
+            "severity": p.severity, "detections": p.items, "created_at": created_at,
+        }),
+        Payload::Digest(p) => {
+            let (tz_name, _) = zone_of(&p.recipient);
+            json!({
+                "alert_id": id, "kind": "digest",
+                "recipient": {"name": p.recipient.name, "email": job.recipient, "timezone": tz_name},
+                "severity": p.severity, "schedule": p.schedule, "created_at": created_at,
+                "alerts": p.alerts.iter().map(|a| json!({"advisory": a.advisory, "severity": a.severity, "detections": a.items})).collect::<Vec<_>>(),
+            })
+        }
+        Payload::Alert(p) => {
+            let (tz_name, _) = zone_of(&p.recipient);
+            json!({
+                "alert_id": id, "kind": "alert", "advisory": a,
+                "recipient": {"name": p.recipient.name, "email": job.recipient, "timezone": tz_name},
+                "severity": p.severity, "detections": p.items, "created_at": created_at,
+            })
+        }
+    }
+}
+
+/// The template context of a job sent at `sent`.
+fn context(job: &Job, sent: jiff::Timestamp) -> Value {
+    let a = &job.advisory;
+    let stamp = |tz: TimeZone| sent.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    match &job.payload {
+        Payload::Rollup(p) => {
+            // One line per traveller and place, with every trigger concerning them, in words.
+            let mut entries: Vec<(String, String, &str, &str, Vec<String>)> = Vec::new();
+            for e in &p.entries {
+                let place = place_of(&e.place.country, e.place.city.as_deref());
+                let names = e.triggers.iter().map(|t| trigger_words(t));
+                match entries.iter_mut().find(|x| x.0 == e.traveller && x.1 == place) {
+                    Some(x) => {
                         for n in names {
-                            if !list.iter().any(|t| t.as_str() == Some(n.as_str())) {
-                                list.push(n.into());
+                            if !x.4.contains(&n) {
+                                x.4.push(n);
                             }
                         }
                     }
-                }
-                None => entries.push(
-                    json!({"traveller": who, "place": place, "start": e["start"], "end": e["end"], "triggers": names}),
-                ),
-            }
-        }
-        let mut triggers: Vec<String> = Vec::new();
-        let mut places: Vec<String> = Vec::new();
-        for e in p["entries"].as_array().into_iter().flatten() {
-            for t in e["triggers"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                let t = trigger_words(t);
-                if !triggers.contains(&t) {
-                    triggers.push(t);
+                    None => entries.push((e.traveller.clone(), place, &e.start, &e.end, names.collect())),
                 }
             }
-            let c = country_name(e["place"]["country"].as_str().unwrap_or(""));
-            if !places.contains(&c) {
-                places.push(c);
-            }
-        }
-        // The sentence behind each measure, with where it applies.
-        let evidence: Vec<Value> = p["evidence"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| {
-                json!({
-                    "name": e["name"].as_str().map_or_else(|| trigger_words(e["trigger"].as_str().unwrap_or("")), str::to_owned),
-                    "place": place_of(e),
-                    "evidence": one_line(e["evidence"].as_str().unwrap_or("")),
+            let entries: Vec<Value> = entries
+                .into_iter()
+                .map(|(who, place, start, end, triggers)| {
+                    json!({"traveller": who, "place": place, "start": start, "end": end, "triggers": triggers})
                 })
+                .collect();
+            let mut triggers: Vec<String> = Vec::new();
+            let mut places: Vec<String> = Vec::new();
+            for e in &p.entries {
+                for t in e.triggers.iter().map(|t| trigger_words(t)) {
+                    if !triggers.contains(&t) {
+                        triggers.push(t);
+                    }
+                }
+                let c = country_name(&e.place.country);
+                if !places.contains(&c) {
+                    places.push(c);
+                }
+            }
+            // The sentence behind each measure, with where it applies.
+            let evidence: Vec<Value> = p
+                .evidence
+                .iter()
+                .map(|e| {
+                    json!({
+                        "name": if e.name.is_empty() { trigger_words(&e.trigger) } else { e.name.clone() },
+                        "place": place_of(&e.country, e.city.as_deref()),
+                        "evidence": one_line(&e.evidence),
+                    })
+                })
+                .collect();
+            json!({
+                "alert_id": job.alert_id, "severity": p.severity, "entries": entries, "trigger_names": triggers,
+                "evidence": evidence,
+                "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
+                "sent_at": stamp(TimeZone::UTC), "timezone": "UTC",
             })
-            .collect();
-        let ctx = json!({
-            "alert_id": job.alert_id, "severity": p["severity"], "entries": entries, "trigger_names": triggers,
-            "evidence": evidence,
-            "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
-            "sent_at": sent_at, "timezone": "UTC",
-        });
-        let facts = json!({
-            "alert_id": format!("alert-{}", job.alert_id), "kind": "rollup", "advisory": a, "manager": job.recipient,
-            "severity": p["severity"], "entries": p["entries"], "evidence": p["evidence"],
-            "created_at": job.created_at.to_string(),
-        });
-        // A manager is addressed by address alone (no display name that repeats it).
-        return (ctx, facts, String::new());
+        }
+        Payload::Digest(p) => {
+            let (tz_name, tz) = zone_of(&p.recipient);
+            let views: Vec<Value> = p
+                .alerts
+                .iter()
+                .map(|a| {
+                    let adv = &a.advisory;
+                    json!({"advisory_title": one_line(adv.title.as_deref().unwrap_or("")), "source": adv.source, "url": safe_url(adv.url.as_deref()),
+                           "published": adv.published, "severity": a.severity, "items": item_views(&a.items)})
+                })
+                .collect();
+            let (names, places) = names_and_places(p.alerts.iter().map(|a| a.items.as_slice()));
+            json!({
+                "alert_id": job.alert_id, "recipient_name": p.recipient.name, "severity": p.severity, "alerts": views,
+                "count": views.len(), "trigger_names": names, "place": places.join(", "), "schedule": p.schedule,
+                "sent_at": stamp(tz), "timezone": tz_name,
+            })
+        }
+        Payload::Escalation(p) => {
+            // To the traveller's manager: who has not answered (or asked for help), about what.
+            let (names, places) = names_and_places([p.items.as_slice()]);
+            json!({
+                "alert_id": job.alert_id, "severity": p.severity, "help": p.answer == "help",
+                "traveller": one_line(&p.traveller.name),
+                "traveller_email": p.traveller.email, "message": p.message.as_deref().map(one_line),
+                "alerted_at": p.alerted_at, "items": item_views(&p.items), "trigger_names": names, "place": places.join(", "),
+                "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
+                "sent_at": stamp(TimeZone::UTC), "timezone": "UTC",
+            })
+        }
+        Payload::Alert(p) => {
+            let (tz_name, tz) = zone_of(&p.recipient);
+            let (names, places) = names_and_places([p.items.as_slice()]);
+            let correction =
+                p.items.iter().any(|i| matches!(i.bypass.as_deref(), Some("correction" | "all-clear")));
+            json!({
+                "alert_id": job.alert_id, "recipient_name": p.recipient.name, "severity": p.severity, "items": item_views(&p.items),
+                "trigger_names": names, "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source,
+                "url": safe_url(a.url.as_deref()), "published": a.published, "sent_at": stamp(tz), "timezone": tz_name, "correction": correction,
+            })
+        }
     }
-    if job.kind == JobKind::Digest {
-        return digest_context(job, &tz_name, &sent_at);
-    }
-    if job.kind == JobKind::Escalation {
-        // To the traveller's manager: who has not answered (or asked for help), about what.
-        let items = item_views(&p["items"]);
-        let (names, places) = names_and_places([&p["items"]]);
-        let ctx = json!({
-            "alert_id": job.alert_id, "severity": p["severity"], "help": p["answer"] == "help",
-            "traveller": one_line(p["traveller"]["name"].as_str().unwrap_or("")),
-            "traveller_email": p["traveller"]["email"], "message": p["message"].as_str().map(one_line),
-            "alerted_at": p["alerted_at"], "items": items, "trigger_names": names, "place": places.join(", "),
-            "advisory_title": one_line(&a.title), "source": a.source, "url": safe_url(a.url.as_deref()),
-            "sent_at": sent_at, "timezone": "UTC",
-        });
-        let facts = json!({
-            "alert_id": format!("alert-{}", job.alert_id), "kind": "escalation", "advisory": a, "manager": job.recipient,
-            "traveller": p["traveller"], "answer": p["answer"], "message": p["message"], "original_alert": p["alert_id"],
-            "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
-        });
-        return (ctx, facts, String::new());
-    }
-    let items = item_views(&p["items"]);
-    let (names, places) = names_and_places([&p["items"]]);
-    let correction = p["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|i| i["bypass"] == "correction" || i["bypass"] == "all-clear");
-    let recipient_name = p["recipient"]["name"].as_str().unwrap_or("").to_owned();
-    let ctx = json!({
-        "alert_id": job.alert_id, "recipient_name": recipient_name, "severity": p["severity"], "items": items,
-        "trigger_names": names, "place": places.join(", "), "advisory_title": one_line(&a.title), "source": a.source,
-        "url": safe_url(a.url.as_deref()), "published": a.published, "sent_at": sent_at, "timezone": tz_name, "correction": correction,
-    });
-    let facts = json!({
-        "alert_id": format!("alert-{}", job.alert_id), "kind": "alert", "advisory": a,
-        "recipient": {"name": recipient_name, "email": job.recipient, "timezone": tz_name},
-        "severity": p["severity"], "detections": p["items"], "created_at": job.created_at.to_string(),
-    });
-    (ctx, facts, recipient_name)
 }
 
 /// A link for a message: only `http` and `https` URLs (a `javascript:` or `data:` URL from a
@@ -457,26 +477,26 @@ pub fn safe_url(url: Option<&str>) -> Option<String> {
     matches!(u.scheme(), "http" | "https").then(|| u.to_string())
 }
 
-/// Template views of a message's items.
-fn item_views(items: &Value) -> Vec<Value> {
-    let mut sorted: Vec<&Value> = items.as_array().into_iter().flatten().collect();
-    // Most severe first (a stable sort keeps the advisory's order within a severity).
-    sorted.sort_by_key(|i| severity_rank(&i["severity"]));
+/// Template views of a message's items, most severe first (a stable sort keeps the
+/// advisory's order within a severity).
+fn item_views(items: &[Item]) -> Vec<Value> {
+    let mut sorted: Vec<&Item> = items.iter().collect();
+    sorted.sort_by_key(|i| std::cmp::Reverse(i.severity));
     sorted
         .into_iter()
-        .map(|i| json!({"name": i["name"], "trigger": i["trigger"], "severity": i["severity"], "place": item_place(i), "evidence": i["evidence"], "why": why(&i["reasons"]), "bypass": i["bypass"]}))
+        .map(|i| json!({"name": i.name, "trigger": i.trigger, "severity": i.severity, "place": item_place(i), "evidence": i.evidence, "why": why(&i.reasons), "bypass": i.bypass}))
         .collect()
 }
 
 /// Distinct trigger names and country names of some items, in order of appearance.
-fn names_and_places<'v>(items: impl IntoIterator<Item = &'v Value>) -> (Vec<String>, Vec<String>) {
+fn names_and_places<'v>(items: impl IntoIterator<Item = &'v [Item]>) -> (Vec<String>, Vec<String>) {
     let (mut names, mut places): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for list in items {
-        for i in list.as_array().into_iter().flatten() {
-            if let Some(n) = i["name"].as_str().filter(|n| !names.iter().any(|x| x == n)) {
-                names.push(n.to_owned());
+        for i in list {
+            if !names.contains(&i.name) {
+                names.push(i.name.clone());
             }
-            let c = country_name(i["country"].as_str().unwrap_or(""));
+            let c = country_name(&i.country);
             if !places.contains(&c) {
                 places.push(c);
             }
@@ -485,37 +505,13 @@ fn names_and_places<'v>(items: impl IntoIterator<Item = &'v Value>) -> (Vec<Stri
     (names, places)
 }
 
-/// A digest: several held alerts, each with its advisory, in one message.
-fn digest_context(job: &Job, tz_name: &str, sent_at: &str) -> (Value, Value, String) {
-    let p = &job.payload;
-    let alerts: Vec<&Value> = p["alerts"].as_array().into_iter().flatten().collect();
-    let views: Vec<Value> = alerts
-        .iter()
-        .map(|a| {
-            let adv = &a["advisory"];
-            json!({"advisory_title": one_line(adv["title"].as_str().unwrap_or("")), "source": adv["source"], "url": safe_url(adv["url"].as_str()),
-                   "published": adv["published"], "severity": a["severity"], "items": item_views(&a["items"])})
-        })
-        .collect();
-    let (names, places) = names_and_places(alerts.iter().map(|a| &a["items"]));
-    let recipient_name = p["recipient"]["name"].as_str().unwrap_or("").to_owned();
-    let ctx = json!({
-        "alert_id": job.alert_id, "recipient_name": recipient_name, "severity": p["severity"], "alerts": views,
-        "count": views.len(), "trigger_names": names, "place": places.join(", "), "schedule": p["schedule"],
-        "sent_at": sent_at, "timezone": tz_name,
-    });
-    let facts = json!({
-        "alert_id": format!("alert-{}", job.alert_id), "kind": "digest",
-        "recipient": {"name": recipient_name, "email": job.recipient, "timezone": tz_name},
-        "severity": p["severity"], "schedule": p["schedule"], "created_at": job.created_at.to_string(),
-        "alerts": alerts.iter().map(|a| json!({"advisory": a["advisory"], "severity": a["severity"], "detections": a["items"]})).collect::<Vec<_>>(),
-    });
-    (ctx, facts, recipient_name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn alert_payload(v: Value) -> Payload {
+        Payload::from_value(JobKind::Alert, v).expect("an alert payload")
+    }
 
     fn job(title: &str, evidence: &str) -> Job {
         Job {
@@ -524,14 +520,14 @@ mod tests {
             alert_id: 7,
             kind: JobKind::Alert,
             recipient: "ann@example.org".into(),
-            payload: json!({
+            payload: alert_payload(json!({
                 "recipient": {"email": "ann@example.org", "name": "Ann Lee", "timezone": "Asia/Almaty"},
                 "severity": "critical",
                 "items": [{"trigger": "state_of_emergency", "name": "State of emergency", "severity": "high", "country": "KZ", "city": null,
                            "evidence": evidence, "reasons": [{"kind": "trip", "trip_id": 1, "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20"}], "bypass": null},
                           {"trigger": "live_ammunition", "name": "Live ammunition", "severity": "critical", "country": "KZ", "city": "Almaty",
                            "evidence": "Police used live rounds.", "reasons": [], "bypass": null}]
-            }),
+            })),
             advisory: AdvisoryInfo {
                 id: "abc123".into(),
                 title: title.into(),
@@ -602,11 +598,11 @@ mod tests {
         let mut rollup = job("Kazakhstan update", "x");
         rollup.kind = JobKind::Rollup;
         rollup.recipient = "boss@example.org".into();
-        rollup.payload = json!({"severity": "critical", "entries": [
+        rollup.payload = Payload::from_value(JobKind::Rollup, json!({"severity": "critical", "entries": [
             {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["state_of_emergency"]},
             {"traveller": "Ann Lee", "place": {"country": "KZ", "city": "Almaty"}, "start": "2022-01-03", "end": "2022-01-20", "triggers": ["live_ammunition", "state_of_emergency"]}],
             "evidence": [{"trigger": "live_ammunition", "name": "Live ammunition", "country": "KZ", "city": "Almaty",
-                "evidence": "Troops fired <live rounds>\r\nat protesters in Almaty."}]});
+                "evidence": "Troops fired <live rounds>\r\nat protesters in Almaty."}]})).expect("a roll-up");
         // An alert to a traveller carries the answer links, in the text and in the facts.
         let linked =
             Templates::load(None).expect("templates").with_links(crate::channels::links::LinkMaker {
@@ -621,10 +617,10 @@ mod tests {
         assert!(safe.starts_with("https://tw.example.org/respond/7.5.") && safe.ends_with("/safe"), "{safe}");
         // (HTML attributes are entity-escaped, `/` included; browsers decode them.)
         assert!(r.text.contains(&safe) && r.html.replace("&#x2f;", "/").contains(&safe), "{}", r.html);
-        assert_eq!(linked.render_facts_at(&to_ann, sent).facts["respond"]["safe"], safe.as_str());
+        assert_eq!(linked.render_facts(&to_ann).facts["respond"]["safe"], safe.as_str());
         // A JSON webhook gets the same facts without the templates being rendered.
         let full = t.render_job_at(&rollup, sent).expect("renders");
-        let facts = t.render_facts_at(&rollup, sent);
+        let facts = t.render_facts(&rollup);
         assert_eq!(facts.facts, full.facts);
         assert_eq!(facts.message_id, full.message_id);
         assert!(facts.text.is_empty() && facts.html.is_empty());
@@ -663,8 +659,12 @@ mod tests {
                    "items": [{"trigger": "curfew", "name": "Curfew", "severity": "high", "country": "KZ",
                               "evidence": "A curfew is in force.", "reasons": []}]})
         };
-        d.payload = json!({"recipient": {"name": "Ann Lee"}, "severity": "high", "schedule": "0 8 * * *",
-                           "alerts": [part(11, "First"), part(12, "Second")]});
+        d.payload = Payload::from_value(
+            JobKind::Digest,
+            json!({"recipient": {"name": "Ann Lee"}, "severity": "high", "schedule": "0 8 * * *",
+                           "alerts": [part(11, "First"), part(12, "Second")]}),
+        )
+        .expect("a digest");
         let sent: jiff::Timestamp = "2022-01-06T15:30:00Z".parse().expect("ts");
         let r = linked.render_job_at(&d, sent).expect("renders");
         for id in [11, 12] {

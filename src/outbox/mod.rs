@@ -210,7 +210,7 @@ impl Outbox {
         };
         let facts_only = endpoint.is_some_and(|ep| ep.cfg.format == crate::config::WebhookFormat::Json);
         let rendered = if facts_only {
-            self.templates.render_facts_at(&job, sent)
+            self.templates.render_facts(&job)
         } else {
             self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?
         };

@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Store, StoreError};
+use crate::channels::payload::{AlertPayload, EscalationPayload, EscalationTraveller};
 use crate::detect::Severity;
 
 /// What an escalation pass does.
@@ -348,7 +349,8 @@ fn escalate(
     if exists {
         return Ok(0);
     }
-    let original: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+    // The items the traveller was alerted about (none if the alert's payload is unreadable).
+    let items = serde_json::from_str::<AlertPayload>(&payload).map(|p| p.items).unwrap_or_default();
     let (answer, message): (Option<String>, Option<Option<String>>) = tx
         .query_opt(
             "SELECT answer, message FROM responses WHERE advisory_id = ?1 AND traveller_id = ?2",
@@ -356,20 +358,21 @@ fn escalate(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .unzip();
-    let payload = json!({
-        "traveller": {"name": name, "email": email},
-        "answer": answer.unwrap_or_else(|| "none".into()),
-        "message": message.flatten(),
-        "help": now_help,
-        "alert_id": alert_id,
-        "alerted_at": iso(created),
-        "severity": severity,
-        "items": original["items"],
-    });
+    let payload = EscalationPayload {
+        traveller: EscalationTraveller { name, email },
+        answer: answer.unwrap_or_else(|| "none".into()),
+        message: message.flatten(),
+        help: now_help,
+        alert_id,
+        alerted_at: iso(created),
+        severity: severity.parse().unwrap_or(Severity::Info),
+        items,
+    };
+    let payload = serde_json::to_string(&payload).map_err(|e| StoreError::invalid(e.to_string()))?;
     let escalation: i64 = tx.query_row(
         "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at, parent_id)
          VALUES (?1, ?2, 'escalation', ?3, ?4, ?5, 'released', NULL, ?6, ?7, ?8) RETURNING id",
-        &params![advisory_id, version, manager, traveller_id, severity, payload.to_string(), now.as_second(), alert_id],
+        &params![advisory_id, version, manager, traveller_id, severity, payload, now.as_second(), alert_id],
         |r| r.get(0),
     )?;
     let delivery = |p: &[super::db::Value]| {

@@ -5,25 +5,22 @@
 
 use super::db::params;
 use jiff::Timestamp;
-use serde_json::{Value, json};
 
 use super::{Store, StoreError};
+use crate::channels::payload::{AlertPayload, DigestAdvisory, DigestPart, DigestPayload};
+use crate::detect::trigger::Severity;
 
 /// One held alert due for release.
 struct Held {
     id: i64,
     recipient: String,
     release_at: i64,
-    severity: String,
-    payload: Value,
+    severity: Severity,
+    /// `None` when the stored payload is not an alert's: such a row is released alone, and
+    /// its delivery reports the payload error.
+    payload: Option<AlertPayload>,
     channels: Vec<String>,
-    advisory: Value,
-}
-
-const SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
-
-fn rank(s: &str) -> usize {
-    SEVERITIES.iter().position(|x| *x == s).unwrap_or(0)
+    advisory: DigestAdvisory,
 }
 
 impl Store {
@@ -40,21 +37,25 @@ impl Store {
                  WHERE a.status = 'digest' AND a.release_at <= ?1 ORDER BY a.recipient, a.release_at, a.id",
                 &params![now.as_second()],
                 |r| {
-                let payload: String = r.get(6)?;
-                let advisory_id: String = r.get(3)?;
-                Ok(Held {
-                    id: r.get(0)?,
-                    recipient: r.get(1)?,
-                    release_at: r.get(2)?,
-                    advisory: json!({
-                        "id": advisory_id, "title": r.get::<Option<String>>(7)?, "url": r.get::<Option<String>>(8)?,
-                        "source": r.get::<Option<String>>(9)?, "published": r.get::<Option<String>>(10)?,
-                    }),
-                    severity: r.get(5)?,
-                    payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                    channels: Vec::new(),
-                })
-            })?
+                    let payload: String = r.get(6)?;
+                    let advisory_id: String = r.get(3)?;
+                    Ok(Held {
+                        id: r.get(0)?,
+                        recipient: r.get(1)?,
+                        release_at: r.get(2)?,
+                        advisory: DigestAdvisory {
+                            id: Some(advisory_id),
+                            title: r.get(7)?,
+                            url: r.get(8)?,
+                            source: r.get(9)?,
+                            published: r.get(10)?,
+                        },
+                        severity: r.get::<String>(5)?.parse().unwrap_or(Severity::Info),
+                        payload: serde_json::from_str(&payload).ok(),
+                        channels: Vec::new(),
+                    })
+                },
+            )?
         };
         for h in &mut held {
             h.channels = tx.query_map(
@@ -74,6 +75,8 @@ impl Store {
         let mut due = 0;
         for group in held.chunk_by(|a, b| {
             (&a.recipient, a.release_at, &a.channels) == (&b.recipient, b.release_at, &b.channels)
+                && a.payload.is_some()
+                && b.payload.is_some()
         }) {
             if let [one] = group {
                 due += tx.execute(
@@ -84,21 +87,32 @@ impl Store {
                 continue;
             }
             let first = &group[0];
-            let severity =
-                group.iter().map(|h| h.severity.as_str()).max_by_key(|s| rank(s)).unwrap_or("info");
-            let alerts: Vec<Value> = group
-                .iter()
-                .map(|h| json!({"alert_id": h.id, "advisory": h.advisory, "severity": h.severity, "items": h.payload["items"]}))
-                .collect();
-            let payload = json!({
-                "recipient": first.payload["recipient"], "severity": severity,
-                "schedule": first.payload["delivery"]["schedule"], "release_at": first.release_at, "alerts": alerts,
-            });
+            let severity = group.iter().map(|h| h.severity).max().unwrap_or(Severity::Info);
+            let parts: Vec<(&Held, &AlertPayload)> =
+                group.iter().filter_map(|h| h.payload.as_ref().map(|p| (h, p))).collect();
+            let Some(&(_, lead)) = parts.first() else { continue };
+            let payload = DigestPayload {
+                recipient: lead.recipient.clone(),
+                severity,
+                schedule: lead.delivery.schedule.clone(),
+                release_at: Some(first.release_at),
+                alerts: parts
+                    .iter()
+                    .map(|(h, p)| DigestPart {
+                        alert_id: Some(h.id),
+                        advisory: h.advisory.clone(),
+                        severity: h.severity,
+                        items: p.items.clone(),
+                    })
+                    .collect(),
+            };
+            let payload = serde_json::to_string(&payload).map_err(|e| StoreError::invalid(e.to_string()))?;
+            let severity = severity.as_str();
             let digest_id: i64 = tx.query_row(
                 "INSERT INTO alerts (advisory_id, version, kind, recipient, traveller_id, severity, status, release_at, payload, created_at)
                  SELECT advisory_id, version, 'digest', recipient, traveller_id, ?2, 'released', release_at, ?3, ?4 FROM alerts WHERE id = ?1
                  RETURNING id",
-                &params![first.id, severity, payload.to_string(), now.as_second()],
+                &params![first.id, severity, payload, now.as_second()],
                 |r| r.get(0),
             )?;
             for c in &first.channels {

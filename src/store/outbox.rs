@@ -6,6 +6,7 @@ use super::db::params;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::channels::payload::Payload;
 use crate::channels::render::{AdvisoryInfo, Job, JobKind};
 use crate::route::model::Channel;
 
@@ -214,8 +215,9 @@ impl Store {
             alert_id: c.alert_id,
             kind,
             recipient,
-            payload: serde_json::from_str(&payload)
-                .map_err(|e| StoreError::invalid(format!("alert {} payload: {e}", c.alert_id)))?,
+            payload: Payload::parse(kind, &payload).map_err(|e| {
+                StoreError::invalid(format!("alert {} ({}) payload: {e}", c.alert_id, kind.as_str()))
+            })?,
             thread: first.filter(|f| *f < c.alert_id),
             advisory,
             created_at: Timestamp::from_second(created).unwrap_or(Timestamp::UNIX_EPOCH),
