@@ -552,3 +552,23 @@ fn a_batch_is_claimed_in_due_order_leased_and_recorded_together_on(db: &testdb::
     assert!(s.claim_batch(ts("2022-01-06T12:04:59Z"), lease, 10).expect("claim").is_empty());
     assert_eq!(s.claim_batch(retry_at, ts("2022-01-06T12:07:00Z"), 10).expect("claim").len(), 1);
 }
+
+#[test]
+fn a_stored_payload_of_the_wrong_shape_is_refused_when_its_job_is_made() {
+    testdb::on_both(a_stored_payload_of_the_wrong_shape_is_refused_when_its_job_is_made_on);
+}
+
+fn a_stored_payload_of_the_wrong_shape_is_refused_when_its_job_is_made_on(db: &testdb::TestDb) {
+    let now = ts("2022-01-06T12:00:00Z");
+    let mut s = store_with_three_due(db, now);
+    let c = s.claim(now, ts("2022-01-06T12:10:00Z")).expect("claim").expect("one due");
+    let job = s.job(&c).expect("an alert's job is made");
+    assert!(matches!(job.payload, crate::channels::payload::Payload::Alert(ref p) if !p.items.is_empty()));
+    // The same row read as a roll-up (a manager's message) has the wrong shape: refused as
+    // invalid (the outbox gives such a delivery up at once), never rendered with holes.
+    s.db.execute("UPDATE alerts SET kind = 'rollup' WHERE id = ?1", &params![c.alert_id]).expect("update");
+    match s.job(&c) {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("(rollup) payload"), "{m}"),
+        other => panic!("expected an invalid payload, got {other:?}"),
+    }
+}
