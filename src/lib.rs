@@ -1,13 +1,17 @@
 //! tripwatch: a travel-security alerting daemon.
 //!
-//! Pipeline: `sources` → [`advisory::Advisory`] → `detect` → [`detect::Detection`]s → route →
+//! Pipeline: `sources` → `advisory::Advisory` → `detect` → [`detect::Detection`]s → route →
 //! outbox → channels. See `ARCHITECTURE.md` for the code map and invariants.
+//!
+//! Modules that neither the binary nor the integration tests and benches name are
+//! `pub(crate)`, so the compiler reports their dead code (a `pub` item of a public module
+//! never is).
 
-pub mod advisory;
+pub(crate) mod advisory;
 pub mod api;
 pub mod app;
-pub mod channels;
-pub mod clock;
+pub(crate) mod channels;
+pub(crate) mod clock;
 pub mod config;
 pub mod detect;
 pub mod outbox;
