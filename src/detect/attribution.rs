@@ -110,6 +110,17 @@ const ORG_SUFFIXES: &[&str] = &[
 ];
 /// Words before a place that make it a neighbour, an origin or a destination elsewhere — a
 /// place named, not the one where the measure holds.
+/// Verbs of blame: the place after them is accused of acting on another.
+const ACCUSING: &[&str] = &[
+    "accusing", "accused", "accuses", "accuse", "blaming", "blamed", "blames", "accusant", "accusé",
+    "accuse", "acusando", "acusó", "acusa", "acusaron",
+];
+
+/// Whether the word `w` that `before` ends with is glued to a longer word before it.
+fn alnum_before(before: &str, w: &str) -> bool {
+    before[..before.len() - w.len()].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
 const NEIGHBOUR_LEADS: &[&str] = &[
     "border between",
     "borders of",
@@ -391,6 +402,11 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         return Role::Neighbour;
     }
     if !possessive && actor_follows(after) {
+        return Role::Actor;
+    }
+    // "accusing Moscow of steering migrants to the border": the accused is said to act on
+    // the place the news is about, not to be it.
+    if ACCUSING.iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w)) {
         return Role::Actor;
     }
     if lead && (ends_with_ci(before, "government of") || ends_with_ci(before, "embassy of")) {

@@ -289,10 +289,18 @@ impl Engine {
                 let mut seen: Vec<usize> = Vec::new();
                 let excluded =
                     |t: usize| hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 });
+                // A trigger's own phrase stands beside an exclude that is another item of the
+                // same list ("fired live rounds, rubber bullets and tear gas"); a near pair,
+                // being looser, is excluded by any in the clause.
+                let phrase_excluded = |t: usize, p: &Hit| {
+                    hits.iter().any(|h| {
+                        h.meaning == Meaning::Exclude { trigger: t as u16 } && !listed_apart(text, p, h)
+                    })
+                };
                 for h in &hits {
                     if let Meaning::Phrase { trigger } = h.meaning {
                         let t = trigger as usize;
-                        if seen.contains(&t) || excluded(t) {
+                        if seen.contains(&t) || phrase_excluded(t, h) {
                             continue;
                         }
                         seen.push(t);
@@ -543,6 +551,20 @@ fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
 }
 
 /// Hits wholly inside `r`; `hits` is sorted by start.
+/// Two hits that do not overlap and are separated by a list separator (a comma, a semicolon,
+/// "and", "or", and their French and Spanish forms): items of one list, each its own thing.
+fn listed_apart(text: &str, a: &Hit, b: &Hit) -> bool {
+    let (first, second) = if a.start <= b.start { (a, b) } else { (b, a) };
+    if first.end > second.start {
+        return false;
+    }
+    let gap = &text[first.end..second.start];
+    gap.contains([',', ';'])
+        || gap
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| ["and", "or", "et", "ou", "y", "o", "e"].iter().any(|s| s.eq_ignore_ascii_case(w)))
+}
+
 fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hit> {
     inside(hits, r, |h| (h.start, h.end))
 }

@@ -78,7 +78,9 @@ pub fn find(
             continue;
         }
         if matches!(kind, CueKind::HypoPre | CueKind::HypoPost)
-            && (is_month_may(text, h.start, h.end, sentence_start) || until_a_date(text, h.start, h.end))
+            && (is_month_may(text, h.start, h.end, sentence_start)
+                || until_a_date(text, h.start, h.end)
+                || reported_future(text, sentence_start, h.start, h.end, clause.1))
         {
             continue;
         }
@@ -169,6 +171,28 @@ pub fn find(
         f.advice = true;
     }
     f
+}
+
+/// Words that report what someone said or announced.
+const REPORTING: &[&str] =
+    &["said", "says", "announced", "announces", "told", "confirmed", "stated", "added"];
+
+/// "officials said on Thursday that martial law would be enforced with a curfew": "would"
+/// after a reporting verb is the future of what was announced, not a condition. A real
+/// condition keeps "would" hypothetical ("would be imposed … if the looting continued",
+/// "said it would consider").
+fn reported_future(text: &str, sentence_start: usize, start: usize, end: usize, clause_end: usize) -> bool {
+    let cue = &text[start..end];
+    if !(cue.eq_ignore_ascii_case("would") || cue.eq_ignore_ascii_case("would be")) {
+        return false;
+    }
+    let words =
+        |s: &str| s.split(|c: char| !c.is_alphanumeric()).map(str::to_ascii_lowercase).collect::<Vec<_>>();
+    let reported = words(&text[sentence_start..start]).iter().any(|w| REPORTING.contains(&w.as_str()));
+    let conditional = words(&text[end..clause_end.max(end)])
+        .iter()
+        .any(|w| ["if", "unless", "provided", "should", "otherwise"].contains(&w.as_str()));
+    reported && !conditional
 }
 
 /// A lift cue followed at once (past "of", "the") by another measure's words is that

@@ -1031,3 +1031,88 @@ fn french_and_spanish_routes_exceptions_and_concessions() {
     expect("", "Ecuador aprobó un régimen de excepción por 60 días.", &[], None, &["state_of_emergency/EC"]);
     expect("", "El toque de queda en Quito fue levantado, pero los bloqueos continúan.", &[], None, &[]);
 }
+
+#[test]
+fn an_announced_future_in_reported_speech_holds() {
+    expect(
+        "",
+        "The interior ministry said on Monday that a curfew would be enforced in Goma from 8 p.m.",
+        &["CD"],
+        None,
+        &["curfew/CD"],
+    );
+    // Near misses: a condition or a plan keeps "would" hypothetical.
+    expect(
+        "",
+        "The minister said a curfew would be imposed in Goma if the looting continued.",
+        &["CD"],
+        None,
+        &[],
+    );
+    expect("", "A curfew would be the last resort, according to analysts in Goma.", &["CD"], None, &[]);
+}
+
+#[test]
+fn a_listed_alternative_does_not_cancel_a_measures_own_words() {
+    expect(
+        "",
+        "Soldiers fired live bullets, rubber bullets and stun grenades at marchers in Harare.",
+        &[],
+        None,
+        &["live_ammunition/ZW"],
+    );
+    // Near misses: the alternative that describes the same shots still excludes them.
+    expect("", "Soldiers fired live rounds into the air to scatter marchers in Harare.", &[], None, &[]);
+    expect("", "Police opened fire on protesters with rubber bullets in Harare.", &[], None, &[]);
+}
+
+#[test]
+fn borders_closed_by_the_country_that_closes_them() {
+    expect(
+        "",
+        "Poland will close the last of its land border crossings with Belarus on Friday, the government said, accusing Minsk of pushing migrants west.",
+        &[],
+        None,
+        &["entry_ban/PL"],
+    );
+    expect(
+        "",
+        "The junta announced the closure of Gabon's land, sea and air borders until further notice.",
+        &[],
+        None,
+        // Air borders closed too: the policy's full airspace closure fires both.
+        &["airport_closure/GA", "entry_ban/GA"],
+    );
+    expect(
+        "",
+        "Bolivia cerrará sus fronteras terrestres con Chile y Perú desde el sábado por el referendo.",
+        &[],
+        None,
+        &["entry_ban/BO"],
+    );
+}
+
+#[test]
+fn denials_and_intentions_in_french_and_spanish() {
+    expect(
+        "",
+        "Le gouvernement malgache a démenti toute intention de décréter l'état d'urgence.",
+        &["MG"],
+        None,
+        &[],
+    );
+    expect(
+        "",
+        "El ministro negó que se haya decretado el toque de queda en Tegucigalpa.",
+        &["HN"],
+        None,
+        &[],
+    );
+    expect(
+        "",
+        "The government denied any intention of declaring a state of emergency in Antananarivo.",
+        &["MG"],
+        None,
+        &[],
+    );
+}
