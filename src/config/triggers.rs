@@ -55,6 +55,8 @@ struct RawTrigger {
     #[serde(default)]
     ignore_modifiers: Vec<Spanned<String>>,
     from_places: Option<Spanned<String>>,
+    /// "exclude": flights stopped on routes to or from named countries do not fire it.
+    routes: Option<Spanned<String>>,
     /// Natural-hazard code fired by structured feed fields: EQ, TC, FL, VO, TS, WF or DR.
     hazard: Option<Spanned<String>>,
     /// Phrases, near rules and excludes in another language than English, by language code
@@ -231,6 +233,20 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             }
         },
     };
+    let routes_excluded = match &t.routes {
+        None => false,
+        Some(r) => match r.get_ref().as_str() {
+            "neutral" => false,
+            "exclude" => true,
+            other => {
+                return Err(err(
+                    r.span(),
+                    "routes",
+                    format!("unknown value {other:?} (expected neutral or exclude)"),
+                ));
+            }
+        },
+    };
     let hazard = match &t.hazard {
         None => None,
         Some(h) => {
@@ -264,6 +280,7 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             clears,
             ignore_modifiers,
             from_places,
+            routes_excluded,
             hazard,
         },
         file: file.to_owned(),

@@ -384,6 +384,9 @@ impl Engine {
         memo: &mut ScopeMemo,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
+        if self.triggers.triggers()[raw.trigger].routes_excluded && route_only(s, raw, subject) {
+            return Vec::new();
+        }
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
             .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
             .copied()
@@ -551,6 +554,68 @@ fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
 }
 
 /// Hits wholly inside `r`; `hits` is sorted by start.
+/// Words that make a match about flights, and words that make it about an airport or airspace.
+const FLIGHT_WORDS: &[&str] = &["flights", "flight", "vuelos", "vols"];
+const FIELD_WORDS: &[&str] =
+    &["airport", "airports", "airspace", "aeropuerto", "aeropuertos", "aéroport", "aéroports", "aérien"];
+/// What introduces a route's other end ("flights to and from Panama").
+const ROUTE_LEADS: &[&str] = &[
+    "to and from",
+    "to or from",
+    "from and to",
+    "to",
+    "from",
+    "between",
+    "hacia y desde",
+    "desde y hacia",
+    "a y desde",
+    "hacia",
+    "desde",
+    "con destino a",
+    "procedentes de",
+    "entre",
+    "vers et depuis",
+    "vers",
+    "depuis",
+    "en provenance de",
+    "à destination de",
+];
+
+/// "Venezuela suspended flights to and from Panama and the Dominican Republic": a flights
+/// match whose flights are routes to or from a named country stops those routes; no airport
+/// or airspace closes. A city at the other end ("flights to and from Kabul") does not count:
+/// that is an airport's traffic; nor does the advisory's own country ("all international
+/// flights to and from Bolivia" in an advisory on Bolivia).
+fn route_only(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> bool {
+    let text = &s.norm.text;
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let matched = words(&text[raw.cand.first.0..raw.cand.last.1]);
+    let has = |list: &[&str]| matched.iter().any(|w| list.contains(&w.as_str()));
+    if !has(FLIGHT_WORDS) || has(FIELD_WORDS) {
+        return false;
+    }
+    s.mentions.iter().filter(|m| m.kind == attribution::Kind::Name && Some(m.country) != subject).any(|m| {
+        if m.start < raw.clause.start || m.end > raw.clause.end {
+            return false;
+        }
+        let near = if m.start >= raw.cand.last.1 {
+            modifiers::words_between(text, raw.cand.last.1, m.start) <= 6
+        } else {
+            m.end <= raw.cand.first.0 && modifiers::words_between(text, m.end, raw.cand.first.0) <= 6
+        };
+        let before = attribution::text_before(text, m.start, 48).trim_end().to_lowercase();
+        let before = ["the", "la", "el", "le", "l'"]
+            .iter()
+            .find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' ')))
+            .map_or(before.as_str(), str::trim_end);
+        near && ROUTE_LEADS.iter().any(|l| {
+            before.ends_with(l) && !before[..before.len() - l.len()].ends_with(char::is_alphanumeric)
+        })
+    })
+}
+
 /// Two hits that do not overlap and are separated by a list separator (a comma, a semicolon,
 /// "and", "or", and their French and Spanish forms): items of one list, each its own thing.
 fn listed_apart(text: &str, a: &Hit, b: &Hit) -> bool {

@@ -1116,3 +1116,38 @@ fn denials_and_intentions_in_french_and_spanish() {
         &[],
     );
 }
+
+#[test]
+fn routes_to_named_countries_are_not_an_airport_closure() {
+    expect(
+        "",
+        "Nicaragua suspended all flights to and from Costa Rica and Honduras on Monday.",
+        &["NI"],
+        None,
+        // Arrivals stopped from a list of countries: the imposing country's entry ban only.
+        &["entry_ban/NI"],
+    );
+    expect(
+        "",
+        "Bolivia mantiene suspendidos los vuelos hacia y desde Chile desde el lunes.",
+        &["BO"],
+        None,
+        &[],
+    );
+    // Near misses: a city at the other end is that airport's traffic, and an airport closed
+    // is closed whatever routes are named beside it.
+    expect(
+        "",
+        "All flights to and from Managua were suspended on Monday.",
+        &["NI"],
+        None,
+        &["airport_closure/NI"],
+    );
+    expect(
+        "",
+        "Managua airport was closed on Monday, stranding travellers bound for Costa Rica.",
+        &["NI"],
+        None,
+        &["airport_closure/NI"],
+    );
+}

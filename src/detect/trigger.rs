@@ -188,6 +188,9 @@ pub struct Trigger {
     pub clears: Option<TriggerId>,
     pub ignore_modifiers: Vec<Polarity>,
     pub from_places: FromPlaces,
+    /// Flights stopped on routes to or from named countries ("suspended flights to and from
+    /// Panama") are not this trigger (an airport or airspace closing).
+    pub routes_excluded: bool,
     /// A natural-hazard code (`EQ`, `TC`, `FL`, `VO`, `TS`, `WF`, `DR`): the trigger is (also)
     /// fired by structured fields — a GDACS event type and alert level, a CAP `event` — not
     /// only by phrases.
