@@ -127,6 +127,7 @@ fn the_probe_sets_stay_above_their_floor() {
         ("probe6", 0.97, 0.95),
         ("probe7", 0.97, 0.92),
         ("probe8", 0.97, 0.97),
+        ("probe9", 0.97, 0.97),
     ] {
         probe_floor(set, min_p, min_r);
     }

@@ -103,6 +103,18 @@ pub(super) fn attribute(
             in_clause.retain(subject_before);
         }
     }
+    // "The United States said its embassy staff had been flown out …": a country that speaks
+    // of its own people or embassy before an evacuation is the one carrying it out.
+    if from_places == FromPlaces::Prefer {
+        let text = &s.norm.text;
+        let own_before = |m: &Mention| {
+            m.end <= raw.cand.first.0
+                && modifiers::words_between(text, m.end, raw.cand.first.0) <= 20
+                && names_own_people(&text[m.end..raw.cand.last.1])
+        };
+        actors.extend(plain(&raw.sentence).into_iter().filter(|m| own_before(m)).map(|m| m.country));
+        in_clause.retain(|m| !actors.contains(&m.country));
+    }
     if from_places != FromPlaces::Prefer || !in_clause.iter().any(after_from) {
         let locative = |m: &&Mention| locative(m);
         if in_clause.iter().any(locative) && !in_clause.iter().all(locative) {
@@ -252,6 +264,7 @@ fn names_own_people(matched: &str) -> bool {
                 w[1].as_str(),
                 "nationals"
                     | "citizens"
+                    | "embassy"
                     | "staff"
                     | "diplomats"
                     | "personnel"

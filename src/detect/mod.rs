@@ -384,9 +384,12 @@ impl Engine {
         memo: &mut ScopeMemo,
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
-        if self.triggers.triggers()[raw.trigger].routes_excluded && route_only(s, raw, subject) {
-            return Vec::new();
-        }
+        // Flights stopped on routes: the measure can only hold at the routes' other ends.
+        let route_ends = if self.triggers.triggers()[raw.trigger].routes_excluded {
+            route_ends(s, raw, subject)
+        } else {
+            Vec::new()
+        };
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
             .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
             .copied()
@@ -458,9 +461,19 @@ impl Engine {
             (true, Some(c)) => &self.triggers.triggers()[c],
             _ => trigger,
         };
-        let subject_ref = cue_hits.iter().any(|h| h.meaning == Meaning::Cue(CueKind::SubjectRef));
-        let places =
+        // "the country" as a route's or a border's other end ("its border with the country")
+        // is not where the measure holds.
+        let subject_ref = cue_hits.iter().any(|h| {
+            h.meaning == Meaning::Cue(CueKind::SubjectRef) && !led_by(text, h.start, OTHER_END_LEADS)
+        });
+        let mut places =
             attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);
+        if !route_ends.is_empty() {
+            places.retain(|p| p.0.is_some_and(|c| route_ends.contains(&c)));
+            if places.is_empty() {
+                return Vec::new();
+            }
+        }
         let (span_s, span_e) = s.norm.original_span(raw.sentence.start, raw.sentence.end);
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
         let evidence = s.original[span_s..span_e].trim().to_owned();
@@ -558,6 +571,9 @@ fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
 const FLIGHT_WORDS: &[&str] = &["flights", "flight", "vuelos", "vols"];
 const FIELD_WORDS: &[&str] =
     &["airport", "airports", "airspace", "aeropuerto", "aeropuertos", "aéroport", "aéroports", "aérien"];
+/// What makes "the country" the other end of a route or border rather than the place.
+const OTHER_END_LEADS: &[&str] =
+    &["with", "to and from", "to or from", "hacia y desde", "a y desde", "avec", "con", "vers et depuis"];
 /// What introduces a route's other end ("flights to and from Panama").
 const ROUTE_LEADS: &[&str] = &[
     "to and from",
@@ -581,12 +597,26 @@ const ROUTE_LEADS: &[&str] = &[
     "à destination de",
 ];
 
+/// Whether the words before `at` end with one of `leads` (a whole word or phrase, an article
+/// after it allowed: "to and from the", "hacia y desde el").
+fn led_by(text: &str, at: usize, leads: &[&str]) -> bool {
+    let before = attribution::text_before(text, at, 48).trim_end().to_lowercase();
+    let before = ["the", "la", "el", "le", "l'"]
+        .iter()
+        .find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' ')))
+        .map_or(before.as_str(), str::trim_end);
+    leads
+        .iter()
+        .any(|l| before.ends_with(l) && !before[..before.len() - l.len()].ends_with(char::is_alphanumeric))
+}
+
 /// "Venezuela suspended flights to and from Panama and the Dominican Republic": a flights
-/// match whose flights are routes to or from a named country stops those routes; no airport
-/// or airspace closes. A city at the other end ("flights to and from Kabul") does not count:
-/// that is an airport's traffic; nor does the advisory's own country ("all international
-/// flights to and from Bolivia" in an advisory on Bolivia).
-fn route_only(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> bool {
+/// match whose flights are routes to or from named countries stops those routes; no airport
+/// or airspace closes except, perhaps, at the other end. The countries at the other ends
+/// (the advisory's own for "to and from the country"); none when the match is not about
+/// flights, names an airport or airspace, or the other end is a city ("flights to and from
+/// Kabul" is that airport's traffic).
+fn route_ends(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> Vec<CountryCode> {
     let text = &s.norm.text;
     let words = |t: &str| -> Vec<String> {
         t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
@@ -594,26 +624,37 @@ fn route_only(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> bool 
     let matched = words(&text[raw.cand.first.0..raw.cand.last.1]);
     let has = |list: &[&str]| matched.iter().any(|w| list.contains(&w.as_str()));
     if !has(FLIGHT_WORDS) || has(FIELD_WORDS) {
-        return false;
+        return Vec::new();
     }
-    s.mentions.iter().filter(|m| m.kind == attribution::Kind::Name && Some(m.country) != subject).any(|m| {
-        if m.start < raw.clause.start || m.end > raw.clause.end {
+    let near = |start: usize, end: usize| {
+        if start < raw.clause.start || end > raw.clause.end {
             return false;
         }
-        let near = if m.start >= raw.cand.last.1 {
-            modifiers::words_between(text, raw.cand.last.1, m.start) <= 6
+        if start >= raw.cand.last.1 {
+            modifiers::words_between(text, raw.cand.last.1, start) <= 6
         } else {
-            m.end <= raw.cand.first.0 && modifiers::words_between(text, m.end, raw.cand.first.0) <= 6
-        };
-        let before = attribution::text_before(text, m.start, 48).trim_end().to_lowercase();
-        let before = ["the", "la", "el", "le", "l'"]
-            .iter()
-            .find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' ')))
-            .map_or(before.as_str(), str::trim_end);
-        near && ROUTE_LEADS.iter().any(|l| {
-            before.ends_with(l) && !before[..before.len() - l.len()].ends_with(char::is_alphanumeric)
+            end <= raw.cand.first.0 && modifiers::words_between(text, end, raw.cand.first.0) <= 6
+        }
+    };
+    let mut ends: Vec<CountryCode> = s
+        .mentions
+        .iter()
+        .filter(|m| {
+            m.kind == attribution::Kind::Name && near(m.start, m.end) && led_by(text, m.start, ROUTE_LEADS)
         })
-    })
+        .map(|m| m.country)
+        .collect();
+    if let Some(c) = subject {
+        let country_ref = hits_in(&s.context, &raw.clause).any(|h| {
+            h.meaning == Meaning::Cue(CueKind::SubjectRef)
+                && near(h.start, h.end)
+                && led_by(text, h.start, ROUTE_LEADS)
+        });
+        if country_ref {
+            ends.push(c);
+        }
+    }
+    ends
 }
 
 /// Two hits that do not overlap and are separated by a list separator (a comma, a semicolon,

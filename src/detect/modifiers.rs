@@ -70,7 +70,9 @@ pub fn find(
         if overlaps(span, cand.first) || overlaps(span, cand.last) {
             continue;
         }
-        if kind == CueKind::Lift && binds_other(text, h.end, others) {
+        if kind == CueKind::Lift
+            && (binds_other(text, h.end, others, cand.first.0) || closes_other(text, h, cand, others))
+        {
             continue;
         }
         // "the curfew ends at 5am" gives its hours; "ends" and "ending" lift only otherwise.
@@ -173,6 +175,25 @@ pub fn find(
     f
 }
 
+/// "le couvre-feu est levé, les frontières restent fermées", "the curfew was lifted but the
+/// borders stay shut": a lift cue right after another measure (a verb between at most) ends
+/// that one, not a measure after it.
+fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]) -> bool {
+    const AUX: &[&str] = &[
+        "is", "was", "were", "are", "has", "have", "had", "been", "being", "be", "now", "est", "a", "été",
+        "sont", "ont", "fue", "fueron", "ha", "han", "sido",
+    ];
+    h.end <= cand.first.0
+        && others.iter().any(|o| {
+            o.1 <= h.start
+                && text[o.1..h.start]
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .all(|w| AUX.iter().any(|a| a.eq_ignore_ascii_case(w)))
+                && words_between(text, o.1, h.start) <= 3
+        })
+}
+
 /// Words that report what someone said or announced.
 const REPORTING: &[&str] =
     &["said", "says", "announced", "announces", "told", "confirmed", "stated", "added"];
@@ -197,13 +218,38 @@ fn reported_future(text: &str, sentence_start: usize, start: usize, end: usize, 
 
 /// A lift cue followed at once (past "of", "the") by another measure's words is that
 /// measure's: "curfew continues after lifting of the state of emergency".
-fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)]) -> bool {
-    others.iter().any(|&(s, _)| {
-        s >= cue_end && {
-            let between = text[cue_end..s].trim().to_ascii_lowercase();
-            between.split_whitespace().all(|w| matches!(w, "of" | "the" | "a" | "its" | "their"))
-                && between.split_whitespace().count() <= 2
-        }
+/// Not when the match is that measure's list partner: "lifted the curfew and the border
+/// closure" ends both.
+fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)], cand_start: usize) -> bool {
+    others.iter().any(|&(s, e)| {
+        s >= cue_end
+            && {
+                let between = text[cue_end..s].trim().to_ascii_lowercase();
+                between.split_whitespace().all(|w| matches!(w, "of" | "the" | "a" | "its" | "their"))
+                    && between.split_whitespace().count() <= 2
+            }
+            && !(e <= cand_start && {
+                let link = text[e..cand_start].trim().to_lowercase();
+                let mut w = link.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+                matches!(w.next(), Some("and" | "or" | "et" | "ou" | "y" | "o"))
+                    && w.all(|x| {
+                        matches!(
+                            x,
+                            "the"
+                                | "its"
+                                | "their"
+                                | "le"
+                                | "la"
+                                | "les"
+                                | "l"
+                                | "el"
+                                | "los"
+                                | "las"
+                                | "sus"
+                                | "ses"
+                        )
+                    })
+            })
     })
 }
 

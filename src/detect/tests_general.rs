@@ -1151,3 +1151,67 @@ fn routes_to_named_countries_are_not_an_airport_closure() {
         &["airport_closure/NI"],
     );
 }
+
+#[test]
+fn a_lift_right_after_one_measure_does_not_end_the_next() {
+    expect(
+        "",
+        "Le couvre-feu est levé, les frontières terrestres restent fermées aux voyageurs.",
+        &["SN"],
+        None,
+        &["entry_ban/SN"],
+    );
+    expect(
+        "",
+        "The curfew was lifted on Monday, but the land borders remain closed to travellers.",
+        &["SN"],
+        None,
+        &["entry_ban/SN"],
+    );
+    // Near miss: a lift before both measures still ends them.
+    expect("", "Authorities lifted the curfew and the border closure on Monday.", &["SN"], None, &[]);
+}
+
+#[test]
+fn who_takes_out_its_own_embassy_is_not_the_place_left() {
+    expect(
+        "",
+        "Canada said its embassy staff had been flown out overnight and that the embassy was closed.",
+        &["YE"],
+        None,
+        &["evacuation/YE"],
+    );
+    // Near miss: flights allowed as an exception to a closure are no evacuation.
+    expect(
+        "",
+        "Yemen's airspace remains closed to civil aviation except for humanitarian and evacuation flights.",
+        &["YE"],
+        None,
+        &["airport_closure/YE", "entry_ban/YE"],
+    );
+}
+
+#[test]
+fn a_month_named_march_is_no_protest_and_the_other_end_is_not_the_place() {
+    expect(
+        "",
+        "The airport in Port Moresby has been closed since March 4 after gunmen fired on a plane.",
+        &["PG"],
+        None,
+        &["airport_closure/PG"],
+    );
+    expect(
+        "",
+        "Soldiers fired on the march through Lae on Friday, killing two.",
+        &["PG"],
+        None,
+        &["live_ammunition/PG"],
+    );
+    expect(
+        "",
+        "Australia has closed its land border with the country and suspended flights to and from the country.",
+        &["PG"],
+        None,
+        &["entry_ban/AU"],
+    );
+}
