@@ -164,7 +164,7 @@ impl Templates {
         self
     }
 
-    fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
+    fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
         let t = self
             .env
             .get_template(name)
@@ -241,6 +241,8 @@ impl Templates {
             JobKind::Alert | JobKind::Reminder => "alert",
             other => other.as_str(),
         };
+        // One conversion of the context serves the three templates.
+        let ctx = minijinja::Value::from_serialize(&ctx);
         let subject = one_line(&self.render(&format!("{prefix}_subject.txt"), &ctx)?);
         let text = self.render(&format!("{prefix}.txt"), &ctx)?;
         let html = self.render(&format!("{prefix}.html"), &ctx)?;
