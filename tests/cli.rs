@@ -128,6 +128,7 @@ fn the_probe_sets_stay_above_their_floor() {
         ("probe7", 0.97, 0.92),
         ("probe8", 0.97, 0.97),
         ("probe9", 0.97, 0.97),
+        ("probe10", 0.97, 0.97),
     ] {
         probe_floor(set, min_p, min_r);
     }

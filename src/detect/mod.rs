@@ -434,6 +434,37 @@ impl Engine {
             found.hypothetical |= f.hypothetical;
             found.lifted |= f.lifted;
         }
+        // "A state of emergency is no longer in effect. It was lifted in October 2021": the
+        // sentence that refers back to the lift dates it.
+        if found.lifted
+            && !found.lift_past
+            && let (Some(y), Some(next)) = (year, s.sentences.iter().find(|r| r.start >= raw.sentence.end))
+        {
+            let next_text = &text[next.clone()];
+            let opener = next_text.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+            let refers_back = ["it", "this", "that", "il", "elle", "ce", "cette", "esta", "este", "fue"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(opener));
+            // (Cues are only scanned in sentences with a match, so the lift is read here.)
+            let lifts = next_text.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                [
+                    "lifted",
+                    "ended",
+                    "expired",
+                    "revoked",
+                    "rescinded",
+                    "levé",
+                    "levée",
+                    "levantado",
+                    "levantó",
+                ]
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(w))
+            });
+            if refers_back && lifts && modifiers::past_year_in(next_text, y) {
+                found.lift_past = true;
+            }
+        }
         let trigger = &self.triggers.triggers()[raw.trigger];
         let clearer = self.triggers.clearer_of(raw.trigger);
         let (mut polarity, cleared) =

@@ -1215,3 +1215,29 @@ fn a_month_named_march_is_no_protest_and_the_other_end_is_not_the_place() {
         &["entry_ban/AU"],
     );
 }
+
+#[test]
+fn a_lift_dated_by_the_sentence_after_is_history() {
+    expect(
+        "",
+        "A state of emergency is no longer in effect in Egypt. It was lifted in October 2021 after four years in force.",
+        &["EG"],
+        Some(2023),
+        &[],
+    );
+    // Near misses: an undated lift is news, and so is one the next sentence dates this year.
+    expect(
+        "",
+        "A state of emergency is no longer in effect in Egypt. It was lifted on Monday.",
+        &["EG"],
+        Some(2023),
+        &["state_of_emergency_lifted/EG"],
+    );
+    expect(
+        "",
+        "Policías dispararon con armas de guerra contra estudiantes en Managua.",
+        &[],
+        None,
+        &["live_ammunition/NI"],
+    );
+}
