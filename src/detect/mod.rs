@@ -569,11 +569,16 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // A lift reported later, in the title, or in the same sentence ("Updated to reflect
         // the end of the state of emergency") is the latest status.
         let same_sentence = |sec: Section, span: (usize, usize)| sec == d.section && span == d.span;
+        // A measure said to go on ("X remains blocked", "siguen bloqueados") is a status of its
+        // own: a lift in the title, the lede or its own sentence (mobile data restored, "aunque
+        // Facebook y WhatsApp siguen bloqueados") does not end it.
+        let goes_on = says_it_goes_on(&d.evidence);
         let later_lift = lifts.iter().any(|l| {
             let lede = l.section == Section::Body && l.span.1 <= lede_end;
             l.trigger == t
                 && l.country == d.country
-                && (l.section == Section::Title || lede || l.at > i || same_sentence(l.section, l.span))
+                && ((!goes_on && (l.section == Section::Title || lede || same_sentence(l.section, l.span)))
+                    || l.at > i)
         });
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
@@ -581,6 +586,26 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Whether a sentence says a measure goes on ("remains", "still", "reste", "siguen").
+fn says_it_goes_on(sentence: &str) -> bool {
+    sentence.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        [
+            "remains",
+            "remain",
+            "still",
+            "reste",
+            "restent",
+            "toujours",
+            "sigue",
+            "siguen",
+            "continúa",
+            "continúan",
+        ]
+        .iter()
+        .any(|x| x.eq_ignore_ascii_case(w))
+    })
 }
 
 /// Whether a sentence is a bare heading made of the candidate's words: at most four words,

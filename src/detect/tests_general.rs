@@ -1241,3 +1241,47 @@ fn a_lift_dated_by_the_sentence_after_is_history() {
         &["live_ammunition/NI"],
     );
 }
+
+#[test]
+fn a_measure_said_to_go_on_outlives_a_lift_beside_it() {
+    expect(
+        "",
+        "Mobile internet was restored in Harare on Friday. The messaging app WhatsApp remains blocked nationwide.",
+        &["ZW"],
+        None,
+        &["internet_shutdown/ZW"],
+    );
+    expect(
+        "",
+        "Los datos móviles fueron restablecidos en Harare, aunque Facebook y WhatsApp siguen bloqueados.",
+        &["ZW"],
+        None,
+        &["internet_shutdown/ZW"],
+    );
+    // Near miss: without "remains", the lift in the lede is the latest status.
+    expect(
+        "",
+        "Mobile internet was restored in Harare on Friday. WhatsApp had been blocked nationwide since Monday.",
+        &["ZW"],
+        None,
+        &[],
+    );
+}
+
+#[test]
+fn foreigners_leaving_and_countries_getting_their_citizens_out() {
+    expect(
+        "",
+        "Dozens of foreign nationals left Juba on a chartered aircraft as fighting spread.",
+        &["SS"],
+        None,
+        &["evacuation/SS"],
+    );
+    expect(
+        "",
+        "Kenya and Uganda said they were working to get their citizens out of Juba.",
+        &["SS"],
+        None,
+        &["evacuation/SS"],
+    );
+}
