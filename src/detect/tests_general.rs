@@ -1285,3 +1285,28 @@ fn foreigners_leaving_and_countries_getting_their_citizens_out() {
         &["evacuation/SS"],
     );
 }
+
+#[test]
+fn barred_from_doing_is_not_barred_from_entering_and_helping_people_leave() {
+    expect(
+        "",
+        "Foreigners are prohibited by law from taking part in demonstrations in Peru.",
+        &["PE"],
+        None,
+        &[],
+    );
+    expect(
+        "",
+        "Foreigners are prohibited from entering Peru until Monday.",
+        &["PE"],
+        None,
+        &["entry_ban/PE"],
+    );
+    expect(
+        "",
+        "Australia is booking seats on commercial flights to help Australians leave Israel.",
+        &["IL"],
+        None,
+        &["evacuation/IL"],
+    );
+}
