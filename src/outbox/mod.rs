@@ -261,6 +261,8 @@ impl Outbox {
                     disabled.insert(name, store.endpoint_disabled(name)?);
                 }
             }
+            // An alert's channels (email and webhooks) share one job: read it once.
+            let mut jobs: HashMap<i64, Result<crate::channels::render::Job, DeliveryError>> = HashMap::new();
             Ok(claimed
                 .iter()
                 .map(|c| {
@@ -268,7 +270,13 @@ impl Outbox {
                         Channel::Webhook(name) => disabled.get(name.as_str()).cloned().flatten(),
                         Channel::Email => None,
                     };
-                    (c.clone(), store.job(c).map_err(job_error), off)
+                    let job =
+                        jobs.entry(c.alert_id).or_insert_with(|| store.job(c).map_err(job_error)).clone();
+                    let job = job.map(|mut j| {
+                        j.delivery_id = c.id;
+                        j
+                    });
+                    (c.clone(), job, off)
                 })
                 .collect())
         })?;
