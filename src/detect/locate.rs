@@ -100,7 +100,22 @@ pub(super) fn attribute(
             m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 4
         };
         if in_clause.iter().any(subject_before) {
-            in_clause.retain(subject_before);
+            // The subject may be a list ("La Côte d'Ivoire et le Sénégal ont fermé leurs
+            // frontières"): its other items, joined to it by commas and "and", own it too.
+            let mut kept: Vec<&Mention> = in_clause.iter().copied().filter(subject_before).collect();
+            let mut before: Vec<&Mention> = in_clause
+                .iter()
+                .copied()
+                .filter(|m| m.end <= raw.cand.first.0 && !subject_before(m))
+                .collect();
+            before.sort_by_key(|m| std::cmp::Reverse(m.start));
+            for m in before {
+                let Some(first) = kept.iter().map(|k| k.start).min() else { break };
+                if m.end <= first && list_link(&s.norm.text[m.end..first]) {
+                    kept.push(m);
+                }
+            }
+            in_clause = kept;
         }
     }
     // "The United States said its embassy staff had been flown out …": a country that speaks
@@ -252,6 +267,15 @@ fn locative_before(before: &str) -> bool {
 
 /// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses
 /// ressortissants", "sus ciudadanos").
+/// Whether the text between two places only joins them as items of one list.
+fn list_link(between: &str) -> bool {
+    between.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
+        ["and", "et", "y", "e", "the", "le", "la", "l", "les", "el", "los", "las"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(w))
+    }) && between.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, ',' | '\'' | '’'))
+}
+
 fn names_own_people(matched: &str) -> bool {
     let words: Vec<String> = matched
         .split(|c: char| !c.is_alphanumeric())

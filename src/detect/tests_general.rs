@@ -1310,3 +1310,28 @@ fn barred_from_doing_is_not_barred_from_entering_and_helping_people_leave() {
         &["evacuation/IL"],
     );
 }
+
+#[test]
+fn a_listed_subject_owns_its_possessive_and_bans_on_other_citizens() {
+    expect(
+        "",
+        "Le Ghana et le Togo ont fermé leurs frontières avec le Burkina Faso.",
+        &["BF"],
+        None,
+        &["entry_ban/GH", "entry_ban/TG"],
+    );
+    expect(
+        "",
+        "The president signed an order barring citizens of Chad and Libya from entering Canada for 90 days.",
+        &["CA"],
+        None,
+        &["entry_ban/CA"],
+    );
+    expect(
+        "",
+        "Oman will suspend all international passenger flights from Wednesday.",
+        &["OM"],
+        None,
+        &["airport_closure/OM", "entry_ban/OM"],
+    );
+}
