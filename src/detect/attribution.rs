@@ -713,7 +713,13 @@ fn share_roles_in_lists(text: &str, out: &mut [Mention]) {
             .chars()
             .next_back()
             .is_none_or(|c| matches!(c, '.' | '!' | '?' | ':' | '\n'));
-        if opens_sentence || (start..i).any(conj) {
+        // So is one that ends it ("… bans entry to travellers from Iran, South Korea, Italy").
+        let closes_sentence = text[out[i].end..]
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '.' | '!' | '?' | '\n'));
+        if opens_sentence || closes_sentence || (start..i).any(conj) {
             in_list[start..i].iter_mut().for_each(|x| *x = true);
         }
     }

@@ -268,7 +268,7 @@ fn locative_before(before: &str) -> bool {
 /// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses
 /// ressortissants", "sus ciudadanos").
 /// Whether the text between two places only joins them as items of one list.
-fn list_link(between: &str) -> bool {
+pub(super) fn list_link(between: &str) -> bool {
     between.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
         ["and", "et", "y", "e", "the", "le", "la", "l", "les", "el", "los", "las"]
             .iter()

@@ -500,7 +500,10 @@ impl Engine {
         let mut places =
             attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);
         if !route_ends.is_empty() {
-            places.retain(|p| p.0.is_some_and(|c| route_ends.contains(&c)));
+            // Only the advisory's own country can be closed at a route's far end ("all
+            // international flights to and from Bolivia"); another country's routes stopped
+            // close nothing there.
+            places.retain(|p| p.0.is_some_and(|c| route_ends.contains(&c) && Some(c) == subject));
             if places.is_empty() {
                 return Vec::new();
             }
@@ -632,6 +635,9 @@ const OTHER_END_LEADS: &[&str] =
     &["with", "to and from", "to or from", "hacia y desde", "a y desde", "avec", "con", "vers et depuis"];
 /// What introduces a route's other end ("flights to and from Panama").
 const ROUTE_LEADS: &[&str] = &[
+    "with",
+    "con",
+    "avec",
     "to and from",
     "to or from",
     "from and to",
@@ -656,11 +662,27 @@ const ROUTE_LEADS: &[&str] = &[
 /// Whether the words before `at` end with one of `leads` (a whole word or phrase, an article
 /// after it allowed: "to and from the", "hacia y desde el").
 fn led_by(text: &str, at: usize, leads: &[&str]) -> bool {
-    let before = attribution::text_before(text, at, 48).trim_end().to_lowercase();
-    let before = ["the", "la", "el", "le", "l'"]
-        .iter()
-        .find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' ')))
-        .map_or(before.as_str(), str::trim_end);
+    let lower = attribution::text_before(text, at, 64).trim_end().to_lowercase();
+    let mut before = lower.as_str();
+    // Articles and "the islands of" between the lead and the place ("con las islas de Curazao").
+    const BETWEEN: &[&str] = &[
+        "the",
+        "la",
+        "el",
+        "le",
+        "l'",
+        "las",
+        "los",
+        "les",
+        "islands of",
+        "island of",
+        "islas de",
+        "isla de",
+        "îles de",
+    ];
+    while let Some(rest) = BETWEEN.iter().find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' '))) {
+        before = rest.trim_end();
+    }
     leads
         .iter()
         .any(|l| before.ends_with(l) && !before[..before.len() - l.len()].ends_with(char::is_alphanumeric))
@@ -692,14 +714,22 @@ fn route_ends(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> Vec<C
             end <= raw.cand.first.0 && modifiers::words_between(text, end, raw.cand.first.0) <= 6
         }
     };
-    let mut ends: Vec<CountryCode> = s
-        .mentions
-        .iter()
-        .filter(|m| {
-            m.kind == attribution::Kind::Name && near(m.start, m.end) && led_by(text, m.start, ROUTE_LEADS)
-        })
-        .map(|m| m.country)
-        .collect();
+    // A route's other ends, and the places listed after them ("Curazao, Aruba y Bonaire").
+    let mut ends: Vec<CountryCode> = Vec::new();
+    let mut last_end: Option<usize> = None;
+    for m in s.mentions.iter().filter(|m| m.start >= raw.clause.start && m.end <= raw.clause.end) {
+        let listed = last_end.is_some_and(|e| e <= m.start && locate::list_link(&text[e..m.start]));
+        if listed
+            || (m.kind == attribution::Kind::Name
+                && near(m.start, m.end)
+                && led_by(text, m.start, ROUTE_LEADS))
+        {
+            ends.push(m.country);
+            last_end = Some(m.end);
+        } else {
+            last_end = None;
+        }
+    }
     if let Some(c) = subject {
         let country_ref = hits_in(&s.context, &raw.clause).any(|h| {
             h.meaning == Meaning::Cue(CueKind::SubjectRef)

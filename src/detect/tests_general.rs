@@ -1335,3 +1335,15 @@ fn a_listed_subject_owns_its_possessive_and_bans_on_other_citizens() {
         &["airport_closure/OM", "entry_ban/OM"],
     );
 }
+
+#[test]
+fn a_headline_list_with_commas_and_routes_to_island_lists() {
+    expect("Qatar bars entry to travellers from Egypt, India, Nepal", "", &["QA"], None, &["entry_ban/QA"]);
+    expect(
+        "",
+        "Colombia suspendió los vuelos con las islas de Aruba y Curazao por una semana.",
+        &["CO"],
+        None,
+        &[],
+    );
+}
