@@ -134,6 +134,7 @@ fn the_probe_sets_stay_above_their_floor() {
         ("probe13", 0.97, 0.97),
         ("probe14", 0.97, 0.97),
         ("probe15", 0.97, 0.97),
+        ("probe16", 0.97, 0.97),
     ] {
         probe_floor(set, min_p, min_r);
     }
