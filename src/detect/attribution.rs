@@ -660,8 +660,9 @@ fn names_a_feature(after: &str) -> bool {
 }
 
 /// Whether the text between two mentions only joins them into one list: a comma, "and",
-/// "or", a slash, maybe "most of"/"parts of" ("Israeli, Iranian, and most of Iraqi airspace").
-fn joined(between: &str) -> bool {
+/// "or", a slash, maybe "most of"/"parts of" ("Israeli, Iranian, and most of Iraqi airspace"),
+/// maybe an article ("La Côte d'Ivoire et le Sénégal", "Colombia y la República Dominicana").
+pub(super) fn joined(between: &str) -> bool {
     if between.len() > 24 || between.contains(['.', ';', ':', '(', ')']) {
         return false;
     }
@@ -672,7 +673,11 @@ fn joined(between: &str) -> bool {
         [] => had_comma,
         ["and" | "or" | "&" | "/" | "et" | "ou" | "y" | "e" | "o"] => true,
         ["and" | "or", q, "of"] | [q, "of"] => matches!(*q, "most" | "parts" | "part" | "much" | "all"),
-        ["and" | "or", "the"] | ["the"] => had_comma || words.len() == 2,
+        [
+            "and" | "or" | "et" | "ou" | "y" | "o",
+            "the" | "le" | "la" | "les" | "l'" | "el" | "los" | "las",
+        ] => true,
+        ["the"] => had_comma,
         _ => false,
     }
 }

@@ -111,7 +111,7 @@ pub(super) fn attribute(
             before.sort_by_key(|m| std::cmp::Reverse(m.start));
             for m in before {
                 let Some(first) = kept.iter().map(|k| k.start).min() else { break };
-                if m.end <= first && list_link(&s.norm.text[m.end..first]) {
+                if m.end <= first && attribution::joined(&s.norm.text[m.end..first]) {
                     kept.push(m);
                 }
             }
@@ -267,15 +267,6 @@ fn locative_before(before: &str) -> bool {
 
 /// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses
 /// ressortissants", "sus ciudadanos").
-/// Whether the text between two places only joins them as items of one list.
-pub(super) fn list_link(between: &str) -> bool {
-    between.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
-        ["and", "et", "y", "e", "the", "le", "la", "l", "les", "el", "los", "las"]
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(w))
-    }) && between.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, ',' | '\'' | '’'))
-}
-
 fn names_own_people(matched: &str) -> bool {
     let words: Vec<String> = matched
         .split(|c: char| !c.is_alphanumeric())

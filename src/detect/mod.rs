@@ -445,22 +445,7 @@ impl Engine {
             let refers_back = ["it", "this", "that", "il", "elle", "ce", "cette", "esta", "este", "fue"]
                 .iter()
                 .any(|w| w.eq_ignore_ascii_case(opener));
-            // (Cues are only scanned in sentences with a match, so the lift is read here.)
-            let lifts = next_text.split(|c: char| !c.is_alphanumeric()).any(|w| {
-                [
-                    "lifted",
-                    "ended",
-                    "expired",
-                    "revoked",
-                    "rescinded",
-                    "levé",
-                    "levée",
-                    "levantado",
-                    "levantó",
-                ]
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(w))
-            });
+            let lifts = cues::says(CueKind::Lift, next_text);
             if refers_back && lifts && modifiers::past_year_in(next_text, y) {
                 found.lift_past = true;
             }
@@ -575,7 +560,7 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // A measure said to go on ("X remains blocked", "siguen bloqueados") is a status of its
         // own: a lift in the title, the lede or its own sentence (mobile data restored, "aunque
         // Facebook y WhatsApp siguen bloqueados") does not end it.
-        let goes_on = says_it_goes_on(&d.evidence);
+        let goes_on = cues::says(CueKind::Active, &d.evidence);
         let later_lift = lifts.iter().any(|l| {
             let lede = l.section == Section::Body && l.span.1 <= lede_end;
             l.trigger == t
@@ -589,26 +574,6 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Lifted;
         }
     }
-}
-
-/// Whether a sentence says a measure goes on ("remains", "still", "reste", "siguen").
-fn says_it_goes_on(sentence: &str) -> bool {
-    sentence.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        [
-            "remains",
-            "remain",
-            "still",
-            "reste",
-            "restent",
-            "toujours",
-            "sigue",
-            "siguen",
-            "continúa",
-            "continúan",
-        ]
-        .iter()
-        .any(|x| x.eq_ignore_ascii_case(w))
-    })
 }
 
 /// Whether a sentence is a bare heading made of the candidate's words: at most four words,
@@ -718,7 +683,7 @@ fn route_ends(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> Vec<C
     let mut ends: Vec<CountryCode> = Vec::new();
     let mut last_end: Option<usize> = None;
     for m in s.mentions.iter().filter(|m| m.start >= raw.clause.start && m.end <= raw.clause.end) {
-        let listed = last_end.is_some_and(|e| e <= m.start && locate::list_link(&text[e..m.start]));
+        let listed = last_end.is_some_and(|e| e <= m.start && attribution::joined(&text[e..m.start]));
         if listed
             || (m.kind == attribution::Kind::Name
                 && near(m.start, m.end)
