@@ -445,8 +445,7 @@ impl Engine {
             let refers_back = ["it", "this", "that", "il", "elle", "ce", "cette", "esta", "este", "fue"]
                 .iter()
                 .any(|w| w.eq_ignore_ascii_case(opener));
-            let lifts = cues::says(CueKind::Lift, next_text);
-            if refers_back && lifts && modifiers::past_year_in(next_text, y) {
+            if refers_back && modifiers::past_year_in(next_text, y) && cues::says(CueKind::Lift, next_text) {
                 found.lift_past = true;
             }
         }
@@ -560,14 +559,18 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // A measure said to go on ("X remains blocked", "siguen bloqueados") is a status of its
         // own: a lift in the title, the lede or its own sentence (mobile data restored, "aunque
         // Facebook y WhatsApp siguen bloqueados") does not end it.
-        let goes_on = cues::says(CueKind::Active, &d.evidence);
-        let later_lift = lifts.iter().any(|l| {
-            let lede = l.section == Section::Body && l.span.1 <= lede_end;
-            l.trigger == t
-                && l.country == d.country
-                && ((!goes_on && (l.section == Section::Title || lede || same_sentence(l.section, l.span)))
-                    || l.at > i)
-        });
+        // (Read only when such a lift exists: most detections have none.)
+        let lifted_by = |early: bool| {
+            lifts.iter().any(|l| {
+                let lede = l.section == Section::Body && l.span.1 <= lede_end;
+                l.trigger == t
+                    && l.country == d.country
+                    && (l.at > i
+                        || (early
+                            && (l.section == Section::Title || lede || same_sentence(l.section, l.span))))
+            })
+        };
+        let later_lift = lifted_by(false) || (lifted_by(true) && !cues::says(CueKind::Active, &d.evidence));
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
