@@ -191,13 +191,15 @@ impl Payload {
             JobKind::Escalation => Payload::Escalation(serde_json::from_str(json)?),
         })
     }
+}
 
-    /// The same, from a JSON value (tests, the test message).
+/// Helpers for tests: a payload from a JSON value, and whether it is the shape a kind needs.
+#[cfg(test)]
+impl Payload {
     pub fn from_value(kind: JobKind, v: serde_json::Value) -> Result<Payload, serde_json::Error> {
         Payload::parse(kind, &v.to_string())
     }
 
-    /// Whether this payload is the shape `kind` needs.
     pub fn fits(&self, kind: JobKind) -> bool {
         matches!(
             (kind, self),
