@@ -65,6 +65,29 @@ pub(super) fn attribute(
         gap <= CLAUSE_PLACE_WINDOW
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    // "Thailand, which borders Laos, closed its border crossings": a place inside a relative
+    // aside describes another; it owns the measure only when nothing else in the clause can.
+    // When the clause starts inside the aside, the place the aside hangs on owns it.
+    let aside = |m: &&Mention| in_relative_aside(attribution::text_before(&s.norm.text, m.start, 80));
+    if in_clause.iter().any(aside) {
+        if !in_clause.iter().all(aside) {
+            in_clause.retain(|m| !aside(m));
+        } else {
+            let text = &s.norm.text;
+            let antecedents: Vec<&Mention> = in_clause
+                .iter()
+                .filter_map(|m| text[..m.start].rfind(','))
+                .flat_map(|comma| {
+                    plain(&raw.sentence)
+                        .into_iter()
+                        .filter(move |a| a.end <= comma && text[a.end..comma].trim().is_empty())
+                })
+                .collect();
+            if !antecedents.is_empty() {
+                in_clause = antecedents;
+            }
+        }
+    }
     let after_from = |m: &&Mention| origin_before(attribution::text_before(&s.norm.text, m.start, 64));
     match from_places {
         FromPlaces::Neutral => {}
@@ -129,6 +152,24 @@ pub(super) fn attribute(
         };
         actors.extend(plain(&raw.sentence).into_iter().filter(|m| own_before(m)).map(|m| m.country));
         in_clause.retain(|m| !actors.contains(&m.country));
+    }
+    // "… and authorized the departure of non-emergency employees at our Embassy in Moscow":
+    // the post the staff leave, named after the match, is where the departure is, over places
+    // earlier in the sentence.
+    if from_places == FromPlaces::Prefer && !in_clause.iter().any(after_from) {
+        let text = &s.norm.text;
+        let posts: Vec<&Mention> = plain(&raw.sentence)
+            .into_iter()
+            .filter(|m| {
+                m.start >= raw.cand.last.1
+                    && modifiers::words_between(text, raw.cand.last.1, m.start) <= 20
+                    && !actors.contains(&m.country)
+                    && post_before(attribution::text_before(text, m.start, 48))
+            })
+            .collect();
+        if !posts.is_empty() {
+            in_clause = posts;
+        }
     }
     if from_places != FromPlaces::Prefer || !in_clause.iter().any(after_from) {
         let locative = |m: &&Mention| locative(m);
@@ -248,6 +289,38 @@ fn origin_before(before: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether the text before a place opens a relative aside that is still open: ", which
+/// borders", ", qui borde".
+fn in_relative_aside(before: &str) -> bool {
+    let Some((_, aside)) = before.rsplit_once(',') else { return false };
+    if aside.contains(['.', ';', ':', '(', ')']) {
+        return false;
+    }
+    let first = aside.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    is(first, &["which", "who", "whose", "qui", "dont"])
+}
+
+/// Whether a place is named as a diplomatic post: "Embassy in X", "consulate at X", "Embassy X".
+fn post_before(before: &str) -> bool {
+    let before = before.rsplit(['.', '!', '?', ';', '(', ')', '\n']).next().unwrap_or(before);
+    let (words, n) = words_back(before);
+    const POSTS: &[&str] = &[
+        "embassy",
+        "embassies",
+        "consulate",
+        "consulates",
+        "ambassade",
+        "consulat",
+        "embajada",
+        "consulado",
+    ];
+    match &words[..n.min(2)] {
+        [w, ..] if is(w, POSTS) => true,
+        [prep, w] => is(prep, &["in", "at", "à", "en"]) && is(w, POSTS),
+        _ => false,
+    }
 }
 
 /// Whether a place is introduced as where things happen: "in X", "across X", "throughout X",

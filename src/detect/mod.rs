@@ -287,14 +287,20 @@ impl Engine {
                     .filter(|h| h.start >= clause.start && h.end <= clause.end)
                     .collect();
                 let mut seen: Vec<usize> = Vec::new();
-                let excluded =
-                    |t: usize| hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 });
+                // An exclude of part of a place ("airports in", "parts of") preceded by "all" or
+                // "every" names the whole of it.
+                let counts = |h: &Hit| !after_all(text, h.start);
+                let excluded = |t: usize| {
+                    hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 } && counts(h))
+                };
                 // A trigger's own phrase stands beside an exclude that is another item of the
                 // same list ("fired live rounds, rubber bullets and tear gas"); a near pair,
                 // being looser, is excluded by any in the clause.
                 let phrase_excluded = |t: usize, p: &Hit| {
                     hits.iter().any(|h| {
-                        h.meaning == Meaning::Exclude { trigger: t as u16 } && !listed_apart(text, p, h)
+                        h.meaning == Meaning::Exclude { trigger: t as u16 }
+                            && counts(h)
+                            && !listed_apart(text, p, h)
                     })
                 };
                 for h in &hits {
@@ -753,6 +759,11 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair>
     let mut out = Vec::new();
     for h in hits {
         let Meaning::NearA { trigger, rule } = h.meaning else { continue };
+        // Right after a relative pronoun a near term is a verb, not the thing it names: "the
+        // state, which borders Myanmar, will also be shut" closes no border.
+        if after_relative_pronoun(text, h.start) {
+            continue;
+        }
         let within = triggers.triggers()[trigger as usize].near[rule as usize].within;
         let best = hits
             .iter()
@@ -773,6 +784,20 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair>
         }
     }
     out
+}
+
+/// Whether the word just before `at` is "all" or "every" ("all airports in Nigeria").
+fn after_all(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    before.len() < at && ["all", "every"].iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// Whether the word just before `at` is a relative pronoun ("which", "who").
+fn after_relative_pronoun(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    before.len() < at && (word.eq_ignore_ascii_case("which") || word.eq_ignore_ascii_case("who"))
 }
 
 #[cfg(test)]

@@ -1347,3 +1347,92 @@ fn a_headline_list_with_commas_and_routes_to_island_lists() {
         &[],
     );
 }
+
+#[test]
+fn every_airport_shut_closes_the_country_and_one_named_airport_does_not() {
+    expect(
+        "",
+        "Authorities said all airports in Peru are closed to incoming international flights.",
+        &[],
+        None,
+        &["airport_closure/PE", "entry_ban/PE"],
+    );
+    expect(
+        "Ghana closes all airports after the coup",
+        "",
+        &[],
+        None,
+        &["airport_closure/GH", "entry_ban/GH"],
+    );
+    expect(
+        "",
+        "All international air travel to the country has been halted since the coup.",
+        &["GN"],
+        None,
+        &["airport_closure/GN", "entry_ban/GN"],
+    );
+    // Near misses: named airports are an airport closure only; "parts of" still limits.
+    expect("", "The airports in Accra and Kumasi are closed.", &[], None, &["airport_closure/GH"]);
+}
+
+#[test]
+fn a_relative_aside_neither_closes_a_border_nor_owns_the_measure() {
+    // "borders" after "which" is the verb: nothing is closed at a border.
+    expect("", "Schools in the province, which borders Laos, will be shut on Monday.", &["TH"], None, &[]);
+    // The place inside the aside describes the subject; the subject closes its border.
+    expect(
+        "",
+        "Thailand, which borders Laos, closed its border crossings on Monday.",
+        &[],
+        None,
+        &["entry_ban/TH"],
+    );
+    // Near miss: without the aside the neighbour named after "with" is still not the owner.
+    expect("", "Thailand closed its border crossings with Laos on Monday.", &[], None, &["entry_ban/TH"]);
+}
+
+#[test]
+fn deaths_in_police_firing_are_live_ammunition_and_a_crush_is_not() {
+    expect(
+        "",
+        "Three men died in police firing during a protest in Srinagar on Friday.",
+        &[],
+        None,
+        &["live_ammunition/IN"],
+    );
+    expect(
+        "",
+        "Two people received bullet injuries in police firing near the bus stand in Lahore.",
+        &[],
+        None,
+        &["live_ammunition/PK"],
+    );
+    // Near misses: tear gas and a crush; police firing into the air.
+    expect(
+        "",
+        "Police fired tear gas at the crowd in Srinagar and two people died in the crush.",
+        &[],
+        None,
+        &[],
+    );
+    expect("", "One man was killed after police firing in the air caused panic in Srinagar.", &[], None, &[]);
+}
+
+#[test]
+fn a_departure_belongs_to_the_post_named_after_it() {
+    expect(
+        "",
+        "The State Department suspended operations at the U.S. Embassy in Caracas, Venezuela and authorized the departure of non-emergency staff at the Embassy in Bogota.",
+        &[],
+        None,
+        &["evacuation/CO"],
+    );
+    // Near miss: a country the staff leave "from" stays the place, whatever embassy follows.
+    expect(
+        "",
+        "The State Department ordered the departure of non-emergency staff from Venezuela, while the embassy in Bogota stays open.",
+        &[],
+        None,
+        &["evacuation/VE"],
+    );
+}
