@@ -151,11 +151,39 @@ pub(super) fn attribute(
                 && names_own_people(&text[m.end..raw.cand.last.1])
         };
         actors.extend(plain(&raw.sentence).into_iter().filter(|m| own_before(m)).map(|m| m.country));
+        // "to evacuate diplomats and other Swedish nationals", "ressortissants français": the
+        // country whose people are named by their nationality carries the evacuation out.
+        let people_of = |m: &Mention| {
+            m.kind == Kind::Demonym && {
+                let after = text[m.end..].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+                let before = attribution::text_before(text, m.start, 32)
+                    .rsplit(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty());
+                after.take(2).chain(before.take(1)).any(|w| is_people(&w.to_lowercase()))
+            }
+        };
+        actors.extend(
+            mentions_in(&s.mentions, &raw.clause)
+                .filter(|m| people_of(m) && Some(m.country) != subject)
+                .map(|m| m.country),
+        );
         in_clause.retain(|m| !actors.contains(&m.country));
     }
     // "… and authorized the departure of non-emergency employees at our Embassy in Moscow":
     // the post the staff leave, named after the match, is where the departure is, over places
     // earlier in the sentence.
+    // After an evacuation's words, a place is where it happens only when led there ("from X",
+    // "in X", "at the Embassy in X"): "… equipped by the United States", "flown to Jordan".
+    if from_places == FromPlaces::Prefer && subject.is_some() {
+        let text = &s.norm.text;
+        in_clause.retain(|m| {
+            m.start < raw.cand.last.1
+                || Some(m.country) == subject
+                || locative(m)
+                || after_from(m)
+                || post_before(attribution::text_before(text, m.start, 48))
+        });
+    }
     if from_places == FromPlaces::Prefer && !in_clause.iter().any(after_from) {
         let text = &s.norm.text;
         let posts: Vec<&Mention> = plain(&raw.sentence)
@@ -222,9 +250,14 @@ pub(super) fn attribute(
             }
         }
     }
-    // The countries that fly out their own people are not where the evacuation is.
-    let in_sentence: Vec<&Mention> =
+    // The countries that fly out their own people are not where the evacuation is; nor, when
+    // the advisory has a subject, is a country named in passing elsewhere in the sentence
+    // ("equipped by the United States"): only one the staff leave or stay in.
+    let mut in_sentence: Vec<&Mention> =
         plain(&raw.sentence).into_iter().filter(|m| !actors.contains(&m.country)).collect();
+    if from_places == FromPlaces::Prefer && subject.is_some() {
+        in_sentence.retain(|m| m.country == subject.unwrap_or(m.country) || locative(m) || after_from(m));
+    }
     if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
         push(c, 0.95, &mut out);
         return out;
@@ -346,25 +379,35 @@ fn names_own_people(matched: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    words.windows(2).any(|w| {
-        matches!(w[0].as_str(), "its" | "their" | "ses" | "leurs" | "leur" | "sus" | "su")
-            && matches!(
-                w[1].as_str(),
-                "nationals"
-                    | "citizens"
-                    | "embassy"
-                    | "staff"
-                    | "diplomats"
-                    | "personnel"
-                    | "ressortissants"
-                    | "citoyens"
-                    | "diplomates"
-                    | "ciudadanos"
-                    | "nacionales"
-                    | "connacionales"
-                    | "diplomaticos"
-            )
+    // A few words may come between: "its roughly 3,000 nationals", "its Kabul embassy".
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(w.as_str(), "its" | "their" | "ses" | "leurs" | "leur" | "sus" | "su")
+            && words[i + 1..].iter().take(4).any(|n| is_people(n))
     })
+}
+
+/// A noun for a country's own people abroad or its diplomatic presence.
+fn is_people(w: &str) -> bool {
+    matches!(
+        w,
+        "nationals"
+            | "citizens"
+            | "embassy"
+            | "staff"
+            | "diplomats"
+            | "personnel"
+            | "ressortissants"
+            | "citoyens"
+            | "diplomates"
+            | "ciudadanos"
+            | "nacionales"
+            | "connacionales"
+            | "diplomaticos"
+            | "embassies"
+            | "ambassade"
+            | "embajada"
+            | "expatriates"
+    )
 }
 
 /// The advisory's subject country: declared metadata, else the title's most salient country,

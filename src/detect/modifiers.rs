@@ -48,6 +48,28 @@ pub struct Found {
     pub lift_past: bool,
 }
 
+/// Whether a negation before a candidate still covers it. A new coordinated clause (", and
+/// …", ", y hay …", "; …") ends its reach, and a negating preposition ("without", "sans",
+/// "sin") covers only its own phrase, up to the next comma: "permite detenciones sin orden
+/// judicial, y hay toque de queda" negates no curfew.
+fn negation_reaches(text: &str, neg: &Hit, cand_start: usize) -> bool {
+    if neg.end > cand_start {
+        return true;
+    }
+    let gap = &text[neg.end..cand_start];
+    let cue = &text[neg.start..neg.end];
+    if ["without", "sans", "sin"].iter().any(|p| cue.eq_ignore_ascii_case(p)) && gap.contains([',', ';']) {
+        return false;
+    }
+    if gap.contains(';') {
+        return false;
+    }
+    !gap.split(',').skip(1).any(|part| {
+        let first = part.split_whitespace().next().unwrap_or("");
+        ["and", "but", "y", "pero", "et", "mais"].iter().any(|c| first.eq_ignore_ascii_case(c))
+    })
+}
+
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
@@ -90,7 +112,7 @@ pub fn find(
             && (h.start >= cand.first.0 || words_between(text, h.end, cand.first.0) < window(kind));
         let after = h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) < window(kind);
         match kind {
-            CueKind::NegPre if before => f.negated = true,
+            CueKind::NegPre if before && negation_reaches(text, h, cand.first.0) => f.negated = true,
             CueKind::NegPost if after => f.negated = true,
             CueKind::HypoPre if before => f.hypothetical = true,
             CueKind::HypoPost if after => f.hypothetical = true,

@@ -1436,3 +1436,82 @@ fn a_departure_belongs_to_the_post_named_after_it() {
         &["evacuation/VE"],
     );
 }
+
+#[test]
+fn a_negation_ends_at_a_new_coordinated_clause_and_a_negating_preposition_at_its_comma() {
+    expect(
+        "",
+        "La ley permite arrestos sin orden judicial, y hay toque de queda en todo el departamento.",
+        &["GT"],
+        None,
+        &["curfew/GT"],
+    );
+    expect(
+        "",
+        "Police may now detain people without a warrant, and a curfew is in force in Harare.",
+        &[],
+        None,
+        &["curfew/ZW"],
+    );
+    // Near misses: the negation right before the measure still negates it.
+    expect("", "No hay toque de queda en el departamento.", &["GT"], None, &[]);
+    expect("", "Hotels in Harare stayed open without a curfew.", &[], None, &[]);
+}
+
+#[test]
+fn carriers_of_an_evacuation_are_found_by_their_people_and_their_embassy() {
+    // Words between the possessive and the people.
+    expect(
+        "",
+        "Britain sent 600 troops to help evacuate its roughly 3,000 nationals from the country.",
+        &["AF"],
+        None,
+        &["evacuation/AF"],
+    );
+    // Closing one's own embassy somewhere is that somewhere's evacuation.
+    expect("", "Norway closed its Kabul embassy and flew its staff out.", &["AF"], None, &["evacuation/AF"]);
+    // The nationality of the evacuees names the carrier.
+    expect(
+        "",
+        "Sweden sent soldiers to evacuate diplomats and other Swedish nationals.",
+        &["SD"],
+        None,
+        &["evacuation/SD"],
+    );
+    // A country named in passing elsewhere in the sentence is not where the evacuation is.
+    expect(
+        "",
+        "France evacuated its diplomats by helicopter as local forces, trained and equipped by the United States for years, melted away.",
+        &["AF"],
+        None,
+        &["evacuation/AF"],
+    );
+    // Near miss: the place the staff leave still wins when it is named.
+    expect(
+        "",
+        "Sweden sent soldiers to evacuate Swedish nationals from Ethiopia.",
+        &["SD"],
+        None,
+        &["evacuation/ET"],
+    );
+}
+
+#[test]
+fn remaining_flights_cancelled_close_the_airport_but_rebels_closing_in_do_not() {
+    expect(
+        "",
+        "Authorities then cancelled all remaining commercial flights out of Kabul.",
+        &[],
+        None,
+        &["airport_closure/AF"],
+    );
+    expect(
+        "",
+        "NATO said it would keep the airport open with rebels closing in on the capital.",
+        &["AF"],
+        None,
+        &[],
+    );
+    // Near miss: an airline's own cancellations are not the airport closing.
+    expect("", "Airlines cancelled all remaining flights to Kabul.", &[], None, &[]);
+}
