@@ -373,7 +373,7 @@ fn locative_before(before: &str) -> bool {
 
 /// Whether a match speaks of someone's own people ("its nationals", "their citizens", "ses
 /// ressortissants", "sus ciudadanos").
-fn names_own_people(matched: &str) -> bool {
+pub(super) fn names_own_people(matched: &str) -> bool {
     let words: Vec<String> = matched
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

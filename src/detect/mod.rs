@@ -553,6 +553,13 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         .filter_map(|(at, (d, of))| {
             of.map(|trigger| Lift { at, trigger, country: d.country, section: d.section, span: d.span })
         })
+        // One carrier ending its own evacuation ("ended evacuation efforts for their citizens")
+        // does not end the others'.
+        .filter(|l| {
+            let (d, _) = &all[l.at];
+            triggers.triggers()[l.trigger].from_places != FromPlaces::Prefer
+                || !locate::names_own_people(&d.evidence)
+        })
         .collect();
     for (i, (d, of)) in all.iter_mut().enumerate() {
         if d.polarity != Polarity::Affirmed || of.is_some() {

@@ -1515,3 +1515,22 @@ fn remaining_flights_cancelled_close_the_airport_but_rebels_closing_in_do_not() 
     // Near miss: an airline's own cancellations are not the airport closing.
     expect("", "Airlines cancelled all remaining flights to Kabul.", &[], None, &[]);
 }
+
+#[test]
+fn one_carrier_ending_its_evacuation_does_not_end_the_others() {
+    expect(
+        "",
+        "Foreign nationals are being evacuated from Kabul airport. Canadian forces ended evacuation efforts for their citizens on Thursday.",
+        &["AF"],
+        None,
+        &["evacuation/AF"],
+    );
+    // Near miss: the evacuation as such reported over.
+    expect(
+        "",
+        "Foreign nationals were evacuated from Kabul airport. The evacuation ended on Thursday.",
+        &["AF"],
+        None,
+        &[],
+    );
+}
