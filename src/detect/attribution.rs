@@ -641,6 +641,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         if !matches!(kind, Kind::City(_)) && names_a_feature(&text[end..]) {
             continue;
         }
+        if names_a_street(text_before(text, start, 16)) {
+            continue;
+        }
         let role = role(text, start, end, kind == Kind::Demonym);
         out.push(Mention { start, end, country, kind, role, candidates });
     }
@@ -657,6 +660,26 @@ fn names_a_feature(after: &str) -> bool {
     let Some(rest) = after.strip_prefix(' ') else { return false };
     let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
     matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour")
+}
+
+/// Whether a place name ends a street's name and so names no place of its own: "the Quai
+/// d'Orsay" (the French foreign ministry), "Rue de Paris", "Avenida Brasil". `before` is the
+/// text right before the mention.
+fn names_a_street(before: &str) -> bool {
+    const STREETS: &[&str] = &[
+        "Quai d'",
+        "Quai d\u{2019}",
+        "Quai de ",
+        "Rue de ",
+        "Rue d'",
+        "Rue d\u{2019}",
+        "Avenue de ",
+        "Boulevard de ",
+        "Calle ",
+        "Avenida ",
+        "Rua ",
+    ];
+    STREETS.iter().any(|s| before.ends_with(s))
 }
 
 /// Whether the text between two mentions only joins them into one list: a comma, "and",

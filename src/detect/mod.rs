@@ -440,6 +440,15 @@ impl Engine {
             found.hypothetical |= f.hypothetical;
             found.lifted |= f.lifted;
         }
+        // "Large-scale protests in 2022 resulted in loss of life. Movement was difficult due to
+        // curfews": a past-tense sentence with no time of its own goes on with the story the
+        // sentence before dated in a past year.
+        if !found.historical
+            && let Some(y) = year
+            && continues_a_dated_past(text, &s.sentences, &raw.sentence, y)
+        {
+            found.historical = true;
+        }
         // "A state of emergency is no longer in effect. It was lifted in October 2021": the
         // sentence that refers back to the lift dates it.
         if found.lifted
@@ -590,6 +599,53 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Whether `sentence` tells, in the past tense and with no time of its own, more of what the
+/// sentence right before it dated in a year before the advisory's.
+fn continues_a_dated_past(
+    text: &str,
+    sentences: &[Range<usize>],
+    sentence: &Range<usize>,
+    year: i32,
+) -> bool {
+    let words: Vec<&str> =
+        text[sentence.clone()].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|l| w.eq_ignore_ascii_case(l)));
+    if !has(&["was", "were"]) {
+        return false;
+    }
+    const NOW: &[&str] = &[
+        "is",
+        "are",
+        "remains",
+        "remain",
+        "still",
+        "now",
+        "currently",
+        "today",
+        "tonight",
+        "yesterday",
+        "has",
+        "have",
+        "week",
+        "weekend",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "will",
+    ];
+    if has(NOW) || words.iter().any(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let at = sentences.partition_point(|r| r.start < sentence.start);
+    at.checked_sub(1)
+        .and_then(|i| sentences.get(i))
+        .is_some_and(|prev| prev.end <= sentence.start && modifiers::past_year_in(&text[prev.clone()], year))
 }
 
 /// Whether a sentence is a bare heading made of the candidate's words: at most four words,

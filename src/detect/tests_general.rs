@@ -1534,3 +1534,49 @@ fn one_carrier_ending_its_evacuation_does_not_end_the_others() {
         &[],
     );
 }
+
+#[test]
+fn a_place_ending_a_street_name_names_no_place() {
+    // "Quai d'Orsay" is the French foreign ministry, not the town of Orsay.
+    expect(
+        "Les conseils aux voyageurs du Quai d'Orsay",
+        "Birmanie : le couvre-feu de minuit à 4 heures est toujours en vigueur à Yangon.",
+        &[],
+        None,
+        &["curfew/MM"],
+    );
+    // Near miss: the town itself still counts.
+    expect(
+        "",
+        "Un couvre-feu est en vigueur depuis lundi dans la Rue de Lyon à Paris.",
+        &[],
+        None,
+        &["curfew/FR"],
+    );
+}
+
+#[test]
+fn a_past_tense_sentence_goes_on_with_the_story_its_predecessor_dated() {
+    expect(
+        "",
+        "Large protests in 2019 left dozens dead in Colombo. Travel around the island was difficult because of curfews and roadblocks.",
+        &["LK"],
+        Some(2024),
+        &[],
+    );
+    // Near misses: a sentence with a time of its own, or in the present, is news.
+    expect(
+        "",
+        "Large protests in 2019 left dozens dead in Colombo. A curfew was imposed in Colombo on Monday.",
+        &["LK"],
+        Some(2024),
+        &["curfew/LK"],
+    );
+    expect(
+        "",
+        "Large protests in 2019 left dozens dead in Colombo. A curfew is in force in Colombo.",
+        &["LK"],
+        Some(2024),
+        &["curfew/LK"],
+    );
+}
