@@ -386,6 +386,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "frecuentemente",
             "habitualmente",
             "con frecuencia",
+            "sont courantes",
+            "sont courants",
+            "sont fréquentes",
+            "sont fréquents",
+            "son comunes",
+            "son frecuentes",
+            "son habituales",
             // Travel-advisory risk lists ("Reconsider travel to X due to crime, unrest, …").
             "reconsider travel",
             "do not travel to",

@@ -1580,3 +1580,40 @@ fn a_past_tense_sentence_goes_on_with_the_story_its_predecessor_dated() {
         &["curfew/LK"],
     );
 }
+
+#[test]
+fn shooting_into_crowds_and_firing_upon_protests_are_live_ammunition() {
+    expect(
+        "",
+        "Security forces in Nairobi shot directly into crowds of protesters on Tuesday.",
+        &[],
+        None,
+        &["live_ammunition/KE"],
+    );
+    expect(
+        "",
+        "Soldiers fired upon protests in Abuja; live ammunitions were used.",
+        &[],
+        None,
+        &["live_ammunition/NG"],
+    );
+    // Near miss: shots into the air.
+    expect("", "Police in Nairobi shot into the air to scatter the crowd.", &[], None, &[]);
+}
+
+#[test]
+fn french_and_spanish_habits_banks_shutting_and_every_border_closed() {
+    // "sont courantes": a habit, not news.
+    expect("", "Les coupures d'internet sont courantes au Tchad en période électorale.", &[], None, &[]);
+    expect("", "Los cortes de internet son frecuentes en Cuba.", &[], None, &[]);
+    expect("Les banques libanaises ferment leurs portes", "", &["LB"], None, &["banking_suspension/LB"]);
+    expect("", "El gobierno de Venezuela cerró todas las fronteras el sábado.", &[], None, &["entry_ban/VE"]);
+    // Near miss: the same habit words do not hide a measure in force now.
+    expect(
+        "",
+        "Les coupures d'internet sont courantes au Tchad. Un couvre-feu est en vigueur à N'Djamena.",
+        &[],
+        None,
+        &["curfew/TD"],
+    );
+}
