@@ -65,6 +65,15 @@ pub(super) fn attribute(
         gap <= CLAUSE_PLACE_WINDOW
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    // "el cierre del espacio aéreo venezolano", "la fermeture des frontières maliennes": an
+    // adjective of nationality right after the match says whose it is.
+    if let Some(m) = plain(&raw.clause).into_iter().find(|m| {
+        m.kind == Kind::Demonym
+            && m.start >= raw.cand.last.1
+            && s.norm.text[raw.cand.last.1..m.start].trim().is_empty()
+    }) {
+        in_clause = vec![m];
+    }
     // "Thailand, which borders Laos, closed its border crossings": a place inside a relative
     // aside describes another; it owns the measure only when nothing else in the clause can.
     // When the clause starts inside the aside, the place the aside hangs on owns it.

@@ -15,6 +15,7 @@ use super::cues::{CUES, CueKind};
 use super::dfa::Dfa;
 use super::normalize::normalize_pattern;
 use super::place_index::PlaceIndex;
+use super::places::Gazetteer;
 use super::sentences::CLAUSE_BREAKS;
 use super::trigger::{Term, TriggerSet};
 
@@ -149,6 +150,14 @@ impl Matcher {
             for w in *words {
                 let term = Term { text: normalize_pattern(w).to_lowercase(), prefix: false };
                 context.push((term, Meaning::Cue(*kind)));
+            }
+        }
+        // Lower-case place names (French and Spanish adjectives, "sénégalais", "venezolano")
+        // follow no capital the place index could probe at: the automaton finds them.
+        for (i, name) in Gazetteer::get().names().iter().enumerate() {
+            let folded = normalize_pattern(name.text);
+            if folded.starts_with(|c: char| c.is_lowercase()) {
+                context.push((Term { text: folded, prefix: false }, Meaning::Place { name: i as u32 }));
             }
         }
         for b in CLAUSE_BREAKS {

@@ -1617,3 +1617,25 @@ fn french_and_spanish_habits_banks_shutting_and_every_border_closed() {
         &["curfew/TD"],
     );
 }
+
+#[test]
+fn french_and_spanish_adjectives_of_nationality_name_their_country() {
+    expect(
+        "",
+        "Le gouvernement sénégalais a suspendu l'internet mobile dimanche.",
+        &[],
+        None,
+        &["internet_shutdown/SN"],
+    );
+    // Right after the measure, the adjective says whose it is, over a country named later.
+    expect(
+        "",
+        "Maduro ordenó el cierre del espacio aéreo venezolano y rompió relaciones con Colombia.",
+        &[],
+        None,
+        &["airport_closure/VE", "entry_ban/VE"],
+    );
+    expect("", "La junte a ordonné la fermeture des frontières maliennes.", &[], None, &["entry_ban/ML"]);
+    // Near miss: a capitalised adjective at the start of a sentence is the same country.
+    expect("", "Sénégalais et étrangers sont soumis au couvre-feu à Ziguinchor.", &[], None, &["curfew/SN"]);
+}
