@@ -233,7 +233,23 @@ impl Templates {
 
     /// Render a job sent at `sent`. Subjects are forced onto one line.
     pub fn render_job_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
-        let (mut ctx, mut facts, recipient_name) = (context(job, sent), facts_of(job), recipient_name(job));
+        self.render_with(job, sent, true)
+    }
+
+    /// The message only (subject, text, HTML), for an email: no machine-readable facts, which
+    /// only webhooks carry.
+    pub fn render_message_at(&self, job: &Job, sent: jiff::Timestamp) -> Result<Rendered, TemplateError> {
+        self.render_with(job, sent, false)
+    }
+
+    fn render_with(
+        &self,
+        job: &Job,
+        sent: jiff::Timestamp,
+        with_facts: bool,
+    ) -> Result<Rendered, TemplateError> {
+        let facts = if with_facts { facts_of(job) } else { Value::Null };
+        let (mut ctx, mut facts, recipient_name) = (context(job, sent), facts, recipient_name(job));
         // Alerts to a traveller (and their reminders) carry the answer links.
         self.add_links(job, &mut facts, Some(&mut ctx));
         // A reminder reads as the alert it repeats.

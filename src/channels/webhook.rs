@@ -108,7 +108,12 @@ impl Endpoint {
         if let Some(reason) = self.guard.refuse_url(url) {
             return Err(DeliveryError::permanent(format!("webhook {}: {reason}", self.cfg.name)));
         }
-        let body = serde_json::to_vec(&self.body(r)).map_err(|e| DeliveryError::permanent(e.to_string()))?;
+        // JSON is the facts as they are: serialised in place, not copied first.
+        let body = match self.cfg.format {
+            WebhookFormat::Json => serde_json::to_vec(&r.facts),
+            _ => serde_json::to_vec(&self.body(r)),
+        }
+        .map_err(|e| DeliveryError::permanent(e.to_string()))?;
         let mut req = self
             .client
             .post(url.clone())

@@ -149,7 +149,7 @@ impl Default for OutboxConfig {
     fn default() -> Self {
         OutboxConfig {
             concurrency: 8,
-            batch: 16,
+            batch: 64,
             lease: Duration::from_secs(120),
             backoff_base: Duration::from_secs(10),
             backoff_max: Duration::from_secs(3600),

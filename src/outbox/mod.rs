@@ -211,6 +211,10 @@ impl Outbox {
         let facts_only = endpoint.is_some_and(|ep| ep.cfg.format == crate::config::WebhookFormat::Json);
         let rendered = if facts_only {
             self.templates.render_facts(&job)
+        } else if endpoint.is_none() {
+            self.templates
+                .render_message_at(&job, sent)
+                .map_err(|e| DeliveryError::permanent(e.to_string()))?
         } else {
             self.templates.render_job_at(&job, sent).map_err(|e| DeliveryError::permanent(e.to_string()))?
         };
