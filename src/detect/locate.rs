@@ -67,8 +67,9 @@ pub(super) fn attribute(
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
     // "el cierre del espacio aéreo venezolano", "la fermeture des frontières maliennes": an
     // adjective of nationality right after the match says whose it is.
-    if let Some(m) = plain(&raw.clause).into_iter().find(|m| {
-        m.kind == Kind::Demonym
+    if let Some(m) = mentions_in(&s.mentions, &raw.clause).find(|m| {
+        m.role == Role::Plain
+            && m.kind == Kind::Demonym
             && m.start >= raw.cand.last.1
             && s.norm.text[raw.cand.last.1..m.start].trim().is_empty()
     }) {

@@ -289,7 +289,7 @@ impl Engine {
                 let mut seen: Vec<usize> = Vec::new();
                 // An exclude of part of a place ("airports in", "parts of") preceded by "all" or
                 // "every" names the whole of it.
-                let counts = |h: &Hit| !after_all(text, h.start);
+                let counts = |h: &Hit| !word_before_is(text, h.start, &["all", "every"]);
                 let excluded = |t: usize| {
                     hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 } && counts(h))
                 };
@@ -609,6 +609,15 @@ fn continues_a_dated_past(
     sentence: &Range<usize>,
     year: i32,
 ) -> bool {
+    // The sentence before first: it rarely holds a year, and then nothing else is read.
+    let at = sentences.partition_point(|r| r.start < sentence.start);
+    let dated_before = at
+        .checked_sub(1)
+        .and_then(|i| sentences.get(i))
+        .is_some_and(|prev| prev.end <= sentence.start && modifiers::past_year_in(&text[prev.clone()], year));
+    if !dated_before {
+        return false;
+    }
     let words: Vec<&str> =
         text[sentence.clone()].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|l| w.eq_ignore_ascii_case(l)));
@@ -639,13 +648,7 @@ fn continues_a_dated_past(
         "sunday",
         "will",
     ];
-    if has(NOW) || words.iter().any(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit())) {
-        return false;
-    }
-    let at = sentences.partition_point(|r| r.start < sentence.start);
-    at.checked_sub(1)
-        .and_then(|i| sentences.get(i))
-        .is_some_and(|prev| prev.end <= sentence.start && modifiers::past_year_in(&text[prev.clone()], year))
+    !has(NOW) && !words.iter().any(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a sentence is a bare heading made of the candidate's words: at most four words,
@@ -824,7 +827,7 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair>
         let Meaning::NearA { trigger, rule } = h.meaning else { continue };
         // Right after a relative pronoun a near term is a verb, not the thing it names: "the
         // state, which borders Myanmar, will also be shut" closes no border.
-        if after_relative_pronoun(text, h.start) {
+        if word_before_is(text, h.start, &["which", "who"]) {
             continue;
         }
         let within = triggers.triggers()[trigger as usize].near[rule as usize].within;
@@ -849,18 +852,12 @@ fn near_pairs(text: &str, hits: &[&Hit], triggers: &TriggerSet) -> Vec<NearPair>
     out
 }
 
-/// Whether the word just before `at` is "all" or "every" ("all airports in Nigeria").
-fn after_all(text: &str, at: usize) -> bool {
+/// Whether the word just before `at` (a separate word, not the end of the one at `at`) is one
+/// of `words`: "all"/"every" ("all airports in Nigeria"), a relative pronoun ("which borders").
+fn word_before_is(text: &str, at: usize, words: &[&str]) -> bool {
     let before = text[..at].trim_end();
     let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    before.len() < at && ["all", "every"].iter().any(|w| word.eq_ignore_ascii_case(w))
-}
-
-/// Whether the word just before `at` is a relative pronoun ("which", "who").
-fn after_relative_pronoun(text: &str, at: usize) -> bool {
-    let before = text[..at].trim_end();
-    let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    before.len() < at && (word.eq_ignore_ascii_case("which") || word.eq_ignore_ascii_case("who"))
+    before.len() < at && words.iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
