@@ -260,6 +260,22 @@ pub(super) fn attribute(
             }
         }
     }
+    // A bulletin's paragraph opened by "In Bolivia, …" goes on about Bolivia: a sentence of
+    // its own with no place ("The state of emergency went into effect on 26 March") is there,
+    // not in the advisory's subject.
+    if plain(&raw.sentence).is_empty() {
+        let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
+        if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i))
+            && let Some(first) = mentions_in(&s.mentions, prev).next()
+            && first.role == Role::Plain
+            && first.kind != Kind::Demonym
+            && s.norm.text[prev.start..first.start].trim().eq_ignore_ascii_case("in")
+            && Some(first.country) != subject
+        {
+            push(first.country, 0.9, &mut out);
+            return out;
+        }
+    }
     // The countries that fly out their own people are not where the evacuation is; nor, when
     // the advisory has a subject, is a country named in passing elsewhere in the sentence
     // ("equipped by the United States"): only one the staff leave or stay in.

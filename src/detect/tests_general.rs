@@ -1639,3 +1639,35 @@ fn french_and_spanish_adjectives_of_nationality_name_their_country() {
     // Near miss: a capitalised adjective at the start of a sentence is the same country.
     expect("", "Sénégalais et étrangers sont soumis au couvre-feu à Ziguinchor.", &[], None, &["curfew/SN"]);
 }
+
+#[test]
+fn a_paragraph_opened_by_in_x_goes_on_about_x() {
+    expect(
+        "",
+        "In Bolivia, the president ordered the army onto the streets on Wednesday. The state of emergency went into effect at midnight.",
+        &["AG"],
+        None,
+        &["state_of_emergency/BO"],
+    );
+    // Near miss: a country named elsewhere in the sentence before does not lead the paragraph.
+    expect(
+        "",
+        "Officials in Bolivia spoke on Wednesday. The state of emergency went into effect at midnight.",
+        &["AG"],
+        None,
+        &["state_of_emergency/AG"],
+    );
+}
+
+#[test]
+fn ports_of_entry_closed_are_an_entry_ban() {
+    expect(
+        "",
+        "The council said all ports of entry in Antigua are closed for 14 days.",
+        &[],
+        None,
+        &["entry_ban/AG"],
+    );
+    // Near miss: reopened.
+    expect("", "The council said all ports of entry in Antigua reopened on Monday.", &[], None, &[]);
+}
