@@ -455,6 +455,9 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "repealed",
             "expired",
             "annulled",
+            // "declared the martial law announcement invalid", "voted to reject it".
+            "invalid",
+            "voted to reject",
             "called off",
             "no longer",
             "reopened",

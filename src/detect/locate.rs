@@ -126,7 +126,9 @@ pub(super) fn attribute(
         let own = |m: &&Mention| {
             m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 8
         };
-        actors.extend(in_clause.iter().filter(|m| own(m)).map(|m| m.country));
+        // (From every place of the clause: "from Niger" may already have narrowed `in_clause`.)
+        // (Whatever its role: a country acting on another is still the one flying its people out.)
+        actors.extend(mentions_in(&s.mentions, &raw.clause).filter(|m| own(m)).map(|m| m.country));
         in_clause.retain(|m| !own(m));
     } else if possessive {
         let subject_before = |m: &&Mention| {
@@ -169,7 +171,8 @@ pub(super) fn attribute(
                 let before = attribution::text_before(text, m.start, 32)
                     .rsplit(|c: char| !c.is_alphanumeric())
                     .filter(|w| !w.is_empty());
-                after.take(2).chain(before.take(1)).any(|w| is_people(&w.to_lowercase()))
+                // "French and other foreign nationals": a few words may come between.
+                after.take(4).chain(before.take(1)).any(|w| is_people(&w.to_lowercase()))
             }
         };
         actors.extend(
@@ -177,6 +180,26 @@ pub(super) fn attribute(
                 .filter(|m| people_of(m) && Some(m.country) != subject)
                 .map(|m| m.country),
         );
+        // "France was offering to evacuate other European nationals", "Italy sent a plane to
+        // help evacuate …": the subject of the clause that leads to the infinitive carries
+        // it out (a place after a preposition, "troops in Chad to evacuate", is not a subject).
+        let infinitive = {
+            let (w, n) = words_back(attribution::text_before(text, raw.cand.first.0, 24));
+            n > 0 && (is(w[0], &["to"]) || (n > 1 && is(w[0], &["help"]) && is(w[1], &["to"])))
+        };
+        if infinitive {
+            actors.extend(
+                in_clause
+                    .iter()
+                    .filter(|m| {
+                        m.end <= raw.cand.first.0 && m.kind == Kind::Name && Some(m.country) != subject && {
+                            let (w, n) = words_back(attribution::text_before(text, m.start, 24));
+                            n == 0 || !is(w[0], PREPOSITIONS)
+                        }
+                    })
+                    .map(|m| m.country),
+            );
+        }
         in_clause.retain(|m| !actors.contains(&m.country));
     }
     // "… and authorized the departure of non-emergency employees at our Embassy in Moscow":
@@ -238,7 +261,11 @@ pub(super) fn attribute(
                 .filter(|t| t.sovereign() == Some(m.country) && !locative(m) && m.kind != Kind::Demonym);
             push(for_territory.unwrap_or(m.country), 1.0, &mut out);
         }
-        if subject_ref && let Some(c) = subject {
+        // ("the country" is never the one carrying an evacuation out.)
+        if subject_ref
+            && let Some(c) = subject
+            && !actors.contains(&c)
+        {
             push(c, 1.0, &mut out);
         }
         return out;
@@ -360,6 +387,12 @@ fn in_relative_aside(before: &str) -> bool {
     let first = aside.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
     is(first, &["which", "who", "whose", "qui", "dont"])
 }
+
+/// Prepositions that put a place somewhere in a clause rather than make it the subject.
+const PREPOSITIONS: &[&str] = &[
+    "in", "from", "to", "of", "at", "across", "into", "within", "for", "with", "by", "on", "via", "near",
+    "en", "de", "du", "des", "à", "au", "aux", "desde", "del", "a", "por", "para", "con", "avec", "vers",
+];
 
 /// Whether a place is named as a diplomatic post: "Embassy in X", "consulate at X", "Embassy X".
 fn post_before(before: &str) -> bool {

@@ -1671,3 +1671,58 @@ fn ports_of_entry_closed_are_an_entry_ban() {
     // Near miss: reopened.
     expect("", "The council said all ports of entry in Antigua reopened on Monday.", &[], None, &[]);
 }
+
+#[test]
+fn a_decree_declared_invalid_is_ended() {
+    expect("", "The speaker declared the martial law decree invalid on Wednesday.", &["KR"], None, &[]);
+    // Near miss: declared, and nothing ends it.
+    expect("", "The president declared martial law on Tuesday night.", &["KR"], None, &["martial_law/KR"]);
+}
+
+#[test]
+fn curbed_platforms_and_a_loss_of_connectivity_are_internet_shutdowns() {
+    expect(
+        "",
+        "Iran curbed access to Instagram and WhatsApp on Wednesday.",
+        &[],
+        None,
+        &["internet_shutdown/IR"],
+    );
+    expect(
+        "",
+        "Monitors reported a nation-scale loss of connectivity in Iran.",
+        &[],
+        None,
+        &["internet_shutdown/IR"],
+    );
+}
+
+#[test]
+fn carriers_named_by_a_subject_or_a_long_nationality_phrase_are_not_the_place() {
+    expect(
+        "",
+        "Paris said it was evacuating its citizens after the closure of Niger's airspace.",
+        &["NE"],
+        None,
+        &["airport_closure/NE", "entry_ban/NE", "evacuation/NE"],
+    );
+    expect(
+        "",
+        "French and other foreign nationals landed in Paris on evacuation flights from Niger.",
+        &["NE"],
+        None,
+        &["evacuation/NE"],
+    );
+    // The title makes France the subject; "the country" in the sentence is Niger, and France
+    // flies its own people out.
+    expect(
+        "France to start Niger evacuations",
+        "France will begin evacuating its nationals from Niger after a coup there toppled the country's leader.",
+        &[],
+        None,
+        &["evacuation/NE"],
+    );
+    expect("", "Italy sent a plane to evacuate its nationals.", &["NE"], None, &["evacuation/NE"]);
+    // Near miss: a place after a preposition is no subject.
+    expect("", "Troops in Chad moved to evacuate foreigners.", &[], None, &["evacuation/TD"]);
+}
