@@ -126,8 +126,8 @@ pub(super) fn attribute(
         let own = |m: &&Mention| {
             m.end <= raw.cand.first.0 && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 8
         };
-        // (From every place of the clause: "from Niger" may already have narrowed `in_clause`.)
-        // (Whatever its role: a country acting on another is still the one flying its people out.)
+        // Every place of the clause, whatever its role: "from Niger" may already have narrowed
+        // `in_clause`, and a country acting on another still flies its own people out.
         actors.extend(mentions_in(&s.mentions, &raw.clause).filter(|m| own(m)).map(|m| m.country));
         in_clause.retain(|m| !own(m));
     } else if possessive {
@@ -202,9 +202,6 @@ pub(super) fn attribute(
         }
         in_clause.retain(|m| !actors.contains(&m.country));
     }
-    // "… and authorized the departure of non-emergency employees at our Embassy in Moscow":
-    // the post the staff leave, named after the match, is where the departure is, over places
-    // earlier in the sentence.
     // After an evacuation's words, a place is where it happens only when led there ("from X",
     // "in X", "at the Embassy in X"): "… equipped by the United States", "flown to Jordan".
     if from_places == FromPlaces::Prefer && subject.is_some() {
@@ -217,6 +214,9 @@ pub(super) fn attribute(
                 || post_before(attribution::text_before(text, m.start, 48))
         });
     }
+    // "… and authorized the departure of non-emergency employees at our Embassy in Moscow":
+    // the post the staff leave, named after the match, is where the departure is, over places
+    // earlier in the sentence.
     if from_places == FromPlaces::Prefer && !in_clause.iter().any(after_from) {
         let text = &s.norm.text;
         let posts: Vec<&Mention> = plain(&raw.sentence)
