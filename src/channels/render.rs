@@ -181,7 +181,7 @@ impl Templates {
     /// the subject, text and HTML templates.
     pub fn render_facts(&self, job: &Job) -> Rendered {
         let mut facts = facts_of(job);
-        self.add_links(job, &mut facts, None);
+        self.add_links(job, Some(&mut facts), None);
         let recipient_name = recipient_name(job);
         Rendered {
             subject: String::new(),
@@ -196,7 +196,7 @@ impl Templates {
 
     /// Answer links (alerts and reminders to a traveller) into the facts and the template
     /// context; the kind of a reminder.
-    fn add_links(&self, job: &Job, facts: &mut Value, mut ctx: Option<&mut Value>) {
+    fn add_links(&self, job: &Job, mut facts: Option<&mut Value>, mut ctx: Option<&mut Value>) {
         if let (Some(links), Some(traveller), JobKind::Alert | JobKind::Reminder) =
             (&self.links, job.traveller_id, job.kind)
         {
@@ -204,7 +204,9 @@ impl Templates {
             if let Some(c) = ctx.as_deref_mut() {
                 c["respond"] = json!({"safe": safe, "help": help});
             }
-            facts["respond"] = json!({"safe": safe, "help": help});
+            if let Some(f) = facts.as_deref_mut() {
+                f["respond"] = json!({"safe": safe, "help": help});
+            }
         }
         // A digest to a traveller: each advisory in it has its own links, for the alert it
         // merged (which accountability counts), so the traveller can answer each.
@@ -220,14 +222,18 @@ impl Templates {
                 if let Some(c) = ctx.as_deref_mut() {
                     c["alerts"][i]["respond"] = respond.clone();
                 }
-                facts["alerts"][i]["respond"] = respond;
+                if let Some(f) = facts.as_deref_mut() {
+                    f["alerts"][i]["respond"] = respond;
+                }
             }
         }
         if job.kind == JobKind::Reminder {
             if let Some(c) = ctx {
                 c["reminder"] = true.into();
             }
-            facts["kind"] = "reminder".into();
+            if let Some(f) = facts {
+                f["kind"] = "reminder".into();
+            }
         }
     }
 
@@ -248,10 +254,11 @@ impl Templates {
         sent: jiff::Timestamp,
         with_facts: bool,
     ) -> Result<Rendered, TemplateError> {
-        let facts = if with_facts { facts_of(job) } else { Value::Null };
-        let (mut ctx, mut facts, recipient_name) = (context(job, sent), facts, recipient_name(job));
+        // An email carries no machine-readable facts: they are neither built nor linked.
+        let (mut ctx, mut facts, recipient_name) =
+            (context(job, sent), with_facts.then(|| facts_of(job)), recipient_name(job));
         // Alerts to a traveller (and their reminders) carry the answer links.
-        self.add_links(job, &mut facts, Some(&mut ctx));
+        self.add_links(job, facts.as_mut(), Some(&mut ctx));
         // A reminder reads as the alert it repeats.
         let prefix = match job.kind {
             JobKind::Alert | JobKind::Reminder => "alert",
@@ -269,7 +276,7 @@ impl Templates {
             message_id: message_id(job.alert_id, &job.advisory.id, &self.domain),
             in_reply_to: job.thread.map(|first| message_id(first, &job.advisory.id, &self.domain)),
             recipient_name,
-            facts,
+            facts: facts.unwrap_or(Value::Null),
         })
     }
 }
