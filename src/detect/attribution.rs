@@ -83,6 +83,10 @@ const ACTOR_NOUNS: &[&str] = &[
     "envoy",
     "spokesman",
     "spokesperson",
+    // "the French High Commission said"
+    "high",
+    "commission",
+    "commissioner",
 ];
 /// Words that end a run of modifiers after a place ("U.S. direct hire employees").
 const STOP_WORDS: &[&str] = &[
@@ -659,7 +663,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
 fn names_a_feature(after: &str) -> bool {
     let Some(rest) = after.strip_prefix(' ') else { return false };
     let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
-    matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour")
+    matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour" | "Airways" | "Airlines")
 }
 
 /// Whether a place name ends a street's name and so names no place of its own: "the Quai
@@ -678,6 +682,8 @@ fn names_a_street(before: &str) -> bool {
         "Calle ",
         "Avenida ",
         "Rua ",
+        // An airline: "Air New Zealand", "Air India".
+        "Air ",
     ];
     STREETS.iter().any(|s| before.ends_with(s))
 }

@@ -479,6 +479,13 @@ pub(super) fn subject_country(
     if let Some(c) = declared.first() {
         return Some(*c);
     }
+    let body_countries: Vec<CountryCode> = sections
+        .iter()
+        .filter(|s| s.section != Section::Title)
+        .flat_map(|s| s.mentions.iter())
+        .map(|m| m.country)
+        .collect();
+    let body_backs = |c: CountryCode| body_countries.is_empty() || body_countries.contains(&c);
     let mut salience: FastMap<CountryCode, f32> = FastMap::default();
     let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
     let mut rank = 0;
@@ -488,6 +495,9 @@ pub(super) fn subject_country(
             if let Kind::City(id) = m.kind {
                 let c = g.city(id);
                 if c.wordlike || c.population < 100_000 {
+                    continue;
+                }
+                if s.section == Section::Title && !body_backs(c.country) {
                     continue;
                 }
             }
@@ -502,6 +512,10 @@ pub(super) fn subject_country(
         .flat_map(|s| s.mentions.iter())
         .filter(|m| m.role == Role::Plain || (m.kind == Kind::Demonym && m.role == Role::Actor))
         .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
+        // A city alone in the title needs the body's word for its country: a capitalised
+        // word that is also a town's name ("¿Habrá toque de queda?") is not the subject of an
+        // advisory whose body names other countries only.
+        .filter(|m| !matches!(m.kind, Kind::City(_)) || body_backs(m.country))
         .map(|m| m.country)
         .collect();
     let score = |c: &CountryCode| {

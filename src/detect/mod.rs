@@ -592,13 +592,38 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
                             && (l.section == Section::Title || lede || same_sentence(l.section, l.span))))
             })
         };
-        let later_lift = lifted_by(false) || (lifted_by(true) && !cues::says(CueKind::Active, &d.evidence));
+        // A measure said to be back ("again in the midst of a shutdown", "de nouveau") came
+        // after any lift told later in the text, which is then the earlier episode.
+        let again = says_again(&d.evidence);
+        let later_lift = (lifted_by(false) && !again)
+            || (lifted_by(true) && !again && !cues::says(CueKind::Active, &d.evidence));
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Whether a sentence says its measure is back after an earlier episode.
+fn says_again(sentence: &str) -> bool {
+    const AGAIN: &[&str] = &[
+        "again",
+        "once more",
+        "once again",
+        "de nouveau",
+        "à nouveau",
+        "otra vez",
+        "nuevamente",
+        "de nuevo",
+    ];
+    let lower = sentence.to_lowercase();
+    AGAIN.iter().any(|a| {
+        lower.match_indices(a).any(|(i, _)| {
+            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+                && lower[i + a.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
 }
 
 /// Whether `sentence` tells, in the past tense and with no time of its own, more of what the

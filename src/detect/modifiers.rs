@@ -70,6 +70,105 @@ fn negation_reaches(text: &str, neg: &Hit, cand_start: usize) -> bool {
     })
 }
 
+/// Whether "neither … nor" heads the subject of a verb that tells what the measures did to
+/// others ("neither the blackout nor the curfew has deterred the protesters"): the measures
+/// are taken as given, only their effect is denied. "Neither a curfew nor an emergency has
+/// been declared" still negates them.
+fn names_an_effect(text: &str, neg: &Hit, cand_end: usize, clause_end: usize) -> bool {
+    const EFFECTS: &[&str] = &[
+        "hindered",
+        "hinder",
+        "deterred",
+        "deter",
+        "stopped",
+        "stop",
+        "prevented",
+        "prevent",
+        "stemmed",
+        "stem",
+        "quelled",
+        "quell",
+        "discouraged",
+        "discourage",
+        "dampened",
+        "dampen",
+        "slowed",
+        "slow",
+        "curbed",
+        "calmed",
+        "kept",
+        "dissuaded",
+        "dissuade",
+        "silenced",
+    ];
+    let cue = &text[neg.start..neg.end];
+    if !(cue.eq_ignore_ascii_case("neither") || cue.eq_ignore_ascii_case("nor")) || cand_end >= clause_end {
+        return false;
+    }
+    text[cand_end..clause_end]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .any(|w| EFFECTS.iter().any(|e| w.eq_ignore_ascii_case(e)))
+}
+
+/// Whether the sentence is a yes/no question ("Will there be a curfew?", "¿Habrá toque de
+/// queda?"): it asks whether the measure holds, so it asserts nothing. A question opened by
+/// "where", "why", "how"… takes the measure as given ("Where is the curfew in force?").
+fn asks_whether(text: &str, sentence_start: usize, cand_end: usize) -> bool {
+    const WH: &[&str] = &[
+        "where", "why", "how", "when", "what", "which", "who", "dónde", "donde", "por", "cómo", "como",
+        "cuándo", "cuando", "qué", "que", "cuál", "cual", "quién", "pourquoi", "où", "comment", "quand",
+        "quel", "quelle", "quels", "quelles", "qui",
+    ];
+    let rest = &text[cand_end..];
+    let end = rest.find(['.', '!', '?', '\n']).map_or(rest.len(), |i| i);
+    if !rest[end..].starts_with('?') || rest[..end].contains([':', '¿']) {
+        return false;
+    }
+    // The question starts at its "¿" if it has one, else at the sentence's start; a heading
+    // before a colon is not part of it ("Estado de excepción: ¿Habrá toque de queda?").
+    let head = &text[sentence_start..cand_end];
+    let q = head
+        .rfind('¿')
+        .map_or_else(|| head.rfind(':').map_or(head, |i| &head[i + 1..]), |i| &head[i + '¿'.len_utf8()..]);
+    let first =
+        q.trim_start_matches(|c: char| !c.is_alphanumeric()).split(|c: char| !c.is_alphanumeric()).next();
+    !first.is_some_and(|w| WH.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// Whether a match is about flights ("halted flights", "suspended all flights").
+fn names_flights(matched: &str) -> bool {
+    let lower = matched.to_ascii_lowercase();
+    lower.contains("flight") || lower.contains("vuelo") || lower.contains("vol")
+}
+
+/// Whether the clause before a match opens with an airline as its subject — "Air Kenya",
+/// "Kenya Airways", "Aircalin (SB)", a name followed by a two-character carrier code — so the
+/// flights halted are that carrier's own, not an airport's or a country's closure.
+fn airline_leads(before: &str) -> bool {
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    words.iter().enumerate().any(|(i, w)| {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        (*w == "Air" && capital(next))
+            || (i > 0
+                && matches!(w.trim_end_matches([',', '\'', '\u{2019}', 's']), "Airway" | "Airline")
+                && capital(words[i - 1]))
+            || (i > 0 && is_carrier_code(w) && capital(words[i - 1]))
+    })
+}
+
+/// "(NZ)", "(SB)", "(9W)": an airline's two-character code in brackets.
+fn is_carrier_code(w: &str) -> bool {
+    let Some(inner) = w.trim_end_matches(',').strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+        return false;
+    };
+    inner.len() == 2
+        && inner.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && inner.chars().any(|c| c.is_ascii_uppercase())
+}
+
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
@@ -112,7 +211,13 @@ pub fn find(
             && (h.start >= cand.first.0 || words_between(text, h.end, cand.first.0) < window(kind));
         let after = h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) < window(kind);
         match kind {
-            CueKind::NegPre if before && negation_reaches(text, h, cand.first.0) => f.negated = true,
+            CueKind::NegPre
+                if before
+                    && negation_reaches(text, h, cand.first.0)
+                    && !names_an_effect(text, h, cand.last.1, clause.1) =>
+            {
+                f.negated = true
+            }
             CueKind::NegPost if after => f.negated = true,
             CueKind::HypoPre if before => f.hypothetical = true,
             CueKind::HypoPost if after => f.hypothetical = true,
@@ -182,6 +287,15 @@ pub fn find(
         if past_year_in(&text[sentence_start..head_end], year) {
             f.historical = true;
         }
+    }
+    if !f.staff
+        && names_flights(&text[cand.first.0..cand.last.1])
+        && airline_leads(&text[clause.0..cand.first.0])
+    {
+        f.staff = true;
+    }
+    if asks_whether(text, sentence_start, cand.last.1) {
+        f.hypothetical = true;
     }
     if under_modal_intro(text, sentence_start) {
         f.hypothetical = true;

@@ -1726,3 +1726,108 @@ fn carriers_named_by_a_subject_or_a_long_nationality_phrase_are_not_the_place() 
     // Near miss: a place after a preposition is no subject.
     expect("", "Troops in Chad moved to evacuate foreigners.", &[], None, &["evacuation/TD"]);
 }
+
+#[test]
+fn an_airline_halting_its_own_flights_closes_no_airport() {
+    // The carrier's flights stop; the airports at either end stay open.
+    expect("", "Air Moldova has halted flights from Chisinau to Paris until March.", &["MD"], None, &[]);
+    expect("", "Kenya Airways suspended flights to Juba on Monday.", &["SS"], None, &[]);
+    expect("", "Sunwing (WG) has cancelled all flights to Havana this week.", &["CU"], None, &[]);
+    // Near misses: an authority or an airport halting flights is a closure.
+    expect(
+        "",
+        "Authorities halted flights at Chisinau airport on Monday.",
+        &["MD"],
+        None,
+        &["airport_closure/MD"],
+    );
+    expect(
+        "",
+        "The airport in Juba suspended all flights on Monday.",
+        &["SS"],
+        None,
+        &["airport_closure/SS"],
+    );
+}
+
+#[test]
+fn a_commission_or_high_commissioner_is_an_actor_not_the_place() {
+    // The reporting body's nationality is not where the measure is.
+    expect(
+        "",
+        "Guadeloupe imposed a curfew in the capital, the French High Commission said.",
+        &[],
+        None,
+        &["curfew/GP"],
+    );
+}
+
+#[test]
+fn neither_nor_before_an_effect_takes_the_measures_as_given() {
+    expect(
+        "",
+        "Neither the internet blackout nor the nightly curfew has deterred the protesters in Dhaka.",
+        &["BD"],
+        None,
+        &["curfew/BD", "internet_shutdown/BD"],
+    );
+    // Near miss: neither … nor before a verb of imposing denies the measures.
+    expect("", "Neither a curfew nor a state of emergency has been declared in Dhaka.", &["BD"], None, &[]);
+}
+
+#[test]
+fn a_measure_said_to_be_back_outlives_an_earlier_lift_told_after_it() {
+    expect(
+        "",
+        "The country is again under a nationwide internet shutdown. In May the authorities had cut mobile data. Connectivity was restored a week later.",
+        &["TZ"],
+        Some(2025),
+        &["internet_shutdown/TZ"],
+    );
+    // Near miss: without "again", a lift told later is the latest status.
+    let a = affirmed(
+        "",
+        "The country is under a nationwide internet shutdown. Connectivity was restored on Friday.",
+        &["TZ"],
+        Some(2025),
+    );
+    assert!(!a.contains(&"internet_shutdown/TZ".to_string()), "{a:?}");
+}
+
+#[test]
+fn a_town_named_like_a_word_in_the_title_needs_the_body_to_back_it() {
+    // "Habrá" reads as a town in India; the body is about Ecuador.
+    expect(
+        "Estado de excepción: ¿Habrá toque de queda?",
+        "El Gobierno del Ecuador ha decretado un estado de excepción en varias provincias.",
+        &[],
+        None,
+        &["state_of_emergency/EC"],
+    );
+    // The title's question asks whether there will be a curfew; it asserts none.
+    // Near miss: a city in the title whose country the body names stays the subject.
+    let a = analyze("Curfew in Pokhara", "Nepal's authorities imposed a curfew after clashes.", &[], None);
+    assert_eq!(a.primary_country, Some(cc("NP")), "{a:?}");
+}
+
+#[test]
+fn staff_allowed_to_leave_voluntarily_is_a_departure() {
+    expect(
+        "",
+        "Washington has allowed non-emergency government employees and family members to leave Togo voluntarily.",
+        &["TG"],
+        None,
+        &["evacuation/TG"],
+    );
+}
+
+#[test]
+fn a_yes_no_question_asserts_no_measure() {
+    expect("", "Will the government impose a curfew in Nairobi?", &["KE"], None, &[]);
+    expect("", "¿Habrá toque de queda en Quito este fin de semana?", &["EC"], None, &[]);
+    expect("", "Le gouvernement va-t-il instaurer un couvre-feu à Dakar ?", &["SN"], None, &[]);
+    // Near misses: a question that takes the measure as given, and a heading before the
+    // question.
+    expect("", "Why has the government imposed a curfew in Nairobi?", &["KE"], None, &["curfew/KE"]);
+    expect("", "Curfew imposed in Nairobi: will it be extended?", &["KE"], None, &["curfew/KE"]);
+}
