@@ -83,6 +83,10 @@ const ACTOR_NOUNS: &[&str] = &[
     "envoy",
     "spokesman",
     "spokesperson",
+    "travellers",
+    "travelers",
+    "tourists",
+    "holidaymakers",
     // "the French High Commission said"
     "high",
     "commission",
@@ -634,6 +638,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         kept.push(s);
     }
     let mut out = Vec::new();
+    let kept_starts: Vec<usize> = kept.iter().map(|k| k.0).collect();
     for (start, end, name) in kept {
         let name = &g.names()[name as usize];
         let (country, kind, candidates) = match &name.target {
@@ -648,12 +653,36 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         if names_a_street(text_before(text, start, 16)) {
             continue;
         }
+        // A city before a colon is a dateline only when the sentence after it names another
+        // place ("Washington: airspace over all of Ukraine …"); alone it is the heading's place
+        // ("Khorog: curfew after clashes").
+        let sentence_end = text[end..].find(['.', '\n']).map_or(text.len(), |i| end + i);
+        let another = kept_starts.iter().any(|&s| s > end && s < sentence_end);
+        if is_dateline(text, start, end, matches!(kind, Kind::City(_)) && another) {
+            continue;
+        }
         let role = role(text, start, end, kind == Kind::Demonym);
         out.push(Mention { start, end, country, kind, role, candidates });
     }
     out.sort_by_key(|m| m.start);
     demote_regions_named_like_countries(text, &mut out, g);
     share_roles_in_lists(text, &mut out);
+    // "the Russia-Ukraine crisis", "Israel-Gaza war": two places joined by a hyphen name a
+    // relation between them, not where a measure is.
+    // (Normalising turned the hyphen into a space: two names side by side.)
+    let paired: Vec<bool> = (0..out.len())
+        .map(|i| {
+            let next =
+                out.get(i + 1).is_some_and(|n| n.kind == Kind::Name && &text[out[i].end..n.start] == " ");
+            let prev = i > 0 && out[i - 1].kind == Kind::Name && &text[out[i - 1].end..out[i].start] == " ";
+            out[i].kind == Kind::Name && (next || prev)
+        })
+        .collect();
+    for (m, p) in out.iter_mut().zip(paired) {
+        if p {
+            m.role = Role::Neighbour;
+        }
+    }
     out
 }
 
@@ -664,6 +693,36 @@ fn names_a_feature(after: &str) -> bool {
     let Some(rest) = after.strip_prefix(' ') else { return false };
     let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
     matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour" | "Airways" | "Airlines")
+}
+
+/// Whether a place opening a paragraph is a news dateline — where the report was filed, not
+/// where anything happened: "WELLINGTON (Reuters) -", "NOUMEA, France (AFP) —", and for a
+/// city, "Washington: …". A country before a colon heads the paragraph's subject instead
+/// ("Kenya: curfew extended"), so only a city's colon counts.
+fn is_dateline(text: &str, start: usize, end: usize, city: bool) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..start].trim().is_empty() {
+        return false;
+    }
+    let mut rest = &text[end..];
+    // ", France" after the city.
+    if let Some(r) = rest.strip_prefix(", ") {
+        let word_end = r.find(|c: char| !(c.is_alphabetic() || c == ' ' || c == '-')).unwrap_or(r.len());
+        if word_end > 0 && word_end <= 24 && r.starts_with(char::is_uppercase) {
+            rest = &r[word_end..];
+        }
+    }
+    let rest = rest.trim_start();
+    if let Some(r) = rest.strip_prefix('(') {
+        // An agency's name in brackets, then a dash or a colon.
+        let Some(close) = r.find(')') else { return false };
+        if close > 30 {
+            return false;
+        }
+        let after = r[close + 1..].trim_start();
+        return after.starts_with(['-', '\u{2014}', '\u{2013}', ':']);
+    }
+    city && rest.starts_with(':')
 }
 
 /// Whether a place name ends a street's name and so names no place of its own: "the Quai

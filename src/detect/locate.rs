@@ -270,6 +270,15 @@ pub(super) fn attribute(
         }
         return out;
     }
+    // "Closure of airspace around transit hubs in the Middle East", "flights across Europe":
+    // a sentence that puts the measure in a region wider than a country, and names no
+    // country, is not about the advisory's subject.
+    if plain(&raw.sentence).is_empty()
+        && !subject_ref
+        && names_a_wider_region(&s.norm.text[raw.clause.clone()])
+    {
+        return out;
+    }
     // "The country" with no place of its own in the sentence refers back to the one country
     // the previous sentence named ("Earlier, Armenia announced a similar step. The country's
     // cabinet has introduced martial law"), when that sentence names exactly one.
@@ -329,6 +338,53 @@ pub(super) fn attribute(
 }
 
 /// Words of `before`, last first (at most eight: the leads below look a few words back).
+/// Whether a clause places something in a region wider than one country ("in the Middle
+/// East", "across Europe", "globally"), led there by a preposition.
+fn names_a_wider_region(clause: &str) -> bool {
+    const REGIONS: &[&str] = &[
+        "the middle east",
+        "the gulf",
+        "europe",
+        "africa",
+        "asia",
+        "latin america",
+        "the balkans",
+        "the caucasus",
+        "central asia",
+        "south asia",
+        "southeast asia",
+        "the americas",
+        "the caribbean",
+        "west africa",
+        "east africa",
+        "north africa",
+        "the pacific",
+        "le moyen-orient",
+        "l'europe",
+        "l'afrique",
+        "oriente medio",
+        "medio oriente",
+        "américa latina",
+    ];
+    const LEADS: &[&str] =
+        &["in", "across", "around", "throughout", "over", "within", "dans", "en", "au", "en el", "en la"];
+    let lower = clause.to_lowercase();
+    if ["globally", "worldwide", "around the world", "dans le monde", "en todo el mundo"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return true;
+    }
+    REGIONS.iter().any(|r| {
+        lower.match_indices(r).any(|(i, _)| {
+            lower[i + r.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+                && LEADS
+                    .iter()
+                    .any(|l| lower[..i].trim_end().ends_with(&format!(" {l}")) || lower[..i].trim_end() == *l)
+        })
+    })
+}
+
 fn words_back(before: &str) -> ([&str; 8], usize) {
     let mut out = [""; 8];
     let mut n = 0;

@@ -137,6 +137,70 @@ fn asks_whether(text: &str, sentence_start: usize, cand_end: usize) -> bool {
     !first.is_some_and(|w| WH.iter().any(|x| w.eq_ignore_ascii_case(x)))
 }
 
+/// Whether the words just before a match make it an exception to another measure: "all
+/// flights suspended except for humanitarian aid and evacuation flights".
+fn excepted(text: &str, clause_start: usize, cand_start: usize) -> bool {
+    let before: Vec<&str> = text[clause_start..cand_start].split_whitespace().collect();
+    let n = before.len();
+    before[n.saturating_sub(6)..].iter().enumerate().any(|(i, w)| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let at = n.saturating_sub(6) + i;
+        matches!(w.as_str(), "except" | "excepting" | "excepto" | "salvo" | "sauf" | "exempt")
+            || (matches!(w.as_str(), "than" | "from")
+                && at > 0
+                && matches!(before[at - 1].to_lowercase().as_str(), "other" | "apart"))
+    })
+}
+
+/// Whether a sentence says its measure is still in force ("remains", "still", "in effect").
+fn goes_on(sentence: &str) -> bool {
+    const ON: &[&str] = &[
+        "remains",
+        "remain",
+        "still",
+        "continues",
+        "continue",
+        "currently",
+        "in force",
+        "in effect",
+        "in place",
+        "extended",
+        "until further notice",
+    ];
+    let lower = sentence.to_lowercase();
+    ON.iter().any(|w| {
+        lower.match_indices(w).any(|(i, _)| {
+            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+                && lower[i + w.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
+}
+
+/// Whether a sentence says "on 25 December 2021" or "on December 25, 2021" for a year before
+/// the advisory's.
+fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
+    if !sentence.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return false;
+    }
+    let words: Vec<String> = sentence
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.trim_end_matches(['.', ';', ':', ')']).to_lowercase())
+        .collect();
+    let day = |w: &str| {
+        w.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)) || {
+            let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
+            !digits.is_empty() && ["st", "nd", "rd", "th"].contains(&&w[digits.len()..])
+        }
+    };
+    let past = |w: &str| w.len() == 4 && w.parse::<i32>().is_ok_and(|y| (1900..doc_year).contains(&y));
+    words.windows(4).any(|w| {
+        w[0] == "on"
+            && ((day(&w[1]) && MONTHS.contains(&w[2].as_str()) && past(&w[3]))
+                || (MONTHS.contains(&w[1].as_str()) && day(&w[2]) && past(&w[3])))
+    })
+}
+
 /// Whether a match is about flights ("halted flights", "suspended all flights").
 fn names_flights(matched: &str) -> bool {
     let lower = matched.to_ascii_lowercase();
@@ -239,6 +303,13 @@ pub fn find(
             }
             CueKind::Advice => f.advice = true,
             CueKind::Staff => f.staff = true,
+            // "ongoing" qualifies the noun it stands by: "the ongoing curfew", "the curfew is
+            // ongoing"; "… ahead of protests against its ongoing coup" says nothing of the
+            // measure.
+            CueKind::Active
+                if text[h.start..h.end].eq_ignore_ascii_case("ongoing")
+                    && !(h.end <= cand.first.0 && words_between(text, h.end, cand.first.0) <= 3)
+                    && !(h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) <= 2) => {}
             CueKind::Active => f.active = true,
             _ => {}
         }
@@ -293,6 +364,29 @@ pub fn find(
         && airline_leads(&text[clause.0..cand.first.0])
     {
         f.staff = true;
+    }
+    if excepted(text, clause.0, cand.first.0) {
+        f.negated = true;
+    }
+    // A sentence that is only the measure's name in the plural is a topic's heading
+    // ("Internet Shutdowns", "Curfews"), not news of one.
+    let sentence_end =
+        text[cand.last.1..].find(['.', '!', '?', '\n']).map_or(text.len(), |i| cand.last.1 + i);
+    if text[sentence_start..cand.first.0].trim().is_empty()
+        && text[cand.last.1..sentence_end].trim().is_empty()
+        && text[cand.first.0..cand.last.1].ends_with(['s', 'S'])
+    {
+        f.habitual = true;
+    }
+    // "… were suspended in the capital, Khartoum, on 25 December 2021, ahead of …": a day's
+    // date in a past year told with "on" dates the whole sentence, unless the measure is said
+    // to go on.
+    if let Some(year) = doc_year
+        && !f.historical
+        && !goes_on(&text[sentence_start..sentence_end])
+        && dated_on_a_past_day(&text[sentence_start..sentence_end], year)
+    {
+        f.historical = true;
     }
     if asks_whether(text, sentence_start, cand.last.1) {
         f.hypothetical = true;

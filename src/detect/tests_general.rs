@@ -1831,3 +1831,122 @@ fn a_yes_no_question_asserts_no_measure() {
     expect("", "Why has the government imposed a curfew in Nairobi?", &["KE"], None, &["curfew/KE"]);
     expect("", "Curfew imposed in Nairobi: will it be extended?", &["KE"], None, &["curfew/KE"]);
 }
+
+#[test]
+fn an_airspace_closed_to_every_civil_flight_shuts_the_country() {
+    expect(
+        "",
+        "Moldova is closing its national airspace for civilian aircraft, the aviation authority said.",
+        &["MD"],
+        None,
+        &["airport_closure/MD", "entry_ban/MD"],
+    );
+    // Near miss: open to civil flights again.
+    expect("", "The airspace is open for civilian aircraft again.", &["MD"], None, &[]);
+}
+
+#[test]
+fn a_dateline_names_where_the_report_was_filed() {
+    expect(
+        "",
+        "Nairobi: Airspace over all of Somalia has been shut down to civilian air traffic.",
+        &["SO"],
+        None,
+        &["airport_closure/SO", "entry_ban/SO"],
+    );
+    expect("", "DAKAR (AFP) — Mali imposed a curfew in Bamako on Monday.", &[], None, &["curfew/ML"]);
+    // Near miss: a city heading with nothing else named is the heading's place.
+    expect(
+        "Bamako: curfew after clashes",
+        "Authorities declared it late on Monday.",
+        &[],
+        None,
+        &["curfew/ML"],
+    );
+}
+
+#[test]
+fn a_measure_excepted_from_another_is_not_in_force() {
+    expect(
+        "",
+        "Sudan extended the closure of its airspace, except for humanitarian aid and evacuation flights.",
+        &["SD"],
+        None,
+        &["airport_closure/SD", "entry_ban/SD"],
+    );
+    // Near miss: the same words with no exception.
+    expect("", "Sweden began evacuation flights from Sudan on Sunday.", &["SD"], None, &["evacuation/SD"]);
+}
+
+#[test]
+fn a_region_wider_than_a_country_is_not_the_subject() {
+    let a = analyze(
+        "Smartraveller warns Australian travellers",
+        "Closure of airspace around transit hubs in the Middle East may affect flights. Roads and borders across Europe could close.",
+        &[],
+        None,
+    );
+    assert!(a.affirmed().all(|d| d.country.is_none()), "{a:?}");
+    // Near miss: a country's own region keeps the measure there.
+    expect("", "A curfew is in effect in the Est and Centre regions.", &["BF"], None, &["curfew/BF"]);
+}
+
+#[test]
+fn two_countries_joined_by_a_hyphen_name_a_relation() {
+    expect("Russia-Ukraine crisis: Ukraine shuts airports", "", &[], None, &["airport_closure/UA"]);
+    expect("Ukraine shuts airports amid Russia-Ukraine crisis", "", &[], None, &["airport_closure/UA"]);
+}
+
+#[test]
+fn a_day_in_a_past_year_dates_the_sentence_and_ongoing_binds_its_noun() {
+    expect(
+        "",
+        "Mobile internet was suspended in Khartoum on 25 December 2021, ahead of protests against the ongoing coup.",
+        &["SD"],
+        Some(2025),
+        &[],
+    );
+    // Near misses: the measure said to go on, and "ongoing" beside the measure.
+    expect(
+        "",
+        "The curfew imposed in Khartoum on 25 December 2021 remains in force.",
+        &["SD"],
+        Some(2025),
+        &["curfew/SD"],
+    );
+    expect(
+        "",
+        "The ongoing curfew in Khartoum began on 25 December 2021.",
+        &["SD"],
+        Some(2025),
+        &["curfew/SD"],
+    );
+}
+
+#[test]
+fn a_bare_plural_heading_is_a_topic_and_roads_near_a_border_are_not_the_border() {
+    expect("Curfews", "", &["KE"], None, &[]);
+    expect("", "Police closed roads near the border with Gaza.", &["IL"], None, &[]);
+    // Near misses: a headline with a verb, and the border itself.
+    expect("Curfew imposed in Nairobi", "", &[], None, &["curfew/KE"]);
+    expect("", "Israel closed the border with Gaza.", &[], None, &["entry_ban/IL"]);
+}
+
+#[test]
+fn caps_on_withdrawals_suspend_banking() {
+    expect(
+        "",
+        "The government announced severe restrictions on access to funds and a cap on withdrawals at Cypriot banks.",
+        &["CY"],
+        None,
+        &["banking_suspension/CY"],
+    );
+    // Near miss: only considered.
+    expect(
+        "",
+        "Ministers are considering measures that would allow a cap on withdrawals.",
+        &["CY"],
+        None,
+        &[],
+    );
+}
