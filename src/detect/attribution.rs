@@ -656,9 +656,11 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         // A city before a colon is a dateline only when the sentence after it names another
         // place ("Washington: airspace over all of Ukraine …"); alone it is the heading's place
         // ("Khorog: curfew after clashes").
-        let sentence_end = text[end..].find(['.', '\n']).map_or(text.len(), |i| end + i);
-        let another = kept_starts.iter().any(|&s| s > end && s < sentence_end);
-        if is_dateline(text, start, end, matches!(kind, Kind::City(_)) && another) {
+        let another = || {
+            let sentence_end = text[end..].find(['.', '\n']).map_or(text.len(), |i| end + i);
+            kept_starts.iter().any(|&s| s > end && s < sentence_end)
+        };
+        if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another) {
             continue;
         }
         let role = role(text, start, end, kind == Kind::Demonym);
@@ -699,9 +701,11 @@ fn names_a_feature(after: &str) -> bool {
 /// where anything happened: "WELLINGTON (Reuters) -", "NOUMEA, France (AFP) —", and for a
 /// city, "Washington: …". A country before a colon heads the paragraph's subject instead
 /// ("Kenya: curfew extended"), so only a city's colon counts.
-fn is_dateline(text: &str, start: usize, end: usize, city: bool) -> bool {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    if !text[line_start..start].trim().is_empty() {
+fn is_dateline(text: &str, start: usize, end: usize, city: bool, another: impl Fn() -> bool) -> bool {
+    // At a line's start: only spaces back to a newline or the text's start (scanned from the
+    // mention back, so a long paragraph costs nothing).
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    if !(before.is_empty() || before.ends_with(['\n', '\r'])) {
         return false;
     }
     let mut rest = &text[end..];
@@ -722,7 +726,7 @@ fn is_dateline(text: &str, start: usize, end: usize, city: bool) -> bool {
         let after = r[close + 1..].trim_start();
         return after.starts_with(['-', '\u{2014}', '\u{2013}', ':']);
     }
-    city && rest.starts_with(':')
+    city && rest.starts_with(':') && another()
 }
 
 /// Whether a place name ends a street's name and so names no place of its own: "the Quai

@@ -339,50 +339,63 @@ pub(super) fn attribute(
 
 /// Words of `before`, last first (at most eight: the leads below look a few words back).
 /// Whether a clause places something in a region wider than one country ("in the Middle
-/// East", "across Europe", "globally"), led there by a preposition.
+/// East", "across Europe", "globally"), led there by a preposition. One pass over the words.
 fn names_a_wider_region(clause: &str) -> bool {
-    const REGIONS: &[&str] = &[
-        "the middle east",
-        "the gulf",
-        "europe",
-        "africa",
-        "asia",
-        "latin america",
-        "the balkans",
-        "the caucasus",
-        "central asia",
-        "south asia",
-        "southeast asia",
-        "the americas",
-        "the caribbean",
-        "west africa",
-        "east africa",
-        "north africa",
-        "the pacific",
-        "le moyen-orient",
-        "l'europe",
-        "l'afrique",
-        "oriente medio",
-        "medio oriente",
-        "américa latina",
+    const REGIONS: &[&[&str]] = &[
+        &["middle", "east"],
+        &["gulf"],
+        &["europe"],
+        &["africa"],
+        &["asia"],
+        &["latin", "america"],
+        &["balkans"],
+        &["caucasus"],
+        &["central", "asia"],
+        &["south", "asia"],
+        &["southeast", "asia"],
+        &["americas"],
+        &["caribbean"],
+        &["west", "africa"],
+        &["east", "africa"],
+        &["north", "africa"],
+        &["pacific"],
+        &["moyen", "orient"],
+        &["europe"],
+        &["afrique"],
+        &["oriente", "medio"],
+        &["medio", "oriente"],
+        &["américa", "latina"],
     ];
-    const LEADS: &[&str] =
-        &["in", "across", "around", "throughout", "over", "within", "dans", "en", "au", "en el", "en la"];
-    let lower = clause.to_lowercase();
-    if ["globally", "worldwide", "around the world", "dans le monde", "en todo el mundo"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        return true;
+    const LEADS: &[&str] = &["in", "across", "around", "throughout", "over", "within", "dans", "en", "au"];
+    const ARTICLES: &[&str] = &["the", "le", "l", "la", "el"];
+    let words: Vec<&str> = clause.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    // (Lower-casing only a word that is not ASCII: most are.)
+    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b) || (!a.is_ascii() && a.to_lowercase() == b);
+    for (i, w) in words.iter().enumerate() {
+        if w.len() >= 8 && (eq(w, "globally") || eq(w, "worldwide")) {
+            return true;
+        }
+        if !w.starts_with(char::is_uppercase) {
+            continue;
+        }
+        let first = w.as_bytes()[0].to_ascii_lowercase();
+        let Some(region) = REGIONS.iter().find(|r| {
+            r[0].as_bytes()[0] == first
+                && r.len() <= words.len() - i
+                && r.iter().zip(&words[i..]).all(|(a, b)| eq(b, a))
+        }) else {
+            continue;
+        };
+        // "Europe" after "Eastern"/"Western" is still Europe; what matters is the lead.
+        let mut k = i;
+        while k > 0 && ARTICLES.iter().any(|a| eq(words[k - 1], a)) {
+            k -= 1;
+        }
+        if k > 0 && LEADS.iter().any(|l| eq(words[k - 1], l)) && !region.is_empty() {
+            return true;
+        }
     }
-    REGIONS.iter().any(|r| {
-        lower.match_indices(r).any(|(i, _)| {
-            lower[i + r.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-                && LEADS
-                    .iter()
-                    .any(|l| lower[..i].trim_end().ends_with(&format!(" {l}")) || lower[..i].trim_end() == *l)
-        })
-    })
+    false
 }
 
 fn words_back(before: &str) -> ([&str; 8], usize) {

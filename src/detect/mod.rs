@@ -594,9 +594,8 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         };
         // A measure said to be back ("again in the midst of a shutdown", "de nouveau") came
         // after any lift told later in the text, which is then the earlier episode.
-        let again = says_again(&d.evidence);
-        let later_lift = (lifted_by(false) && !again)
-            || (lifted_by(true) && !again && !cues::says(CueKind::Active, &d.evidence));
+        let later_lift = (lifted_by(false) || (lifted_by(true) && !cues::says(CueKind::Active, &d.evidence)))
+            && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {

@@ -140,16 +140,20 @@ fn asks_whether(text: &str, sentence_start: usize, cand_end: usize) -> bool {
 /// Whether the words just before a match make it an exception to another measure: "all
 /// flights suspended except for humanitarian aid and evacuation flights".
 fn excepted(text: &str, clause_start: usize, cand_start: usize) -> bool {
-    let before: Vec<&str> = text[clause_start..cand_start].split_whitespace().collect();
-    let n = before.len();
-    before[n.saturating_sub(6)..].iter().enumerate().any(|(i, w)| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        let at = n.saturating_sub(6) + i;
-        matches!(w.as_str(), "except" | "excepting" | "excepto" | "salvo" | "sauf" | "exempt")
-            || (matches!(w.as_str(), "than" | "from")
-                && at > 0
-                && matches!(before[at - 1].to_lowercase().as_str(), "other" | "apart"))
-    })
+    let mut back = text[clause_start..cand_start].split_whitespace().rev().take(7).peekable();
+    while let Some(w) = back.next() {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let is = |x: &str| w.eq_ignore_ascii_case(x);
+        if is("except") || is("excepting") || is("excepto") || is("salvo") || is("sauf") || is("exempt") {
+            return true;
+        }
+        if (is("than") || is("from"))
+            && back.peek().is_some_and(|p| p.eq_ignore_ascii_case("other") || p.eq_ignore_ascii_case("apart"))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a sentence says its measure is still in force ("remains", "still", "in effect").
@@ -182,29 +186,33 @@ fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
     if !sentence.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
         return false;
     }
-    let words: Vec<String> = sentence
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.trim_end_matches(['.', ';', ':', ')']).to_lowercase())
-        .collect();
     let day = |w: &str| {
-        w.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)) || {
-            let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
-            !digits.is_empty() && ["st", "nd", "rd", "th"].contains(&&w[digits.len()..])
-        }
+        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=2).contains(&digits)
+            && w[..digits].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+            && ["", "st", "nd", "rd", "th"].iter().any(|s| w[digits..].eq_ignore_ascii_case(s))
     };
+    let month = |w: &str| MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m));
     let past = |w: &str| w.len() == 4 && w.parse::<i32>().is_ok_and(|y| (1900..doc_year).contains(&y));
-    words.windows(4).any(|w| {
-        w[0] == "on"
-            && ((day(&w[1]) && MONTHS.contains(&w[2].as_str()) && past(&w[3]))
-                || (MONTHS.contains(&w[1].as_str()) && day(&w[2]) && past(&w[3])))
-    })
+    // The last four words, kept without allocating.
+    let mut win: [&str; 4] = [""; 4];
+    for w in sentence.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()) {
+        win = [win[1], win[2], win[3], w.trim_end_matches(['.', ';', ':', ')'])];
+        if win[0].eq_ignore_ascii_case("on")
+            && past(win[3])
+            && ((day(win[1]) && month(win[2])) || (month(win[1]) && day(win[2])))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a match is about flights ("halted flights", "suspended all flights").
 fn names_flights(matched: &str) -> bool {
-    let lower = matched.to_ascii_lowercase();
-    lower.contains("flight") || lower.contains("vuelo") || lower.contains("vol")
+    matched.as_bytes().windows(3).any(|w| {
+        w.eq_ignore_ascii_case(b"fli") || w.eq_ignore_ascii_case(b"vue") || w.eq_ignore_ascii_case(b"vol")
+    })
 }
 
 /// Whether the clause before a match opens with an airline as its subject — "Air Kenya",
@@ -383,8 +391,8 @@ pub fn find(
     // to go on.
     if let Some(year) = doc_year
         && !f.historical
-        && !goes_on(&text[sentence_start..sentence_end])
         && dated_on_a_past_day(&text[sentence_start..sentence_end], year)
+        && !goes_on(&text[sentence_start..sentence_end])
     {
         f.historical = true;
     }
