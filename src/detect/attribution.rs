@@ -142,6 +142,19 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "to and from",
     "hacia y desde",
     "a y desde",
+    // Where a measure was announced is not where it holds ("announced in a press
+    // conference in Moscow", "speaking at a summit in Brussels").
+    "press conference in",
+    "press briefing in",
+    "news conference in",
+    "briefing in",
+    "summit in",
+    "speaking in",
+    "speaking from",
+    "official visit to",
+    "state visit to",
+    "conférence de presse à",
+    "rueda de prensa en",
     // Where travellers or flights are going is not where the measure holds.
     "bound for",
     "destined for",
@@ -417,6 +430,9 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "vers",
         "via",
         "l",
+        "in",
+        "en",
+        "à",
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));

@@ -594,14 +594,47 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         };
         // A measure said to be back ("again in the midst of a shutdown", "de nouveau") came
         // after any lift told later in the text, which is then the earlier episode.
-        let later_lift = (lifted_by(false) || (lifted_by(true) && !cues::says(CueKind::Active, &d.evidence)))
-            && !says_again(&d.evidence);
+        // Only a measure said to be in force now stands against the title's or lede's lift;
+        // an extension told in the past ("parliament approved extending it on 20 February")
+        // came before the lift.
+        let later_lift =
+            (lifted_by(false) || (lifted_by(true) && !says_still(&d.evidence))) && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
             d.polarity = Polarity::Lifted;
         }
     }
+}
+
+/// Whether a sentence says its measure is in force now ("remains", "still", "en vigueur").
+fn says_still(sentence: &str) -> bool {
+    const STILL: &[&str] = &[
+        "remains",
+        "remain",
+        "still",
+        "continues",
+        "ongoing",
+        "currently",
+        "in force",
+        "in effect",
+        "in place",
+        "toujours",
+        "reste",
+        "restent",
+        "en vigueur",
+        "sigue",
+        "siguen",
+        "continúa",
+        "vigente",
+    ];
+    let lower = sentence.to_lowercase();
+    STILL.iter().any(|a| {
+        lower.match_indices(a).any(|(i, _)| {
+            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+                && lower[i + a.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
 }
 
 /// Whether a sentence says its measure is back after an earlier episode.

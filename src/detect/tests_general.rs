@@ -1950,3 +1950,42 @@ fn caps_on_withdrawals_suspend_banking() {
         &[],
     );
 }
+
+#[test]
+fn where_a_measure_was_announced_is_not_where_it_holds() {
+    expect(
+        "",
+        "The spokesman announced at a press conference in Tokyo that the President had declared martial law in Mindanao.",
+        &["PH"],
+        None,
+        &["martial_law/PH"],
+    );
+    expect(
+        "",
+        "Speaking in Paris, the minister said a curfew was imposed in Bamako.",
+        &["ML"],
+        None,
+        &["curfew/ML"],
+    );
+    // Near miss: a measure in the city itself.
+    expect("", "Authorities imposed a curfew in Tokyo on Monday.", &[], None, &["curfew/JP"]);
+}
+
+#[test]
+fn an_extension_told_in_the_past_does_not_outlast_the_lift_in_the_title() {
+    expect(
+        "Government ends state of emergency",
+        "The president lifted the state of emergency on Thursday. Parliament had approved extending the state of emergency on 20 February. During the emergency, visitors could continue to travel.",
+        &["MV"],
+        Some(2018),
+        &["state_of_emergency_lifted/MV"],
+    );
+    // Near miss: a measure said to be still in force stands against the title.
+    let a = affirmed(
+        "Government lifts curfew in the capital",
+        "The curfew lifted in the capital. A curfew remains in force in the northern provinces.",
+        &["MV"],
+        Some(2018),
+    );
+    assert!(a.contains(&"curfew/MV".to_string()), "{a:?}");
+}
