@@ -85,6 +85,12 @@ const ACTOR_NOUNS: &[&str] = &[
     "spokesperson",
     "travellers",
     "travelers",
+    // "a UK travel ban", "banned UK flights": the place the travellers or flights come from.
+    "travel",
+    "flights",
+    "passengers",
+    "arrivals",
+    "visitors",
     "tourists",
     "holidaymakers",
     // "the French High Commission said"
@@ -142,6 +148,10 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "to and from",
     "hacia y desde",
     "a y desde",
+    // Where a virus or strain was found is not where a ban on its travellers holds.
+    "detected in",
+    "identified in",
+    "originated in",
     // Where a measure was announced is not where it holds ("announced in a press
     // conference in Moscow", "speaking at a summit in Brussels").
     "press conference in",
@@ -177,6 +187,8 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "people from",
     "arriving from",
     "coming from",
+    "originating from",
+    "originating in",
     "frontière avec",
     "frontières avec",
     "frontière avec la",
@@ -334,6 +346,16 @@ const SOVEREIGN_OF: &[&str] = &["territory", "territories", "dependency", "posse
 /// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
 /// noun after it ("(French)", "… in French.") names a language or people, not a place.
 pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
+    // "los españoles", "les Français": a nationality used as a noun names people, who act.
+    if demonym && text[start..end].ends_with('s') {
+        let before = text_before(text, start, 8).to_lowercase();
+        if ["los ", "las ", "les ", "des ", "aux ", "unos ", "nos ", "nuestros "]
+            .iter()
+            .any(|a| before.ends_with(a))
+        {
+            return Role::Actor;
+        }
+    }
     let r = role_by_context(text, start, end);
     let after = text[end..].trim_start();
     if r == Role::Plain && demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':'])) {
@@ -786,6 +808,10 @@ pub(super) fn joined(between: &str) -> bool {
             "the" | "le" | "la" | "les" | "l'" | "el" | "los" | "las",
         ] => true,
         ["the"] => had_comma,
+        // "India, along with the Philippines and Pakistan", "as well as".
+        ["along", "with"] | ["along", "with", "the"] | ["as", "well", "as"] | ["as", "well", "as", "the"] => {
+            true
+        }
         _ => false,
     }
 }

@@ -65,6 +65,25 @@ pub(super) fn attribute(
         gap <= CLAUSE_PLACE_WINDOW
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    // "prevented from entering England", "not allowed to enter Kenya": the country entered
+    // right after the match is the one keeping travellers out.
+    {
+        let text = &s.norm.text;
+        let matched = text[raw.cand.first.0..raw.cand.last.1].to_ascii_lowercase();
+        if from_places == FromPlaces::Exclude
+            && (matched.ends_with("entering")
+                || matched.ends_with("enter")
+                || matched.ends_with("entry into"))
+            && let Some(m) = mentions_in(&s.mentions, &raw.clause).find(|m| {
+                m.start >= raw.cand.last.1 && {
+                    let gap = text[raw.cand.last.1..m.start].trim();
+                    gap.is_empty() || gap.eq_ignore_ascii_case("the")
+                }
+            })
+        {
+            in_clause = vec![m];
+        }
+    }
     // "el cierre del espacio aéreo venezolano", "la fermeture des frontières maliennes": an
     // adjective of nationality right after the match says whose it is.
     if let Some(m) = mentions_in(&s.mentions, &raw.clause).find(|m| {
@@ -98,7 +117,25 @@ pub(super) fn attribute(
             }
         }
     }
-    let after_from = |m: &&Mention| origin_before(attribution::text_before(&s.norm.text, m.start, 64));
+    // A list's later items share its first item's "from": "arrivals from Tanzania and the
+    // Democratic Republic of Congo", "from Namibia, Zimbabwe, Botswana … and Angola".
+    let from_starts: Vec<usize> = {
+        let text = &s.norm.text;
+        let clause_mentions: Vec<&Mention> = mentions_in(&s.mentions, &raw.sentence).collect();
+        let mut v: Vec<usize> = Vec::new();
+        for (i, m) in clause_mentions.iter().enumerate() {
+            let own = origin_before(attribution::text_before(text, m.start, 64));
+            let listed = i > 0 && {
+                let p = clause_mentions[i - 1];
+                v.contains(&p.start) && p.end <= m.start && attribution::joined(&text[p.end..m.start])
+            };
+            if own || listed {
+                v.push(m.start);
+            }
+        }
+        v
+    };
+    let after_from = |m: &&Mention| from_starts.contains(&m.start);
     match from_places {
         FromPlaces::Neutral => {}
         FromPlaces::Prefer => {
@@ -270,6 +307,23 @@ pub(super) fn attribute(
         }
         return out;
     }
+    // "Hong Kong suspended flights from India": with every place of the clause an origin, the
+    // country acting before the match is the one keeping travellers out.
+    if from_places == FromPlaces::Exclude {
+        let text = &s.norm.text;
+        if let Some(m) = mentions_in(&s.mentions, &raw.clause)
+            .filter(|m| {
+                m.end <= raw.cand.first.0
+                    && m.kind == Kind::Name
+                    && !after_from(m)
+                    && modifiers::words_between(text, m.end, raw.cand.first.0) <= 8
+            })
+            .last()
+        {
+            push(m.country, 0.9, &mut out);
+            return out;
+        }
+    }
     // "Closure of airspace around transit hubs in the Middle East", "flights across Europe":
     // a sentence that puts the measure in a region wider than a country, and names no
     // country, is not about the advisory's subject.
@@ -320,6 +374,10 @@ pub(super) fn attribute(
     if from_places == FromPlaces::Prefer && subject.is_some() {
         in_sentence.retain(|m| m.country == subject.unwrap_or(m.country) || locative(m) || after_from(m));
     }
+    // Where arrivals come from is not where an entry ban is, in the sentence either.
+    if from_places == FromPlaces::Exclude {
+        in_sentence.retain(|m| !after_from(m));
+    }
     if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
         push(c, 0.95, &mut out);
         return out;
@@ -331,7 +389,28 @@ pub(super) fn attribute(
         push(m.country, 0.9, &mut out);
         return out;
     }
-    if let Some(c) = subject {
+    // The subject named in the sentence only as where travellers come from ("bans on flights
+    // and travellers from the UK") is not the one banning them.
+    // (A route both ways, "to and from Bolivia", is the subject's own.)
+    let both_ways = |m: &Mention| {
+        let before = attribution::text_before(&s.norm.text, m.start, 24).trim_end().to_lowercase();
+        [
+            "to and from",
+            "to or from",
+            "from and to",
+            "hacia y desde",
+            "a y desde",
+            "desde y hacia",
+            "vers et depuis",
+            "de et vers",
+        ]
+        .iter()
+        .any(|l| before.ends_with(l))
+    };
+    let origin_only = from_places == FromPlaces::Exclude
+        && mentions_in(&s.mentions, &raw.sentence)
+            .any(|m| Some(m.country) == subject && after_from(&m) && !both_ways(m));
+    if let Some(c) = subject.filter(|_| !origin_only) {
         push(c, 0.9, &mut out);
     }
     out
@@ -419,8 +498,16 @@ fn is(w: &str, list: &[&str]) -> bool {
 /// "quitter le X", "salir de X", also through a short noun phrase ("from an airfield north of
 /// X", "from the port of X").
 fn origin_before(before: &str) -> bool {
-    // A clause boundary between the lead and the place ends it.
-    let before = before.rsplit([',', ';', ':', '(', ')', '.', '!', '?', '\n']).next().unwrap_or(before);
+    // A clause boundary between the lead and the place ends it — except a list's comma:
+    // "travelling from the Indian Ocean islands, Namibia, …" reads back past it.
+    let mut parts = before.rsplit([',', ';', ':', '(', ')', '.', '!', '?', '\n']);
+    let last = parts.next().unwrap_or(before);
+    let cut = before.len() - last.len();
+    let before = if last.trim().is_empty() && cut > 0 && before[..cut].ends_with(',') {
+        parts.next().unwrap_or(last)
+    } else {
+        last
+    };
     let (words, n) = words_back(before);
     let words = &words[..n.min(6)];
     const LEADS: &[&str] = &[

@@ -503,7 +503,15 @@ impl Engine {
             // international flights to and from Bolivia"); another country's routes stopped
             // close nothing there.
             places.retain(|p| p.0.is_some_and(|c| route_ends.contains(&c) && Some(c) == subject));
-            if places.is_empty() {
+            // Another country named before the match stopped the flights ("Hong Kong suspended
+            // flights from India"): its ban on the routes, not the subject's airports closing.
+            let other_acts = s.mentions.iter().any(|m| {
+                m.start >= raw.clause.start
+                    && m.end <= raw.cand.first.0
+                    && m.kind == attribution::Kind::Name
+                    && Some(m.country) != subject
+            });
+            if places.is_empty() || other_acts {
                 return Vec::new();
             }
         }

@@ -1989,3 +1989,61 @@ fn an_extension_told_in_the_past_does_not_outlast_the_lift_in_the_title() {
     );
     assert!(a.contains(&"curfew/MV".to_string()), "{a:?}");
 }
+
+#[test]
+fn a_ban_on_arrivals_from_a_list_belongs_to_the_country_imposing_it() {
+    expect(
+        "",
+        "Japan is banning all arrivals from Tanzania and the Democratic Republic of Congo from Friday.",
+        &["JP"],
+        None,
+        &["entry_ban/JP"],
+    );
+    expect(
+        "",
+        "Anyone travelling from the Pacific islands, Namibia, Zambia, Malawi and Angola will be prevented from entering Canada.",
+        &[],
+        None,
+        &["entry_ban/CA"],
+    );
+    // The country acting before the match bans; the place flights come from does not.
+    expect(
+        "",
+        "Singapore suspended flights from India, along with Nepal and Pakistan, for 14 days.",
+        &["IN"],
+        None,
+        &["entry_ban/SG"],
+    );
+    // Near misses: the subject only as where travellers come from, and all flights suspended
+    // at the subject's own airports.
+    let a = affirmed(
+        "",
+        "Several other countries have started imposing bans on flights and travellers from Peru.",
+        &["PE"],
+        None,
+    );
+    assert!(!a.contains(&"entry_ban/PE".to_string()), "{a:?}");
+    expect(
+        "",
+        "All flights have been suspended at airports in Peru.",
+        &["PE"],
+        None,
+        &["airport_closure/PE"],
+    );
+}
+
+#[test]
+fn spanish_people_by_nationality_act_and_emiratos_is_the_uae() {
+    expect(
+        "",
+        "La situación es complicada en Emiratos Árabes, ya que el espacio aéreo está cerrado.",
+        &[],
+        None,
+        &["airport_closure/AE", "entry_ban/AE"],
+    );
+    let a = analyze("Los españoles atrapados esperan", "Nada más.", &[], None);
+    assert!(
+        a.detections.is_empty() || a.primary_country != Some(cc("ES")) || a.affirmed().next().is_none(),
+        "{a:?}"
+    );
+}
