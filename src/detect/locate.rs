@@ -686,5 +686,32 @@ pub(super) fn subject_country(
     if let Some(c) = pick(&mut title_plain.iter().copied()) {
         return Some(c);
     }
-    pick(&mut salience.keys().copied())
+    if let Some(c) = pick(&mut salience.keys().copied()) {
+        return Some(c);
+    }
+    // No country and no large city named: two or more towns of one country, and more than of
+    // any other, say where the advisory is ("Pattani, Yala and Narathiwat" are Thai).
+    let mut towns: Vec<(CountryCode, u32)> = sections
+        .iter()
+        .flat_map(|s| s.mentions.iter())
+        .filter(|m| m.role == Role::Plain)
+        .filter_map(|m| match m.kind {
+            Kind::City(id) if !g.city(id).wordlike => Some((m.country, id)),
+            _ => None,
+        })
+        .collect();
+    towns.sort_unstable();
+    towns.dedup();
+    let mut per: Vec<(CountryCode, usize)> = Vec::new();
+    for (c, _) in &towns {
+        match per.iter_mut().find(|(x, _)| x == c) {
+            Some(e) => e.1 += 1,
+            None => per.push((*c, 1)),
+        }
+    }
+    per.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    match per.as_slice() {
+        [(c, n), rest @ ..] if *n >= 2 && rest.first().is_none_or(|(_, m)| m < n) => Some(*c),
+        _ => None,
+    }
 }

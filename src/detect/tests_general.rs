@@ -2047,3 +2047,21 @@ fn spanish_people_by_nationality_act_and_emiratos_is_the_uae() {
         "{a:?}"
     );
 }
+
+#[test]
+fn towns_of_one_country_name_the_subject_when_no_country_is_named() {
+    let a = analyze(
+        "South emergency decree extended",
+        "The emergency decree imposed in Pattani and Narathiwat will be extended for another three months.",
+        &[],
+        None,
+    );
+    assert_eq!(a.primary_country, Some(cc("TH")), "{a:?}");
+    assert!(
+        a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency" && d.country == Some(cc("TH"))),
+        "{a:?}"
+    );
+    // Near miss: one small town alone names no subject.
+    let a = analyze("Decree extended", "The decree imposed in Pattani was extended.", &[], None);
+    assert_eq!(a.primary_country, None, "{a:?}");
+}
