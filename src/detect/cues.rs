@@ -49,8 +49,13 @@ pub fn window(kind: CueKind) -> usize {
 /// Whether `text` holds a cue of `kind` as whole words, for a sentence the scan did not read
 /// for cues (it reads them only in sentences with a match).
 pub fn says(kind: CueKind, text: &str) -> bool {
+    says_any(text, CUES.iter().filter(|(k, _)| *k == kind).flat_map(|(_, p)| p.iter().copied()))
+}
+
+/// Whether `text` holds any of `words` (lower-case) as whole words, case-insensitively.
+pub fn says_any<'w>(text: &str, words: impl IntoIterator<Item = &'w str>) -> bool {
     let lower = text.to_lowercase();
-    CUES.iter().filter(|(k, _)| *k == kind).flat_map(|(_, p)| p.iter()).any(|p| {
+    words.into_iter().any(|p| {
         lower.match_indices(p).any(|(i, _)| {
             lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
                 && lower[i + p.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())

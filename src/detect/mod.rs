@@ -636,13 +636,7 @@ fn says_still(sentence: &str) -> bool {
         "continúa",
         "vigente",
     ];
-    let lower = sentence.to_lowercase();
-    STILL.iter().any(|a| {
-        lower.match_indices(a).any(|(i, _)| {
-            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
-                && lower[i + a.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
+    cues::says_any(sentence, STILL.iter().copied())
 }
 
 /// Whether a sentence says its measure is back after an earlier episode.
@@ -657,13 +651,7 @@ fn says_again(sentence: &str) -> bool {
         "nuevamente",
         "de nuevo",
     ];
-    let lower = sentence.to_lowercase();
-    AGAIN.iter().any(|a| {
-        lower.match_indices(a).any(|(i, _)| {
-            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
-                && lower[i + a.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
+    cues::says_any(sentence, AGAIN.iter().copied())
 }
 
 /// Whether `sentence` tells, in the past tense and with no time of its own, more of what the

@@ -4,7 +4,7 @@
 //! lifted, habitual, historical, advice, staff-only, attributed. "Still in force" cues cancel
 //! habitual and historical readings. Pure functions over hits and offsets.
 
-use super::cues::{CueKind, IMPERATIVE_OPENERS, window};
+use super::cues::{self, CueKind, IMPERATIVE_OPENERS, window};
 use super::matcher::{Hit, Meaning};
 use super::trigger::Polarity;
 
@@ -171,13 +171,7 @@ fn goes_on(sentence: &str) -> bool {
         "extended",
         "until further notice",
     ];
-    let lower = sentence.to_lowercase();
-    ON.iter().any(|w| {
-        lower.match_indices(w).any(|(i, _)| {
-            lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
-                && lower[i + w.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
+    cues::says_any(sentence, ON.iter().copied())
 }
 
 /// Whether a sentence says "on 25 December 2021" or "on December 25, 2021" for a year before
