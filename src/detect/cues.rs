@@ -52,6 +52,33 @@ pub fn says(kind: CueKind, text: &str) -> bool {
     says_any(text, CUES.iter().filter(|(k, _)| *k == kind).flat_map(|(_, p)| p.iter().copied()))
 }
 
+/// Active cues that tell a change of term ("extended", "renewed") rather than that a measure
+/// is in force now: a later lift supersedes them.
+const CHANGES_OF_TERM: &[&str] = &[
+    "continue",
+    "extended",
+    "extension",
+    "extends",
+    "renewed",
+    "reimposed",
+    "re imposed",
+    "prolongé",
+    "prolongée",
+    "prorrogó",
+    "prorrogado",
+    "prorrogada",
+];
+
+/// Whether `text` says a measure is in force now ("remains", "still", "in force", "en
+/// vigueur"): the Active cues less the changes of term.
+pub fn says_in_force(text: &str) -> bool {
+    let active = CUES.iter().filter(|(k, _)| *k == CueKind::Active).flat_map(|(_, p)| p.iter().copied());
+    says_any(
+        text,
+        active.filter(|w| !CHANGES_OF_TERM.contains(w)).chain(["in force", "in effect", "in place"]),
+    )
+}
+
 /// Whether `text` holds any of `words` (lower-case) as whole words, case-insensitively.
 pub fn says_any<'w>(text: &str, words: impl IntoIterator<Item = &'w str>) -> bool {
     let lower = text.to_lowercase();

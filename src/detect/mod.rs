@@ -605,38 +605,14 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // Only a measure said to be in force now stands against the title's or lede's lift;
         // an extension told in the past ("parliament approved extending it on 20 February")
         // came before the lift.
-        let later_lift =
-            (lifted_by(false) || (lifted_by(true) && !says_still(&d.evidence))) && !says_again(&d.evidence);
+        let later_lift = (lifted_by(false) || (lifted_by(true) && !cues::says_in_force(&d.evidence)))
+            && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
             d.polarity = Polarity::Lifted;
         }
     }
-}
-
-/// Whether a sentence says its measure is in force now ("remains", "still", "en vigueur").
-fn says_still(sentence: &str) -> bool {
-    const STILL: &[&str] = &[
-        "remains",
-        "remain",
-        "still",
-        "continues",
-        "ongoing",
-        "currently",
-        "in force",
-        "in effect",
-        "in place",
-        "toujours",
-        "reste",
-        "restent",
-        "en vigueur",
-        "sigue",
-        "siguen",
-        "continúa",
-        "vigente",
-    ];
-    cues::says_any(sentence, STILL.iter().copied())
 }
 
 /// Whether a sentence says its measure is back after an earlier episode.
