@@ -691,6 +691,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         if names_a_street(text_before(text, start, 16)) {
             continue;
         }
+        if matches!(kind, Kind::City(_)) && inside_a_personal_name(text, start, end) {
+            continue;
+        }
         // A city before a colon is a dateline only when the sentence after it names another
         // place ("Washington: airspace over all of Ukraine …"); alone it is the heading's place
         // ("Khorog: curfew after clashes").
@@ -732,7 +735,157 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
 fn names_a_feature(after: &str) -> bool {
     let Some(rest) = after.strip_prefix(' ') else { return false };
     let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
-    matches!(word, "Sea" | "Seas" | "Ocean" | "Harbor" | "Harbour" | "Airways" | "Airlines")
+    // A news agency or broadcaster ("Agence France-Presse", "France Télévisions") names no
+    // place either.
+    matches!(
+        word,
+        "Sea"
+            | "Seas"
+            | "Ocean"
+            | "Harbor"
+            | "Harbour"
+            | "Airways"
+            | "Airlines"
+            | "Presse"
+            | "Press"
+            | "Televisions"
+            | "Télévisions"
+    )
+}
+
+/// Whether a city's name sits inside a person's name: a capitalised word right before it
+/// that is no place word and follows no other capital ("candidate Albert Ondo Ossa"), and a
+/// capitalised word right after it that is no kind of place ("Ossa", not "City" or
+/// "Province"). A title-case heading ("Protests Rock Lima Streets") has capitals before the
+/// first name too, so it is not read as a name.
+pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bool {
+    /// Capitalised words that lead into a place's name or sit before it in running text.
+    const LEADS: &[&str] = &[
+        "In",
+        "At",
+        "From",
+        "To",
+        "Of",
+        "And",
+        "The",
+        "For",
+        "On",
+        "By",
+        "With",
+        "Near",
+        "Into",
+        "Across",
+        "Greater",
+        "Central",
+        "North",
+        "South",
+        "East",
+        "West",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Metropolitan",
+        "New",
+        "Old",
+        "Port",
+        "San",
+        "Santa",
+        "Saint",
+        "St",
+        "Le",
+        "La",
+        "El",
+        "Los",
+        "Las",
+        "Les",
+        "Lake",
+        "Mount",
+        "Cape",
+        "Fort",
+        "Upper",
+        "Lower",
+        "Outer",
+        "Inner",
+        "Downtown",
+        "Province",
+        "Region",
+        "State",
+        "City",
+        "District",
+        "Department",
+        "Governorate",
+        "Capital",
+        "En",
+        "A",
+        "De",
+        "Del",
+        "Du",
+        "Des",
+        "Dans",
+        "Sur",
+        "Desde",
+        "Hacia",
+        "Entre",
+    ];
+    /// Capitalised words after a city that continue a place's name, not a person's.
+    const FOLLOWS: &[&str] = &[
+        "City",
+        "Province",
+        "Region",
+        "State",
+        "District",
+        "Department",
+        "Governorate",
+        "County",
+        "Oblast",
+        "Airport",
+        "International",
+        "Metropolitana",
+        "Metropolitan",
+        "Prefecture",
+        "Municipality",
+        "Valley",
+        "Island",
+        "Islands",
+        "Port",
+        "Harbour",
+        "Harbor",
+        "Bay",
+        "River",
+        "Road",
+        "Street",
+        "Avenue",
+        "Square",
+        "Bridge",
+        "Station",
+        "University",
+        "Stadium",
+        "Police",
+        "Governor",
+        "Mayor",
+        "Council",
+        "Court",
+        "Prison",
+    ];
+    let capitalised = |w: &str| {
+        let mut c = w.chars();
+        c.next().is_some_and(char::is_uppercase) && c.next().is_some_and(char::is_lowercase)
+    };
+    let Some(before) = text[..start].strip_suffix(' ') else { return false };
+    let prev_start = before
+        .rfind(|c: char| !c.is_alphabetic())
+        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let prev = &before[prev_start..];
+    let Some(after) = text[end..].strip_prefix(' ') else { return false };
+    let next = after.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    if !(capitalised(prev) && capitalised(next)) || LEADS.contains(&prev) || FOLLOWS.contains(&next) {
+        return false;
+    }
+    // The word before the first name, if any, is not capitalised: running text, not a heading.
+    let earlier = before[..prev_start].trim_end_matches(' ');
+    let before_prev = earlier.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    !(earlier.ends_with(|c: char| c.is_alphabetic()) && capitalised(before_prev))
 }
 
 /// Whether a place opening a paragraph is a news dateline — where the report was filed, not

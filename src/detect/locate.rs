@@ -119,23 +119,27 @@ pub(super) fn attribute(
     }
     // A list's later items share its first item's "from": "arrivals from Tanzania and the
     // Democratic Republic of Congo", "from Namibia, Zimbabwe, Botswana … and Angola".
-    let from_starts: Vec<usize> = {
-        let text = &s.norm.text;
-        let clause_mentions: Vec<&Mention> = mentions_in(&s.mentions, &raw.sentence).collect();
-        let mut v: Vec<usize> = Vec::new();
-        for (i, m) in clause_mentions.iter().enumerate() {
-            let own = origin_before(attribution::text_before(text, m.start, 64));
-            let listed = i > 0 && {
-                let p = clause_mentions[i - 1];
-                v.contains(&p.start) && p.end <= m.start && attribution::joined(&text[p.end..m.start])
-            };
-            if own || listed {
-                v.push(m.start);
+    // Only triggers that read "from" (prefer or exclude) ask, so it is worked out on first use.
+    let from_starts_cell: std::cell::OnceCell<Vec<usize>> = std::cell::OnceCell::new();
+    let from_starts = || -> &Vec<usize> {
+        from_starts_cell.get_or_init(|| {
+            let text = &s.norm.text;
+            let clause_mentions: Vec<&Mention> = mentions_in(&s.mentions, &raw.sentence).collect();
+            let mut v: Vec<usize> = Vec::new();
+            for (i, m) in clause_mentions.iter().enumerate() {
+                let own = origin_before(attribution::text_before(text, m.start, 64));
+                let listed = i > 0 && {
+                    let p = clause_mentions[i - 1];
+                    v.contains(&p.start) && p.end <= m.start && attribution::joined(&text[p.end..m.start])
+                };
+                if own || listed {
+                    v.push(m.start);
+                }
             }
-        }
-        v
+            v
+        })
     };
-    let after_from = |m: &&Mention| from_starts.contains(&m.start);
+    let after_from = |m: &&Mention| from_starts().contains(&m.start);
     match from_places {
         FromPlaces::Neutral => {}
         FromPlaces::Prefer => {

@@ -402,9 +402,15 @@ impl Engine {
             .collect();
         // Other measures named in the clause: a lift cue right before one of them ("after
         // lifting of the state of emergency") is that measure's, not this one's.
+        // A near rule's first term counts too: "rétabli l'accès à internet" restores the
+        // internet, not the curfew kept later in the clause.
         let others: Vec<(usize, usize)> = hits_in(&s.hits, &raw.clause)
             .filter(|h| match h.meaning {
                 Meaning::Phrase { trigger } => trigger as usize != raw.trigger,
+                Meaning::NearA { trigger, .. } => {
+                    trigger as usize != raw.trigger
+                        && (h.end <= raw.cand.first.0 || h.start >= raw.cand.last.1)
+                }
                 _ => false,
             })
             .map(|h| (h.start, h.end))

@@ -457,8 +457,35 @@ fn binds_other(text: &str, cue_end: usize, others: &[(usize, usize)], cand_start
         s >= cue_end
             && {
                 let between = text[cue_end..s].trim().to_ascii_lowercase();
-                between.split_whitespace().all(|w| matches!(w, "of" | "the" | "a" | "its" | "their"))
-                    && between.split_whitespace().count() <= 2
+                // Articles and "of" in English, French and Spanish ("rétabli l'accès à internet",
+                // "levantamiento del toque de queda").
+                let words = between.split(|c: char| c.is_whitespace() || c == '\'' || c == '’');
+                words.clone().filter(|w| !w.is_empty()).all(|w| {
+                    matches!(
+                        w,
+                        "of" | "the"
+                            | "a"
+                            | "its"
+                            | "their"
+                            | "l"
+                            | "le"
+                            | "la"
+                            | "les"
+                            | "de"
+                            | "du"
+                            | "des"
+                            | "d"
+                            | "el"
+                            | "los"
+                            | "las"
+                            | "del"
+                            | "su"
+                            | "sus"
+                            | "ses"
+                            | "leur"
+                            | "leurs"
+                    )
+                }) && words.filter(|w| !w.is_empty()).count() <= 2
             }
             && !(e <= cand_start && {
                 let link = text[e..cand_start].trim().to_lowercase();

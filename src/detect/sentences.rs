@@ -151,6 +151,17 @@ pub const CLAUSE_BREAKS: &[&str] = &[
     ", mientras que ",
 ];
 
+/// Whether a relative clause opens with a verb of state ("remains closed", "is shut", "has
+/// been suspended").
+fn states_a_condition(rest: &str) -> bool {
+    let mut words = rest.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or("");
+    let is = |list: &[&str], w: &str| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+    is(&["remains", "remain", "remained", "is", "are", "was", "were", "stays", "stayed"], first)
+        || (is(&["has", "have", "had"], first)
+            && words.next().is_some_and(|w| w.eq_ignore_ascii_case("been")))
+}
+
 /// Whether ", and" after `before` closes a list ("A (x), B (y), and C"): the item before it
 /// is short and follows another comma.
 fn ends_list(before: &str) -> bool {
@@ -185,6 +196,11 @@ pub fn clauses_at(text: &str, sentence: Range<usize>, breaks: &[(usize, usize)])
             continue;
         }
         if text[at..end].eq_ignore_ascii_case(", and ") && ends_list(&text[sentence.start..at]) {
+            continue;
+        }
+        // "the main airport, which remains closed, …": a relative clause that only gives the
+        // state of the noun before it belongs to that noun's clause.
+        if text[at..end].eq_ignore_ascii_case(", which ") && states_a_condition(&text[end..sentence.end]) {
             continue;
         }
         out.push(start..at);

@@ -2065,3 +2065,105 @@ fn towns_of_one_country_name_the_subject_when_no_country_is_named() {
     let a = analyze("Decree extended", "The decree imposed in Pattani was extended.", &[], None);
     assert_eq!(a.primary_country, None, "{a:?}");
 }
+
+#[test]
+fn a_city_inside_a_persons_name_is_no_place() {
+    // "Ondo" is a Nigerian city; here it is the middle of a candidate's name.
+    expect(
+        "Gabon: the latest",
+        "The opposition candidate, Felix Ondo Mba, rejected the count, and the government ordered a curfew from 7 p.m.",
+        &[],
+        Some(2023),
+        &["curfew/GA"],
+    );
+    // Near misses: the city itself, and a title-case heading with capitals all along.
+    expect("", "Authorities imposed a curfew in Ondo after the riots.", &[], None, &["curfew/NG"]);
+    let text = "Protests Rock Ondo Streets";
+    let at = text.find("Ondo").expect("city");
+    assert!(!attribution::inside_a_personal_name(text, at, at + 4));
+    let text = "the mayor, Jean Ondo Ossa, said";
+    let at = text.find("Ondo").expect("city");
+    assert!(attribution::inside_a_personal_name(text, at, at + 4));
+    let text = "riots in Ondo State continued";
+    let at = text.find("Ondo").expect("city");
+    assert!(!attribution::inside_a_personal_name(text, at, at + 4));
+}
+
+#[test]
+fn a_news_agency_named_after_a_country_is_not_that_country() {
+    // "the country" refers back to the one country the sentence before names; the agency's
+    // name is not one.
+    expect(
+        "Gabon: the latest",
+        "Reporters for Agence France-Presse confirmed it. A curfew was imposed in the country.",
+        &[],
+        Some(2023),
+        &["curfew/GA"],
+    );
+}
+
+#[test]
+fn a_lift_word_right_before_another_measure_is_that_measures() {
+    // The internet is restored; the curfew is kept.
+    expect(
+        "Gabon",
+        "Les militaires, qui avaient rétabli l'accès à internet dans la matinée, ont maintenu le couvre-feu de 18h à 6h.",
+        &[],
+        Some(2023),
+        &["curfew/GA"],
+    );
+    // Near miss: the curfew's own lift.
+    expect("Gabon", "Les militaires ont levé le couvre-feu ce matin.", &[], Some(2023), &[]);
+}
+
+#[test]
+fn a_relative_clause_of_state_stays_with_its_noun() {
+    expect(
+        "Haiti: gang attacks",
+        "Gangs shot at the main international airport, which remains closed, and raided two prisons.",
+        &[],
+        Some(2024),
+        &["airport_closure/HT"],
+    );
+    // Near miss: a relative clause that does something else, and "closed" in the next clause.
+    expect(
+        "Haiti: gang attacks",
+        "Gangs shot at the airport, which lies near the port, and police closed the road.",
+        &[],
+        Some(2024),
+        &[],
+    );
+}
+
+#[test]
+fn curfews_airspace_and_mobile_data_in_the_words_of_the_decrees() {
+    expect(
+        "",
+        "El Gobierno decretó la inmovilización social obligatoria en la región de Puno, en Perú, de 20:00 a 04:00.",
+        &[],
+        Some(2023),
+        &["curfew/PE"],
+    );
+    expect(
+        "",
+        "L'Etat a ordonné la suspension de la connexion Internet par données mobiles au Sénégal.",
+        &[],
+        Some(2023),
+        &["internet_shutdown/SN"],
+    );
+    expect(
+        "",
+        "Niger's airspace closed on Sunday night.",
+        &[],
+        Some(2023),
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    // Near miss: part of the airspace is an airport closure only.
+    expect(
+        "",
+        "The airspace over northern Niger was partially closed on Sunday.",
+        &[],
+        Some(2023),
+        &["airport_closure/NE"],
+    );
+}
