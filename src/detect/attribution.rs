@@ -750,6 +750,9 @@ fn names_a_feature(after: &str) -> bool {
             | "Press"
             | "Televisions"
             | "Télévisions"
+            // A time zone ("5.30pm Malaysian time").
+            | "time"
+            | "Time"
     )
 }
 

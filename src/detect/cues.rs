@@ -501,6 +501,14 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "operating normally",
             "withdrawn",
             "terminated",
+            // Only right next to the measure (see `modifiers::tight_lift`): "abandons martial
+            // law", "abandoned an attempt at martial law", "martial law removal".
+            "abandons",
+            "abandoned",
+            "abandoning",
+            "removal",
+            "scrapped",
+            "scraps",
             "levée",
             "levé",
             // A measure in place only briefly is over ("access was briefly restricted").

@@ -521,7 +521,22 @@ fn origin_before(before: &str) -> bool {
     const ARTICLES: &[&str] = &["the", "le", "la", "l", "les", "el", "de", "del", "of"];
     for (i, w) in words.iter().enumerate() {
         let next = if i == 0 { None } else { words.get(i - 1).copied() };
+        // "flights with Egypt", "air links are suspended with Canada": the other end of a
+        // route; "a travel ban that covered China": who the ban is on.
+        const ROUTE_WORDS: &[&str] = &[
+            "flights",
+            "flight",
+            "links",
+            "link",
+            "connections",
+            "routes",
+            "suspended",
+            "suspend",
+            "suspends",
+        ];
         let lead = is(w, LEADS)
+            || is(w, &["covered", "covering", "covers"])
+            || (is(w, &["with"]) && words[i + 1..].iter().any(|x| is(x, ROUTE_WORDS)))
             || (w.eq_ignore_ascii_case("out") && next.is_some_and(|n| n.eq_ignore_ascii_case("of")))
             || (is(w, &["salir", "abandonar", "evacuar"]) && next.is_some_and(|n| is(n, &["de", "del"])));
         if lead {

@@ -391,11 +391,13 @@ impl Engine {
     ) -> Vec<(Detection, Option<usize>)> {
         let text = &s.norm.text;
         // Flights stopped on routes: the measure can only hold at the routes' other ends.
-        let route_ends = if self.triggers.triggers()[raw.trigger].routes_excluded {
-            route_ends(s, raw, subject)
-        } else {
-            Vec::new()
-        };
+        let routes_excluded = self.triggers.triggers()[raw.trigger].routes_excluded;
+        // "suspended flights to and from 25 more countries": routes to a set of countries
+        // close no airport.
+        if routes_excluded && counts_routes(text, raw) {
+            return Vec::new();
+        }
+        let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
             .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
             .copied()
@@ -611,8 +613,10 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // Only a measure said to be in force now stands against the title's or lede's lift;
         // an extension told in the past ("parliament approved extending it on 20 February")
         // came before the lift.
-        let later_lift = (lifted_by(false) || (lifted_by(true) && !cues::says_in_force(&d.evidence)))
-            && !says_again(&d.evidence);
+        // ("Martial law would remain in effect", reported before the lift, is not now.)
+        let in_force_now = cues::says_in_force(&d.evidence)
+            && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiría", "permanecería"]);
+        let later_lift = (lifted_by(false) || (lifted_by(true) && !in_force_now)) && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
@@ -733,6 +737,57 @@ const ROUTE_LEADS: &[&str] = &[
     "en provenance de",
     "à destination de",
 ];
+
+/// Whether the clause after a match names its routes by a count of countries ("flights to and
+/// from 25 more countries", "vols avec plusieurs pays").
+fn counts_routes(text: &str, raw: &Raw) -> bool {
+    const SETS: &[&str] = &["countries", "nations", "destinations", "pays", "países", "paises"];
+    const LEADS: &[&str] =
+        &["to", "from", "with", "between", "avec", "vers", "con", "desde", "hacia", "entre"];
+    const COUNTS: &[&str] = &[
+        "several",
+        "many",
+        "other",
+        "more",
+        "multiple",
+        "various",
+        "numerous",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "dozen",
+        "dozens",
+        "plusieurs",
+        "autres",
+        "varios",
+        "otros",
+    ];
+    if raw.cand.last.1 >= raw.clause.end {
+        return false;
+    }
+    let words: Vec<String> = text[raw.cand.last.1..raw.clause.end]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_lowercase)
+        .collect();
+    let is = |w: &String, list: &[&str]| list.contains(&w.as_str());
+    words.iter().enumerate().any(|(i, w)| {
+        is(w, SETS) && {
+            let counted = words[i.saturating_sub(4)..i]
+                .iter()
+                .any(|b| is(b, COUNTS) || b.bytes().all(|c| c.is_ascii_digit()));
+            let led = words[i.saturating_sub(7)..i].iter().any(|b| is(b, LEADS));
+            counted && led
+        }
+    })
+}
 
 /// Whether the words before `at` end with one of `leads` (a whole word or phrase, an article
 /// after it allowed: "to and from the", "hacia y desde el").

@@ -262,6 +262,9 @@ pub fn find(
         {
             continue;
         }
+        if kind == CueKind::Lift && !tight_lift(text, h, cand) {
+            continue;
+        }
         // "the curfew ends at 5am" gives its hours; "ends" and "ending" lift only otherwise.
         if kind == CueKind::Lift && ends_at_an_hour(text, h.start, h.end) {
             continue;
@@ -424,6 +427,31 @@ fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]
                     .all(|w| AUX.iter().any(|a| a.eq_ignore_ascii_case(w)))
                 && words_between(text, o.1, h.start) <= 3
         })
+}
+
+/// Lift words that end a measure only when they govern it directly ("abandoned a
+/// short-lived attempt at martial law", "martial law removal"), and otherwise say something
+/// else ("residents abandoned their homes during the curfew"). True for every other cue.
+fn tight_lift(text: &str, h: &Hit, cand: &Candidate) -> bool {
+    const TIGHT: &[&str] = &["abandons", "abandoned", "abandoning", "removal", "scrapped", "scraps"];
+    const BETWEEN: &[&str] = &[
+        "a", "an", "the", "his", "her", "its", "their", "short", "lived", "brief", "attempt", "bid", "plan",
+        "at", "to", "impose", "declare", "of", "planned", "proposed",
+    ];
+    let cue = &text[h.start..h.end];
+    if !TIGHT.iter().any(|t| t.eq_ignore_ascii_case(cue)) {
+        return true;
+    }
+    let gap = if h.end <= cand.first.0 {
+        &text[h.end..cand.first.0]
+    } else if h.start >= cand.last.1 {
+        &text[cand.last.1..h.start]
+    } else {
+        return false;
+    };
+    gap.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| BETWEEN.iter().any(|b| b.eq_ignore_ascii_case(w)))
 }
 
 /// Words that report what someone said or announced.

@@ -2167,3 +2167,97 @@ fn curfews_airspace_and_mobile_data_in_the_words_of_the_decrees() {
         &["airport_closure/NE"],
     );
 }
+
+#[test]
+fn abandoning_or_removing_a_measure_ends_it_only_right_next_to_it() {
+    expect("South Korea: president abandons martial law attempt", "No more was said.", &[], Some(2024), &[]);
+    expect(
+        "",
+        "In Seoul, South Korea, the president abandoned a short-lived attempt at martial law on Wednesday.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "South Korea: street protests forced martial law removal",
+        "Crowds cheered.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // Near miss: people abandoning their homes say nothing of the measure.
+    expect(
+        "",
+        "Residents of Marawi abandoned their homes as martial law took hold across the Philippines.",
+        &[],
+        Some(2017),
+        &["martial_law/PH"],
+    );
+}
+
+#[test]
+fn a_time_zone_is_not_a_place() {
+    expect(
+        "South Korea: curfew in Seoul",
+        "The curfew starts at 10pm (9pm Malaysian time) every night.",
+        &[],
+        Some(2024),
+        &["curfew/KR"],
+    );
+}
+
+#[test]
+fn a_measure_reported_to_go_on_does_not_outlast_the_ledes_lift() {
+    expect(
+        "",
+        "The president of South Korea lifted martial law on Wednesday morning. The army had said martial law would remain in effect until the president decided otherwise.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // Near miss: said to be in force now, it stands against the lede.
+    expect(
+        "",
+        "The president of South Korea lifted martial law in the capital on Wednesday morning. The army says martial law remains in effect.",
+        &[],
+        Some(2024),
+        &["martial_law/KR"],
+    );
+}
+
+#[test]
+fn flights_stopped_with_a_set_of_countries_ban_arrivals_and_close_no_airport() {
+    expect(
+        "",
+        "Morocco has suspended flights to and from 25 more countries, extending an earlier travel ban that covered China, Spain and Italy.",
+        &[],
+        Some(2020),
+        &["entry_ban/MA"],
+    );
+    expect(
+        "",
+        "Morocco has also decided to suspend flights with Egypt, Niger and Mali.",
+        &["MA"],
+        Some(2020),
+        &["entry_ban/MA"],
+    );
+    // Near miss: flights stopped at one airport close it.
+    expect(
+        "",
+        "Flights at Marrakech airport in Morocco were suspended on Sunday.",
+        &[],
+        Some(2020),
+        &["airport_closure/MA"],
+    );
+}
+
+#[test]
+fn live_shootings_are_live_fire() {
+    expect(
+        "",
+        "Live shootings by police were confirmed in Nairobi, Kenya, with spent cartridges recovered.",
+        &[],
+        Some(2024),
+        &["live_ammunition/KE"],
+    );
+}
