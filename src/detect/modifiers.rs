@@ -277,7 +277,9 @@ pub fn find(
             continue;
         }
         let before = h.end <= cand.last.0
-            && (h.start >= cand.first.0 || words_between(text, h.end, cand.first.0) < window(kind));
+            && (h.start >= cand.first.0
+                || words_between(text, h.end, cand.first.0) < window(kind)
+                || (kind == CueKind::HypoPre && in_list_under(text, h.end, cand.first.0)));
         let after = h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) < window(kind);
         match kind {
             CueKind::NegPre
@@ -427,6 +429,25 @@ fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]
                     .all(|w| AUX.iter().any(|a| a.eq_ignore_ascii_case(w)))
                 && words_between(text, o.1, h.start) <= 3
         })
+}
+
+/// Whether the match is an item of a list that the words at `cue_end` open: after a colon
+/// ("could result in the following restrictions: curfews, … and blocking of the Internet"),
+/// or the last item of a comma list ("empowers authorities to detain suspects …, conduct
+/// searches, and impose curfews"). A possibility or a power then covers every item.
+fn in_list_under(text: &str, cue_end: usize, cand_start: usize) -> bool {
+    const LIST_REACH: usize = 20;
+    let gap = &text[cue_end..cand_start];
+    if gap.contains(['.', ';', '\n']) || words_between(text, cue_end, cand_start) > LIST_REACH {
+        return false;
+    }
+    if gap.contains(':') {
+        return true;
+    }
+    let Some(last_comma) = gap.rfind(',') else { return false };
+    let tail = gap[last_comma + 1..].trim_start();
+    let first = tail.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    ["and", "or", "et", "ou", "y", "o", "e"].iter().any(|c| c.eq_ignore_ascii_case(first))
 }
 
 /// Lift words that end a measure only when they govern it directly ("abandoned a

@@ -2261,3 +2261,29 @@ fn live_shootings_are_live_fire() {
         &["live_ammunition/KE"],
     );
 }
+
+#[test]
+fn a_possibility_or_a_power_covers_every_item_of_its_list() {
+    expect(
+        "",
+        "Officials in Ethiopia said the decree could bring these restrictions: curfews, arrests without warrant and blocking of the Internet.",
+        &[],
+        Some(2016),
+        &[],
+    );
+    expect(
+        "",
+        "The decree empowers the authorities of Ethiopia to detain suspects without a court order, search homes, and impose curfews.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    // Near miss: the same list, done.
+    expect(
+        "",
+        "The authorities of Ethiopia detained suspects without a court order, searched homes, and imposed curfews.",
+        &[],
+        Some(2023),
+        &["curfew/ET"],
+    );
+}
