@@ -126,8 +126,9 @@ const ORG_SUFFIXES: &[&str] = &[
 /// place named, not the one where the measure holds.
 /// Verbs of blame: the place after them is accused of acting on another.
 const ACCUSING: &[&str] = &[
-    "accusing", "accused", "accuses", "accuse", "blaming", "blamed", "blames", "accusant", "accusé",
-    "accuse", "acusando", "acusó", "acusa", "acusaron",
+    // Folded as the text is ("accusé" reads "accuse", "acusó" reads "acuso").
+    "accusing", "accused", "accuses", "accuse", "blaming", "blamed", "blames", "accusant", "acusando",
+    "acuso", "acusa", "acusaron",
 ];
 
 /// Whether the word `w` that `before` ends with is glued to a longer word before it.
@@ -136,6 +137,17 @@ fn alnum_before(before: &str, w: &str) -> bool {
 }
 
 const NEIGHBOUR_LEADS: &[&str] = &[
+    // The target of hostility is not where the measure holds ("a protest hostile to France").
+    "hostile to",
+    "hostile towards",
+    "hostile toward",
+    "hostile a",
+    "hostile a la",
+    "hostile au",
+    "hostiles a",
+    "hostiles a la",
+    "hostil a",
+    "hostil hacia",
     "border between",
     "borders of",
     "border of",
@@ -469,7 +481,11 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if ACCUSING.iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w)) {
         return Role::Actor;
     }
-    if lead && (ends_with_ci(before, "government of") || ends_with_ci(before, "embassy of")) {
+    if lead
+        && ["government of", "embassy of", "ambassade de", "embajada de", "consulat de", "consulado de"]
+            .iter()
+            .any(|w| ends_with_ci(before, w))
+    {
         return Role::Actor;
     }
     Role::Plain
@@ -704,7 +720,12 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another) {
             continue;
         }
-        let role = role(text, start, end, kind == Kind::Demonym);
+        let mut role = role(text, start, end, kind == Kind::Demonym);
+        // "Paris avait justifié …", "Moscow said …": a capital that speaks is its government,
+        // not where the measure it speaks of holds.
+        if matches!(kind, Kind::City(_)) && role == Role::Plain && speaks(&text[end..]) {
+            role = Role::Actor;
+        }
         out.push(Mention { start, end, country, kind, role, candidates });
     }
     out.sort_by_key(|m| m.start);
@@ -754,6 +775,45 @@ fn names_a_feature(after: &str) -> bool {
             | "time"
             | "Time"
     )
+}
+
+/// Whether the words after a place make it the speaker: a verb of saying, after at most one
+/// auxiliary ("said", "has announced", "avait justifié", "ha dicho").
+fn speaks(after: &str) -> bool {
+    // (The text is folded: accents are gone, "justifié" reads "justifie".)
+    const AUX: &[&str] = &["has", "had", "have", "a", "avait", "ha", "habia", "is", "was"];
+    const SAYING: &[&str] = &[
+        "said",
+        "says",
+        "announced",
+        "announces",
+        "stated",
+        "declared",
+        "warned",
+        "claimed",
+        "justified",
+        "insisted",
+        "denied",
+        "dit",
+        "declare",
+        "annonce",
+        "justifie",
+        "affirme",
+        "indique",
+        "dijo",
+        "dicho",
+        "anuncio",
+        "anunciado",
+        "afirmo",
+        "declaro",
+    ];
+    let mut words = after.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty());
+    let Some(first) = words.next() else { return false };
+    if !after.trim_start().starts_with(first) {
+        return false;
+    }
+    let is = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+    is(first, SAYING) || (is(first, AUX) && words.next().is_some_and(|w| is(w, SAYING)))
 }
 
 /// Whether a city's name sits inside a person's name: a capitalised word right before it

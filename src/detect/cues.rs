@@ -215,6 +215,12 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "may",
             "might",
             "could",
+            // A measure still to come: "an expected nation-wide curfew in the coming days".
+            "an expected",
+            "the expected",
+            "an anticipated",
+            "an impending",
+            "a looming",
             "can",
             "would",
             "should",

@@ -319,6 +319,7 @@ pub(super) fn attribute(
             .filter(|m| {
                 m.end <= raw.cand.first.0
                     && m.kind == Kind::Name
+                    && matches!(m.role, Role::Plain | Role::Actor)
                     && !after_from(m)
                     && modifiers::words_between(text, m.end, raw.cand.first.0) <= 8
             })
@@ -693,6 +694,19 @@ pub(super) fn subject_country(
         .filter(|m| !matches!(m.kind, Kind::City(_)) || body_backs(m.country))
         .map(|m| m.country)
         .collect();
+    // "Niger : la France prépare l'évacuation …", "Gabon: Coup leaders amend curfew hours": a
+    // country that opens the title as its label, before a colon, is what the advisory is about,
+    // however often the body names the countries acting there.
+    let labelled = sections.iter().filter(|s| s.section == Section::Title).find_map(|s| {
+        let m = s.mentions.first()?;
+        let text = &s.norm.text;
+        let opens = text[..m.start].trim().is_empty();
+        let colon = text[m.end..].trim_start().starts_with(':');
+        (opens && colon && m.kind == Kind::Name && body_backs(m.country)).then_some(m.country)
+    });
+    if let Some(c) = labelled {
+        return Some(c);
+    }
     let score = |c: &CountryCode| {
         (
             salience.get(c).copied().unwrap_or(0.0),

@@ -353,7 +353,9 @@ impl Engine {
                         } else {
                             modifiers::words_between(text, l.end, h.start)
                         };
-                        gap < cues::window(CueKind::Lift)
+                        // Close by: a lift word further off ("to remove the effects of damage to
+                        // some banking centers") ends nothing the term names.
+                        gap < NEAR_LIFT_REACH
                     });
                     // Excludes that are themselves lift words do not veto the report of a lift.
                     let vetoed = hits.iter().any(|x| {
@@ -615,7 +617,7 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // came before the lift.
         // ("Martial law would remain in effect", reported before the lift, is not now.)
         let in_force_now = cues::says_in_force(&d.evidence)
-            && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiría", "permanecería"]);
+            && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiria", "permaneceria"]);
         let later_lift = (lifted_by(false) || (lifted_by(true) && !in_force_now)) && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
@@ -738,10 +740,14 @@ const ROUTE_LEADS: &[&str] = &[
     "à destination de",
 ];
 
+/// How many words a lift word may be from a near rule's first term for the pair to report
+/// that measure lifted ("access to social media was restored", "restored mobile data").
+const NEAR_LIFT_REACH: usize = 6;
+
 /// Whether the clause after a match names its routes by a count of countries ("flights to and
 /// from 25 more countries", "vols avec plusieurs pays").
 fn counts_routes(text: &str, raw: &Raw) -> bool {
-    const SETS: &[&str] = &["countries", "nations", "destinations", "pays", "países", "paises"];
+    const SETS: &[&str] = &["countries", "nations", "destinations", "pays", "paises"];
     const LEADS: &[&str] =
         &["to", "from", "with", "between", "avec", "vers", "con", "desde", "hacia", "entre"];
     const COUNTS: &[&str] = &[

@@ -2287,3 +2287,93 @@ fn a_possibility_or_a_power_covers_every_item_of_its_list() {
         &["curfew/ET"],
     );
 }
+
+#[test]
+fn a_country_labelling_the_title_is_the_subject() {
+    let a = analyze(
+        "Niger : la France prépare l'évacuation de ses ressortissants",
+        "La France a annoncé l'opération. La France enverra des avions depuis Paris pour ramener les Français du Niger.",
+        &[],
+        Some(2023),
+    );
+    assert_eq!(a.primary_country, Some(cc("NE")), "{a:?}");
+}
+
+#[test]
+fn a_lift_word_far_from_a_measures_word_ends_nothing() {
+    expect(
+        "Lebanon to close all banks",
+        "Banks will remain closed in Lebanon. The association wants to remove the effects of damage to some banking centers.",
+        &[],
+        Some(2019),
+        &["banking_suspension/LB"],
+    );
+    // Near miss: right next to the measure's word, the lift is reported.
+    let a = analyze("", "Access to social media was restored in Sri Lanka on Tuesday.", &[], Some(2019));
+    assert!(
+        a.detections
+            .iter()
+            .any(|d| (d.trigger.as_str() == "internet_shutdown" && d.polarity == Polarity::Lifted)
+                || (d.trigger.as_str() == "internet_restored" && d.polarity == Polarity::Affirmed)),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn an_airport_closed_to_foreigners_only_is_not_closed() {
+    let got =
+        affirmed("", "Ben Gurion airport in Israel is now closed to foreign nationals.", &[], Some(2020));
+    assert!(!got.contains(&"airport_closure/IL".to_string()), "{got:?}");
+    // Near miss: closed outright.
+    expect("", "Ben Gurion airport in Israel is now closed.", &[], Some(2020), &["airport_closure/IL"]);
+}
+
+#[test]
+fn an_expected_measure_is_not_yet_in_force() {
+    expect(
+        "",
+        "Travellers arriving in Israel would find a country shut down by an expected nation-wide curfew in the coming days.",
+        &[],
+        Some(2020),
+        &[],
+    );
+}
+
+#[test]
+fn an_embassy_evacuating_its_people_from_a_country_in_french() {
+    expect(
+        "",
+        "Le message aux Français du Niger indique qu'une opération d'évacuation aura lieu très prochainement.",
+        &[],
+        Some(2023),
+        &["evacuation/NE"],
+    );
+    // The embassy's country is who evacuates; its post is where.
+    expect(
+        "",
+        "L'ambassade de France à Niamey prépare une opération d'évacuation des ressortissants.",
+        &[],
+        Some(2023),
+        &["evacuation/NE"],
+    );
+}
+
+#[test]
+fn a_capital_that_speaks_and_a_country_that_is_opposed_are_not_where_it_holds() {
+    expect(
+        "Niger",
+        "Paris avait justifié la décision par la fermeture de l’espace aérien.",
+        &[],
+        Some(2023),
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    expect(
+        "Niger",
+        "Lors d'une manifestation hostile à la France, la fermeture de l’espace aérien a été annoncée.",
+        &[],
+        Some(2023),
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    // Near miss: a capital where the measure is.
+    expect("", "A curfew was imposed in Paris on Tuesday.", &[], Some(2023), &["curfew/FR"]);
+}
