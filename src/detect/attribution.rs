@@ -176,6 +176,7 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "official visit to",
     "state visit to",
     "conférence de presse à",
+    "conference de presse a",
     "rueda de prensa en",
     // Where travellers or flights are going is not where the measure holds.
     "bound for",
@@ -187,6 +188,7 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "en route to",
     "con destino a",
     "à destination de",
+    "a destination de",
     "citizens of",
     "nationals of",
     "passport holders of",
@@ -202,11 +204,17 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "originating from",
     "originating in",
     "frontière avec",
+    "frontiere avec",
     "frontières avec",
+    "frontieres avec",
     "frontière avec la",
+    "frontiere avec la",
     "frontière avec le",
+    "frontiere avec le",
     "frontières avec la",
+    "frontieres avec la",
     "frontières avec le",
+    "frontieres avec le",
     "en provenance de",
     "en provenance du",
     "a destination de",
@@ -467,6 +475,7 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "in",
         "en",
         "à",
+        "a",
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));

@@ -448,7 +448,7 @@ fn names_a_wider_region(clause: &str) -> bool {
         &["afrique"],
         &["oriente", "medio"],
         &["medio", "oriente"],
-        &["américa", "latina"],
+        &["américa", "america", "latina"],
     ];
     const LEADS: &[&str] = &["in", "across", "around", "throughout", "over", "within", "dans", "en", "au"];
     const ARTICLES: &[&str] = &["the", "le", "l", "la", "el"];
@@ -586,7 +586,7 @@ fn post_before(before: &str) -> bool {
     ];
     match &words[..n.min(2)] {
         [w, ..] if is(w, POSTS) => true,
-        [prep, w] => is(prep, &["in", "at", "à", "en"]) && is(w, POSTS),
+        [prep, w] => is(prep, &["in", "at", "à", "a", "en"]) && is(w, POSTS),
         _ => false,
     }
 }

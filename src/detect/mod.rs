@@ -635,6 +635,7 @@ fn says_again(sentence: &str) -> bool {
         "once again",
         "de nouveau",
         "à nouveau",
+        "a nouveau",
         "otra vez",
         "nuevamente",
         "de nuevo",
@@ -709,8 +710,19 @@ fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
 /// Hits wholly inside `r`; `hits` is sorted by start.
 /// Words that make a match about flights, and words that make it about an airport or airspace.
 const FLIGHT_WORDS: &[&str] = &["flights", "flight", "vuelos", "vols"];
-const FIELD_WORDS: &[&str] =
-    &["airport", "airports", "airspace", "aeropuerto", "aeropuertos", "aéroport", "aéroports", "aérien"];
+const FIELD_WORDS: &[&str] = &[
+    "airport",
+    "airports",
+    "airspace",
+    "aeropuerto",
+    "aeropuertos",
+    "aéroport",
+    "aeroport",
+    "aéroports",
+    "aeroports",
+    "aérien",
+    "aerien",
+];
 /// What makes "the country" the other end of a route or border rather than the place.
 const OTHER_END_LEADS: &[&str] =
     &["with", "to and from", "to or from", "hacia y desde", "a y desde", "avec", "con", "vers et depuis"];
@@ -738,6 +750,7 @@ const ROUTE_LEADS: &[&str] = &[
     "depuis",
     "en provenance de",
     "à destination de",
+    "a destination de",
 ];
 
 /// How many words a lift word may be from a near rule's first term for the pair to report
@@ -815,6 +828,7 @@ fn led_by(text: &str, at: usize, leads: &[&str]) -> bool {
         "islas de",
         "isla de",
         "îles de",
+        "iles de",
     ];
     while let Some(rest) = BETWEEN.iter().find_map(|a| before.strip_suffix(a).filter(|b| b.ends_with(' '))) {
         before = rest.trim_end();

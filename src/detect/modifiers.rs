@@ -118,8 +118,8 @@ fn names_an_effect(text: &str, neg: &Hit, cand_end: usize, clause_end: usize) ->
 fn asks_whether(text: &str, sentence_start: usize, cand_end: usize) -> bool {
     const WH: &[&str] = &[
         "where", "why", "how", "when", "what", "which", "who", "dónde", "donde", "por", "cómo", "como",
-        "cuándo", "cuando", "qué", "que", "cuál", "cual", "quién", "pourquoi", "où", "comment", "quand",
-        "quel", "quelle", "quels", "quelles", "qui",
+        "cuándo", "cuando", "qué", "que", "cuál", "cual", "quién", "quien", "pourquoi", "où", "ou",
+        "comment", "quand", "quel", "quelle", "quels", "quelles", "qui",
     ];
     let rest = &text[cand_end..];
     let end = rest.find(['.', '!', '?', '\n']).map_or(rest.len(), |i| i);
@@ -418,7 +418,7 @@ pub fn find(
 fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]) -> bool {
     const AUX: &[&str] = &[
         "is", "was", "were", "are", "has", "have", "had", "been", "being", "be", "now", "est", "a", "été",
-        "sont", "ont", "fue", "fueron", "ha", "han", "sido",
+        "ete", "sont", "ont", "fue", "fueron", "ha", "han", "sido",
     ];
     h.end <= cand.first.0
         && others.iter().any(|o| {
@@ -572,8 +572,11 @@ const IMPOSED: &[&str] = &[
     "decretado",
     "impuso",
     "decretó",
+    "decreto",
     "imposé",
+    "impose",
     "décrété",
+    "decrete",
 ];
 
 /// Byte offset of `word` in `text` as a whole word (ASCII case-insensitive).
@@ -712,16 +715,19 @@ const MONTHS: &[&str] = &[
     "dec",
     "janvier",
     "février",
+    "fevrier",
     "mars",
     "avril",
     "mai",
     "juin",
     "juillet",
     "août",
+    "aout",
     "septembre",
     "octobre",
     "novembre",
     "décembre",
+    "decembre",
     "enero",
     "febrero",
     "marzo",

@@ -2377,3 +2377,12 @@ fn a_capital_that_speaks_and_a_country_that_is_opposed_are_not_where_it_holds() 
     // Near miss: a capital where the measure is.
     expect("", "A curfew was imposed in Paris on Tuesday.", &[], Some(2023), &["curfew/FR"]);
 }
+
+#[test]
+fn french_and_spanish_words_match_the_folded_text() {
+    // The text is folded before matching ("février" reads "fevrier"): a French date in an
+    // earlier year dates the sentence.
+    expect("", "Un couvre-feu a été décrété au Mali le 3 février 2021.", &[], Some(2023), &[]);
+    // Near miss: the same date in the advisory's own year.
+    expect("", "Un couvre-feu a été décrété au Mali le 3 février 2021.", &[], Some(2021), &["curfew/ML"]);
+}
