@@ -616,9 +616,13 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // an extension told in the past ("parliament approved extending it on 20 February")
         // came before the lift.
         // ("Martial law would remain in effect", reported before the lift, is not now.)
-        let in_force_now = cues::says_in_force(&d.evidence)
-            && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiria", "permaneceria"]);
-        let later_lift = (lifted_by(false) || (lifted_by(true) && !in_force_now)) && !says_again(&d.evidence);
+        // (Read only when such a lift exists: the word lists are searched in the evidence.)
+        let in_force_now = || {
+            cues::says_in_force(&d.evidence)
+                && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiria", "permaneceria"])
+        };
+        let later_lift =
+            (lifted_by(false) || (lifted_by(true) && !in_force_now())) && !says_again(&d.evidence);
         if later_lift
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
