@@ -215,6 +215,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "may",
             "might",
             "could",
+            // Readiness and purpose say what may come: "voiced their willingness to open the
+            // airports so as to evacuate foreigners", "stands ready to assist in evacuating".
+            "willingness to",
+            "willing to",
+            "stands ready to",
+            "stand ready to",
+            "so as to",
             // A measure still to come: "an expected nation-wide curfew in the coming days".
             "an expected",
             "the expected",
@@ -605,9 +612,9 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "chief of mission",
             "official travel",
             "u.s. personnel",
+            // (A NOTAM alone is how any country announces its own airspace closed; the foreign
+            // regulator's own words below mark one binding only its carriers.)
             "faa",
-            "notam",
-            "notams",
             "sfar",
             "special federal aviation regulation",
             "u.s. civil aviation",

@@ -309,6 +309,9 @@ pub fn find(
                 f.historical = true
             }
             CueKind::Advice => f.advice = true,
+            // "thousands of foreigners, including embassy staff, aid workers and students":
+            // staff named as examples of a wider group are not whom the rule binds.
+            CueKind::Staff if among_others(text, h.start) => {}
             CueKind::Staff => f.staff = true,
             // "ongoing" qualifies the noun it stands by: "the ongoing curfew", "the curfew is
             // ongoing"; "… ahead of protests against its ongoing coup" says nothing of the
@@ -448,6 +451,27 @@ fn in_list_under(text: &str, cue_end: usize, cand_start: usize) -> bool {
     let tail = gap[last_comma + 1..].trim_start();
     let first = tail.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     ["and", "or", "et", "ou", "y", "o", "e"].iter().any(|c| c.eq_ignore_ascii_case(first))
+}
+
+/// Whether the words right before `at` make what follows an example of a wider group
+/// ("including", "such as", "among them").
+fn among_others(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end().to_ascii_lowercase();
+    [
+        "including",
+        "such as",
+        "among them",
+        "among whom",
+        "notamment",
+        "dont",
+        "incluidos",
+        "incluyendo",
+        "entre ellos",
+    ]
+    .iter()
+    .any(|w| {
+        before.ends_with(w) && !before[..before.len() - w.len()].ends_with(|c: char| c.is_alphanumeric())
+    })
 }
 
 /// Lift words that end a measure only when they govern it directly ("abandoned a

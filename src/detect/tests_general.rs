@@ -2386,3 +2386,59 @@ fn french_and_spanish_words_match_the_folded_text() {
     // Near miss: the same date in the advisory's own year.
     expect("", "Un couvre-feu a été décrété au Mali le 3 février 2021.", &[], Some(2021), &["curfew/ML"]);
 }
+
+#[test]
+fn a_countrys_own_notam_closes_its_airspace() {
+    expect(
+        "",
+        "Sudan's civil aviation authority issued a NOTAM to aircrews extending the closure of Sudanese airspace to all aircraft until 30 April.",
+        &[],
+        Some(2023),
+        &["airport_closure/SD", "entry_ban/SD"],
+    );
+    // Near miss: a foreign regulator's rule binds only its own carriers.
+    expect("", "The FAA barred U.S. carriers from flying in Sudanese airspace.", &[], Some(2023), &[]);
+}
+
+#[test]
+fn staff_named_among_others_do_not_make_a_rule_staff_only() {
+    expect(
+        "",
+        "With the airport in Khartoum closed, thousands of foreigners in Sudan, including embassy staff, aid workers and students, cannot leave.",
+        &[],
+        Some(2023),
+        &["airport_closure/SD"],
+    );
+    // Near miss: a rule for embassy staff alone.
+    expect("", "Embassy staff in Khartoum, Sudan, must observe a curfew from 8pm.", &[], Some(2023), &[]);
+}
+
+#[test]
+fn readiness_and_purpose_are_not_yet_an_evacuation() {
+    expect(
+        "",
+        "The paramilitary forces voiced their willingness to open some airports in Sudan so as to evacuate foreigners.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    // Near miss: done.
+    expect(
+        "",
+        "Jordan began evacuating foreigners from Sudan on Sunday.",
+        &[],
+        Some(2023),
+        &["evacuation/SD"],
+    );
+}
+
+#[test]
+fn airspace_closed_to_traffic_shuts_the_country() {
+    expect(
+        "",
+        "Khartoum airport said Sudan's airspace would remain closed to traffic.",
+        &[],
+        Some(2023),
+        &["airport_closure/SD", "entry_ban/SD"],
+    );
+}
