@@ -2442,3 +2442,23 @@ fn airspace_closed_to_traffic_shuts_the_country() {
         &["airport_closure/SD", "entry_ban/SD"],
     );
 }
+
+#[test]
+fn admission_barred_and_no_international_flights_close_a_country() {
+    expect(
+        "",
+        "Turkmenistan has barred admission to all travelers except its own citizens returning home.",
+        &[],
+        Some(2020),
+        &["entry_ban/TM"],
+    );
+    expect(
+        "",
+        "At this time there are no scheduled international flights out of Turkmenistan.",
+        &[],
+        Some(2020),
+        &["airport_closure/TM", "entry_ban/TM"],
+    );
+    // Near miss: admission fees are not entry.
+    expect("", "Museums in Turkmenistan raised admission fees for foreign visitors.", &[], Some(2020), &[]);
+}
