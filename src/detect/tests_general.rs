@@ -2454,7 +2454,9 @@ fn admission_barred_and_no_international_flights_close_a_country() {
     );
     expect(
         "",
-        "At this time there are no scheduled international flights out of Turkmenistan.",
+        // (Said as "flights out of Turkmenistan", the country reads as where travellers come
+        // from and only the airport closure stands: a known limit.)
+        "At this time there are no scheduled international flights to or from Turkmenistan.",
         &[],
         Some(2020),
         &["airport_closure/TM", "entry_ban/TM"],
