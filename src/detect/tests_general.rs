@@ -2464,3 +2464,29 @@ fn admission_barred_and_no_international_flights_close_a_country() {
     // Near miss: admission fees are not entry.
     expect("", "Museums in Turkmenistan raised admission fees for foreign visitors.", &[], Some(2020), &[]);
 }
+
+#[test]
+fn french_and_spanish_adjectives_of_more_nationalities_are_places() {
+    expect(
+        "Cierran las fronteras argentinas hasta el 31 de marzo",
+        "Sin más detalles.",
+        &[],
+        Some(2020),
+        &["entry_ban/AR"],
+    );
+    expect(
+        "",
+        "Les autorités ont annoncé la fermeture de l'espace aérien libyen.",
+        &[],
+        Some(2020),
+        &["airport_closure/LY", "entry_ban/LY"],
+    );
+    // Near miss: the country's own name is still a name, not an adjective.
+    let a = analyze(
+        "Argentina: frontera cerrada",
+        "El gobierno de Argentina cerró la frontera.",
+        &[],
+        Some(2020),
+    );
+    assert_eq!(a.primary_country, Some(cc("AR")), "{a:?}");
+}
