@@ -265,6 +265,16 @@ pub fn find(
         if kind == CueKind::Lift && !tight_lift(text, h, cand) {
             continue;
         }
+        if kind == CueKind::HypoPre && !tight_demand(text, h, cand) {
+            continue;
+        }
+        // "con el fin de", "a fin de" (Spanish "in order to") end nothing.
+        if kind == CueKind::Lift && text[h.start..h.end].eq_ignore_ascii_case("fin de") && {
+            let before = text[..h.start].trim_end().to_ascii_lowercase();
+            before.ends_with(" el") || before.ends_with(" a") || before == "a" || before.ends_with(" al")
+        } {
+            continue;
+        }
         // "the curfew ends at 5am" gives its hours; "ends" and "ending" lift only otherwise.
         if kind == CueKind::Lift && ends_at_an_hour(text, h.start, h.end) {
             continue;
@@ -279,7 +289,8 @@ pub fn find(
         let before = h.end <= cand.last.0
             && (h.start >= cand.first.0
                 || words_between(text, h.end, cand.first.0) < window(kind)
-                || (kind == CueKind::HypoPre && in_list_under(text, h.end, cand.first.0)));
+                || (kind == CueKind::HypoPre
+                    && (in_list_under(text, h.end, cand.first.0) || is_demand(&text[h.start..h.end]))));
         let after = h.start >= cand.last.1 && words_between(text, cand.last.1, h.start) < window(kind);
         match kind {
             CueKind::NegPre
@@ -472,6 +483,112 @@ fn among_others(text: &str, at: usize) -> bool {
     .any(|w| {
         before.ends_with(w) && !before[..before.len() - w.len()].ends_with(|c: char| c.is_alphanumeric())
     })
+}
+
+/// Words of demanding a measure (HypoPre cues checked by `tight_demand`).
+const DEMANDS: &[&str] = &[
+    "called for",
+    "calls for",
+    "calling for",
+    "demanded",
+    "demands for",
+    "demandas para",
+    "pidieron",
+    "piden",
+    "pide",
+    "pidio",
+    "pedido",
+    "solicito",
+    "solicitan",
+    "solicitaron",
+    "solicitado",
+    "exigio",
+    "exigen",
+    "exige",
+    "exigido",
+    "reclaman",
+    "reclament",
+    "reclame",
+    "exigent",
+];
+
+fn is_demand(cue: &str) -> bool {
+    DEMANDS.iter().any(|t| t.eq_ignore_ascii_case(cue))
+}
+
+/// Demand words that make a measure only asked for when they govern it: the words between
+/// are articles, "that", verbs of applying and the names of those asked ("pidieron al Gobierno
+/// del presidente Luis Arce que se aplique el estado de excepción", "called for a state of
+/// emergency"). Elsewhere ("called for protests despite the curfew") they say nothing of it.
+/// True for every other cue.
+fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
+    const BETWEEN: &[&str] = &[
+        "a",
+        "an",
+        "the",
+        "that",
+        "to",
+        "of",
+        "its",
+        "immediate",
+        "immediately",
+        "impose",
+        "declare",
+        "declaring",
+        "imposing",
+        "al",
+        "el",
+        "la",
+        "los",
+        "las",
+        "que",
+        "se",
+        "aplique",
+        "aplicar",
+        "declarar",
+        "declare",
+        "implementar",
+        "dicte",
+        "dictar",
+        "emitir",
+        "decreto",
+        "de",
+        "del",
+        "un",
+        "une",
+        "le",
+        "l",
+        "d",
+        "un",
+        "imposer",
+        "decreter",
+        "instaurer",
+        "du",
+        "des",
+        "en",
+        "presidente",
+        "president",
+        "gobierno",
+        "government",
+        "ejecutivo",
+        "ministro",
+        "minister",
+        "ministre",
+        "gouvernement",
+    ];
+    if !is_demand(&text[h.start..h.end]) {
+        return true;
+    }
+    if h.end > cand.first.0 {
+        return false;
+    }
+    let words: Vec<&str> =
+        text[h.end..cand.first.0].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.len() <= 10
+        && words.iter().all(|w| {
+            BETWEEN.iter().any(|b| b.eq_ignore_ascii_case(w))
+                || w.chars().next().is_some_and(char::is_uppercase)
+        })
 }
 
 /// Lift words that end a measure only when they govern it directly ("abandoned a

@@ -2490,3 +2490,70 @@ fn french_and_spanish_adjectives_of_more_nationalities_are_places() {
     );
     assert_eq!(a.primary_country, Some(cc("AR")), "{a:?}");
 }
+
+#[test]
+fn a_measure_demanded_is_not_in_force() {
+    expect(
+        "",
+        "Los cívicos de Cochabamba pidieron al Gobierno del presidente de Bolivia que se aplique el estado de excepción.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect("", "Opposition leaders in Bolivia called for a state of emergency.", &[], Some(2024), &[]);
+    // Near miss: a demand that governs something else leaves the measure as told.
+    expect(
+        "",
+        "Opposition leaders in Bolivia called for protests despite the curfew in force since Monday.",
+        &[],
+        Some(2024),
+        &["curfew/BO"],
+    );
+}
+
+#[test]
+fn in_order_to_is_not_an_end_in_spanish() {
+    let a = analyze(
+        "",
+        "Bolivia declaró el estado de excepción con el fin de liberar las carreteras.",
+        &[],
+        Some(2024),
+    );
+    assert!(
+        a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency" && d.country == Some(cc("BO"))),
+        "{a:?}"
+    );
+    assert!(!a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency_lifted"), "{a:?}");
+}
+
+#[test]
+fn firearms_used_against_the_police_are_not_their_live_fire() {
+    expect("", "Protesters in Bolivia used dynamite and firearms against the police.", &[], Some(2025), &[]);
+    expect("", "Usaron dinamita y armas de fuego contra la Policía en Bolivia.", &[], Some(2025), &[]);
+    // Near miss: the police firing on protesters.
+    expect(
+        "",
+        "La policía usó armas de fuego contra los manifestantes en Bolivia.",
+        &[],
+        Some(2025),
+        &["live_ammunition/BO"],
+    );
+}
+
+#[test]
+fn french_conditional_border_closure_and_suspended_air_links() {
+    expect(
+        "",
+        "Le président malien a déclaré que le gouvernement fermerait les frontières terrestres du Mali à partir de jeudi.",
+        &[],
+        Some(2020),
+        &["entry_ban/ML"],
+    );
+    expect(
+        "",
+        "Le Mali suspend les liaisons aériennes avec les pays touchés.",
+        &[],
+        Some(2020),
+        &["entry_ban/ML"],
+    );
+}
