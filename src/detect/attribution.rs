@@ -39,6 +39,9 @@ pub struct Mention {
 }
 
 const ACTOR_NOUNS: &[&str] = &[
+    // Who speaks or rules rather than where: "Russian dictator …", "Russian media reported".
+    "dictator",
+    "media",
     "forces",
     "force",
     "troops",
@@ -431,7 +434,11 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     let possessive = text[end..].starts_with("'s");
     let after = if possessive { text[end + 2..].trim_start() } else { text[end..].trim_start() };
     let next = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    if !possessive && in_list(ORG_SUFFIXES, next) {
+    // ("Russia's occupied Kherson": the possessive names the occupier, as "Russian-occupied"
+    // does.)
+    if in_list(ORG_SUFFIXES, next)
+        && (!possessive || in_list(&["occupied", "annexed", "controlled", "held"], next))
+    {
         return Role::Org;
     }
     if !possessive {
@@ -939,18 +946,85 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
         "Council",
         "Court",
         "Prison",
+        "Strip",
+        "Territory",
+        "Area",
+        "Zone",
+        "Peninsula",
+        "Delta",
+        "Basin",
+        "Canal",
+        "Corridor",
+        "Highway",
+        "Metro",
+        "Centre",
+        "Center",
+        "Old",
+        "Town",
     ];
     let capitalised = |w: &str| {
         let mut c = w.chars();
         c.next().is_some_and(char::is_uppercase) && c.next().is_some_and(char::is_lowercase)
     };
     let Some(before) = text[..start].strip_suffix(' ') else { return false };
+    // "President Vladimir Putin", "dictator Vladimir Putin": a title before a city that a
+    // capitalised word follows makes the city a first name.
+    const TITLES: &[&str] = &[
+        "president",
+        "presidente",
+        "minister",
+        "ministre",
+        "ministro",
+        "premier",
+        "dictator",
+        "leader",
+        "general",
+        "colonel",
+        "coronel",
+        "king",
+        "queen",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "senator",
+        "governor",
+        "mayor",
+        "chancellor",
+        "commander",
+        "spokesman",
+        "spokeswoman",
+        "ambassador",
+        "envoy",
+        "roi",
+        "rey",
+    ];
+    let title_before = {
+        let last = before.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        TITLES.iter().any(|t| t.eq_ignore_ascii_case(last))
+    };
     let prev_start = before
         .rfind(|c: char| !c.is_alphabetic())
         .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
     let prev = &before[prev_start..];
     let Some(after) = text[end..].strip_prefix(' ') else { return false };
     let next = after.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    if title_before && capitalised(next) && !FOLLOWS.contains(&next) {
+        return true;
+    }
+    // "Vladimir Putin decrees …" opening a sentence or a heading after its colon: a city, a
+    // capitalised word that names no kind of place, then running text is a person's name.
+    let opens = {
+        let t = before.trim_end();
+        t.is_empty() || t.ends_with([':', '.', '!', '?', '\n', '"', '\u{201c}'])
+    };
+    if opens && capitalised(next) && !FOLLOWS.contains(&next) {
+        let rest = after[next.len()..].trim_start();
+        let third = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        if third.chars().next().is_some_and(char::is_lowercase) {
+            return true;
+        }
+    }
     if !(capitalised(prev) && capitalised(next)) || LEADS.contains(&prev) || FOLLOWS.contains(&next) {
         return false;
     }

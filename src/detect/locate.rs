@@ -516,8 +516,26 @@ fn origin_before(before: &str) -> bool {
     let (words, n) = words_back(before);
     let words = &words[..n.min(6)];
     const LEADS: &[&str] = &[
-        "from", "leave", "leaving", "left", "fled", "flee", "fleeing", "quitter", "quittent", "quitte",
-        "depuis", "desde",
+        "from",
+        "leave",
+        "leaving",
+        "left",
+        "fled",
+        "flee",
+        "fleeing",
+        "quitter",
+        "quittent",
+        "quitte",
+        "depuis",
+        "desde",
+        // "voyageurs venant de France", "en provenance de", "procedentes de".
+        "venant",
+        "provenant",
+        "provenance",
+        "procedentes",
+        "procedente",
+        "provenientes",
+        "proveniente",
     ];
     const ARTICLES: &[&str] = &["the", "le", "la", "l", "les", "el", "de", "del", "of"];
     for (i, w) in words.iter().enumerate() {
@@ -525,6 +543,20 @@ fn origin_before(before: &str) -> bool {
         // "flights with Egypt", "air links are suspended with Canada": the other end of a
         // route; "a travel ban that covered China": who the ban is on.
         const ROUTE_WORDS: &[&str] = &[
+            "liaisons",
+            "vols",
+            "dessertes",
+            "suspendre",
+            "suspendu",
+            "suspendues",
+            "vuelos",
+            "conexiones",
+            "suspender",
+            "suspendio",
+            "maritimes",
+            "aeriennes",
+            "maritimas",
+            "aereas",
             "flights",
             "flight",
             "links",
@@ -537,7 +569,7 @@ fn origin_before(before: &str) -> bool {
         ];
         let lead = is(w, LEADS)
             || is(w, &["covered", "covering", "covers"])
-            || (is(w, &["with"]) && words[i + 1..].iter().any(|x| is(x, ROUTE_WORDS)))
+            || (is(w, &["with", "avec", "con"]) && words[i + 1..].iter().any(|x| is(x, ROUTE_WORDS)))
             || (w.eq_ignore_ascii_case("out") && next.is_some_and(|n| n.eq_ignore_ascii_case("of")))
             || (is(w, &["salir", "abandonar", "evacuar"]) && next.is_some_and(|n| is(n, &["de", "del"])));
         if lead {

@@ -268,11 +268,9 @@ pub fn find(
         if kind == CueKind::HypoPre && !tight_demand(text, h, cand) {
             continue;
         }
-        // "con el fin de", "a fin de" (Spanish "in order to") end nothing.
-        if kind == CueKind::Lift && text[h.start..h.end].eq_ignore_ascii_case("fin de") && {
-            let before = text[..h.start].trim_end().to_ascii_lowercase();
-            before.ends_with(" el") || before.ends_with(" a") || before == "a" || before.ends_with(" al")
-        } {
+        // "con el fin de", "a fin de" (Spanish "in order to") end nothing, and "jusqu'à la fin
+        // de la pandémie", "until the end of" give how long the measure lasts.
+        if kind == CueKind::Lift && ends_a_time(text, h) {
             continue;
         }
         // "the curfew ends at 5am" gives its hours; "ends" and "ending" lift only otherwise.
@@ -483,6 +481,27 @@ fn among_others(text: &str, at: usize) -> bool {
     .any(|w| {
         before.ends_with(w) && !before[..before.len() - w.len()].ends_with(|c: char| c.is_alphanumeric())
     })
+}
+
+/// Whether an "end" word is part of "in order to" (Spanish "con el fin de", "a fin de") or of a
+/// time limit ("jusqu'à la fin de", "until the end of", "hasta el fin de").
+fn ends_a_time(text: &str, h: &Hit) -> bool {
+    let cue = text[h.start..h.end].to_ascii_lowercase();
+    if !matches!(cue.as_str(), "fin de" | "an end to" | "ended" | "ends" | "ending")
+        && !cue.starts_with("fin de")
+    {
+        return false;
+    }
+    let before = text[..h.start].trim_end().to_ascii_lowercase();
+    let before = before.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let last_words: Vec<&str> =
+        before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3).collect();
+    match last_words.as_slice() {
+        [w, ..] if cue.starts_with("fin de") && matches!(*w, "a" | "al") => true,
+        [w, x, ..] if cue.starts_with("fin de") && *w == "el" && matches!(*x, "con" | "hasta") => true,
+        [w, x, ..] if cue.starts_with("fin de") && *w == "la" && matches!(*x, "a" | "jusqu") => true,
+        _ => false,
+    }
 }
 
 /// Words of demanding a measure (HypoPre cues checked by `tight_demand`).

@@ -2557,3 +2557,63 @@ fn french_conditional_border_closure_and_suspended_air_links() {
         &["entry_ban/ML"],
     );
 }
+
+#[test]
+fn a_city_that_is_a_leaders_first_name_is_no_place() {
+    // Vladimir is also a Russian city.
+    expect(
+        "",
+        "Russian President Vladimir Putin declared martial law in Kherson, in occupied Ukraine.",
+        &[],
+        Some(2022),
+        &["martial_law/UA"],
+    );
+    expect(
+        "Ukraine: Vladimir Putin decrees martial law in occupied Kherson",
+        "The decree takes effect on Thursday in Kherson, Ukraine.",
+        &[],
+        Some(2022),
+        &["martial_law/UA"],
+    );
+    // Near miss: the city itself, led there.
+    expect("", "A curfew was imposed in Vladimir after the riots.", &[], Some(2022), &["curfew/RU"]);
+}
+
+#[test]
+fn an_occupiers_possessive_is_not_the_place() {
+    let a = analyze(
+        "",
+        "Putin introduced martial law in the Russia's occupied Kherson and Zaporizhzhia regions of Ukraine, Russian media reported.",
+        &[],
+        Some(2022),
+    );
+    assert_eq!(a.primary_country, Some(cc("UA")), "{a:?}");
+    assert!(a.affirmed().all(|d| d.country != Some(cc("RU"))), "{a:?}");
+}
+
+#[test]
+fn french_border_and_air_link_closures_of_algeria() {
+    expect(
+        "",
+        "Les frontières de l'Algérie restent fermées jusqu'à la fin de la pandémie.",
+        &[],
+        Some(2020),
+        &["entry_ban/DZ"],
+    );
+    expect(
+        "",
+        "L'Algérie suspend les liaisons aériennes avec la France.",
+        &[],
+        Some(2020),
+        &["entry_ban/DZ"],
+    );
+    expect(
+        "",
+        "Le gouvernement algérien a décidé de fermer ses frontières terrestres, marines et aériennes.",
+        &[],
+        Some(2021),
+        &["airport_closure/DZ", "entry_ban/DZ"],
+    );
+    // Near miss: the end itself.
+    expect("", "C'est la fin de la fermeture des frontières de l'Algérie.", &[], Some(2021), &[]);
+}
