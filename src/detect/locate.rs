@@ -508,8 +508,18 @@ fn origin_before(before: &str) -> bool {
     let mut parts = before.rsplit([',', ';', ':', '(', ')', '.', '!', '?', '\n']);
     let last = parts.next().unwrap_or(before);
     let cut = before.len() - last.len();
+    // ("from 20 countries, including India": the comma before "including" is the list's too.)
+    let introduces = |seg: &str| {
+        let mut w = seg.split_whitespace().peekable();
+        w.peek().is_some() && w.all(|x| is(x, &["including", "notably", "especially", "the"]))
+    };
+    let joined_back;
     let before = if last.trim().is_empty() && cut > 0 && before[..cut].ends_with(',') {
         parts.next().unwrap_or(last)
+    } else if introduces(last) && cut > 0 && before[..cut].ends_with(',') {
+        let prev = parts.next().unwrap_or("");
+        joined_back = format!("{prev} {last}");
+        joined_back.as_str()
     } else {
         last
     };
@@ -576,13 +586,59 @@ fn origin_before(before: &str) -> bool {
             // Words between the lead and the place: none or articles only, or a short phrase
             // whose last word ties it to the place ("north of", "near", "outside").
             let between = &words[..i];
-            let plain = between.iter().all(|b| is(b, ARTICLES));
+            // "from 20 countries including Pakistan", "from 20 nations, including the UAE": an
+            // item named from a counted list of origins.
+            let counted = between.iter().any(|b| is(b, &["including", "notably", "especially"]))
+                && between.iter().all(|b| {
+                    is(b, ARTICLES)
+                        || is(
+                            b,
+                            &["including", "notably", "especially", "countries", "nations", "more", "other"],
+                        )
+                        || b.bytes().all(|c| c.is_ascii_digit())
+                });
+            let plain = counted || between.iter().all(|b| is(b, ARTICLES));
             let tied =
                 between.len() <= 5 && between.first().is_some_and(|b| is(b, &["of", "near", "outside"]));
             return plain || tied;
         }
     }
     false
+}
+
+/// Whether a place is named as where arriving travellers come from ("entry … from 20
+/// countries including India", "travel will be banned from Argentina"): an origin with words
+/// of travel or of a ban just before its "from". Narrower than `origin_before`, which also
+/// reads "fled", "leave" and the like.
+fn arrivals_from(before: &str) -> bool {
+    const TRAVEL: &[&str] = &[
+        "arrivals",
+        "arriving",
+        "travellers",
+        "travelers",
+        "travel",
+        "coming",
+        "flights",
+        "passengers",
+        "entry",
+        "banned",
+        "ban",
+        "bans",
+        "barred",
+        "suspended",
+        "suspends",
+        "visitors",
+        "people",
+        "those",
+    ];
+    // Cheapest test first: most places follow no "from" among their last six words.
+    let (all, n) = words_back(before);
+    let Some(at) = all[..n.min(6)].iter().position(|w| {
+        is(w, &["from", "desde", "depuis", "venant", "provenant", "provenance", "procedentes"])
+    }) else {
+        return false;
+    };
+    all[at + 1..n].iter().take(4).any(|w| is(w, TRAVEL)) && origin_before(before)
 }
 
 /// Whether the text before a place opens a relative aside that is still open: ", which
@@ -683,6 +739,7 @@ pub(super) fn subject_country(
     declared: &[CountryCode],
     sections: &[Scanned<'_>],
     g: &Gazetteer,
+    reads_origins: bool,
 ) -> Option<CountryCode> {
     if let Some(c) = declared.first() {
         return Some(*c);
@@ -694,30 +751,77 @@ pub(super) fn subject_country(
         .map(|m| m.country)
         .collect();
     let body_backs = |c: CountryCode| body_countries.is_empty() || body_countries.contains(&c);
-    let mut salience: FastMap<CountryCode, f32> = FastMap::default();
-    let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
-    let mut rank = 0;
-    for s in sections {
-        let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
-        for m in &s.mentions {
-            if let Kind::City(id) = m.kind {
-                let c = g.city(id);
-                if c.wordlike || c.population < 100_000 {
-                    continue;
+    // Where travellers come from is not what the advisory is about: "Saudi Arabia bans entry
+    // from 20 countries including India … travel will be banned from Argentina, …, India".
+    // (A list's later items share its first item's "from", as in `attribute`.)
+    let find_origins = || -> Vec<Vec<bool>> {
+        sections
+            .iter()
+            .map(|s| {
+                let text = &s.norm.text;
+                let mut v: Vec<bool> = Vec::with_capacity(s.mentions.len());
+                for (i, m) in s.mentions.iter().enumerate() {
+                    let own = arrivals_from(attribution::text_before(text, m.start, 48));
+                    let listed = i > 0 && v[i - 1] && {
+                        let p = &s.mentions[i - 1];
+                        p.end <= m.start && attribution::joined(&text[p.end..m.start])
+                    };
+                    v.push(own || listed);
                 }
-                if s.section == Section::Title && !body_backs(c.country) {
-                    continue;
+                v
+            })
+            .collect()
+    };
+    let tally = |origins: Option<&Vec<Vec<bool>>>| {
+        let mut salience: FastMap<CountryCode, f32> = FastMap::default();
+        let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
+        let mut rank = 0;
+        for (si, s) in sections.iter().enumerate() {
+            let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
+            for (mi, m) in s.mentions.iter().enumerate() {
+                let factor = if origins.is_some_and(|o| o[si][mi]) { factor * 0.2 } else { factor };
+                if let Kind::City(id) = m.kind {
+                    let c = g.city(id);
+                    if c.wordlike || c.population < 100_000 {
+                        continue;
+                    }
+                    if s.section == Section::Title && !body_backs(c.country) {
+                        continue;
+                    }
                 }
+                *salience.entry(m.country).or_default() += attribution::weight(m) * factor;
+                first_seen.entry(m.country).or_insert(rank);
+                rank += 1;
             }
-            *salience.entry(m.country).or_default() += attribution::weight(m) * factor;
-            first_seen.entry(m.country).or_insert(rank);
-            rank += 1;
         }
+        (salience, first_seen)
+    };
+    // Origins are looked for only when two countries come close (the second at least half the
+    // first) or the title names more than one: most advisories have a clear subject.
+    let (mut salience, mut first_seen) = tally(None);
+    let contested = {
+        let mut top: Vec<f32> = salience.values().copied().collect();
+        top.sort_by(|a, b| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal));
+        let title_countries = sections
+            .iter()
+            .filter(|s| s.section == Section::Title)
+            .flat_map(|s| s.mentions.iter().map(|m| m.country))
+            .collect::<Vec<_>>();
+        matches!(top.as_slice(), [a, b, ..] if *b * 2.0 >= *a)
+            || title_countries.iter().any(|c| Some(c) != title_countries.first())
+    };
+    let origins: Option<Vec<Vec<bool>>> = (contested && reads_origins).then(find_origins);
+    if let Some(o) = &origins {
+        (salience, first_seen) = tally(Some(o));
     }
+    let is_origin = |si: usize, mi: usize| origins.as_ref().is_some_and(|o| o[si][mi]);
     let title_plain: Vec<CountryCode> = sections
         .iter()
-        .filter(|s| s.section == Section::Title)
-        .flat_map(|s| s.mentions.iter())
+        .enumerate()
+        .filter(|(_, s)| s.section == Section::Title)
+        .flat_map(|(si, s)| {
+            s.mentions.iter().enumerate().filter(move |(mi, _)| !is_origin(si, *mi)).map(|(_, m)| m)
+        })
         .filter(|m| m.role == Role::Plain || (m.kind == Kind::Demonym && m.role == Role::Actor))
         .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
         // A city alone in the title needs the body's word for its country: a capitalised

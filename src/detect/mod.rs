@@ -177,7 +177,17 @@ impl Engine {
     pub fn analyze(&self, input: &DetectInput<'_>) -> Analysis {
         let g = Gazetteer::get();
         let mut sections = vec![self.scan(Section::Title, input.title), self.scan(Section::Body, input.body)];
-        let subject = subject_country(input.declared, &sections, g);
+        // Only an advisory with a measure that reads "from" (an entry ban) can have a subject
+        // confused with where its travellers come from.
+        let reads_origins = sections.iter().any(|s| {
+            s.hits.iter().any(|h| match h.meaning {
+                Meaning::Phrase { trigger } | Meaning::NearA { trigger, .. } => {
+                    self.triggers.triggers()[trigger as usize].from_places == FromPlaces::Exclude
+                }
+                _ => false,
+            })
+        });
+        let subject = subject_country(input.declared, &sections, g, reads_origins);
         for s in &mut sections {
             for m in &mut s.mentions {
                 if let Kind::City(_) = m.kind {
@@ -619,7 +629,26 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         // (Read only when such a lift exists: the word lists are searched in the evidence.)
         let in_force_now = || {
             cues::says_in_force(&d.evidence)
-                && !cues::says_any(&d.evidence, ["would", "resterait", "serait", "seguiria", "permaneceria"])
+                && !cues::says_any(
+                    &d.evidence,
+                    [
+                        "would",
+                        "resterait",
+                        "serait",
+                        "seguiria",
+                        "permaneceria",
+                        // Told in the past: "the curfew was in place from midnight to 4am".
+                        "was in place",
+                        "were in place",
+                        "was in force",
+                        "were in force",
+                        "was in effect",
+                        "were in effect",
+                        "had been in place",
+                        "had been in force",
+                        "had been in effect",
+                    ],
+                )
         };
         let later_lift =
             (lifted_by(false) || (lifted_by(true) && !in_force_now())) && !says_again(&d.evidence);

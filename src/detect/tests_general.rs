@@ -2617,3 +2617,52 @@ fn french_border_and_air_link_closures_of_algeria() {
     // Near miss: the end itself.
     expect("", "C'est la fin de la fermeture des frontières de l'Algérie.", &[], Some(2021), &[]);
 }
+
+#[test]
+fn a_ban_on_arrivals_from_a_counted_list_belongs_to_the_country_imposing_it() {
+    expect(
+        "Saudi Arabia bans entry from 20 countries including India",
+        "Saudi Arabia on Tuesday banned entry to the country for those coming from 20 countries, including India. Travel will be banned from Argentina, Brazil, Egypt, India and Indonesia.",
+        &[],
+        Some(2021),
+        &["entry_ban/SA"],
+    );
+    expect(
+        "",
+        "Saudi Arabia announced it would suspend access to the Kingdom for those coming from 20 countries.",
+        &[],
+        Some(2021),
+        &["entry_ban/SA"],
+    );
+    // Near miss: people fleeing a country do not make it an origin of arrivals; it stays the
+    // subject.
+    let a = analyze(
+        "",
+        "Thousands fled Sudan as fighting spread, and Sudan closed its airspace.",
+        &[],
+        Some(2023),
+    );
+    assert_eq!(a.primary_country, Some(cc("SD")), "{a:?}");
+}
+
+#[test]
+fn a_state_of_emergency_coming_to_an_end_is_lifted() {
+    expect(
+        "Parliament approves lifting of SoE",
+        "From midnight, the State of Emergency in Trinidad and Tobago, inclusive of the 10pm curfew, shall come to an end.",
+        &[],
+        Some(2021),
+        &["state_of_emergency_lifted/TT"],
+    );
+}
+
+#[test]
+fn a_measure_told_in_the_past_does_not_outlast_the_ledes_lift() {
+    expect(
+        "",
+        "The cabinet of South Africa announced the lifting of the midnight curfew on Thursday. Under alert level 1, the curfew was in place from midnight to 4am.",
+        &[],
+        Some(2021),
+        &[],
+    );
+}
