@@ -966,6 +966,12 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
         let mut c = w.chars();
         c.next().is_some_and(char::is_uppercase) && c.next().is_some_and(char::is_lowercase)
     };
+    // Cheapest test first: a capitalised word right after the city (most cities have none).
+    let Some(after) = text[end..].strip_prefix(' ') else { return false };
+    let next = after.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    if !capitalised(next) {
+        return false;
+    }
     let Some(before) = text[..start].strip_suffix(' ') else { return false };
     // "President Vladimir Putin", "dictator Vladimir Putin": a title before a city that a
     // capitalised word follows makes the city a first name.
@@ -1007,8 +1013,6 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
         .rfind(|c: char| !c.is_alphabetic())
         .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
     let prev = &before[prev_start..];
-    let Some(after) = text[end..].strip_prefix(' ') else { return false };
-    let next = after.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
     if title_before && capitalised(next) && !FOLLOWS.contains(&next) {
         return true;
     }

@@ -465,7 +465,8 @@ fn in_list_under(text: &str, cue_end: usize, cand_start: usize) -> bool {
 /// Whether the words right before `at` make what follows an example of a wider group
 /// ("including", "such as", "among them").
 fn among_others(text: &str, at: usize) -> bool {
-    let before = text[..at].trim_end().to_ascii_lowercase();
+    // (A few words back are enough: never copy the whole text before the cue.)
+    let before = super::attribution::text_before(text, at, 24).trim_end().to_ascii_lowercase();
     [
         "including",
         "such as",
@@ -492,7 +493,7 @@ fn ends_a_time(text: &str, h: &Hit) -> bool {
     {
         return false;
     }
-    let before = text[..h.start].trim_end().to_ascii_lowercase();
+    let before = super::attribution::text_before(text, h.start, 24).trim_end().to_ascii_lowercase();
     let before = before.trim_end_matches(|c: char| !c.is_alphanumeric());
     let last_words: Vec<&str> =
         before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3).collect();
