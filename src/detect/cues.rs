@@ -90,7 +90,37 @@ pub fn says_any<'w>(text: &str, words: impl IntoIterator<Item = &'w str>) -> boo
     })
 }
 
+/// Words of demanding a measure, HypoPre cues that count only when they govern the match
+/// (`modifiers::tight_demand`): "pidieron que se aplique el estado de excepción", "called for a
+/// state of emergency". Folded, as the text is.
+pub const DEMANDS: &[&str] = &[
+    "called for",
+    "calls for",
+    "calling for",
+    "demanded",
+    "demands for",
+    "demandas para",
+    "pidieron",
+    "piden",
+    "pide",
+    "pidio",
+    "pedido",
+    "solicito",
+    "solicitan",
+    "solicitaron",
+    "solicitado",
+    "exigio",
+    "exigen",
+    "exige",
+    "exigido",
+    "reclaman",
+    "reclament",
+    "reclame",
+    "exigent",
+];
+
 pub const CUES: &[(CueKind, &[&str])] = &[
+    (CueKind::HypoPre, DEMANDS),
     (
         CueKind::NegPre,
         &[
@@ -215,31 +245,6 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "may",
             "might",
             "could",
-            // Demands for a measure (see `modifiers::tight_demand`): "pidieron que se aplique el
-            // estado de excepción", "called for a state of emergency".
-            "called for",
-            "calls for",
-            "calling for",
-            "demanded",
-            "demands for",
-            "demandas para",
-            "pidieron",
-            "piden",
-            "pide",
-            "pidio",
-            "pedido",
-            "solicitado",
-            "exigido",
-            "solicito",
-            "solicitan",
-            "solicitaron",
-            "exigio",
-            "exigen",
-            "exige",
-            "reclaman",
-            "reclament",
-            "reclame",
-            "exigent",
             // Readiness and purpose say what may come: "voiced their willingness to open the
             // airports so as to evacuate foreigners", "stands ready to assist in evacuating".
             "willingness to",

@@ -505,35 +505,8 @@ fn ends_a_time(text: &str, h: &Hit) -> bool {
     }
 }
 
-/// Words of demanding a measure (HypoPre cues checked by `tight_demand`).
-const DEMANDS: &[&str] = &[
-    "called for",
-    "calls for",
-    "calling for",
-    "demanded",
-    "demands for",
-    "demandas para",
-    "pidieron",
-    "piden",
-    "pide",
-    "pidio",
-    "pedido",
-    "solicito",
-    "solicitan",
-    "solicitaron",
-    "solicitado",
-    "exigio",
-    "exigen",
-    "exige",
-    "exigido",
-    "reclaman",
-    "reclament",
-    "reclame",
-    "exigent",
-];
-
 fn is_demand(cue: &str) -> bool {
-    DEMANDS.iter().any(|t| t.eq_ignore_ascii_case(cue))
+    super::cues::DEMANDS.iter().any(|t| t.eq_ignore_ascii_case(cue))
 }
 
 /// Demand words that make a measure only asked for when they govern it: the words between
