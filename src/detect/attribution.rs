@@ -972,7 +972,12 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
     if !capitalised(next) {
         return false;
     }
-    let Some(before) = text[..start].strip_suffix(' ') else { return false };
+    // A word before it needs a space between; at the start of the text or of a line there is
+    // none ("Vladimir Putin decrees …" opening a paragraph).
+    let line_start = start == 0 || text[..start].ends_with('\n');
+    let Some(before) = text[..start].strip_suffix(' ').or(line_start.then_some(&text[..start])) else {
+        return false;
+    };
     // "President Vladimir Putin", "dictator Vladimir Putin": a title before a city that a
     // capitalised word follows makes the city a first name.
     const TITLES: &[&str] = &[
@@ -1018,9 +1023,9 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
     }
     // "Vladimir Putin decrees …" opening a sentence or a heading after its colon: a city, a
     // capitalised word that names no kind of place, then running text is a person's name.
-    let opens = {
+    let opens = line_start || {
         let t = before.trim_end();
-        t.is_empty() || t.ends_with([':', '.', '!', '?', '\n', '"', '\u{201c}'])
+        t.is_empty() || t.ends_with([':', '.', '!', '?', '"', '\u{201c}'])
     };
     if opens && capitalised(next) && !FOLLOWS.contains(&next) {
         let rest = after[next.len()..].trim_start();

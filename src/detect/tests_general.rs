@@ -2575,6 +2575,9 @@ fn a_city_that_is_a_leaders_first_name_is_no_place() {
         Some(2022),
         &["martial_law/UA"],
     );
+    // Opening the text, with no other place: no Russian city is named.
+    let got = affirmed("", "Vladimir Putin spoke on television as a curfew began.", &[], Some(2022));
+    assert!(!got.contains(&"curfew/RU".to_string()), "{got:?}");
     // Near miss: the city itself, led there.
     expect("", "A curfew was imposed in Vladimir after the riots.", &[], Some(2022), &["curfew/RU"]);
 }
