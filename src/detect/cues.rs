@@ -119,8 +119,13 @@ pub const DEMANDS: &[&str] = &[
     "exigent",
 ];
 
+/// Lift words that end a measure only right next to it (`modifiers::tight_lift`): "abandons
+/// martial law", "abandoned an attempt at martial law", "martial law removal".
+pub const TIGHT_LIFTS: &[&str] = &["abandons", "abandoned", "abandoning", "removal", "scrapped", "scraps"];
+
 pub const CUES: &[(CueKind, &[&str])] = &[
     (CueKind::HypoPre, DEMANDS),
+    (CueKind::Lift, TIGHT_LIFTS),
     (
         CueKind::NegPre,
         &[
@@ -548,14 +553,6 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "operating normally",
             "withdrawn",
             "terminated",
-            // Only right next to the measure (see `modifiers::tight_lift`): "abandons martial
-            // law", "abandoned an attempt at martial law", "martial law removal".
-            "abandons",
-            "abandoned",
-            "abandoning",
-            "removal",
-            "scrapped",
-            "scraps",
             "levée",
             "levé",
             // A measure in place only briefly is over ("access was briefly restricted").

@@ -588,13 +588,12 @@ fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
 /// short-lived attempt at martial law", "martial law removal"), and otherwise say something
 /// else ("residents abandoned their homes during the curfew"). True for every other cue.
 fn tight_lift(text: &str, h: &Hit, cand: &Candidate) -> bool {
-    const TIGHT: &[&str] = &["abandons", "abandoned", "abandoning", "removal", "scrapped", "scraps"];
     const BETWEEN: &[&str] = &[
         "a", "an", "the", "his", "her", "its", "their", "short", "lived", "brief", "attempt", "bid", "plan",
         "at", "to", "impose", "declare", "of", "planned", "proposed",
     ];
     let cue = &text[h.start..h.end];
-    if !TIGHT.iter().any(|t| t.eq_ignore_ascii_case(cue)) {
+    if !super::cues::TIGHT_LIFTS.iter().any(|t| t.eq_ignore_ascii_case(cue)) {
         return true;
     }
     let gap = if h.end <= cand.first.0 {
