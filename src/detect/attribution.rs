@@ -42,6 +42,12 @@ const ACTOR_NOUNS: &[&str] = &[
     // Who speaks or rules rather than where: "Russian dictator …", "Russian media reported".
     "dictator",
     "media",
+    // "US company Meta", "a Chinese firm": who owns a thing, not where a measure holds.
+    "company",
+    "companies",
+    "firm",
+    "firms",
+    "giant",
     "forces",
     "force",
     "troops",
@@ -497,6 +503,11 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if ACCUSING.iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w)) {
         return Role::Actor;
     }
+    // "in force since 8pm in Paris (5am in Noumea)": clock times in two places give a time
+    // zone, not where the measure holds.
+    if last.eq_ignore_ascii_case("in") && gives_a_time_zone(before, after) {
+        return Role::Org;
+    }
     if lead
         && ["government of", "embassy of", "ambassade de", "embajada de", "consulat de", "consulado de"]
             .iter()
@@ -505,6 +516,37 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         return Role::Actor;
     }
     Role::Plain
+}
+
+/// Whether a place led by "<clock time> in" is one of two clock times given side by side, the
+/// second in brackets: "8pm in Paris (5am in Noumea)", "at 20:00 in Moscow (17:00 GMT)".
+/// `before` ends with "in"; `after` is the text after the place.
+fn gives_a_time_zone(before: &str, after: &str) -> bool {
+    let before = before[..before.len() - 2].trim_end();
+    let time_at = before.rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |i| i + 1);
+    if !is_clock_time(&before[time_at..]) {
+        return false;
+    }
+    // The second of the pair: the clock time opens a bracket.
+    if before[..time_at].ends_with('(') {
+        return true;
+    }
+    // The first: a bracket with a clock time follows the place.
+    after.strip_prefix('(').is_some_and(|rest| {
+        is_clock_time(rest.split(|c: char| c.is_whitespace() || c == ')').next().unwrap_or(""))
+    })
+}
+
+/// "8pm", "5 a.m.", "20:00", "1615GMT": a time of day.
+fn is_clock_time(w: &str) -> bool {
+    let lower = w.to_ascii_lowercase();
+    let digits = lower.bytes().take_while(|b| b.is_ascii_digit() || *b == b':').count();
+    if digits == 0 {
+        return false;
+    }
+    let rest = &lower[digits..];
+    ["am", "pm", "a.m.", "p.m.", "a.m", "p.m", "h", "gmt", "utc", "hrs"].contains(&rest)
+        || (rest.is_empty() && lower.contains(':'))
 }
 
 /// ASCII case-insensitive `starts_with`.

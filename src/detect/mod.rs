@@ -409,6 +409,13 @@ impl Engine {
         if routes_excluded && counts_routes(text, raw) {
             return Vec::new();
         }
+        // "IndiGo suspended all flights to and from Kathmandu": flights stopped at one city are
+        // that airport's traffic; the country is not closed to arrivals.
+        if self.triggers.triggers()[raw.trigger].from_places == FromPlaces::Exclude
+            && routes_to_cities_only(s, raw)
+        {
+            return Vec::new();
+        }
         let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
             .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
@@ -924,6 +931,35 @@ fn route_ends(s: &Scanned<'_>, raw: &Raw, subject: Option<CountryCode>) -> Vec<C
         }
     }
     ends
+}
+
+/// Whether a flights match ("suspended all flights") names its routes' ends right after it, and
+/// every end named is a city: no country, no "the country", no "international" flights.
+fn routes_to_cities_only(s: &Scanned<'_>, raw: &Raw) -> bool {
+    let text = &s.norm.text;
+    let matched = &text[raw.cand.first.0..raw.cand.last.1];
+    let words = || matched.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    if !words().any(|w| FLIGHT_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w)))
+        || words().any(|w| w.to_ascii_lowercase().starts_with("internationa"))
+    {
+        return false;
+    }
+    let after = |start: usize| {
+        start >= raw.cand.last.1
+            && start < raw.clause.end
+            && modifiers::words_between(text, raw.cand.last.1, start) <= 4
+            && led_by(text, start, ROUTE_LEADS)
+    };
+    let mut cities = false;
+    for m in s.mentions.iter().filter(|m| after(m.start)) {
+        match m.kind {
+            attribution::Kind::City(_) => cities = true,
+            _ => return false,
+        }
+    }
+    cities
+        && !hits_in(&s.context, &raw.clause)
+            .any(|h| h.meaning == Meaning::Cue(CueKind::SubjectRef) && after(h.start))
 }
 
 /// Two hits that do not overlap and are separated by a list separator (a comma, a semicolon,

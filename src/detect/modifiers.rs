@@ -432,13 +432,32 @@ fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]
         "is", "was", "were", "are", "has", "have", "had", "been", "being", "be", "now", "est", "a", "été",
         "ete", "sont", "ont", "fue", "fueron", "ha", "han", "sido",
     ];
+    // The measure's own noun may stand between ("Social media ban lifted: curfew imposed").
+    const HEADS: &[&str] = &[
+        "ban",
+        "bans",
+        "block",
+        "blockade",
+        "restriction",
+        "restrictions",
+        "order",
+        "orders",
+        "measures",
+        "closure",
+        "closures",
+        "suspension",
+        "blackout",
+        "curbs",
+        "interdiction",
+        "prohibicion",
+    ];
     h.end <= cand.first.0
         && others.iter().any(|o| {
             o.1 <= h.start
                 && text[o.1..h.start]
                     .split(|c: char| !c.is_alphanumeric())
                     .filter(|w| !w.is_empty())
-                    .all(|w| AUX.iter().any(|a| a.eq_ignore_ascii_case(w)))
+                    .all(|w| AUX.iter().chain(HEADS).any(|a| a.eq_ignore_ascii_case(w)))
                 && words_between(text, o.1, h.start) <= 3
         })
 }

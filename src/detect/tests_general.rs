@@ -2669,3 +2669,73 @@ fn a_measure_told_in_the_past_does_not_outlast_the_ledes_lift() {
         &[],
     );
 }
+
+#[test]
+fn a_lift_after_another_measures_noun_is_that_measures() {
+    // The headline's first half lifts the platform ban; the curfew after the colon holds.
+    expect(
+        "Social media ban lifted: curfew declared in Pokhara",
+        "Police patrolled the lakeside overnight.",
+        &[],
+        Some(2025),
+        &["curfew/NP"],
+    );
+    // Near miss: the lift word right after the curfew itself still ends it.
+    expect("Curfew lifted in Pokhara", "Shops reopened on Friday.", &[], Some(2025), &[]);
+}
+
+#[test]
+fn a_countrys_company_is_an_owner_not_a_place() {
+    expect(
+        "Togo restricts online platforms",
+        "The platforms blocked include US company Meta's Facebook and Instagram, officials in Lome said.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/TG"],
+    );
+    // Near miss: the country itself blocking keeps the measure.
+    expect("", "The United States blocked WhatsApp on Tuesday.", &[], Some(2024), &["internet_shutdown/US"]);
+}
+
+#[test]
+fn clock_times_in_two_places_give_a_time_zone_not_a_place() {
+    expect(
+        "",
+        "The curfew in New Caledonia took effect at 9pm in Paris (6am in Noumea) on Monday.",
+        &[],
+        Some(2024),
+        &["curfew/NC"],
+    );
+    // Near miss: an hour and a city without a second clock time is where the curfew holds.
+    expect("", "A curfew from 9pm in Lyon was announced on Monday.", &[], Some(2024), &["curfew/FR"]);
+}
+
+#[test]
+fn all_flights_stopped_at_one_city_close_its_airport_not_the_country() {
+    expect(
+        "",
+        "The carrier suspended all flights to and from Pokhara until further notice.",
+        &[],
+        Some(2025),
+        &["airport_closure/NP"],
+    );
+    // Near misses: flights to the country, or all international flights, shut it to arrivals.
+    expect(
+        "",
+        "The government suspended all flights to and from Nepal until further notice.",
+        &[],
+        Some(2025),
+        &["airport_closure/NP", "entry_ban/NP"],
+    );
+}
+
+#[test]
+fn tik_tok_written_as_two_words_is_the_platform() {
+    expect(
+        "",
+        "In New Caledonia, Tik Tok has been banned since Wednesday.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/NC"],
+    );
+}
