@@ -24,6 +24,27 @@ pub(super) type Place = (Option<CountryCode>, Option<String>, f32);
 /// How many words from a match a place in the same clause may be and still own it.
 const CLAUSE_PLACE_WINDOW: usize = 12;
 
+/// How many sentences back a digest's place heading may stand.
+const HEADING_REACH: usize = 8;
+
+/// The country of a sentence that is only a place's name (a heading line: "Hong Kong",
+/// "Jordan:"), if it is one.
+fn heading_place(s: &Scanned<'_>, r: &Range<usize>) -> Option<CountryCode> {
+    let text = &s.norm.text;
+    let line = text[r.clone()].trim_end_matches([':', '.', ' ', '\n']);
+    // Headings are short: most sentences are not looked into.
+    if line.len() > 40 {
+        return None;
+    }
+    let mut inside = mentions_in(&s.mentions, r);
+    let m = inside.next()?;
+    (inside.next().is_none()
+        && m.kind == Kind::Name
+        && text[r.start..m.start].trim().is_empty()
+        && m.end - r.start >= line.trim_end().len())
+    .then_some(m.country)
+}
+
 /// Countries (with city and a confidence factor) a candidate is about.
 pub(super) fn attribute(
     s: &Scanned<'_>,
@@ -353,6 +374,18 @@ pub(super) fn attribute(
                 push(c, 0.9, &mut out);
                 return out;
             }
+        }
+    }
+    // A digest's heading line that is only a place's name ("Hong Kong", "Jordan:") heads the
+    // sentences under it, up to the next heading: a sentence with no place of its own there is
+    // about that place.
+    if plain(&raw.sentence).is_empty() {
+        let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
+        if let Some(c) = s.sentences[..at].iter().rev().take(HEADING_REACH).find_map(|r| heading_place(s, r))
+            && Some(c) != subject
+        {
+            push(c, 0.9, &mut out);
+            return out;
         }
     }
     // A bulletin's paragraph opened by "In Bolivia, …" goes on about Bolivia: a sentence of

@@ -837,15 +837,22 @@ fn counts_routes(text: &str, raw: &Raw) -> bool {
         .map(str::to_lowercase)
         .collect();
     let is = |w: &String, list: &[&str]| list.contains(&w.as_str());
-    words.iter().enumerate().any(|(i, w)| {
-        is(w, SETS) && {
-            let counted = words[i.saturating_sub(4)..i]
-                .iter()
-                .any(|b| is(b, COUNTS) || b.bytes().all(|c| c.is_ascii_digit()));
-            let led = words[i.saturating_sub(7)..i].iter().any(|b| is(b, LEADS));
-            counted && led
-        }
-    })
+    // A continent is a set of countries by itself: "todos los vuelos a Europa".
+    const CONTINENTS: &[&str] =
+        &["europe", "europa", "asia", "asie", "africa", "afrique", "schengen", "oceania", "oceanie"];
+    let continent = words.iter().enumerate().any(|(i, w)| {
+        is(w, CONTINENTS) && i > 0 && words[i.saturating_sub(2)..i].iter().any(|b| is(b, LEADS) || b == "a")
+    });
+    continent
+        || words.iter().enumerate().any(|(i, w)| {
+            is(w, SETS) && {
+                let counted = words[i.saturating_sub(4)..i]
+                    .iter()
+                    .any(|b| is(b, COUNTS) || b.bytes().all(|c| c.is_ascii_digit()));
+                let led = words[i.saturating_sub(7)..i].iter().any(|b| is(b, LEADS));
+                counted && led
+            }
+        })
 }
 
 /// Whether the words before `at` end with one of `leads` (a whole word or phrase, an article

@@ -2739,3 +2739,49 @@ fn tik_tok_written_as_two_words_is_the_platform() {
         &["internet_shutdown/NC"],
     );
 }
+
+#[test]
+fn a_digests_place_heading_owns_the_lines_under_it() {
+    expect(
+        "Weekly travel notes",
+        "Chile\nUpdated advice on wildfires near Valparaiso.\nPeru\nUpdated information: a curfew is in force from 10pm.\nChile\nNew guidance on road closures in Chile.",
+        &[],
+        Some(2024),
+        &["curfew/PE"],
+    );
+    // Near miss: a long sentence that happens to name a place is no heading; the measure
+    // falls to the advisory's subject.
+    expect(
+        "Peru: advice updated",
+        "Travellers from Chile arrived in Lima on Monday.\nA curfew is in force from 10pm.",
+        &[],
+        Some(2024),
+        &["curfew/PE"],
+    );
+}
+
+#[test]
+fn flights_to_a_continent_are_routes_not_an_airport_closure() {
+    expect("", "Canada suspended flights to Europe for 30 days.", &[], Some(2020), &[]);
+    // Near miss: all flights suspended with no route named closes the country's airports.
+    expect(
+        "",
+        "Canada suspended all flights for 30 days.",
+        &[],
+        Some(2020),
+        &["airport_closure/CA", "entry_ban/CA"],
+    );
+}
+
+#[test]
+fn embassy_dependants_sent_home_is_a_drawdown() {
+    expect(
+        "Oman",
+        "The Embassy remains open with limited services. The dependants of all embassy staff have been sent home.",
+        &[],
+        Some(2003),
+        &["evacuation/OM"],
+    );
+    // Near miss: a staff cut alone may be a host's cap on diplomats.
+    expect("Oman", "The Embassy in Muscat has reduced its staff.", &[], Some(2003), &[]);
+}
