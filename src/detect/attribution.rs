@@ -48,6 +48,25 @@ const ACTOR_NOUNS: &[&str] = &[
     "firm",
     "firms",
     "giant",
+    // "an Iranian missile strike", "Israeli airstrikes": the attacker, not where a measure holds.
+    "strike",
+    "strikes",
+    "attack",
+    "attacks",
+    "missile",
+    "missiles",
+    "drone",
+    "drones",
+    "airstrike",
+    "airstrikes",
+    "bombers",
+    "warplanes",
+    "rockets",
+    "shelling",
+    "bombardment",
+    "offensive",
+    "invasion",
+    "retaliation",
     "forces",
     "force",
     "troops",
@@ -278,9 +297,20 @@ const ACTING_VERBS: &[&str] = &[
     "invaded",
     "invades",
     "attacked",
+    "attacks",
     "bombed",
     "shelled",
     "struck",
+    "fired",
+    "fires",
+    "launched",
+    "launches",
+    "targeted",
+    "targets",
+    "targeting",
+    "attacking",
+    "launching",
+    "striking",
     // French and Spanish, as matched: accents are folded away by normalisation.
     "evacue",
     "evacuent",
@@ -503,6 +533,11 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if ACCUSING.iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w)) {
         return Role::Actor;
     }
+    // "Abella announced in Moscow", "told reporters in Paris": where someone spoke is not where
+    // the measure holds.
+    if matches!(last.to_ascii_lowercase().as_str(), "in" | "at" | "from") && spoken_from(before) {
+        return Role::Org;
+    }
     // "in force since 8pm in Paris (5am in Noumea)": clock times in two places give a time
     // zone, not where the measure holds.
     if last.eq_ignore_ascii_case("in") && gives_a_time_zone(before, after) {
@@ -516,6 +551,30 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         return Role::Actor;
     }
     Role::Plain
+}
+
+/// Whether `before` (ending with "in", "at" or "from") says someone spoke there: "announced
+/// in", "told reporters in", "a press conference in".
+fn spoken_from(before: &str) -> bool {
+    const SPEECH: &[&str] = &[
+        "announced",
+        "announces",
+        "said",
+        "says",
+        "told",
+        "speaking",
+        "spoke",
+        "stated",
+        "reporters",
+        "journalists",
+        "conference",
+        "briefing",
+        "interview",
+        "remarks",
+    ];
+    let mut words = before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    words.next();
+    words.next().is_some_and(|w| SPEECH.iter().any(|s| s.eq_ignore_ascii_case(w)))
 }
 
 /// Whether a place led by "<clock time> in" is one of two clock times given side by side, the
@@ -751,6 +810,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
     }
     let mut out = Vec::new();
     let kept_starts: Vec<usize> = kept.iter().map(|k| k.0).collect();
+    let mut dateline_end: Option<usize> = None;
     for (start, end, name) in kept {
         let name = &g.names()[name as usize];
         let (country, kind, candidates) = match &name.target {
@@ -776,6 +836,11 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
             kept_starts.iter().any(|&s| s > end && s < sentence_end)
         };
         if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another) {
+            dateline_end = Some(end);
+            continue;
+        }
+        // "ATHENS, Greece –": the dateline's country goes with its city.
+        if dateline_end.take().is_some_and(|e| text[e..start].trim() == ",") {
             continue;
         }
         let mut role = role(text, start, end, kind == Kind::Demonym);
@@ -1049,6 +1114,15 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
         "spokeswoman",
         "ambassador",
         "envoy",
+        "secretary",
+        "adviser",
+        "advisor",
+        "spokesperson",
+        "deputy",
+        "judge",
+        "sheikh",
+        "emir",
+        "prince",
         "roi",
         "rey",
     ];
@@ -1097,14 +1171,38 @@ fn is_dateline(text: &str, start: usize, end: usize, city: bool, another: impl F
         return false;
     }
     let mut rest = &text[end..];
+    // ", June 24" after them: "ISTANBUL, June 24 —".
+    let date = |rest: &'_ str| -> Option<usize> {
+        let r = rest.strip_prefix(", ")?;
+        let month = r.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        let day = &r[month.len()..];
+        let digits = day.trim_start().bytes().take_while(u8::is_ascii_digit).count();
+        ((1..=2).contains(&digits)
+            && day.starts_with(' ')
+            && super::modifiers::MONTHS.iter().any(|m| m.eq_ignore_ascii_case(month)))
+        .then(|| rest.len() - day.trim_start()[digits..].len())
+    };
+    if let Some(n) = date(rest) {
+        rest = &rest[n..];
+    }
     // ", France" after the city.
     if let Some(r) = rest.strip_prefix(", ") {
         let word_end = r.find(|c: char| !(c.is_alphabetic() || c == ' ' || c == '-')).unwrap_or(r.len());
+        // A dash after a space ends the name ("MOSCOW, Russia - …").
+        let word_end = r[..word_end].find(" -").map_or(word_end, |i| i + 1);
         if word_end > 0 && word_end <= 24 && r.starts_with(char::is_uppercase) {
             rest = &r[word_end..];
         }
     }
+    if let Some(n) = date(rest) {
+        rest = &rest[n..];
+    }
     let rest = rest.trim_start();
+    // A wire service's city in capitals, then a dash: "MOSCOW, Russia –", "ISTANBUL, June 24 —".
+    let capitals = text[start..end].len() > 2 && !text[start..end].chars().any(char::is_lowercase);
+    if capitals && rest.starts_with(['-', '\u{2014}', '\u{2013}']) {
+        return true;
+    }
     if let Some(r) = rest.strip_prefix('(') {
         // An agency's name in brackets, then a dash or a colon.
         let Some(close) = r.find(')') else { return false };

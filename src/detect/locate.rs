@@ -24,6 +24,30 @@ pub(super) type Place = (Option<CountryCode>, Option<String>, f32);
 /// How many words from a match a place in the same clause may be and still own it.
 const CLAUSE_PLACE_WINDOW: usize = 12;
 
+/// Whether the words between a match and a later place open a cause ("after", "following",
+/// "amid", "in retaliation for", "après", "tras"): the place is then the cause's.
+fn tells_a_cause(gap: &str) -> bool {
+    const CAUSES: &[&str] = &[
+        "after",
+        "following",
+        "amid",
+        "amidst",
+        "because",
+        "due",
+        "retaliation",
+        "response",
+        "triggered",
+        "sparked",
+        "apres",
+        "suite",
+        "tras",
+        "despues",
+    ];
+    gap.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|w| CAUSES.iter().any(|c| c.eq_ignore_ascii_case(w)))
+}
+
 /// How many sentences back a digest's place heading may stand.
 const HEADING_REACH: usize = 8;
 
@@ -57,12 +81,21 @@ pub(super) fn attribute(
     let plain = |r: &Range<usize>| -> Vec<&Mention> {
         mentions_in(&s.mentions, r).filter(|m| m.role == Role::Plain).collect()
     };
+    // "Kuwait closed its airspace after Iran attacked a base in Qatar": a place in a cause told
+    // after the match is where the cause happened, not where the measure holds.
+    let caused = |m: &Mention| {
+        m.start >= raw.cand.last.1
+            && m.start <= raw.clause.end
+            && tells_a_cause(&s.norm.text[raw.cand.last.1..m.start])
+    };
     // Every city of the country named in the clause (else in the sentence): "curfews in
     // Kathmandu and Pokhara" holds for both.
     let cities_for = |country: CountryCode| -> Vec<String> {
         let named = |r: &Range<usize>| -> Vec<String> {
             let mut v: Vec<String> = Vec::new();
-            for m in mentions_in(&s.mentions, r).filter(|m| m.country == country && m.role == Role::Plain) {
+            for m in mentions_in(&s.mentions, r)
+                .filter(|m| m.country == country && m.role == Role::Plain && !caused(m))
+            {
                 if let Kind::City(id) = m.kind {
                     let name = g.city(id).name;
                     if !v.iter().any(|n| n == name) {
@@ -86,6 +119,7 @@ pub(super) fn attribute(
         gap <= CLAUSE_PLACE_WINDOW
     };
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
+    in_clause.retain(|m| !caused(m));
     // "prevented from entering England", "not allowed to enter Kenya": the country entered
     // right after the match is the one keeping travellers out.
     {
@@ -213,6 +247,21 @@ pub(super) fn attribute(
                 }
             }
             in_clause = kept;
+        }
+    }
+    // "The Qatari Foreign Ministry announced the closure of its airspace": with no place of its
+    // own, a possessive match belongs to the government body just before it.
+    if possessive && in_clause.is_empty() && from_places != FromPlaces::Prefer {
+        let text = &s.norm.text;
+        if let Some(m) = mentions_in(&s.mentions, &raw.clause)
+            .filter(|m| {
+                m.role == Role::Actor
+                    && m.end <= raw.cand.first.0
+                    && modifiers::words_between(text, m.end, raw.cand.first.0) <= 8
+            })
+            .last()
+        {
+            in_clause.push(m);
         }
     }
     // "The United States said its embassy staff had been flown out …": a country that speaks
@@ -408,7 +457,7 @@ pub(super) fn attribute(
     // the advisory has a subject, is a country named in passing elsewhere in the sentence
     // ("equipped by the United States"): only one the staff leave or stay in.
     let mut in_sentence: Vec<&Mention> =
-        plain(&raw.sentence).into_iter().filter(|m| !actors.contains(&m.country)).collect();
+        plain(&raw.sentence).into_iter().filter(|m| !actors.contains(&m.country) && !caused(m)).collect();
     if from_places == FromPlaces::Prefer && subject.is_some() {
         in_sentence.retain(|m| m.country == subject.unwrap_or(m.country) || locative(m) || after_from(m));
     }
@@ -445,6 +494,26 @@ pub(super) fn attribute(
         .iter()
         .any(|l| before.ends_with(l))
     };
+    // "Several Arab nations closed their airspace": countries left unnamed own the measure;
+    // it is not the advisory's subject's.
+    // ("Several Middle East countries shut down airspaces"; "states" and "governments" only
+    // with "their": "authorities in several states imposed curfews" are the country's own.)
+    {
+        let before = attribution::text_before(&s.norm.text, raw.cand.first.0, 80);
+        let clause_part = &before[before.len().saturating_sub(raw.cand.first.0 - raw.clause.start)..];
+        let groups: &[&str] = if possessive {
+            &["countries", "nations", "states", "governments", "pays", "paises", "gobiernos"]
+        } else {
+            // (French "pays" is also one country: "les frontières du pays".)
+            &["countries", "nations", "paises"]
+        };
+        if clause_part
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| groups.iter().any(|g| g.eq_ignore_ascii_case(w)))
+        {
+            return out;
+        }
+    }
     let origin_only = from_places == FromPlaces::Exclude
         && mentions_in(&s.mentions, &raw.sentence)
             .any(|m| Some(m.country) == subject && after_from(&m) && !both_ways(m));

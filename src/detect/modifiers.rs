@@ -218,6 +218,8 @@ fn airline_leads(before: &str) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         let next = words.get(i + 1).copied().unwrap_or("");
         (*w == "Air" && capital(next))
+            // "Oman Air, in a statement, said …"
+            || (i > 0 && w.trim_end_matches(',') == "Air" && capital(words[i - 1]))
             || (i > 0
                 && matches!(w.trim_end_matches([',', '\'', '\u{2019}', 's']), "Airway" | "Airline")
                 && capital(words[i - 1]))
@@ -840,7 +842,7 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
     false
 }
 
-const MONTHS: &[&str] = &[
+pub(super) const MONTHS: &[&str] = &[
     "january",
     "february",
     "march",

@@ -2785,3 +2785,138 @@ fn embassy_dependants_sent_home_is_a_drawdown() {
     // Near miss: a staff cut alone may be a host's cap on diplomats.
     expect("Oman", "The Embassy in Muscat has reduced its staff.", &[], Some(2003), &[]);
 }
+
+#[test]
+fn several_countries_closing_their_airspaces_each_close_theirs() {
+    expect(
+        "",
+        "Oman, Jordan and Lebanon announced on Sunday the closure of their respective airspaces to civilian flights.",
+        &[],
+        Some(2025),
+        &[
+            "airport_closure/JO",
+            "airport_closure/LB",
+            "airport_closure/OM",
+            "entry_ban/JO",
+            "entry_ban/LB",
+            "entry_ban/OM",
+        ],
+    );
+    // Near miss: countries left unnamed give nothing to the advisory's subject.
+    expect(
+        "Syria: strikes continue",
+        "Several neighbouring countries closed their airspaces on Sunday. Shelling hit Aleppo in Syria.",
+        &[],
+        Some(2025),
+        &["airport_closure/-", "entry_ban/-"],
+    );
+}
+
+#[test]
+fn a_place_in_the_cause_after_a_measure_is_not_where_it_holds() {
+    expect(
+        "Jordan: flights diverted",
+        "Authorities closed the airspace after Israel struck targets in Syria.",
+        &[],
+        Some(2025),
+        &["airport_closure/JO", "entry_ban/JO"],
+    );
+    // Near miss: a place after the measure with no cause between is where it holds.
+    expect("", "A curfew was imposed in Homs, Syria on Sunday.", &[], Some(2025), &["curfew/SY"]);
+}
+
+#[test]
+fn an_attackers_nationality_names_the_attacker() {
+    expect(
+        "",
+        "The airspace is closed. Iranian missiles and Iranian drones crossed overnight; Iranian strikes were reported near Amman, Jordan.",
+        &[],
+        Some(2025),
+        &["airport_closure/JO", "entry_ban/JO"],
+    );
+}
+
+#[test]
+fn where_someone_spoke_is_not_where_the_measure_holds() {
+    expect(
+        "",
+        "The president declared martial law in Mindanao, his spokesman announced in Tokyo on Tuesday.",
+        &[],
+        Some(2017),
+        &["martial_law/PH"],
+    );
+    // Near miss: a measure declared in a city holds there.
+    expect("", "Authorities declared a curfew in Osaka on Tuesday.", &[], Some(2017), &["curfew/JP"]);
+}
+
+#[test]
+fn an_official_titled_before_a_city_name_is_a_person() {
+    expect(
+        "Philippines: martial law",
+        "Executive Secretary Salvador Medialdea said martial law would hold for 60 days.",
+        &[],
+        Some(2017),
+        &["martial_law/PH"],
+    );
+}
+
+#[test]
+fn a_wire_datelines_city_is_where_the_report_was_filed() {
+    expect(
+        "",
+        "CAIRO, June 24 — Several airports in Libya closed as clashes spread.\nLibya's airports stayed shut on Tuesday.",
+        &[],
+        Some(2025),
+        &["airport_closure/LY"],
+    );
+    expect(
+        "",
+        "ATHENS, Greece – Clashes spread in Tripoli, where authorities closed the airport.",
+        &[],
+        Some(2025),
+        &["airport_closure/LY"],
+    );
+}
+
+#[test]
+fn a_governments_own_possessive_measure_is_its_country_s() {
+    expect(
+        "Gulf airspace update",
+        "Missiles hit Israel on Monday, Iranian media said. The Omani Foreign Ministry announced the closure of its airspace.",
+        &[],
+        Some(2025),
+        &["airport_closure/OM", "entry_ban/OM"],
+    );
+}
+
+#[test]
+fn a_named_airline_or_the_national_airline_stopping_flights_closes_no_airport() {
+    expect(
+        "",
+        "Gulf Air, in a statement, said it had suspended flights to Amman due to the unrest in Jordan.",
+        &[],
+        Some(2025),
+        &[],
+    );
+    expect("", "In Jordan, the national airline announced the suspension of flights.", &[], Some(2025), &[]);
+    // Near miss: flights suspended by the authorities.
+    expect("", "In Jordan, all flights were suspended on Monday.", &[], Some(2025), &["airport_closure/JO"]);
+}
+
+#[test]
+fn air_navigation_suspended_and_national_airspace_closed_shut_the_country() {
+    expect(
+        "",
+        "Bahrain confirmed a suspension of air navigation over the kingdom.",
+        &[],
+        Some(2025),
+        &["airport_closure/BH", "entry_ban/BH"],
+    );
+    expect(
+        "",
+        "Iraq closed national airspace, including southern regions, on Monday.",
+        &[],
+        Some(2025),
+        &["airport_closure/IQ", "entry_ban/IQ"],
+    );
+}
