@@ -525,6 +525,19 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     if lead && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before)) {
         return Role::Neighbour;
     }
+    // "Moldova, southwest of Ukraine, also closed its airspace": a place that only locates
+    // another, in an aside, is not where the measure holds.
+    if last.eq_ignore_ascii_case("of") {
+        let rest = before[..before.len() - 2].trim_end();
+        let dir = rest.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        const DIRECTIONS: &[&str] =
+            &["north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"];
+        if DIRECTIONS.iter().any(|d| d.eq_ignore_ascii_case(dir))
+            && rest[..rest.len() - dir.len()].trim_end().ends_with([',', '('])
+        {
+            return Role::Neighbour;
+        }
+    }
     if !possessive && actor_follows(after) {
         return Role::Actor;
     }

@@ -24,6 +24,25 @@ pub(super) type Place = (Option<CountryCode>, Option<String>, f32);
 /// How many words from a match a place in the same clause may be and still own it.
 const CLAUSE_PLACE_WINDOW: usize = 12;
 
+/// Whether the word after a country's name or adjective is its own head of state or
+/// government: "Ukrainian President …", "the Malian government".
+fn governs_at_home(after: &str) -> bool {
+    const RULERS: &[&str] = &[
+        "president",
+        "government",
+        "prime",
+        "parliament",
+        "cabinet",
+        "junta",
+        "authorities",
+        "presidente",
+        "gobierno",
+        "gouvernement",
+    ];
+    let word = after.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    RULERS.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
 /// Whether the words between a match and a later place open a cause ("after", "following",
 /// "amid", "in retaliation for", "après", "tras"): the place is then the cause's.
 fn tells_a_cause(gap: &str) -> bool {
@@ -513,6 +532,22 @@ pub(super) fn attribute(
         {
             return out;
         }
+    }
+    // "Ukrainian President Volodymyr Zelenskyy declared martial law": a country's own leader or
+    // government acting, with no place named, acts at home.
+    if from_places != FromPlaces::Prefer
+        && let Some(m) = mentions_in(&s.mentions, &raw.clause)
+            .filter(|m| {
+                m.role == Role::Actor
+                    && !matches!(m.kind, Kind::City(_))
+                    && m.end <= raw.cand.first.0
+                    && modifiers::words_between(&s.norm.text, m.end, raw.cand.first.0) <= 8
+                    && governs_at_home(&s.norm.text[m.end..])
+            })
+            .last()
+    {
+        push(m.country, 0.9, &mut out);
+        return out;
     }
     let origin_only = from_places == FromPlaces::Exclude
         && mentions_in(&s.mentions, &raw.sentence)

@@ -548,7 +548,16 @@ impl Engine {
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
         // Only affirmed detections route, so only they need to know where they apply.
         let affirmed = polarity == Polarity::Affirmed;
-        let partial = affirmed && memo.partial(text, &raw.clause);
+        // ("Ukraine closed its airspace after … Western sanctions failed": a cause told after
+        // the match does not narrow where the measure holds.)
+        let scope = match text[raw.cand.last.1..raw.clause.end]
+            .find(" after ")
+            .or_else(|| text[raw.cand.last.1..raw.clause.end].find(" following "))
+        {
+            Some(i) => raw.clause.start..raw.cand.last.1 + i,
+            None => raw.clause.clone(),
+        };
+        let partial = affirmed && memo.partial(text, &scope);
         places
             .into_iter()
             .map(|(country, city, factor)| {

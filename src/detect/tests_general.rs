@@ -2920,3 +2920,53 @@ fn air_navigation_suspended_and_national_airspace_closed_shut_the_country() {
         &["airport_closure/IQ", "entry_ban/IQ"],
     );
 }
+
+#[test]
+fn a_countrys_own_leader_declaring_a_measure_declares_it_at_home() {
+    expect(
+        "Invasion: day one",
+        "Russian troops crossed the border and Russian jets struck Russian-held areas. In response to the Russian invasion, Georgian President Salome Zourabichvili declared martial law.",
+        &[],
+        Some(2022),
+        &["martial_law/GE"],
+    );
+    // Near miss: a city's council is no country's government.
+    expect(
+        "Nepal: protests",
+        "Protesters marched on the Federal Parliament, where police responded with live fire.",
+        &[],
+        Some(2025),
+        &["live_ammunition/NP"],
+    );
+}
+
+#[test]
+fn a_place_locating_another_in_an_aside_is_not_where_the_measure_holds() {
+    expect(
+        "",
+        "Moldova, southwest of Ukraine, also closed its airspace on Thursday.",
+        &[],
+        Some(2022),
+        &["airport_closure/MD", "entry_ban/MD"],
+    );
+    // Near miss: "the north of" a country is part of it.
+    expect("", "A curfew was imposed in the north of Mali on Thursday.", &[], Some(2022), &["curfew/ML"]);
+}
+
+#[test]
+fn a_cause_after_the_measure_does_not_narrow_it() {
+    let a = analyze(
+        "",
+        "Ukraine closed its airspace to civilian flights after Western sanctions failed to deter an attack.",
+        &[],
+        Some(2022),
+    );
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "entry_ban" && !d.subnational), "{a:?}");
+}
+
+#[test]
+fn a_regulator_barring_its_own_aircraft_bans_no_entry() {
+    expect("", "Canada prohibits its air operators from entering Ukraine airspace.", &[], Some(2022), &[]);
+    // Near miss: a country barring foreigners from entering it.
+    expect("", "Canada prohibits foreigners from entering the country.", &[], Some(2022), &["entry_ban/CA"]);
+}
