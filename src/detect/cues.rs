@@ -327,6 +327,11 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "intención de",
             "pourrait",
             "pourraient",
+            // "laissent penser qu'internet sera bientôt suspendu": a guess at what may come.
+            "laissent penser",
+            "laisse penser",
+            "laissent craindre",
+            "laisse craindre",
             "éventuel",
             "éventuelle",
             "allows the authorities to",

@@ -2970,3 +2970,32 @@ fn a_regulator_barring_its_own_aircraft_bans_no_entry() {
     // Near miss: a country barring foreigners from entering it.
     expect("", "Canada prohibits foreigners from entering the country.", &[], Some(2022), &["entry_ban/CA"]);
 }
+
+#[test]
+fn french_social_media_restricted_or_suspended_is_an_internet_shutdown() {
+    expect(
+        "Togo : le gouvernement suspend l'accès aux réseaux sociaux",
+        "Les usagers de Lomé se plaignent.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/TG"],
+    );
+    expect(
+        "",
+        "Au Togo, l'accès aux médias sociaux devient quasiment impossible depuis mardi.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/TG"],
+    );
+}
+
+#[test]
+fn a_french_guess_at_what_may_come_is_not_in_force() {
+    expect(
+        "",
+        "Au Togo, les appels à manifester laissent penser qu'internet sera bientôt coupé.",
+        &[],
+        Some(2024),
+        &[],
+    );
+}
