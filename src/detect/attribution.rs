@@ -841,6 +841,11 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
         if matches!(kind, Kind::City(_)) && inside_a_personal_name(text, start, end) {
             continue;
         }
+        // "The Bangkok Post", "the Kathmandu Post", "Tehran Times": a newspaper named after a
+        // place is no place.
+        if names_a_newspaper(&text[end..]) {
+            continue;
+        }
         // A city before a colon is a dateline only when the sentence after it names another
         // place ("Washington: airspace over all of Ukraine …"); alone it is the heading's place
         // ("Khorog: curfew after clashes").
@@ -911,6 +916,13 @@ fn names_a_feature(after: &str) -> bool {
             | "time"
             | "Time"
     )
+}
+
+/// Whether the word after a place makes it a newspaper's name.
+fn names_a_newspaper(after: &str) -> bool {
+    let Some(rest) = after.strip_prefix(' ') else { return false };
+    let word = rest.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    matches!(word, "Post" | "Times" | "Tribune" | "Herald" | "Gazette" | "Daily" | "Journal" | "Chronicle")
 }
 
 /// Whether the words after a place make it the speaker: a verb of saying, after at most one

@@ -267,6 +267,11 @@ pub fn find(
         if kind == CueKind::Lift && !tight_lift(text, h, cand) {
             continue;
         }
+        // "When the banks reopened, they limited cash withdrawals": a lift in a time clause
+        // before the main one sets the scene for a new measure.
+        if kind == CueKind::Lift && in_a_time_clause_before(text, sentence_start, h, cand) {
+            continue;
+        }
         if kind == CueKind::HypoPre && !tight_demand(text, h, cand) {
             continue;
         }
@@ -627,6 +632,24 @@ fn tight_lift(text: &str, h: &Hit, cand: &Candidate) -> bool {
     gap.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .all(|w| BETWEEN.iter().any(|b| b.eq_ignore_ascii_case(w)))
+}
+
+/// Whether a cue sits in a time clause ("when …", "once …", "after …", "lorsque …", "cuando …")
+/// that a comma closes before the match.
+fn in_a_time_clause_before(text: &str, sentence_start: usize, h: &Hit, cand: &Candidate) -> bool {
+    // (A near pair's first term may sit in the time clause too: "When the banks reopened,
+    // they limited withdrawals"; the comma must come before the measure's last term.)
+    if h.end > cand.last.0 || !text[h.end..cand.last.0].contains(',') {
+        return false;
+    }
+    // The clause the cue is in starts after the last comma before it (or the sentence start).
+    let from = text[sentence_start..h.start].rfind(',').map_or(sentence_start, |i| sentence_start + i + 1);
+    let first = text[from..h.start].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty());
+    first.is_some_and(|w| {
+        ["when", "once", "after", "lorsque", "quand", "apres", "cuando", "tras"]
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(w))
+    })
 }
 
 /// Words that report what someone said or announced.

@@ -2999,3 +2999,34 @@ fn a_french_guess_at_what_may_come_is_not_in_force() {
         &[],
     );
 }
+
+#[test]
+fn a_lift_in_a_time_clause_before_a_new_measure_does_not_lift_it() {
+    expect(
+        "",
+        "When the border crossings in Laos reopened last week, the authorities imposed a curfew.",
+        &[],
+        Some(2021),
+        &["curfew/LA"],
+    );
+    // Near miss: the lift in the main clause still ends the measure.
+    expect("", "When the protests ended, the authorities lifted the curfew in Laos.", &[], Some(2021), &[]);
+}
+
+#[test]
+fn a_newspaper_or_a_residence_named_after_a_place_is_no_place() {
+    expect(
+        "",
+        "All banks nationwide in Myanmar have shut down, reported The Bangkok Post.",
+        &[],
+        Some(2021),
+        &["banking_suspension/MM"],
+    );
+    expect(
+        "",
+        "Myanmar's military declared a state of emergency, a White House statement said.",
+        &[],
+        Some(2021),
+        &["state_of_emergency/MM"],
+    );
+}

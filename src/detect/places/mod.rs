@@ -16,6 +16,8 @@ const CITIES_TSV: &str = include_str!("cities.tsv");
 
 /// Phrases that contain a country name but name no country ("South America", "Indian Ocean").
 const BLOCKED: &[&str] = &[
+    // The U.S. president's residence (an alias of Casablanca in the gazetteer).
+    "White House",
     "South America",
     "Latin America",
     "Central America",
