@@ -267,6 +267,10 @@ pub fn find(
         if kind == CueKind::Lift && !tight_lift(text, h, cand) {
             continue;
         }
+        // "since protests resumed on October 24": unrest resuming lifts no measure.
+        if kind == CueKind::Lift && unrest_resumes(text, h.start) {
+            continue;
+        }
         // "When the banks reopened, they limited cash withdrawals": a lift in a time clause
         // before the main one sets the scene for a new measure.
         if kind == CueKind::Lift && in_a_time_clause_before(text, sentence_start, h, cand) {
@@ -632,6 +636,39 @@ fn tight_lift(text: &str, h: &Hit, cand: &Candidate) -> bool {
     gap.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .all(|w| BETWEEN.iter().any(|b| b.eq_ignore_ascii_case(w)))
+}
+
+/// Whether the word right before a lift cue is unrest or talks ("protests resumed", "fighting
+/// resumed", "les manifestations ont repris"): what starts again is not a measure ending.
+fn unrest_resumes(text: &str, cue_start: usize) -> bool {
+    const UNREST: &[&str] = &[
+        "protests",
+        "protest",
+        "demonstrations",
+        "clashes",
+        "fighting",
+        "violence",
+        "rallies",
+        "riots",
+        "unrest",
+        "hostilities",
+        "attacks",
+        "shelling",
+        "talks",
+        "negotiations",
+        "manifestations",
+        "affrontements",
+        "protestas",
+        "enfrentamientos",
+    ];
+    let before = super::attribution::text_before(text, cue_start, 40);
+    let mut words = before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    // One auxiliary may stand between ("protests have resumed", "ont repris").
+    let mut w = words.next().unwrap_or("");
+    if ["have", "has", "had", "ont", "han"].iter().any(|a| a.eq_ignore_ascii_case(w)) {
+        w = words.next().unwrap_or("");
+    }
+    UNREST.iter().any(|u| u.eq_ignore_ascii_case(w))
 }
 
 /// Whether a cue sits in a time clause ("when …", "once …", "after …", "lorsque …", "cuando …")

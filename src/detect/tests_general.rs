@@ -3030,3 +3030,27 @@ fn a_newspaper_or_a_residence_named_after_a_place_is_no_place() {
         &["state_of_emergency/MM"],
     );
 }
+
+#[test]
+fn unrest_resuming_lifts_no_measure() {
+    expect(
+        "",
+        "Police fired on crowds in Basra, Iraq. It was the first time live ammunition was fired at demonstrators in Basra since protests resumed on October 24.",
+        &[],
+        Some(2019),
+        &["live_ammunition/IQ"],
+    );
+    // Near miss: flights resuming ends the airport's closure.
+    expect("", "Flights resumed at Basra airport in Iraq, closed since Monday.", &[], Some(2019), &[]);
+}
+
+#[test]
+fn closed_to_civilian_aircraft_is_an_airport_closure() {
+    expect(
+        "",
+        "Almaty airport, the busiest in the country and now under the control of foreign and local troops, was still closed to civilian aircraft.",
+        &["KZ"],
+        Some(2022),
+        &["airport_closure/KZ"],
+    );
+}
