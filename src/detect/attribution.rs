@@ -438,7 +438,7 @@ fn ends_with_ci(hay: &str, needle: &str) -> bool {
         && hay.as_bytes()[hay.len() - needle.len()..].eq_ignore_ascii_case(needle.as_bytes())
 }
 
-fn in_list(list: &[&str], word: &str) -> bool {
+pub(super) fn in_list(list: &[&str], word: &str) -> bool {
     list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
@@ -587,7 +587,7 @@ fn spoken_from(before: &str) -> bool {
     ];
     let mut words = before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     words.next();
-    words.next().is_some_and(|w| SPEECH.iter().any(|s| s.eq_ignore_ascii_case(w)))
+    words.next().is_some_and(|w| in_list(SPEECH, w))
 }
 
 /// Whether a place led by "<clock time> in" is one of two clock times given side by side, the

@@ -40,7 +40,7 @@ fn governs_at_home(after: &str) -> bool {
         "gouvernement",
     ];
     let word = after.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
-    RULERS.iter().any(|r| r.eq_ignore_ascii_case(word))
+    is(word, RULERS)
 }
 
 /// Whether the words between a match and a later place open a cause ("after", "following",
@@ -62,9 +62,7 @@ fn tells_a_cause(gap: &str) -> bool {
         "tras",
         "despues",
     ];
-    gap.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .any(|w| CAUSES.iter().any(|c| c.eq_ignore_ascii_case(w)))
+    gap.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).any(|w| is(w, CAUSES))
 }
 
 /// How many sentences back a digest's place heading may stand.
@@ -526,10 +524,7 @@ pub(super) fn attribute(
             // (French "pays" is also one country: "les frontières du pays".)
             &["countries", "nations", "paises"]
         };
-        if clause_part
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| groups.iter().any(|g| g.eq_ignore_ascii_case(w)))
-        {
+        if clause_part.split(|c: char| !c.is_alphanumeric()).any(|w| is(w, groups)) {
             return out;
         }
     }

@@ -665,10 +665,10 @@ fn unrest_resumes(text: &str, cue_start: usize) -> bool {
     let mut words = before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     // One auxiliary may stand between ("protests have resumed", "ont repris").
     let mut w = words.next().unwrap_or("");
-    if ["have", "has", "had", "ont", "han"].iter().any(|a| a.eq_ignore_ascii_case(w)) {
+    if super::attribution::in_list(&["have", "has", "had", "ont", "han"], w) {
         w = words.next().unwrap_or("");
     }
-    UNREST.iter().any(|u| u.eq_ignore_ascii_case(w))
+    super::attribution::in_list(UNREST, w)
 }
 
 /// Whether a cue sits in a time clause ("when …", "once …", "after …", "lorsque …", "cuando …")
@@ -683,9 +683,10 @@ fn in_a_time_clause_before(text: &str, sentence_start: usize, h: &Hit, cand: &Ca
     let from = text[sentence_start..h.start].rfind(',').map_or(sentence_start, |i| sentence_start + i + 1);
     let first = text[from..h.start].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty());
     first.is_some_and(|w| {
-        ["when", "once", "after", "lorsque", "quand", "apres", "cuando", "tras"]
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(w))
+        super::attribution::in_list(
+            &["when", "once", "after", "lorsque", "quand", "apres", "cuando", "tras"],
+            w,
+        )
     })
 }
 
