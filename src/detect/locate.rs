@@ -46,6 +46,11 @@ fn governs_at_home(after: &str) -> bool {
 /// Whether the words between a match and a later place open a cause ("after", "following",
 /// "amid", "in retaliation for", "après", "tras"): the place is then the cause's.
 fn tells_a_cause(gap: &str) -> bool {
+    cause_at(gap).is_some()
+}
+
+/// Where the first word opening a cause (see `tells_a_cause`) starts in `text`, if any.
+pub(super) fn cause_at(text: &str) -> Option<usize> {
     const CAUSES: &[&str] = &[
         "after",
         "following",
@@ -62,7 +67,9 @@ fn tells_a_cause(gap: &str) -> bool {
         "tras",
         "despues",
     ];
-    gap.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).any(|w| is(w, CAUSES))
+    text.split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty() && is(w, CAUSES))
+        .map(|w| w.as_ptr() as usize - text.as_ptr() as usize)
 }
 
 /// How many sentences back a digest's place heading may stand.

@@ -550,10 +550,7 @@ impl Engine {
         let affirmed = polarity == Polarity::Affirmed;
         // ("Ukraine closed its airspace after … Western sanctions failed": a cause told after
         // the match does not narrow where the measure holds.)
-        let scope = match text[raw.cand.last.1..raw.clause.end]
-            .find(" after ")
-            .or_else(|| text[raw.cand.last.1..raw.clause.end].find(" following "))
-        {
+        let scope = match locate::cause_at(&text[raw.cand.last.1..raw.clause.end]) {
             Some(i) => raw.clause.start..raw.cand.last.1 + i,
             None => raw.clause.clone(),
         };
