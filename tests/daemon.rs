@@ -1489,6 +1489,62 @@ fn watchdog_pings_continue_while_deliveries_are_slow() {
     let _ = hook.wait();
 }
 
+/// Email and webhooks have their own delivery workers: a mail server that accepts connections
+/// and never answers holds up email only. With one worker claiming one delivery at a time per
+/// lane, every traveller's webhook arrives while the first SMTP session still hangs (the
+/// client has not given up on it), which a shared worker could not do.
+#[test]
+fn a_stalled_mail_server_does_not_hold_up_webhooks() {
+    use std::net::TcpListener;
+    let (dir, cfg) = setup();
+    let smtp = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let smtp_port = smtp.local_addr().expect("addr").port();
+    let (held_tx, held) = channel::<TcpStream>();
+    std::thread::spawn(move || {
+        for s in smtp.incoming().map_while(Result::ok) {
+            // Accept and say nothing: no greeting, ever.
+            if held_tx.send(s).is_err() {
+                break;
+            }
+        }
+    });
+    let n = 4;
+    let (mut hook, mut lines) = burst_setup(dir.path(), &cfg, "200", n, "");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let text = text.replacen("[outbox]\nconcurrency = 2\n", "[outbox]\nconcurrency = 1\nbatch = 1\n", 1);
+    let text = format!(
+        "{text}[email]\ntransport = \"smtp\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\nfrom = \"Tripwatch <alerts@example.org>\"\ntimeout_secs = 60\n"
+    );
+    assert!(text.contains("batch = 1"), "{text}");
+    std::fs::write(&cfg, text).expect("config");
+    let incoming = dir.path().join("var/spool/incoming");
+    std::fs::create_dir_all(&incoming).expect("mkdir");
+    std::fs::write(incoming.join("kz.txt"), SEED_PARAPHRASE).expect("advisory");
+    let mut d = Daemon::start(&cfg);
+    let first =
+        held.recv_timeout(Duration::from_secs(60)).expect("the email worker connects to the mail server");
+    for _ in 0..n {
+        let line = lines.next().expect("a webhook request").expect("line");
+        assert!(line.starts_with("REQ"), "{line}");
+    }
+    // Every webhook is in; the mail session that started before them is still waiting on the
+    // server's greeting (the client has not closed it).
+    let mut open = vec![first];
+    open.extend(held.try_iter());
+    for mut s in open {
+        s.set_nonblocking(true).expect("nonblocking");
+        let mut b = [0u8; 16];
+        match s.read(&mut b) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("the SMTP client gave up before the webhooks were all sent: {other:?}"),
+        }
+    }
+    let _ = d.child.kill();
+    let _ = d.child.wait();
+    let _ = hook.kill();
+    let _ = hook.wait();
+}
+
 /// A feed shaped like the US State Department's travel-advisory RSS: one item per country with
 /// a stable guid, `pubDate` without a time, HTML descriptions. The first poll is a baseline;
 /// then Kazakhstan moves from Level 3 to Level 4 (a new version of the same item) and the

@@ -22,7 +22,7 @@ use crate::channels::ssrf::Guard;
 use crate::config::Config;
 use crate::detect::Engine;
 use crate::outbox::{DrainReport, Outbox};
-use crate::store::{Store, blocking};
+use crate::store::{Lane, Store, blocking};
 
 use crate::telemetry::sd_notify;
 
@@ -249,9 +249,14 @@ pub async fn serve(
     tasks.spawn(spool_task(shared.clone(), shared.heartbeats.register("spool")));
     tasks.spawn(poll_task(shared.clone(), shared.heartbeats.register("sources")));
     tasks.spawn(digest_task(shared.clone(), shared.heartbeats.register("digests")));
+    // Email and webhooks each have `concurrency` workers of their own: a backed-up channel
+    // (a slow relay, a mail folder on a slow disk) does not delay the other's deliveries.
     let workers = shared.current().cfg.outbox.concurrency.max(1);
-    for i in 0..workers {
-        tasks.spawn(outbox_worker(shared.clone(), shared.heartbeats.register(&format!("outbox-{i}"))));
+    for (lane, name) in [(Lane::Email, "email"), (Lane::Webhooks, "webhooks")] {
+        for i in 0..workers {
+            let beat = shared.heartbeats.register(&format!("outbox-{name}-{i}"));
+            tasks.spawn(outbox_worker(shared.clone(), beat, lane));
+        }
     }
     let watchdog = tokio::spawn(watchdog_task(shared.clone()));
     let mut hup = signal(SignalKind::hangup())?;
@@ -607,10 +612,11 @@ async fn digest_task(shared: Arc<Shared>, beat: Beat) {
     }
 }
 
-/// One delivery worker: claims a due delivery, carries it out, records it; when nothing is
-/// due it waits to be woken (new work) or for a second (retries coming due). Workers are
-/// independent: one slow endpoint holds one worker, not a round.
-async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
+/// One delivery worker of a lane (email or webhooks): claims due deliveries of its lane,
+/// carries them out, records them; when nothing is due it waits to be woken (new work) or for
+/// a second (retries coming due). Workers are independent: one slow endpoint holds one
+/// worker, not a round, and never a worker of the other lane.
+async fn outbox_worker(shared: Arc<Shared>, beat: Beat, lane: Lane) {
     let mut work = shared.work.subscribe();
     let mut stop = shared.shutdown.clone();
     loop {
@@ -622,7 +628,7 @@ async fn outbox_worker(shared: Arc<Shared>, beat: Beat) {
         let outbox = shared.current().outbox.clone();
         shared.busy.fetch_add(1, Ordering::SeqCst);
         let batch = shared.current().cfg.outbox.batch;
-        let steps = beating(&beat, outbox.try_execute_batch(now(), batch)).await;
+        let steps = beating(&beat, outbox.try_execute_batch(now(), batch, lane)).await;
         let idle = shared.busy.fetch_sub(1, Ordering::SeqCst) == 1;
         match steps {
             Ok(steps) if !steps.is_empty() => {

@@ -167,7 +167,13 @@ impl Outbox {
             limits.insert(w.name.clone(), Arc::new(Semaphore::new(w.max_concurrency)));
             endpoints.insert(w.name.clone(), Arc::new(Endpoint::new(w.clone(), guard.clone())?));
         }
-        let email_limit = Arc::new(Semaphore::new(cfg.outbox.concurrency));
+        // Mail files are written one at a time: creating files in one directory side by side
+        // only makes the writers wait on the directory's lock (and spin on it, on ext4).
+        let email_sessions = match mailer {
+            Mailer::File(..) => 1,
+            _ => cfg.outbox.concurrency,
+        };
+        let email_limit = Arc::new(Semaphore::new(email_sessions));
         let links = crate::channels::links::LinkMaker::from_config(cfg)?;
         let templates =
             Templates::load(cfg.templates_dir.as_deref())?.with_domain_of(&cfg.email.from).with_links(links);
@@ -251,12 +257,13 @@ impl Outbox {
         self: &Arc<Self>,
         now: Timestamp,
         max: usize,
+        lane: crate::store::Lane,
     ) -> Result<Vec<Step>, OutboxError> {
         let lease_until = now.checked_add(self.cfg.lease).unwrap_or(now);
         type Prepared = (Claimed, Result<crate::channels::render::Job, DeliveryError>, Option<String>);
         let prepared: Vec<Prepared> = blocking(|| -> Result<Vec<Prepared>, StoreError> {
             let mut store = lock(&self.store);
-            let claimed = store.claim_batch(now, lease_until, max)?;
+            let claimed = store.claim_batch(now, lease_until, max, lane)?;
             let mut disabled: HashMap<&str, Option<String>> = HashMap::new();
             for c in &claimed {
                 if let Channel::Webhook(name) = &c.channel
@@ -432,7 +439,7 @@ impl Outbox {
             for _ in 0..self.cfg.concurrency {
                 let me = self.clone();
                 let batch = self.cfg.batch;
-                tasks.spawn(async move { me.try_execute_batch(now, batch).await });
+                tasks.spawn(async move { me.try_execute_batch(now, batch, crate::store::Lane::Any).await });
             }
             let mut empty = 0;
             while let Some(res) = tasks.join_next().await {

@@ -34,7 +34,7 @@ pub use db::Engine;
 pub use exposure::{ActiveTrigger, Exposed, StandingRisk};
 pub use inbox::InboxItem;
 pub use listing::{AdvisoryDetail, AdvisorySummary, AdvisoryVersion, PassedOver, StoredDetection};
-pub use outbox::{Claimed, DeliveryRow, Record};
+pub use outbox::{Claimed, DeliveryRow, Lane, Record};
 pub use people::{ImportReport, NewSubscription, NewTraveller, NewTrip};
 pub use sources::SourceState;
 

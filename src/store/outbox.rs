@@ -22,6 +22,26 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
+/// Which deliveries a claim takes. The daemon gives email and webhooks their own workers, so
+/// a channel that is slow or backed up (an SMTP relay taking seconds per message, a mail
+/// folder on a slow disk) does not hold up the other; one-shot drains take both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Any,
+    Email,
+    Webhooks,
+}
+
+impl Lane {
+    fn filter(self) -> &'static str {
+        match self {
+            Lane::Any => "",
+            Lane::Email => " AND channel = 'email'",
+            Lane::Webhooks => " AND channel <> 'email'",
+        }
+    }
+}
+
 /// A delivery row, for `deliveries list`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeliveryRow {
@@ -118,27 +138,24 @@ impl Store {
         now: Timestamp,
         lease_until: Timestamp,
         limit: usize,
+        lane: Lane,
     ) -> Result<Vec<Claimed>, StoreError> {
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         let rows = {
             let _relaxed = self.outbox_durability()?;
-            let sql = match self.db.engine() {
-                Engine::Sqlite => {
-                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM deliveries
-                                  WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-                                  ORDER BY next_attempt_at, id LIMIT ?3)
-                     RETURNING id, alert_id, channel, attempts"
-                }
-                Engine::Postgres => {
-                    "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
-                     WHERE id IN (SELECT id FROM deliveries
-                                  WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-                                  ORDER BY next_attempt_at, id LIMIT ?3 FOR UPDATE SKIP LOCKED)
-                     RETURNING id, alert_id, channel, attempts"
-                }
+            let lock = match self.db.engine() {
+                Engine::Sqlite => "",
+                Engine::Postgres => " FOR UPDATE SKIP LOCKED",
             };
-            self.db.query_map(sql, &params![now.as_second(), lease_until.as_second(), limit], |r| {
+            let sql = format!(
+                "UPDATE deliveries SET lease_until = ?2, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM deliveries
+                              WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1){}
+                              ORDER BY next_attempt_at, id LIMIT ?3{lock})
+                 RETURNING id, alert_id, channel, attempts",
+                lane.filter()
+            );
+            self.db.query_map(&sql, &params![now.as_second(), lease_until.as_second(), limit], |r| {
                 Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?, r.get::<i64>(3)?))
             })?
         };

@@ -508,6 +508,35 @@ fn the_console_traveller_page_searches_and_limits_in_sql_on(db: &testdb::TestDb)
 }
 
 #[test]
+fn each_lane_claims_only_its_own_channel() {
+    testdb::on_both(each_lane_claims_only_its_own_channel_on);
+}
+
+fn each_lane_claims_only_its_own_channel_on(db: &testdb::TestDb) {
+    use crate::route::model::Channel;
+    use crate::store::Lane;
+    let now = ts("2022-01-06T12:00:00Z");
+    let lease = ts("2022-01-06T12:02:00Z");
+    let mut s = store_with_three_due(db, now);
+    // The last-due delivery becomes a webhook's; it is not first in due order.
+    s.db.execute(
+        "UPDATE deliveries SET channel = 'webhook:soc' WHERE id = (SELECT max(id) FROM deliveries)",
+        &[],
+    )
+    .expect("update");
+    let hooks = s.claim_batch(now, lease, 10, Lane::Webhooks).expect("claim");
+    assert_eq!(hooks.iter().map(|c| c.channel.clone()).collect::<Vec<_>>(), [Channel::Webhook("soc".into())]);
+    assert!(s.claim_batch(now, lease, 10, Lane::Webhooks).expect("claim").is_empty());
+    let mail = s.claim_batch(now, lease, 1, Lane::Email).expect("claim");
+    assert_eq!(mail.len(), 1);
+    let rest = s.claim_batch(now, lease, 10, Lane::Email).expect("claim");
+    assert_eq!(rest.len(), 1);
+    assert!(mail[0].id < rest[0].id && rest[0].id < hooks[0].id);
+    assert!(mail.iter().chain(&rest).all(|c| c.channel == Channel::Email));
+    assert!(s.claim_batch(now, lease, 10, Lane::Any).expect("claim").is_empty(), "all three leased");
+}
+
+#[test]
 fn a_batch_is_claimed_in_due_order_leased_and_recorded_together() {
     testdb::on_both(a_batch_is_claimed_in_due_order_leased_and_recorded_together_on);
 }
@@ -516,14 +545,14 @@ fn a_batch_is_claimed_in_due_order_leased_and_recorded_together_on(db: &testdb::
     let now = ts("2022-01-06T12:00:00Z");
     let lease = ts("2022-01-06T12:02:00Z");
     let mut s = store_with_three_due(db, now);
-    let first = s.claim_batch(now, lease, 2).expect("claim");
+    let first = s.claim_batch(now, lease, 2, crate::store::Lane::Any).expect("claim");
     assert_eq!(first.len(), 2, "{first:?}");
     assert!(first[0].id < first[1].id && first.iter().all(|c| c.attempts == 1));
     // Leased rows are not handed out again; the rest is.
-    let second = s.claim_batch(now, lease, 10).expect("claim");
+    let second = s.claim_batch(now, lease, 10, crate::store::Lane::Any).expect("claim");
     assert_eq!(second.len(), 1);
     assert!(second[0].id > first[1].id);
-    assert!(s.claim_batch(now, lease, 10).expect("claim").is_empty());
+    assert!(s.claim_batch(now, lease, 10, crate::store::Lane::Any).expect("claim").is_empty());
     let retry_at = ts("2022-01-06T12:05:00Z");
     s.record_many(
         &[
@@ -549,8 +578,17 @@ fn a_batch_is_claimed_in_due_order_leased_and_recorded_together_on(db: &testdb::
     assert_eq!(rows[1].2, None);
     assert_eq!(rows[2].0, "dead");
     // The retry comes due at its time, not before.
-    assert!(s.claim_batch(ts("2022-01-06T12:04:59Z"), lease, 10).expect("claim").is_empty());
-    assert_eq!(s.claim_batch(retry_at, ts("2022-01-06T12:07:00Z"), 10).expect("claim").len(), 1);
+    assert!(
+        s.claim_batch(ts("2022-01-06T12:04:59Z"), lease, 10, crate::store::Lane::Any)
+            .expect("claim")
+            .is_empty()
+    );
+    assert_eq!(
+        s.claim_batch(retry_at, ts("2022-01-06T12:07:00Z"), 10, crate::store::Lane::Any)
+            .expect("claim")
+            .len(),
+        1
+    );
 }
 
 #[test]
