@@ -512,6 +512,7 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "a",
         "hacia",
         "desde",
+        "entre",
         "vers",
         "via",
         "l",
@@ -704,6 +705,17 @@ fn is_border_with(before: &str) -> bool {
         Some(a) => &before[..before.len() - a.len()],
         None => before,
     };
+    // "the border crossing between Argentina and Chile", "el paso fronterizo entre Argentina y
+    // Chile": the first of a pair of countries joined by a border is an end of it, like "with".
+    if let Some(between) = [" between", " entre"].iter().find(|w| ends_with_ci(before, w)) {
+        let head = &before[..before.len() - between.len()];
+        return head.split_whitespace().rev().take(3).any(|w| {
+            let w = w.as_bytes();
+            ["border", "crossing", "frontier", "fronti", "fronter", "checkpoint"]
+                .iter()
+                .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        });
+    }
     let Some(with) = [" with", " avec", " con"].iter().find(|w| ends_with_ci(before, w)) else {
         return false;
     };

@@ -271,6 +271,10 @@ pub fn find(
         if kind == CueKind::Lift && unrest_resumes(text, h.start) {
             continue;
         }
+        // "The curfew, which was lifted this morning, will resume at 8pm": lifted, then back.
+        if kind == CueKind::Lift && resumes_after(text, h) {
+            continue;
+        }
         // "When the banks reopened, they limited cash withdrawals": a lift in a time clause
         // before the main one sets the scene for a new measure.
         if kind == CueKind::Lift && in_a_time_clause_before(text, sentence_start, h, cand) {
@@ -669,6 +673,43 @@ fn unrest_resumes(text: &str, cue_start: usize) -> bool {
         w = words.next().unwrap_or("");
     }
     super::attribution::in_list(UNREST, w)
+}
+
+/// Whether the sentence goes on, after a lift cue, to say the measure comes back: "the curfew,
+/// which was lifted this morning, will resume at 8pm", "was lifted on Monday and reimposed on
+/// Tuesday". Unrest resuming ("lifted before protests resumed") does not bring a measure back.
+fn resumes_after(text: &str, h: &Hit) -> bool {
+    const BACK: &[&str] = &[
+        "resume",
+        "resumes",
+        "reimposed",
+        "reimpose",
+        "reimposes",
+        "reinstated",
+        "reinstates",
+        "reintroduced",
+        "reintroduces",
+        "reanudara",
+        "reanuda",
+        "reprendra",
+        "retablira",
+    ];
+    let mut end = (h.end + 160).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let Some(rest) = text.get(h.end..end) else { return false };
+    let rest = rest.split(['.', ';', '!', '?', '\n']).next().unwrap_or("");
+    let mut offset = h.end;
+    for w in rest.split(|c: char| !c.is_alphanumeric() && c != '-').take(14) {
+        let at = offset;
+        offset += w.len() + 1;
+        let w = w.replace('-', "");
+        if super::attribution::in_list(BACK, &w) && !unrest_resumes(text, at) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a cue sits in a time clause ("when …", "once …", "after …", "lorsque …", "cuando …")

@@ -3054,3 +3054,117 @@ fn closed_to_civilian_aircraft_is_an_airport_closure() {
         &["airport_closure/KZ"],
     );
 }
+
+#[test]
+fn a_measure_lifted_and_then_resuming_holds() {
+    expect(
+        "",
+        "In Bhutan, the curfew, which was lifted at dawn, will resume from 9pm tonight.",
+        &[],
+        Some(2023),
+        &["curfew/BT"],
+    );
+    // Near misses: lifted with nothing after it, and unrest (not the measure) resuming.
+    expect(
+        "",
+        "In Bhutan, the curfew, which was imposed on Friday, was lifted at dawn.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect(
+        "",
+        "Bhutan lifted the curfew at dawn, but protests resumed in the afternoon.",
+        &[],
+        Some(2023),
+        &[],
+    );
+}
+
+#[test]
+fn the_first_of_two_countries_joined_by_a_border_is_an_end_of_it() {
+    // The curfew is the subject's (Uruguay's); the crossing only joins the two.
+    expect(
+        "",
+        "Uruguay: el tráfico en el paso fronterizo entre Brasil y Uruguay fue escaso durante el toque de queda.",
+        &["UY"],
+        Some(2020),
+        &["curfew/UY"],
+    );
+    expect(
+        "",
+        "Uruguay: traffic at the border crossing between Brazil and Uruguay was light during the curfew.",
+        &["UY"],
+        Some(2020),
+        &["curfew/UY"],
+    );
+    // Near miss: "between" without a border noun keeps the place ("talks between").
+    expect("", "A curfew is in force in Brazil between 10pm and 5am.", &[], Some(2020), &["curfew/BR"]);
+}
+
+#[test]
+fn some_flights_cancelled_close_no_airport() {
+    expect("", "En Lima, Perú, hubo vuelos cancelados y comercios sin abrir.", &[], Some(2022), &[]);
+    expect("", "A Lima, au Pérou, des vols annulés et des magasins vides.", &[], Some(2022), &[]);
+    // Near miss: all flights cancelled, or the airport closed, still close it.
+    expect(
+        "",
+        "En Perú, todos los vuelos fueron cancelados y el aeropuerto de Lima está cerrado.",
+        &[],
+        Some(2022),
+        &["airport_closure/PE"],
+    );
+}
+
+#[test]
+fn security_forces_shooting_at_protesters_is_live_fire() {
+    expect(
+        "",
+        "In Malawi, security forces fired gunshots and tear gas to disperse protesters on Tuesday.",
+        &[],
+        Some(2023),
+        &["live_ammunition/MW"],
+    );
+    expect(
+        "",
+        "Armed forces shooting civilians in Lilongwe, Malawi.",
+        &[],
+        Some(2023),
+        &["live_ammunition/MW"],
+    );
+    // Near misses: shots into the air, and Spanish "disparar" as "set off".
+    expect("", "In Malawi, police fired shots into the air to disperse protesters.", &[], Some(2023), &[]);
+    expect(
+        "",
+        "En Bolivia, la subida de los precios, que dispararon las protestas, fue suspendida.",
+        &[],
+        Some(2023),
+        &[],
+    );
+}
+
+#[test]
+fn unable_to_access_social_media_is_a_shutdown_and_a_nationwide_emergency_an_emergency() {
+    expect(
+        "",
+        "Users in Malawi were unable to access Facebook, WhatsApp and other social media platforms on Sunday.",
+        &[],
+        Some(2023),
+        &["internet_shutdown/MW"],
+    );
+    expect(
+        "",
+        "Malawi will impose a nationwide emergency from midnight tonight.",
+        &[],
+        Some(2023),
+        &["state_of_emergency/MW"],
+    );
+    // Near miss: access restored.
+    expect(
+        "",
+        "Users in Malawi who were unable to access Facebook on Sunday had it restored on Monday.",
+        &[],
+        Some(2023),
+        &[],
+    );
+}
