@@ -340,6 +340,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "allows the government to",
             "empowers",
             "powers to",
+            // "gives the military the power to declare widespread curfews"
+            "the power to",
             "power to impose",
             "authority to impose",
             "the right to impose",
@@ -543,6 +545,10 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "revokes",
             "repealed",
             "expired",
+            // "allowed previously declared curfews to expire without renewal"
+            "to expire",
+            "to lapse",
+            "lapsed",
             "annulled",
             // "declared the martial law announcement invalid", "voted to reject it".
             "invalid",

@@ -594,6 +594,9 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         at: usize,
         trigger: usize,
         country: Option<CountryCode>,
+        city: Option<String>,
+        /// "All other airports … have reopened": the lift leaves out the places named apart.
+        others_only: bool,
         section: Section,
         span: (usize, usize),
     }
@@ -601,7 +604,26 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         .iter()
         .enumerate()
         .filter_map(|(at, (d, of))| {
-            of.map(|trigger| Lift { at, trigger, country: d.country, section: d.section, span: d.span })
+            of.map(|trigger| Lift {
+                at,
+                trigger,
+                country: d.country,
+                city: d.city.clone(),
+                others_only: cues::says_any(
+                    &d.evidence,
+                    [
+                        "all other",
+                        "the other",
+                        "los demas",
+                        "los demás",
+                        "les autres",
+                        "todos los demas",
+                        "todos los demás",
+                    ],
+                ),
+                section: d.section,
+                span: d.span,
+            })
         })
         // One carrier ending its own evacuation ("ended evacuation efforts for their citizens")
         // does not end the others'.
@@ -628,6 +650,9 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
                 let lede = l.section == Section::Body && l.span.1 <= lede_end;
                 l.trigger == t
                     && l.country == d.country
+                    // Cusco's airport reopening does not reopen Andahuaylas's.
+                    && (l.city.is_none() || d.city.is_none() || l.city == d.city)
+                    && !(l.others_only && d.city.is_some() && l.span != d.span)
                     && (l.at > i
                         || (early
                             && (l.section == Section::Title || lede || same_sentence(l.section, l.span))))

@@ -271,6 +271,10 @@ pub fn find(
         if kind == CueKind::Lift && unrest_resumes(text, h.start) {
             continue;
         }
+        // "remains closed but will likely reopen Dec. 31": a forecast of the end is no end.
+        if kind == CueKind::Lift && forecast_before(text, h.start) {
+            continue;
+        }
         // "The curfew, which was lifted this morning, will resume at 8pm": lifted, then back.
         if kind == CueKind::Lift && resumes_after(text, h) {
             continue;
@@ -673,6 +677,40 @@ fn unrest_resumes(text: &str, cue_start: usize) -> bool {
         w = words.next().unwrap_or("");
     }
     super::attribution::in_list(UNREST, w)
+}
+
+/// Whether one of the three words before a lift cue forecasts it rather than reports it: "will
+/// likely reopen", "is expected to be lifted", "could reopen", "may be lifted next week". A
+/// decision ("will be lifted on Monday") is not a forecast and still ends the measure.
+fn forecast_before(text: &str, cue_start: usize) -> bool {
+    const FORECAST: &[&str] = &[
+        "likely",
+        "expected",
+        "slated",
+        "scheduled",
+        "due",
+        "set",
+        "could",
+        "may",
+        "might",
+        "probably",
+        "possibly",
+        "hoped",
+        "hopes",
+        "probablemente",
+        "podria",
+        "pourrait",
+        "probablement",
+    ];
+    let before = super::attribution::text_before(text, cue_start, 40);
+    let words: Vec<&str> =
+        before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(4).collect();
+    // words[0] is the nearest; "as of May 28 after lifting" names a month, not a forecast.
+    (0..words.len().min(3)).any(|i| {
+        super::attribution::in_list(FORECAST, words[i])
+            && !(words[i].eq_ignore_ascii_case("may")
+                && (i > 0 && words[i - 1].bytes().all(|b| b.is_ascii_digit())))
+    })
 }
 
 /// Whether the sentence goes on, after a lift cue, to say the measure comes back: "the curfew,

@@ -3168,3 +3168,77 @@ fn unable_to_access_social_media_is_a_shutdown_and_a_nationwide_emergency_an_eme
         &[],
     );
 }
+
+#[test]
+fn powers_a_law_grants_are_not_measures_taken() {
+    expect(
+        "",
+        "Bhutan's parliament approved a state of emergency that gives the army the power to declare curfews.",
+        &[],
+        Some(2020),
+        &["state_of_emergency/BT"],
+    );
+    // Near miss: the army using the power.
+    expect("", "In Bhutan, the army declared a curfew in Thimphu.", &[], Some(2020), &["curfew/BT"]);
+}
+
+#[test]
+fn measures_left_to_expire_have_ended_and_a_forecast_end_has_not() {
+    expect(
+        "",
+        "Bhutan allowed the curfews to expire without renewal; a state of emergency remains in effect.",
+        &[],
+        Some(2020),
+        &["state_of_emergency/BT"],
+    );
+    // Forecasts of an end leave the measure standing.
+    expect(
+        "",
+        "In Bhutan, the state of emergency was slated to expire on July 31 but was extended.",
+        &[],
+        Some(2020),
+        &["state_of_emergency/BT"],
+    );
+    expect(
+        "",
+        "In Bhutan, Paro airport remains closed but will likely reopen on Friday.",
+        &[],
+        Some(2020),
+        &["airport_closure/BT"],
+    );
+    // Near misses: a reported end, and a month named May before it.
+    expect("", "In Bhutan, Paro airport reopened on Friday after a week.", &[], Some(2020), &[]);
+    expect(
+        "",
+        "Disruptions continue in Bhutan as of May 28 after lifting of the state of emergency.",
+        &[],
+        Some(2020),
+        &["state_of_emergency_lifted/BT"],
+    );
+}
+
+#[test]
+fn a_reopening_of_other_airports_leaves_the_one_still_closed() {
+    expect(
+        "",
+        "In Peru, Andahuaylas Airport remains closed. All other airports that had closed, including Cusco airport, have reopened.",
+        &[],
+        Some(2022),
+        &["airport_closure/PE"],
+    );
+    expect(
+        "",
+        "En Perú se mantienen cerradas cinco terminales aéreas: Arequipa, Puno y Cusco.",
+        &[],
+        Some(2022),
+        &["airport_closure/PE"],
+    );
+    // Near miss: every airport reopened.
+    expect(
+        "",
+        "In Peru, Andahuaylas Airport was closed on Monday. All airports in the country have reopened since.",
+        &[],
+        Some(2022),
+        &[],
+    );
+}
