@@ -342,6 +342,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "powers to",
             // "gives the military the power to declare widespread curfews"
             "the power to",
+            // "the decree also provides for permission to impose a curfew"
+            "permission to",
             "power to impose",
             "authority to impose",
             "the right to impose",

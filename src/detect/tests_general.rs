@@ -3242,3 +3242,16 @@ fn a_reopening_of_other_airports_leaves_the_one_still_closed() {
         &[],
     );
 }
+
+#[test]
+fn permission_to_impose_a_measure_is_not_the_measure() {
+    expect(
+        "",
+        "Bhutan declared a state of emergency in Thimphu; the decree provides for permission to impose a curfew.",
+        &[],
+        Some(2020),
+        &["state_of_emergency/BT"],
+    );
+    // Near miss: the curfew itself imposed.
+    expect("", "Bhutan imposed a curfew in Thimphu under the decree.", &[], Some(2020), &["curfew/BT"]);
+}
