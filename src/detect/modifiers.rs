@@ -721,6 +721,7 @@ fn resumes_after(text: &str, h: &Hit) -> bool {
         "resume",
         "resumes",
         "reimposed",
+        "re-imposed",
         "reimpose",
         "reimposes",
         "reinstated",
@@ -738,16 +739,11 @@ fn resumes_after(text: &str, h: &Hit) -> bool {
     }
     let Some(rest) = text.get(h.end..end) else { return false };
     let rest = rest.split(['.', ';', '!', '?', '\n']).next().unwrap_or("");
-    let mut offset = h.end;
-    for w in rest.split(|c: char| !c.is_alphanumeric() && c != '-').take(14) {
-        let at = offset;
-        offset += w.len() + 1;
-        let w = w.replace('-', "");
-        if super::attribution::in_list(BACK, &w) && !unrest_resumes(text, at) {
-            return true;
-        }
-    }
-    false
+    rest.split(|c: char| !c.is_alphanumeric() && c != '-').take(14).any(|w| {
+        // (`w` is a slice of `text`: its offset is where it starts.)
+        let at = w.as_ptr() as usize - text.as_ptr() as usize;
+        super::attribution::in_list(BACK, w) && !unrest_resumes(text, at)
+    })
 }
 
 /// Whether a cue sits in a time clause ("when …", "once …", "after …", "lorsque …", "cuando …")
