@@ -300,9 +300,40 @@ impl Engine {
                 // An exclude of part of a place ("airports in", "parts of") preceded by "all" or
                 // "every" names the whole of it.
                 let counts = |h: &Hit| !word_before_is(text, h.start, &["all", "every"]);
-                let excluded = |t: usize| {
-                    hits.iter().any(|h| h.meaning == Meaning::Exclude { trigger: t as u16 } && counts(h))
+                // An exclude that holds a near rule's second term (the state: cut, outage,
+                // closed) whole names another thing in that state ("power outages", "coupures
+                // d'eau"): that term is spent, and the clause's other terms may still pair. Any
+                // other exclude ("compagnies aériennes", "restored") vetoes the trigger's near
+                // pairs in the clause.
+                let holds_term = |x: &Hit| {
+                    let Meaning::Exclude { trigger } = x.meaning else { return false };
+                    hits.iter().any(|h| {
+                        matches!(h.meaning, Meaning::NearB { trigger: t, .. } if t == trigger)
+                            && x.start <= h.start
+                            && h.end <= x.end
+                            && (x.start, x.end) != (h.start, h.end)
+                    })
                 };
+                let spent: Vec<&Hit> = hits.iter().copied().filter(|x| holds_term(x)).collect();
+                let excluded = |t: usize| {
+                    hits.iter().any(|h| {
+                        h.meaning == Meaning::Exclude { trigger: t as u16 }
+                            && counts(h)
+                            && !spent.iter().any(|x| std::ptr::eq(*x, *h))
+                    })
+                };
+                let pairable: Vec<&Hit> = hits
+                    .iter()
+                    .copied()
+                    .filter(|h| {
+                        let Meaning::NearB { trigger: t, .. } = h.meaning else { return true };
+                        !spent.iter().any(|x| {
+                            x.meaning == Meaning::Exclude { trigger: t }
+                                && x.start <= h.start
+                                && h.end <= x.end
+                        })
+                    })
+                    .collect();
                 // A trigger's own phrase stands beside an exclude that is another item of the
                 // same list ("fired live rounds, rubber bullets and tear gas"); a near pair,
                 // being looser, is excluded by any in the clause.
@@ -330,7 +361,7 @@ impl Engine {
                         });
                     }
                 }
-                for NearPair { trigger: t, a, b } in near_pairs(text, &hits, &self.triggers) {
+                for NearPair { trigger: t, a, b } in near_pairs(text, &pairable, &self.triggers) {
                     if seen.contains(&t) || excluded(t) {
                         continue;
                     }

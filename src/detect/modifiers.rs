@@ -287,6 +287,11 @@ pub fn find(
         if kind == CueKind::HypoPre && !tight_demand(text, h, cand) {
             continue;
         }
+        // "police opened fire to prevent protesters from storming a station": a purpose after
+        // the act's own words says why it was done, not that it may be.
+        if kind == CueKind::HypoPre && h.start > cand.first.0 && is_purpose(&text[h.start..h.end]) {
+            continue;
+        }
         // "con el fin de", "a fin de" (Spanish "in order to") end nothing, and "jusqu'à la fin
         // de la pandémie", "until the end of" give how long the measure lasts.
         if kind == CueKind::Lift && ends_a_time(text, h) {
@@ -552,6 +557,11 @@ fn is_demand(cue: &str) -> bool {
 /// del presidente Luis Arce que se aplique el estado de excepción", "called for a state of
 /// emergency"). Elsewhere ("called for protests despite the curfew") they say nothing of it.
 /// True for every other cue.
+/// A purpose cue: "to prevent", "to avoid", "in order to".
+fn is_purpose(cue: &str) -> bool {
+    ["to prevent", "to avoid", "in order to"].iter().any(|p| p.eq_ignore_ascii_case(cue))
+}
+
 fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
     const BETWEEN: &[&str] = &[
         "a",

@@ -3255,3 +3255,95 @@ fn permission_to_impose_a_measure_is_not_the_measure() {
     // Near miss: the curfew itself imposed.
     expect("", "Bhutan imposed a curfew in Thimphu under the decree.", &[], Some(2020), &["curfew/BT"]);
 }
+
+#[test]
+fn a_purpose_after_the_act_does_not_make_it_hypothetical() {
+    expect(
+        "",
+        "In Guinea, gendarmes opened fire to prevent demonstrators from reaching the prefecture in Labé.",
+        &[],
+        Some(2024),
+        &["live_ammunition/GN"],
+    );
+    // Near miss: the purpose comes first and names the measure to be avoided.
+    expect(
+        "",
+        "Guinea's mediators met the opposition in Labé to prevent a curfew in the city.",
+        &[],
+        Some(2024),
+        &[],
+    );
+}
+
+#[test]
+fn security_forces_using_firearms_is_live_fire() {
+    expect(
+        "",
+        "In Benin, soldiers used firearms to disperse the crowd outside the barracks in Parakou.",
+        &[],
+        Some(2024),
+        &["live_ammunition/BJ"],
+    );
+    expect(
+        "",
+        "Au Bénin, deux protestataires ont été tués par balle devant la caserne de Parakou.",
+        &[],
+        Some(2024),
+        &["live_ammunition/BJ"],
+    );
+    expect(
+        "",
+        "Au Bénin, le préfet a ordonné de tirer à vue sur les pilleurs à Parakou.",
+        &[],
+        Some(2024),
+        &["live_ammunition/BJ"],
+    );
+    // Near miss: the firearms are the attackers'.
+    expect(
+        "",
+        "In Benin, the gang used firearms during the robbery in Parakou; no one was hurt.",
+        &[],
+        Some(2024),
+        &[],
+    );
+}
+
+#[test]
+fn power_and_water_cuts_are_not_the_internet() {
+    expect(
+        "",
+        "Au Gabon, les manifestants ont appelé sur les réseaux sociaux à protester contre les coupures d'électricité.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "",
+        "In Gabon, protesters used social media to denounce the power outages in Libreville.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "",
+        "En Cuba, los vecinos denunciaron en las redes sociales los cortes de luz en La Habana.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // Near misses: the network itself cut, beside a power cut.
+    expect(
+        "",
+        "Au Gabon, internet est coupé depuis samedi et les coupures d'électricité se multiplient.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/GA"],
+    );
+    expect(
+        "",
+        "In Gabon, social media were blocked on Saturday amid a power outage in Libreville.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/GA"],
+    );
+}
