@@ -539,6 +539,15 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
             return Role::Neighbour;
         }
     }
+    // "flights from Amritsar, close to Lahore, to New Delhi": a landmark in an aside only
+    // locates the place before it. (In brackets, "Juliaca (near Puno)", it names the city an
+    // airport serves, which a traveller there needs.)
+    const NEAR: &[&str] = &["close to", "near", "not far from", "pres de", "cerca de", "non loin de"];
+    if let Some(w) = NEAR.iter().find(|w| ends_with_ci(before, w) && !alnum_before(before, w))
+        && before[..before.len() - w.len()].trim_end().ends_with(',')
+    {
+        return Role::Neighbour;
+    }
     if !possessive && actor_follows(after) {
         return Role::Actor;
     }

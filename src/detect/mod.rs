@@ -448,8 +448,29 @@ impl Engine {
             return Vec::new();
         }
         let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
+        // "India closes 24 airports as Pakistan resumes flights": a lift after the match whose
+        // own subject is another country, named right before it, is that country's.
+        let own_country = s
+            .mentions
+            .iter()
+            .rev()
+            .find(|m| m.start >= raw.clause.start && m.end <= raw.cand.first.0 && m.kind == Kind::Name)
+            .map(|m| m.country);
+        let lift_of_another = |h: &Hit| {
+            h.meaning == Meaning::Cue(CueKind::Lift)
+                && h.start >= raw.cand.last.1
+                && own_country.is_some_and(|own| {
+                    s.mentions.iter().any(|m| {
+                        m.start >= raw.cand.last.1
+                            && m.end <= h.start
+                            && m.kind == Kind::Name
+                            && m.country != own
+                            && modifiers::words_between(text, m.end, h.start) <= 2
+                    })
+                })
+        };
         let cue_hits: Vec<Hit> = hits_in(&s.context, &raw.clause)
-            .filter(|h| matches!(h.meaning, Meaning::Cue(_)))
+            .filter(|h| matches!(h.meaning, Meaning::Cue(_)) && !lift_of_another(h))
             .copied()
             .collect();
         // Other measures named in the clause: a lift cue right before one of them ("after
@@ -551,8 +572,19 @@ impl Engine {
         };
         // "the country" as a route's or a border's other end ("its border with the country")
         // is not where the measure holds.
+        // "Pakistan resumed flights nationwide": after a country named in the clause, "the
+        // country" and "nationwide" are that country.
+        let refers_to_named = |h: &Hit| {
+            s.mentions
+                .iter()
+                .rev()
+                .find(|m| m.start >= raw.clause.start && m.end <= h.start && m.kind == Kind::Name)
+                .is_some_and(|m| Some(m.country) != subject)
+        };
         let subject_ref = cue_hits.iter().any(|h| {
-            h.meaning == Meaning::Cue(CueKind::SubjectRef) && !led_by(text, h.start, OTHER_END_LEADS)
+            h.meaning == Meaning::Cue(CueKind::SubjectRef)
+                && !led_by(text, h.start, OTHER_END_LEADS)
+                && !refers_to_named(h)
         });
         let mut places =
             attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);

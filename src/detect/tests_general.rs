@@ -3347,3 +3347,56 @@ fn power_and_water_cuts_are_not_the_internet() {
         &["internet_shutdown/GA"],
     );
 }
+
+#[test]
+fn a_lift_whose_subject_is_another_country_is_that_countrys() {
+    expect(
+        "",
+        "India closes 24 airports as Pakistan resumes flights nationwide.",
+        &[],
+        Some(2025),
+        &["airport_closure/IN"],
+    );
+    // Near miss: the same country, or no country, before the lift.
+    expect("", "India closes 24 airports as India resumes flights at Delhi.", &[], Some(2025), &[]);
+    expect("", "The curfew in Mali was lifted on Friday.", &[], Some(2025), &[]);
+}
+
+#[test]
+fn the_country_after_a_named_country_is_that_country() {
+    let a = analyze(
+        "India: airports closed",
+        "India closed 24 airports on Thursday. Pakistan, meanwhile, resumed flights nationwide.",
+        &[],
+        Some(2025),
+    );
+    let india = Some(cc("IN"));
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "airport_closure" && d.country == india), "{a:?}");
+    assert!(!a.affirmed().any(|d| d.trigger.as_str() == "airport_reopened" && d.country == india), "{a:?}");
+    assert!(
+        a.affirmed().any(|d| d.trigger.as_str() == "airport_reopened" && d.country == Some(cc("PK"))),
+        "{a:?}"
+    );
+    // Near miss: with no other country named first, "nationwide" is the advisory's subject.
+    let a = analyze("India: airports reopen", "Flights resumed nationwide on Saturday.", &[], Some(2025));
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "airport_reopened" && d.country == india), "{a:?}");
+}
+
+#[test]
+fn a_landmark_in_an_aside_is_not_where_the_measure_holds() {
+    expect(
+        "",
+        "The airport in Amritsar, near Lahore, was closed on Wednesday.",
+        &[],
+        Some(2025),
+        &["airport_closure/IN"],
+    );
+    // Near miss: the city itself, not an aside.
+    expect(
+        "",
+        "Pakistan closed the airport in Lahore on Wednesday.",
+        &[],
+        Some(2025),
+        &["airport_closure/PK"],
+    );
+}
