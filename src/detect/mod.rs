@@ -315,11 +315,23 @@ impl Engine {
                     })
                 };
                 let spent: Vec<&Hit> = hits.iter().copied().filter(|x| holds_term(x)).collect();
+                // "India closed 24 airports as Pakistan resumed flights": an exclude whose own
+                // subject is a second country, named right before it, speaks of that country.
+                let names: Vec<&Mention> =
+                    s.mentions.iter().filter(|m| m.kind == Kind::Name && inside_range(m, &clause)).collect();
+                let of_another = |x: &Hit| {
+                    names.iter().enumerate().any(|(i, m)| {
+                        m.end <= x.start
+                            && modifiers::words_between(text, m.end, x.start) <= 2
+                            && names[..i].iter().any(|p| p.country != m.country)
+                    })
+                };
                 let excluded = |t: usize| {
                     hits.iter().any(|h| {
                         h.meaning == Meaning::Exclude { trigger: t as u16 }
                             && counts(h)
                             && !spent.iter().any(|x| std::ptr::eq(*x, *h))
+                            && !of_another(h)
                     })
                 };
                 let pairable: Vec<&Hit> = hits
@@ -1075,6 +1087,10 @@ fn listed_apart(text: &str, a: &Hit, b: &Hit) -> bool {
         || gap
             .split(|c: char| !c.is_alphanumeric())
             .any(|w| ["and", "or", "et", "ou", "y", "o", "e"].iter().any(|s| s.eq_ignore_ascii_case(w)))
+}
+
+fn inside_range(m: &Mention, r: &Range<usize>) -> bool {
+    m.start >= r.start && m.end <= r.end
 }
 
 fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hit> {

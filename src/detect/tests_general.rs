@@ -3359,6 +3359,15 @@ fn a_lift_whose_subject_is_another_country_is_that_countrys() {
     );
     // Near miss: the same country, or no country, before the lift.
     expect("", "India closes 24 airports as India resumes flights at Delhi.", &[], Some(2025), &[]);
+    // An exclude word ("resumed") that is a second country's act does not veto the first's.
+    expect(
+        "",
+        "India closed 24 airports on Thursday as Pakistan resumed flights nationwide.",
+        &[],
+        Some(2025),
+        &["airport_closure/IN"],
+    );
+    expect("", "India closed 24 airports on Thursday and resumed flights on Friday.", &[], Some(2025), &[]);
     expect("", "The curfew in Mali was lifted on Friday.", &[], Some(2025), &[]);
 }
 
