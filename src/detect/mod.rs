@@ -203,7 +203,9 @@ impl Engine {
         // A title that dates its events in an earlier year than the advisory's ("Timeline: 20
         // July 2024 - curfew" in a 2025 report) makes the body a retrospective account: its
         // measures are history unless a clause says they still hold.
-        let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y));
+        // So does an anniversary piece ("A 20 años del corralito", "ten years since the coup").
+        let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y))
+            || cues::says_any(&sections[0].norm.text, ANNIVERSARY.iter().copied());
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
             let mut memo = ScopeMemo::default();
@@ -1088,6 +1090,19 @@ fn listed_apart(text: &str, a: &Hit, b: &Hit) -> bool {
             .split(|c: char| !c.is_alphanumeric())
             .any(|w| ["and", "or", "et", "ou", "y", "o", "e"].iter().any(|s| s.eq_ignore_ascii_case(w)))
 }
+
+/// Title words of a piece that looks back on an event: its measures are history.
+const ANNIVERSARY: &[&str] = &[
+    "anniversary",
+    "years since",
+    "years on",
+    "years ago",
+    "anos del",
+    "anos desde",
+    "aniversario",
+    "anniversaire",
+    "ans apres",
+];
 
 fn inside_range(m: &Mention, r: &Range<usize>) -> bool {
     m.start >= r.start && m.end <= r.end

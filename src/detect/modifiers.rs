@@ -374,6 +374,14 @@ pub fn find(
             }
         });
     }
+    // "the 2019 curfew", "el corralito 2001": a past year written against the measure's own
+    // words is its year.
+    if let Some(year) = doc_year
+        && !f.historical
+        && year_beside(text, cand, year)
+    {
+        f.historical = true;
+    }
     // A date heading the sentence ("20 July 2024 - curfew, shoot on sight") dates every
     // clause after it.
     if let Some(year) = doc_year
@@ -952,6 +960,23 @@ pub fn under_modal_intro(text: &str, sentence_start: usize) -> bool {
     false
 }
 
+/// Whether the word right before the candidate, or right after it, is a year before
+/// `doc_year` ("the 2019 curfew", "corralito 2001"), not one a measure runs from ("since").
+fn year_beside(text: &str, cand: &Candidate, doc_year: i32) -> bool {
+    let past = |w: &str| w.len() == 4 && w.parse::<i32>().is_ok_and(|y| (1900..doc_year).contains(&y));
+    let before = text[..cand.first.0].trim_end_matches(' ');
+    let prev = before.rsplit(' ').next().unwrap_or("");
+    let prev_lead = before[..before.len() - prev.len()].trim_end().rsplit(' ').next().unwrap_or("");
+    let since = ["since", "desde", "depuis", "from"].iter().any(|w| w.eq_ignore_ascii_case(prev_lead));
+    if past(prev) && !since {
+        return true;
+    }
+    let after = &text[cand.last.1..];
+    let next = after.strip_prefix(' ').unwrap_or("");
+    let next = &next[..next.find(|c: char| !c.is_ascii_digit()).unwrap_or(next.len())];
+    past(next) && !after[1 + next.len()..].starts_with(['/', '-'])
+}
+
 /// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",
 /// "on 5 March 2020") rather than a starting point ("since 2015").
 pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
@@ -971,7 +996,8 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
             continue;
         }
         let prev: Vec<String> = words[i.saturating_sub(3)..i].iter().map(|p| p.to_lowercase()).collect();
-        if prev.iter().any(|p| matches!(p.as_str(), "since" | "from" | "until" | "till" | "depuis")) {
+        if prev.iter().any(|p| matches!(p.as_str(), "since" | "from" | "until" | "till" | "depuis" | "desde"))
+        {
             continue;
         }
         if prev.last().is_some_and(|p| is_time_word(p)) {
@@ -1045,7 +1071,8 @@ pub(super) const MONTHS: &[&str] = &[
 
 fn is_time_word(w: &str) -> bool {
     let w = w.trim_end_matches('.');
-    matches!(w, "in" | "during" | "on" | "of" | "by" | "late" | "early" | "mid" | "en" | "year")
+    // ("del": Spanish "la crisis del 2001".)
+    matches!(w, "in" | "during" | "on" | "of" | "by" | "late" | "early" | "mid" | "en" | "year" | "del")
         || MONTHS.contains(&w)
         || (w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
         || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2

@@ -3409,3 +3409,51 @@ fn a_landmark_in_an_aside_is_not_where_the_measure_holds() {
         &["airport_closure/PK"],
     );
 }
+
+#[test]
+fn a_past_year_against_the_measure_dates_it() {
+    expect("", "Bolivia: the 2019 curfew in La Paz was remembered on Friday.", &[], Some(2021), &[]);
+    expect("", "Qué fue el corralito 2001 en Argentina.", &[], Some(2021), &[]);
+    expect("", "La crisis del 2001 trajo el corralito en Argentina.", &[], Some(2021), &[]);
+    // Near misses: a year the measure runs from, and this year's.
+    expect("", "Bolivia has kept the curfew since 2019 in La Paz.", &[], Some(2021), &["curfew/BO"]);
+    expect("", "El corralito rige en Argentina desde 2019.", &[], Some(2021), &["banking_suspension/AR"]);
+    expect("", "Bolivia: the 2021 curfew in La Paz holds tonight.", &[], Some(2021), &["curfew/BO"]);
+}
+
+#[test]
+fn an_anniversary_looks_back() {
+    expect("", "A 20 años del corralito en Argentina, los ahorristas recuerdan.", &[], Some(2021), &[]);
+    expect("", "Han pasado 20 años desde el corralito en Argentina.", &[], Some(2021), &[]);
+    expect(
+        "Ten years since the coup in Burkina Faso",
+        "Soldiers imposed a curfew in Ouagadougou and closed the borders.",
+        &[],
+        Some(2025),
+        &[],
+    );
+    // Near miss: the same report without the anniversary in its title.
+    expect(
+        "Coup in Burkina Faso",
+        "Soldiers imposed a curfew in Ouagadougou and closed the borders.",
+        &[],
+        Some(2025),
+        &["curfew/BF", "entry_ban/BF"],
+    );
+}
+
+#[test]
+fn a_city_named_like_a_common_spanish_word_needs_its_country() {
+    // "Nada" is a city in China and the Spanish for "nothing".
+    expect(
+        "",
+        "Nada en Argentina volvió a ser igual tras el toque de queda.",
+        &[],
+        Some(2021),
+        &["curfew/AR"],
+    );
+    let g = Gazetteer::get();
+    assert!(g.cities().iter().filter(|c| c.name == "Nada").all(|c| c.wordlike));
+    // Near miss: a large city whose name is no common word stays a city without its country.
+    assert!(g.cities().iter().filter(|c| c.name == "Haikou").all(|c| !c.wordlike));
+}
