@@ -310,6 +310,11 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "calls to",
             "to prevent",
             "to avoid",
+            // "In anticipation of more countries closing their borders": a guess at what comes.
+            "in anticipation of",
+            "anticipating",
+            "en prévision de",
+            "en previsión de",
             "once",
             "until",
             "after a",

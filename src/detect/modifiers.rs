@@ -323,6 +323,9 @@ pub fn find(
                 f.negated = true
             }
             CueKind::NegPost if after => f.negated = true,
+            // "plan to extend the current closure of the border": what may change is its end;
+            // the measure holds now.
+            CueKind::HypoPre if before && extends_between(text, h.end, cand.first.0) => {}
             CueKind::HypoPre if before => f.hypothetical = true,
             CueKind::HypoPost if after => f.hypothetical = true,
             CueKind::AttrPre if before => f.attributed = true,
@@ -565,6 +568,27 @@ fn is_demand(cue: &str) -> bool {
 /// del presidente Luis Arce que se aplique el estado de excepción", "called for a state of
 /// emergency"). Elsewhere ("called for protests despite the curfew") they say nothing of it.
 /// True for every other cue.
+/// Whether a verb of extending a measure stands between a cue and the measure ("plan to
+/// extend the curfew", "considering prolonging the state of emergency").
+fn extends_between(text: &str, from: usize, to: usize) -> bool {
+    const EXTEND: &[&str] = &[
+        "extend",
+        "extending",
+        "prolong",
+        "prolonging",
+        "renew",
+        "renewing",
+        "prolonger",
+        "prorrogar",
+        "extender",
+        "ampliar",
+    ];
+    from < to
+        && text[from..to]
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| EXTEND.iter().any(|e| e.eq_ignore_ascii_case(w)))
+}
+
 /// A purpose cue: "to prevent", "to avoid", "in order to".
 fn is_purpose(cue: &str) -> bool {
     ["to prevent", "to avoid", "in order to"].iter().any(|p| p.eq_ignore_ascii_case(cue))

@@ -3457,3 +3457,62 @@ fn a_city_named_like_a_common_spanish_word_needs_its_country() {
     // Near miss: a large city whose name is no common word stays a city without its country.
     assert!(g.cities().iter().filter(|c| c.name == "Haikou").all(|c| !c.wordlike));
 }
+
+#[test]
+fn a_plan_to_extend_a_measure_says_it_holds_now() {
+    expect(
+        "",
+        "Norway's government plans to extend the current closure of the land border with Sweden.",
+        &[],
+        Some(2020),
+        &["entry_ban/NO"],
+    );
+    expect(
+        "",
+        "Le gouvernement tchadien envisage de prolonger le couvre-feu à N'Djamena.",
+        &[],
+        Some(2020),
+        &["curfew/TD"],
+    );
+    // Near miss: a plan to impose one.
+    expect("", "Norway's government plans to close the land border with Sweden.", &[], Some(2020), &[]);
+}
+
+#[test]
+fn anticipating_a_measure_is_not_the_measure() {
+    expect(
+        "",
+        "In anticipation of more countries closing their borders, Norway urged its travellers to return home.",
+        &[],
+        Some(2020),
+        &[],
+    );
+    // Near miss: the closure reported.
+    expect("", "Norway closed its borders on Saturday.", &[], Some(2020), &["entry_ban/NO"]);
+}
+
+#[test]
+fn denying_entry_to_non_citizens_is_an_entry_ban_and_a_rule_for_the_sick_is_no_closure() {
+    expect(
+        "",
+        "Norway will deny entry to those who are not Norwegian citizens or residents.",
+        &[],
+        Some(2020),
+        &["entry_ban/NO"],
+    );
+    expect(
+        "",
+        "Norway has banned domestic air travel for people with COVID-19 symptoms.",
+        &[],
+        Some(2020),
+        &[],
+    );
+    // Near miss: air travel banned for everyone.
+    expect(
+        "",
+        "Norway has banned all domestic air travel since Monday.",
+        &[],
+        Some(2020),
+        &["airport_closure/NO"],
+    );
+}
