@@ -449,6 +449,26 @@ pub(super) fn attribute(
             }
         }
     }
+    // "… for Lebanon and Israel. Staff were permitted to depart from these areas": a plural
+    // back-reference in a sentence with no place of its own is the places the previous
+    // sentence named.
+    if plain(&raw.sentence).is_empty()
+        && super::cues::says_any(&s.norm.text[raw.clause.clone()], PLURAL_BACK_REFS.iter().copied())
+    {
+        let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
+        if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i)) {
+            let mut named: Vec<CountryCode> =
+                plain(prev).into_iter().filter(|m| m.kind == Kind::Name).map(|m| m.country).collect();
+            named.sort_unstable_by_key(|c| c.to_string());
+            named.dedup();
+            if named.len() >= 2 {
+                for c in named {
+                    push(c, 0.9, &mut out);
+                }
+                return out;
+            }
+        }
+    }
     // A digest's heading line that is only a place's name ("Hong Kong", "Jordan:") heads the
     // sentences under it, up to the next heading: a sentence with no place of its own there is
     // about that place.
@@ -620,6 +640,19 @@ fn names_a_wider_region(clause: &str) -> bool {
     }
     false
 }
+
+/// Plural references back to the places a previous sentence named.
+const PLURAL_BACK_REFS: &[&str] = &[
+    "these areas",
+    "these countries",
+    "those countries",
+    "both countries",
+    "the two countries",
+    "ces pays",
+    "ces deux pays",
+    "estos paises",
+    "ambos paises",
+];
 
 fn words_back(before: &str) -> ([&str; 8], usize) {
     let mut out = [""; 8];

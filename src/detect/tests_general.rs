@@ -3516,3 +3516,22 @@ fn denying_entry_to_non_citizens_is_an_entry_ban_and_a_rule_for_the_sick_is_no_c
         &["airport_closure/NO"],
     );
 }
+
+#[test]
+fn a_plural_back_reference_is_the_places_the_sentence_before_named() {
+    expect(
+        "State Department raises advisories",
+        "The department raised its advisory to the highest level for Mali and Niger. It also allowed non-emergency US government personnel to depart from these countries.",
+        &[],
+        Some(2023),
+        &["evacuation/ML", "evacuation/NE"],
+    );
+    // Near miss: no back-reference, so the earlier sentence's places are not taken.
+    let got = affirmed(
+        "State Department raises advisories",
+        "The department raised its advisory to the highest level for Mali and Niger. It also allowed non-emergency US government personnel to depart.",
+        &[],
+        Some(2023),
+    );
+    assert!(!got.contains(&"evacuation/NE".to_string()), "{got:?}");
+}
