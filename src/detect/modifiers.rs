@@ -287,6 +287,11 @@ pub fn find(
         if kind == CueKind::HypoPre && !tight_demand(text, h, cand) {
             continue;
         }
+        // "in response to an alleged raid on an army camp … placed it under a state of
+        // emergency": an adjective of doubt qualifies the noun after it, not a later measure.
+        if kind == CueKind::AttrPre && h.end <= cand.first.0 && !doubt_reaches(text, h, cand.first.0) {
+            continue;
+        }
         // "police opened fire to prevent protesters from storming a station": a purpose after
         // the act's own words says why it was done, not that it may be.
         if kind == CueKind::HypoPre && h.start > cand.first.0 && is_purpose(&text[h.start..h.end]) {
@@ -587,6 +592,21 @@ fn extends_between(text: &str, from: usize, to: usize) -> bool {
         && text[from..to]
             .split(|c: char| !c.is_alphanumeric())
             .any(|w| EXTEND.iter().any(|e| e.eq_ignore_ascii_case(w)))
+}
+
+/// Whether an adjective of doubt ("alleged", "unconfirmed", "so called", "purported") before
+/// the match qualifies it: the match follows at once (one word between at most), or the noun it
+/// qualifies is a report of it ("unconfirmed reports of a curfew"). Other cues always reach.
+fn doubt_reaches(text: &str, h: &Hit, to: usize) -> bool {
+    const ADJECTIVES: &[&str] = &["alleged", "unconfirmed", "so called", "purported"];
+    const REPORTS: &[&str] =
+        &["report", "reports", "claim", "claims", "rumours", "rumors", "word", "news", "accounts"];
+    let cue = &text[h.start..h.end];
+    if !ADJECTIVES.iter().any(|a| a.eq_ignore_ascii_case(cue)) {
+        return true;
+    }
+    let next = text[h.end..to].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    words_between(text, h.end, to) <= 1 || REPORTS.iter().any(|r| r.eq_ignore_ascii_case(next))
 }
 
 /// A purpose cue: "to prevent", "to avoid", "in order to".

@@ -3535,3 +3535,17 @@ fn a_plural_back_reference_is_the_places_the_sentence_before_named() {
     );
     assert!(!got.contains(&"evacuation/NE".to_string()), "{got:?}");
 }
+
+#[test]
+fn an_adjective_of_doubt_qualifies_its_own_noun() {
+    expect(
+        "",
+        "After an alleged raid on an army camp, Ethiopia placed the region under a state of emergency.",
+        &[],
+        Some(2020),
+        &["state_of_emergency/ET"],
+    );
+    // Near misses: the doubt is about the measure itself, or about reports of it.
+    expect("", "Ethiopia's alleged state of emergency in the region was denied.", &[], Some(2020), &[]);
+    expect("", "There were unconfirmed reports of a curfew in Mekelle, Ethiopia.", &[], Some(2020), &[]);
+}
