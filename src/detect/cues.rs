@@ -52,6 +52,21 @@ pub fn says(kind: CueKind, text: &str) -> bool {
     says_any(text, CUES.iter().filter(|(k, _)| *k == kind).flat_map(|(_, p)| p.iter().copied()))
 }
 
+/// Whether `hay` holds one of `phrases` (ASCII, lower case) as whole words, ignoring ASCII
+/// case, without allocating.
+pub fn names_any(hay: &str, phrases: &[&str]) -> bool {
+    let b = hay.as_bytes();
+    phrases.iter().any(|p| {
+        let p = p.as_bytes();
+        b.len() >= p.len()
+            && (0..=b.len() - p.len()).any(|i| {
+                b[i..i + p.len()].eq_ignore_ascii_case(p)
+                    && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                    && b.get(i + p.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
+            })
+    })
+}
+
 /// Active cues that tell a change of term ("extended", "renewed") rather than that a measure
 /// is in force now: a later lift supersedes them.
 const CHANGES_OF_TERM: &[&str] = &[

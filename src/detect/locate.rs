@@ -452,16 +452,15 @@ pub(super) fn attribute(
     // "… for Lebanon and Israel. Staff were permitted to depart from these areas": a plural
     // back-reference in a sentence with no place of its own is the places the previous
     // sentence named.
-    if plain(&raw.sentence).is_empty()
-        && super::cues::says_any(&s.norm.text[raw.clause.clone()], PLURAL_BACK_REFS.iter().copied())
-    {
+    if plain(&raw.sentence).is_empty() {
         let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
         if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i)) {
             let mut named: Vec<CountryCode> =
                 plain(prev).into_iter().filter(|m| m.kind == Kind::Name).map(|m| m.country).collect();
             named.sort_unstable_by_key(|c| c.to_string());
             named.dedup();
-            if named.len() >= 2 {
+            if named.len() >= 2 && super::cues::names_any(&s.norm.text[raw.clause.clone()], PLURAL_BACK_REFS)
+            {
                 for c in named {
                     push(c, 0.9, &mut out);
                 }

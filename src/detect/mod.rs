@@ -205,7 +205,7 @@ impl Engine {
         // measures are history unless a clause says they still hold.
         // So does an anniversary piece ("A 20 años del corralito", "ten years since the coup").
         let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y))
-            || cues::says_any(&sections[0].norm.text, ANNIVERSARY.iter().copied());
+            || cues::names_any(&sections[0].norm.text, ANNIVERSARY);
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
             let mut memo = ScopeMemo::default();
@@ -319,9 +319,10 @@ impl Engine {
                 let spent: Vec<&Hit> = hits.iter().copied().filter(|x| holds_term(x)).collect();
                 // "India closed 24 airports as Pakistan resumed flights": an exclude whose own
                 // subject is a second country, named right before it, speaks of that country.
-                let names: Vec<&Mention> =
-                    s.mentions.iter().filter(|m| m.kind == Kind::Name && inside_range(m, &clause)).collect();
                 let of_another = |x: &Hit| {
+                    let names: Vec<&Mention> = inside(&s.mentions, &clause, |m| (m.start, m.end))
+                        .filter(|m| m.kind == Kind::Name)
+                        .collect();
                     names.iter().enumerate().any(|(i, m)| {
                         m.end <= x.start
                             && modifiers::words_between(text, m.end, x.start) <= 2
@@ -336,18 +337,24 @@ impl Engine {
                             && !of_another(h)
                     })
                 };
-                let pairable: Vec<&Hit> = hits
-                    .iter()
-                    .copied()
-                    .filter(|h| {
-                        let Meaning::NearB { trigger: t, .. } = h.meaning else { return true };
-                        !spent.iter().any(|x| {
-                            x.meaning == Meaning::Exclude { trigger: t }
-                                && x.start <= h.start
-                                && h.end <= x.end
+                let unspent: Vec<&Hit>;
+                let pairable: &[&Hit] = if spent.is_empty() {
+                    &hits
+                } else {
+                    unspent = hits
+                        .iter()
+                        .copied()
+                        .filter(|h| {
+                            let Meaning::NearB { trigger: t, .. } = h.meaning else { return true };
+                            !spent.iter().any(|x| {
+                                x.meaning == Meaning::Exclude { trigger: t }
+                                    && x.start <= h.start
+                                    && h.end <= x.end
+                            })
                         })
-                    })
-                    .collect();
+                        .collect();
+                    &unspent
+                };
                 // A trigger's own phrase stands beside an exclude that is another item of the
                 // same list ("fired live rounds, rubber bullets and tear gas"); a near pair,
                 // being looser, is excluded by any in the clause.
@@ -375,7 +382,7 @@ impl Engine {
                         });
                     }
                 }
-                for NearPair { trigger: t, a, b } in near_pairs(text, &pairable, &self.triggers) {
+                for NearPair { trigger: t, a, b } in near_pairs(text, pairable, &self.triggers) {
                     if seen.contains(&t) || excluded(t) {
                         continue;
                     }
@@ -464,17 +471,17 @@ impl Engine {
         let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
         // "India closes 24 airports as Pakistan resumes flights": a lift after the match whose
         // own subject is another country, named right before it, is that country's.
-        let own_country = s
-            .mentions
+        let in_clause: Vec<&Mention> = inside(&s.mentions, &raw.clause, |m| (m.start, m.end)).collect();
+        let own_country = in_clause
             .iter()
             .rev()
-            .find(|m| m.start >= raw.clause.start && m.end <= raw.cand.first.0 && m.kind == Kind::Name)
+            .find(|m| m.end <= raw.cand.first.0 && m.kind == Kind::Name)
             .map(|m| m.country);
         let lift_of_another = |h: &Hit| {
             h.meaning == Meaning::Cue(CueKind::Lift)
                 && h.start >= raw.cand.last.1
                 && own_country.is_some_and(|own| {
-                    s.mentions.iter().any(|m| {
+                    in_clause.iter().any(|m| {
                         m.start >= raw.cand.last.1
                             && m.end <= h.start
                             && m.kind == Kind::Name
@@ -589,10 +596,10 @@ impl Engine {
         // "Pakistan resumed flights nationwide": after a country named in the clause, "the
         // country" and "nationwide" are that country.
         let refers_to_named = |h: &Hit| {
-            s.mentions
+            in_clause
                 .iter()
                 .rev()
-                .find(|m| m.start >= raw.clause.start && m.end <= h.start && m.kind == Kind::Name)
+                .find(|m| m.end <= h.start && m.kind == Kind::Name)
                 .is_some_and(|m| Some(m.country) != subject)
         };
         let subject_ref = cue_hits.iter().any(|h| {
@@ -1103,10 +1110,6 @@ const ANNIVERSARY: &[&str] = &[
     "anniversaire",
     "ans apres",
 ];
-
-fn inside_range(m: &Mention, r: &Range<usize>) -> bool {
-    m.start >= r.start && m.end <= r.end
-}
 
 fn hits_in<'h>(hits: &'h [Hit], r: &Range<usize>) -> impl Iterator<Item = &'h Hit> {
     inside(hits, r, |h| (h.start, h.end))
