@@ -539,6 +539,12 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
             return Role::Neighbour;
         }
     }
+    // "According to Australia's ABC TV, …", "selon la presse sénégalaise": the source of a
+    // report is not where its measure holds.
+    if ["according to", "selon", "segun"].iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w))
+    {
+        return Role::Org;
+    }
     // "flights from Amritsar, close to Lahore, to New Delhi": a landmark in an aside only
     // locates the place before it. (In brackets, "Juliaca (near Puno)", it names the city an
     // airport serves, which a traveller there needs.)

@@ -457,7 +457,7 @@ pub(super) fn attribute(
         if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i)) {
             let mut named: Vec<CountryCode> =
                 plain(prev).into_iter().filter(|m| m.kind == Kind::Name).map(|m| m.country).collect();
-            named.sort_unstable_by_key(|c| c.to_string());
+            named.sort_unstable();
             named.dedup();
             if named.len() >= 2 && super::cues::names_any(&s.norm.text[raw.clause.clone()], PLURAL_BACK_REFS)
             {

@@ -3549,3 +3549,22 @@ fn an_adjective_of_doubt_qualifies_its_own_noun() {
     expect("", "Ethiopia's alleged state of emergency in the region was denied.", &[], Some(2020), &[]);
     expect("", "There were unconfirmed reports of a curfew in Mekelle, Ethiopia.", &[], Some(2020), &[]);
 }
+
+#[test]
+fn the_source_of_a_report_is_not_where_its_measure_holds() {
+    expect(
+        "Port Moresby riots",
+        "According to Australia's ABC TV, the New Guinean government said the state of emergency would last 14 days.",
+        &[],
+        Some(2024),
+        &["state_of_emergency/PG"],
+    );
+    // Near miss: the same country named as where the measure holds.
+    expect(
+        "",
+        "Australia's government declared a state of emergency in Melbourne.",
+        &[],
+        Some(2024),
+        &["state_of_emergency/AU"],
+    );
+}
