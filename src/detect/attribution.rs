@@ -539,6 +539,13 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
             return Role::Neighbour;
         }
     }
+    // "Radio France Internationale", "France 24": a broadcaster named after a country.
+    if !possessive
+        && (ends_with_ci(before, "radio")
+            || (next.len() <= 3 && !next.is_empty() && next.bytes().all(|b| b.is_ascii_digit())))
+    {
+        return Role::Org;
+    }
     // "According to Australia's ABC TV, …", "selon la presse sénégalaise": the source of a
     // report is not where its measure holds.
     if ["according to", "selon", "segun"].iter().any(|w| ends_with_ci(before, w) && !alnum_before(before, w))

@@ -3568,3 +3568,22 @@ fn the_source_of_a_report_is_not_where_its_measure_holds() {
         &["state_of_emergency/AU"],
     );
 }
+
+#[test]
+fn a_broadcaster_named_after_a_country_is_no_place() {
+    expect(
+        "Protests in Togo",
+        "Protests went on in Lomé. The government cut access to social media and suspended Radio France Internationale and France 24 for three months.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/TG"],
+    );
+    // Near miss: the country itself, with a year after it.
+    expect(
+        "",
+        "France 2025: the government blocked social media in Paris.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/FR"],
+    );
+}
