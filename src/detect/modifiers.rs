@@ -591,7 +591,7 @@ fn extends_between(text: &str, from: usize, to: usize) -> bool {
     from < to
         && text[from..to]
             .split(|c: char| !c.is_alphanumeric())
-            .any(|w| EXTEND.iter().any(|e| e.eq_ignore_ascii_case(w)))
+            .any(|w| super::attribution::in_list(EXTEND, w))
 }
 
 /// Whether an adjective of doubt ("alleged", "unconfirmed", "so called", "purported") before
@@ -602,16 +602,16 @@ fn doubt_reaches(text: &str, h: &Hit, to: usize) -> bool {
     const REPORTS: &[&str] =
         &["report", "reports", "claim", "claims", "rumours", "rumors", "word", "news", "accounts"];
     let cue = &text[h.start..h.end];
-    if !ADJECTIVES.iter().any(|a| a.eq_ignore_ascii_case(cue)) {
+    if !super::attribution::in_list(ADJECTIVES, cue) {
         return true;
     }
     let next = text[h.end..to].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
-    words_between(text, h.end, to) <= 1 || REPORTS.iter().any(|r| r.eq_ignore_ascii_case(next))
+    words_between(text, h.end, to) <= 1 || super::attribution::in_list(REPORTS, next)
 }
 
 /// A purpose cue: "to prevent", "to avoid", "in order to".
 fn is_purpose(cue: &str) -> bool {
-    ["to prevent", "to avoid", "in order to"].iter().any(|p| p.eq_ignore_ascii_case(cue))
+    super::attribution::in_list(&["to prevent", "to avoid", "in order to"], cue)
 }
 
 fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
