@@ -3587,3 +3587,18 @@ fn a_broadcaster_named_after_a_country_is_no_place() {
         &["internet_shutdown/FR"],
     );
 }
+
+#[test]
+fn a_spanish_decision_to_close_airports_and_borders_is_a_closure() {
+    // The infinitive after a decision ("la decisión de cerrar") states the measure.
+    expect(
+        "Medidas del gobierno",
+        "El gobierno de Bolivia confirmó la decisión de cerrar aeropuertos y fronteras desde mañana.",
+        &[],
+        Some(2020),
+        &["airport_closure/BO", "entry_ban/BO"],
+    );
+    // Near misses: a threat or a plan to close them is not yet a closure.
+    expect("", "El gobierno de Bolivia amenazó con cerrar aeropuertos y fronteras.", &[], Some(2020), &[]);
+    expect("", "Bolivia planea cerrar sus fronteras la próxima semana.", &[], Some(2020), &[]);
+}
