@@ -208,6 +208,15 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "rueda de prensa en",
     // Where travellers or flights are going is not where the measure holds.
     "bound for",
+    // Where flights land or are sent instead ("allowed to land in the United States",
+    // "diverted to Sofia").
+    "land in",
+    "landed in",
+    "landing in",
+    "diverted to",
+    "diverting to",
+    "rerouted to",
+    "redirected to",
     "destined for",
     "headed for",
     "headed to",
@@ -523,7 +532,17 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));
-    if lead && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l)) || is_border_with(before)) {
+    // "flights to the United States": the article does not change the lead.
+    let unarticled =
+        if last.eq_ignore_ascii_case("the") { before[..before.len() - 3].trim_end() } else { before };
+    if lead
+        && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l) || ends_with_ci(unarticled, l))
+            || is_border_with(before))
+    {
+        return Role::Neighbour;
+    }
+    // "U.S.-bound flights": the place such flights head for.
+    if !possessive && ["-bound", "‑bound"].iter().any(|w| text[end..].starts_with(w)) {
         return Role::Neighbour;
     }
     // "Moldova, southwest of Ukraine, also closed its airspace": a place that only locates

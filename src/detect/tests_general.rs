@@ -3602,3 +3602,45 @@ fn a_spanish_decision_to_close_airports_and_borders_is_a_closure() {
     expect("", "El gobierno de Bolivia amenazó con cerrar aeropuertos y fronteras.", &[], Some(2020), &[]);
     expect("", "Bolivia planea cerrar sus fronteras la próxima semana.", &[], Some(2020), &[]);
 }
+
+#[test]
+fn where_flights_land_or_head_is_not_where_the_airport_closed() {
+    // "allowed to land in the United States", "U.S.-bound flights": the flights' destination,
+    // with or without an article, is not the place whose airport closed.
+    expect(
+        "Coup attempt in Turkey",
+        "The regulator said flights from Istanbul that were in the air prior to the airport's closing would be allowed to land in the United States.",
+        &[],
+        Some(2016),
+        &["airport_closure/TR"],
+    );
+    expect(
+        "Coup attempt in Turkey",
+        "All U.S.-bound flights were held after the airport closed in Istanbul.",
+        &[],
+        Some(2016),
+        &["airport_closure/TR"],
+    );
+    expect(
+        "Coup attempt in Turkey",
+        "Flights were diverted to the Bulgarian capital after Ankara airport closed.",
+        &[],
+        Some(2016),
+        &["airport_closure/TR"],
+    );
+    // Near miss: the same country as where airports closed.
+    expect("", "Airports in the United States closed on Friday.", &[], Some(2016), &["airport_closure/US"]);
+}
+
+#[test]
+fn social_networks_shut_down_are_an_internet_shutdown() {
+    expect(
+        "",
+        "Social networks were shut down across Turkey overnight.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/TR"],
+    );
+    // Near miss: advice to use other means if they are blocked is no shutdown.
+    expect("", "Use SMS in Turkey if social networks are blocked.", &[], Some(2016), &[]);
+}
