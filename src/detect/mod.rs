@@ -304,7 +304,7 @@ impl Engine {
                 let counts = |h: &Hit| !word_before_is(text, h.start, &["all", "every"]);
                 // An exclude that holds a near rule's second term (the state: cut, outage,
                 // closed) whole names another thing in that state ("power outages", "coupures
-                // d'eau"): that term is spent, and the clause's other terms may still pair. Any
+                // d'eau"): its terms are spent, and the clause's other terms may still pair. Any
                 // other exclude ("compagnies aériennes", "restored") vetoes the trigger's near
                 // pairs in the clause.
                 let holds_term = |x: &Hit| {
@@ -345,7 +345,11 @@ impl Engine {
                         .iter()
                         .copied()
                         .filter(|h| {
-                            let Meaning::NearB { trigger: t, .. } = h.meaning else { return true };
+                            let (Meaning::NearA { trigger: t, .. } | Meaning::NearB { trigger: t, .. }) =
+                                h.meaning
+                            else {
+                                return true;
+                            };
                             !spent.iter().any(|x| {
                                 x.meaning == Meaning::Exclude { trigger: t }
                                     && x.start <= h.start

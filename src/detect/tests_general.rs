@@ -3644,3 +3644,20 @@ fn social_networks_shut_down_are_an_internet_shutdown() {
     // Near miss: advice to use other means if they are blocked is no shutdown.
     expect("", "Use SMS in Turkey if social networks are blocked.", &[], Some(2016), &[]);
 }
+
+#[test]
+fn a_rumoured_shutdown_is_not_a_shutdown() {
+    expect("In Laos, rumours spread about an internet shutdown on polling day", "", &[], Some(2020), &[]);
+    expect("", "Rumors that a curfew was imposed in Vientiane circulated on Monday.", &[], Some(2020), &[]);
+    expect("", "Les rumeurs de couvre-feu à Vientiane se sont multipliées.", &[], Some(2020), &[]);
+    // Near miss: a shutdown that is reported, not rumoured.
+    expect("Laos shuts down the internet on polling day", "", &[], Some(2020), &["internet_shutdown/LA"]);
+}
+
+#[test]
+fn a_verb_of_cutting_in_the_third_person_is_a_shutdown() {
+    expect("", "Laos shuts down internet as protests grow.", &[], Some(2020), &["internet_shutdown/LA"]);
+    expect("", "The regulator cuts off mobile internet in Laos.", &[], Some(2020), &["internet_shutdown/LA"]);
+    // Near miss: a shop that shuts down is not the internet.
+    expect("", "The internet café in Vientiane, Laos, shuts down for the holidays.", &[], Some(2020), &[]);
+}
