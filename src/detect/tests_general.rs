@@ -3661,3 +3661,51 @@ fn a_verb_of_cutting_in_the_third_person_is_a_shutdown() {
     // Near miss: a shop that shuts down is not the internet.
     expect("", "The internet café in Vientiane, Laos, shuts down for the holidays.", &[], Some(2020), &[]);
 }
+
+#[test]
+fn firearms_used_on_protesters_are_live_fire_and_a_condemning_country_only_comments() {
+    expect(
+        "Heurts au Tchad",
+        "Les forces de l'ordre ont fait usage d'armes à feu pour disperser les manifestants à N'Djamena.",
+        &[],
+        Some(2022),
+        &["live_ammunition/TD"],
+    );
+    expect(
+        "Heurts au Tchad",
+        "La France condamne l'utilisation d'armes létales contre les manifestants.",
+        &[],
+        Some(2022),
+        &["live_ammunition/TD"],
+    );
+    expect(
+        "Clashes in Chad",
+        "Germany condemned the use of lethal weapons against protesters in N'Djamena.",
+        &[],
+        Some(2022),
+        &["live_ammunition/TD"],
+    );
+    expect(
+        "Choques en Chad",
+        "La policía usó armas de fuego para dispersar a la multitud en Yamena.",
+        &[],
+        Some(2022),
+        &["live_ammunition/TD"],
+    );
+    // Near misses: protesters' own firearms are no live fire by the state, and a country that
+    // condemns an attack and acts at home keeps its own measure.
+    expect(
+        "",
+        "Des manifestants armés d'armes à feu ont attaqué un commissariat au Tchad.",
+        &[],
+        Some(2022),
+        &[],
+    );
+    expect(
+        "",
+        "Chad condemned the attack and imposed a curfew in N'Djamena.",
+        &[],
+        Some(2022),
+        &["curfew/TD"],
+    );
+}
