@@ -58,6 +58,15 @@ fn negation_reaches(text: &str, neg: &Hit, cand_start: usize) -> bool {
     }
     let gap = &text[neg.end..cand_start];
     let cue = &text[neg.start..neg.end];
+    // Connectives built on a negation deny nothing: "No obstante, sigue siendo imposible …"
+    // (however), "not only … but also", "no solo", "non seulement".
+    if ["no", "not", "non"].iter().any(|p| cue.eq_ignore_ascii_case(p)) {
+        let next = gap.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+        if ["obstante", "only", "solo", "solamente", "seulement"].iter().any(|w| next.eq_ignore_ascii_case(w))
+        {
+            return false;
+        }
+    }
     if ["without", "sans", "sin"].iter().any(|p| cue.eq_ignore_ascii_case(p)) && gap.contains([',', ';']) {
         return false;
     }

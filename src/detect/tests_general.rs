@@ -3709,3 +3709,39 @@ fn firearms_used_on_protesters_are_live_fire_and_a_condemning_country_only_comme
         &["curfew/TD"],
     );
 }
+
+#[test]
+fn spanish_restrictions_of_platforms_are_an_internet_shutdown() {
+    expect(
+        "",
+        "Paraguay limitó desde el lunes el acceso a las redes sociales y plataformas de mensajería.",
+        &[],
+        Some(2021),
+        &["internet_shutdown/PY"],
+    );
+    expect(
+        "",
+        "Se confirma una interrupción parcial de las plataformas de mensajería en Paraguay.",
+        &[],
+        Some(2021),
+        &["internet_shutdown/PY"],
+    );
+    // "No obstante" (however) opens the sentence; it negates nothing.
+    expect(
+        "",
+        "Volvió el servicio en Paraguay. No obstante, sigue siendo imposible acceder a las redes sociales.",
+        &[],
+        Some(2021),
+        &["internet_shutdown/PY"],
+    );
+    // Near misses: a real negation, and a ministry that limits the use of its own accounts.
+    expect("", "En Paraguay no se restringió el acceso a las redes sociales.", &[], Some(2021), &[]);
+    // "Not only … but also" denies neither.
+    expect(
+        "",
+        "Not only a curfew but also a state of emergency was declared in Paraguay.",
+        &[],
+        Some(2021),
+        &["curfew/PY", "state_of_emergency/PY"],
+    );
+}
