@@ -578,6 +578,7 @@ impl Engine {
         if retrospective && s.section == Section::Body && polarity == Polarity::Affirmed && !found.active {
             polarity = Polarity::Historical;
         }
+
         // An all-clear phrase ("end of the state of emergency") reports its cleared trigger
         // lifted, as a lift cue on that trigger's own match does.
         let clears_index = self.triggers.triggers()[raw.trigger]
@@ -816,13 +817,18 @@ fn continues_a_dated_past(
         .checked_sub(1)
         .and_then(|i| sentences.get(i))
         .is_some_and(|prev| prev.end <= sentence.start && modifiers::past_year_in(&text[prev.clone()], year));
-    if !dated_before {
+    // "On 21 October 2024, regions of Mozambique were gripped by violence. Telecoms companies
+    // shut the internet down for days on end." (in a 2025 report): a paragraph that opens on a
+    // date of an earlier year tells what happened then, sentence after sentence, whatever the
+    // verb's form.
+    let paragraph_dated = opens_on_an_earlier_date(text, sentences, sentence.start, year);
+    if !dated_before && !paragraph_dated {
         return false;
     }
     let words: Vec<&str> =
         text[sentence.clone()].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|l| w.eq_ignore_ascii_case(l)));
-    if !has(&["was", "were"]) {
+    if !paragraph_dated && !has(&["was", "were"]) {
         return false;
     }
     const NOW: &[&str] = &[
@@ -1176,6 +1182,31 @@ fn word_before_is(text: &str, at: usize, words: &[&str]) -> bool {
     let before = text[..at].trim_end();
     let word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     before.len() < at && words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// Whether the paragraph holding the sentence at `sentence_start` opens, in another sentence
+/// before it, with a date of a year before `doc_year` ("On 21 October 2024, …"). A paragraph
+/// runs from the last blank line; a body without one is a single paragraph.
+fn opens_on_an_earlier_date(
+    text: &str,
+    sentences: &[Range<usize>],
+    sentence_start: usize,
+    doc_year: i32,
+) -> bool {
+    let para_start = text[..sentence_start].rfind("\n\n").map_or(0, |i| i + 2);
+    let Some(opener) = sentences.iter().find(|r| r.start >= para_start) else { return false };
+    if opener.start >= sentence_start {
+        return false;
+    }
+    // The date must lead the opener: its first six words ("On 21 October 2024,", "In March
+    // 2023,").
+    let o = &text[opener.clone()];
+    let lead_end = o
+        .split_whitespace()
+        .take(6)
+        .last()
+        .map_or(0, |w| w.as_ptr() as usize - o.as_ptr() as usize + w.len());
+    modifiers::past_year_in(&o[..lead_end], doc_year)
 }
 
 #[cfg(test)]

@@ -3745,3 +3745,37 @@ fn spanish_restrictions_of_platforms_are_an_internet_shutdown() {
         &["curfew/PY", "state_of_emergency/PY"],
     );
 }
+
+#[test]
+fn a_paragraph_opening_on_an_earlier_year_tells_history() {
+    expect(
+        "Security forces used excessive force, report says",
+        "On 21 October 2024, protests spread across Lesotho. Telecoms companies cut the internet for days on end.",
+        &[],
+        Some(2025),
+        &[],
+    );
+    // Near misses: a sentence that says the measure still holds, and a new paragraph.
+    expect(
+        "",
+        "On 21 October 2024, protests spread across Lesotho. The internet blackout remains in place.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/LS"],
+    );
+    expect(
+        "",
+        "On 21 October 2024, protests spread across Lesotho.\n\nTelecoms companies cut the internet on Monday.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/LS"],
+    );
+    // A date of the advisory's own year leads nothing into the past.
+    expect(
+        "",
+        "On 21 October 2025, protests spread across Lesotho. Telecoms companies cut the internet.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/LS"],
+    );
+}
