@@ -151,6 +151,12 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "without",
             "neither",
             "no evidence of",
+            // "urged to refrain from any form of internet shutdown".
+            "refrain from",
+            "refrains from",
+            "refrained from",
+            "abstenerse de",
+            "s'abstenir de",
             "no sign of",
             "no reports of",
             "deny",

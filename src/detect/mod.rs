@@ -205,7 +205,8 @@ impl Engine {
         // measures are history unless a clause says they still hold.
         // So does an anniversary piece ("A 20 años del corralito", "ten years since the coup").
         let retrospective = input.year.is_some_and(|y| modifiers::past_year_in(&sections[0].norm.text, y))
-            || cues::names_any(&sections[0].norm.text, ANNIVERSARY);
+            || (cues::names_any(&sections[0].norm.text, ANNIVERSARY)
+                && !cues::names_any(&sections[0].norm.text, HAPPENING_NOW));
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
         for s in &sections {
             let mut memo = ScopeMemo::default();
@@ -1109,6 +1110,25 @@ fn listed_apart(text: &str, a: &Hit, b: &Hit) -> bool {
 }
 
 /// Title words of a piece that looks back on an event: its measures are history.
+/// Title words of events under way, or of live coverage: "Anniversary protests" are news.
+const HAPPENING_NOW: &[&str] = &[
+    "protest",
+    "protests",
+    "march",
+    "marches",
+    "rally",
+    "rallies",
+    "demonstration",
+    "demonstrations",
+    "clashes",
+    "live",
+    "manifestation",
+    "manifestations",
+    "manifestaciones",
+    "protestas",
+    "marcha",
+];
+
 const ANNIVERSARY: &[&str] = &[
     "anniversary",
     "years since",

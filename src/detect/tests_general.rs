@@ -3779,3 +3779,45 @@ fn a_paragraph_opening_on_an_earlier_year_tells_history() {
         &["internet_shutdown/LS"],
     );
 }
+
+#[test]
+fn refraining_from_a_measure_and_firing_on_protesters() {
+    // An appeal to refrain from a measure denies it is in place.
+    expect(
+        "",
+        "The government of Malawi is urged to recognise the part the press plays in public debate and refrain from any form of internet shutdown.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // "fire on protesters" in a headline is live fire.
+    expect(
+        "Police fire on protesters trying to storm Malawi's parliament",
+        "",
+        &[],
+        Some(2024),
+        &["live_ammunition/MW"],
+    );
+    // Near miss: a fire at a protest camp is no shooting.
+    expect("", "A fire broke out at the protest camp in Lilongwe, Malawi.", &[], Some(2024), &[]);
+}
+
+#[test]
+fn anniversary_protests_are_news() {
+    // A title that marks an anniversary with protests under way is not a look back.
+    expect(
+        "LIVE: June 25 anniversary protests in Lilongwe",
+        "Access to the messaging platform Telegram has been restricted in Malawi.",
+        &[],
+        Some(2025),
+        &["internet_shutdown/MW"],
+    );
+    // Near miss: an anniversary piece looks back.
+    expect(
+        "Ten years since the Lilongwe riots",
+        "Access to the messaging platform Telegram was restricted in Malawi.",
+        &[],
+        Some(2025),
+        &[],
+    );
+}
