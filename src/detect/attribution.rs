@@ -553,13 +553,18 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     ]
     .iter()
     .any(|w| w.eq_ignore_ascii_case(last));
-    // "flights to the United States": the article does not change the lead.
-    let unarticled =
-        if last.eq_ignore_ascii_case("the") { before[..before.len() - 3].trim_end() } else { before };
-    if lead
-        && (NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(before, l) || ends_with_ci(unarticled, l))
-            || is_border_with(before))
-    {
+    // "flights to the United States": the article does not change the lead. (Read again
+    // without it only when the word before the article could end a lead: "the" is common.)
+    let leads = |b: &str| NEIGHBOUR_LEADS.iter().any(|l| ends_with_ci(b, l));
+    let unarticled = last.eq_ignore_ascii_case("the").then(|| before[..before.len() - 3].trim_end());
+    let article_lead = unarticled.is_some_and(|u| {
+        let w = u.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        in_list(
+            &["to", "for", "from", "in", "of", "with", "between", "bordering", "toward", "towards", "via"],
+            w,
+        ) && leads(u)
+    });
+    if lead && (article_lead || leads(before) || is_border_with(before)) {
         return Role::Neighbour;
     }
     // "U.S.-bound flights": the place such flights head for.

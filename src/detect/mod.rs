@@ -1213,20 +1213,22 @@ fn opens_on_an_earlier_date(
     sentence_start: usize,
     doc_year: i32,
 ) -> bool {
-    let para_start = text[..sentence_start].rfind("\n\n").map_or(0, |i| i + 2);
-    let Some(opener) = sentences.iter().find(|r| r.start >= para_start) else { return false };
-    if opener.start >= sentence_start {
+    // Back from the sentence, sentence by sentence, to the first after a blank line.
+    let mut i = sentences.partition_point(|r| r.start < sentence_start);
+    while i > 0
+        && !text[sentences[i - 1].end..sentences.get(i).map_or(sentence_start, |r| r.start)].contains("\n\n")
+    {
+        i -= 1;
+    }
+    let Some(opener) = sentences.get(i).filter(|r| r.start < sentence_start) else { return false };
+    // The date must lead the opener: its first six words ("On 21 October 2024,", "In March
+    // 2023,"). Most openers hold no digit there at all.
+    let o = &text[opener.clone()];
+    if !o.bytes().take(60).any(|b| b.is_ascii_digit()) {
         return false;
     }
-    // The date must lead the opener: its first six words ("On 21 October 2024,", "In March
-    // 2023,").
-    let o = &text[opener.clone()];
-    let lead_end = o
-        .split_whitespace()
-        .take(6)
-        .last()
-        .map_or(0, |w| w.as_ptr() as usize - o.as_ptr() as usize + w.len());
-    modifiers::past_year_in(&o[..lead_end], doc_year)
+    let lead: Vec<&str> = o.split_whitespace().take(6).collect();
+    modifiers::past_year_in(&lead.join(" "), doc_year)
 }
 
 #[cfg(test)]

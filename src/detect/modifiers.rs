@@ -60,10 +60,9 @@ fn negation_reaches(text: &str, neg: &Hit, cand_start: usize) -> bool {
     let cue = &text[neg.start..neg.end];
     // Connectives built on a negation deny nothing: "No obstante, sigue siendo imposible …"
     // (however), "not only … but also", "no solo", "non seulement".
-    if ["no", "not", "non"].iter().any(|p| cue.eq_ignore_ascii_case(p)) {
+    if super::attribution::in_list(&["no", "not", "non"], cue) {
         let next = gap.split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
-        if ["obstante", "only", "solo", "solamente", "seulement"].iter().any(|w| next.eq_ignore_ascii_case(w))
-        {
+        if super::attribution::in_list(&["obstante", "only", "solo", "solamente", "seulement"], next) {
             return false;
         }
     }
