@@ -545,6 +545,7 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "entre",
         "vers",
         "via",
+        "into",
         "l",
         "in",
         "en",
@@ -765,6 +766,41 @@ fn acts_on_other(after: &str) -> Acting {
 
 /// "… border with", "border roads with the", "crossings with": a neighbour, not the place.
 /// So is the other party of a conflict ("clashes with Cambodia", "war with Armenia").
+/// Words that can stand right before "<Country> border" when the country is the far side of
+/// the border ("all Syria land borders", "its Iraq border", "closed the Turkey border").
+const BORDER_DETERMINERS: &[&str] = &[
+    "all", "the", "its", "their", "closes", "closed", "close", "closing", "shut", "shuts", "seals", "sealed",
+    "sealing", "reopens", "reopened", "on", "along", "at",
+];
+
+/// "Lebanon closes all Syria land borders", "Finland to close last crossing on Russian
+/// border": a country (not a city: "the Rafah crossing") named before "border" after a
+/// determiner, a closing verb or "on"/"along" is the border's far side.
+fn far_side_of_border(text: &str, start: usize, end: usize) -> bool {
+    let after = text[end..].trim_start();
+    let next = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    if !names_a_border(next, after) {
+        return false;
+    }
+    let before = text_before(text, start, 24).trim_end();
+    let prev = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    in_list(BORDER_DETERMINERS, prev)
+}
+
+/// Whether the words after a place are "border(s)" or "crossing(s)", maybe after "land" or
+/// a compass adjective: "Syria land borders", "Iraq border crossings".
+fn names_a_border(next: &str, after: &str) -> bool {
+    const BORDER: &[&str] = &["border", "borders", "frontier", "frontiers", "crossing", "crossings"];
+    if in_list(BORDER, next) {
+        return true;
+    }
+    if !in_list(&["land", "main", "northern", "southern", "eastern", "western"], next) {
+        return false;
+    }
+    let second = after[next.len()..].trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    in_list(BORDER, second)
+}
+
 fn is_border_with(before: &str) -> bool {
     let article =
         [" the", " la", " le", " el", " les", " los", " las"].iter().find(|a| ends_with_ci(before, a));
@@ -779,6 +815,16 @@ fn is_border_with(before: &str) -> bool {
         return head.split_whitespace().rev().take(3).any(|w| {
             let w = w.as_bytes();
             ["border", "crossing", "frontier", "fronti", "fronter", "checkpoint"]
+                .iter()
+                .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        });
+    }
+    // "Jordan closes border crossing into Syria": where a crossing leads is its far end.
+    if ends_with_ci(before, " into") {
+        let head = &before[..before.len() - 5];
+        return head.split_whitespace().rev().take(3).any(|w| {
+            let w = w.as_bytes();
+            ["border", "crossing", "frontier", "checkpoint"]
                 .iter()
                 .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
         });
@@ -941,6 +987,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
             continue;
         }
         let mut role = role(text, start, end, kind == Kind::Demonym);
+        if role == Role::Plain && !matches!(kind, Kind::City(_)) && far_side_of_border(text, start, end) {
+            role = Role::Neighbour;
+        }
         // "Paris avait justifié …", "Moscow said …": a capital that speaks is its government,
         // not where the measure it speaks of holds.
         if matches!(kind, Kind::City(_)) && role == Role::Plain && speaks(&text[end..]) {

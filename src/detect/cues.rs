@@ -320,6 +320,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "prepared to",
             "proposed",
             "proposes",
+            // A law still to be passed: "new bill to introduce martial law", "draft law on".
+            "bill to",
+            "draft law",
+            "draft bill",
+            "proposal to",
+            "projet de loi",
+            "proyecto de ley",
             "calls for",
             "called for",
             "call for",

@@ -49,6 +49,20 @@ fn tells_a_cause(gap: &str) -> bool {
     cause_at(gap).is_some()
 }
 
+/// "Due to the occupation of its districts by the armed forces of Armenia, martial law is
+/// declared": a place named as the agent ("by …") of a cause that opens the sentence and
+/// ends at a comma before the match is the cause's, not where the measure holds.
+fn agent_of_leading_cause(text: &str, sentence_start: usize, m: &Mention, match_start: usize) -> bool {
+    if m.end > match_start || m.start < sentence_start || !text[m.end..match_start].contains(',') {
+        return false;
+    }
+    let head = &text[sentence_start..m.start];
+    // The cause phrase runs from its opening word to the place with no comma between.
+    let phrase = head.rsplit(',').next().unwrap_or(head);
+    let Some(at) = cause_at(phrase) else { return false };
+    phrase[at..].split(|c: char| !c.is_alphanumeric()).any(|w| w.eq_ignore_ascii_case("by"))
+}
+
 /// Where the first word opening a cause (see `tells_a_cause`) starts in `text`, if any.
 pub(super) fn cause_at(text: &str) -> Option<usize> {
     const CAUSES: &[&str] = &[
@@ -58,6 +72,8 @@ pub(super) fn cause_at(text: &str) -> Option<usize> {
         "amidst",
         "because",
         "due",
+        // "as a result of the fighting".
+        "result",
         "retaliation",
         "response",
         "triggered",
@@ -67,9 +83,36 @@ pub(super) fn cause_at(text: &str) -> Option<usize> {
         "tras",
         "despues",
     ];
-    text.split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty() && is(w, CAUSES))
-        .map(|w| w.as_ptr() as usize - text.as_ptr() as usize)
+    // "… announced martial law as its troops battled Azerbaijan": "as" or "while" before
+    // the actors of a circumstance opens one too.
+    const CIRCUMSTANCE_SUBJECTS: &[&str] = &[
+        "its",
+        "their",
+        "his",
+        "her",
+        "troops",
+        "forces",
+        "fighting",
+        "clashes",
+        "violence",
+        "rebels",
+        "insurgents",
+        "militants",
+        "protesters",
+        "protests",
+        "demonstrators",
+        "unrest",
+        "war",
+    ];
+    let mut words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).peekable();
+    while let Some(w) = words.next() {
+        let circumstance =
+            is(w, &["as", "while"]) && words.peek().is_some_and(|n| is(n, CIRCUMSTANCE_SUBJECTS));
+        if circumstance || is(w, CAUSES) {
+            return Some(w.as_ptr() as usize - text.as_ptr() as usize);
+        }
+    }
+    None
 }
 
 /// How many sentences back a digest's place heading may stand.
@@ -108,9 +151,10 @@ pub(super) fn attribute(
     // "Kuwait closed its airspace after Iran attacked a base in Qatar": a place in a cause told
     // after the match is where the cause happened, not where the measure holds.
     let caused = |m: &Mention| {
-        m.start >= raw.cand.last.1
+        (m.start >= raw.cand.last.1
             && m.start <= raw.clause.end
-            && tells_a_cause(&s.norm.text[raw.cand.last.1..m.start])
+            && tells_a_cause(&s.norm.text[raw.cand.last.1..m.start]))
+            || agent_of_leading_cause(&s.norm.text, raw.sentence.start, m, raw.cand.first.0)
     };
     // Every city of the country named in the clause (else in the sentence): "curfews in
     // Kathmandu and Pokhara" holds for both.
@@ -704,6 +748,11 @@ fn origin_before(before: &str) -> bool {
         "fled",
         "flee",
         "fleeing",
+        // "ordered its staff to depart the Democratic Republic of the Congo".
+        "depart",
+        "departs",
+        "departed",
+        "departing",
         "quitter",
         "quittent",
         "quitte",

@@ -612,6 +612,11 @@ impl Engine {
             h.meaning == Meaning::Cue(CueKind::SubjectRef)
                 && !led_by(text, h.start, OTHER_END_LEADS)
                 && !refers_to_named(h)
+                // "… closed their border crossings with Syria, as a result of the fighting in
+                // the country": "the country" in a cause told after the match is the cause's.
+                && (h.start < raw.cand.last.1
+                    || h.start > raw.clause.end
+                    || locate::cause_at(&text[raw.cand.last.1..h.start]).is_none())
         });
         let mut places =
             attribute(s, raw, subject, subject_ref, self.triggers.triggers()[raw.trigger].from_places);

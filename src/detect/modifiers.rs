@@ -1043,6 +1043,23 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         .collect();
     for (i, w) in words.iter().enumerate() {
         let w = w.trim_end_matches(['.', ';', ':']);
+        // "in the early 1990s": a decade wholly before the document's year.
+        if let Some(d) = w.strip_suffix('s')
+            && d.len() == 4
+            && let Ok(y) = d.parse::<i32>()
+        {
+            if y % 10 == 0 && (1900..doc_year - 9).contains(&y) {
+                let prev: Vec<String> =
+                    words[i.saturating_sub(3)..i].iter().map(|p| p.to_lowercase()).collect();
+                let since = |p: &String| {
+                    matches!(p.as_str(), "since" | "from" | "until" | "till" | "depuis" | "desde")
+                };
+                if !prev.iter().any(since) && prev.iter().any(|p| is_time_word(p)) {
+                    return true;
+                }
+            }
+            continue;
+        }
         let Ok(y) = w.parse::<i32>() else { continue };
         if w.len() != 4 || !(1900..=2100).contains(&y) || y >= doc_year {
             continue;

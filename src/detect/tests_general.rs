@@ -3821,3 +3821,113 @@ fn anniversary_protests_are_news() {
         &[],
     );
 }
+
+#[test]
+fn a_border_closure_belongs_to_the_country_closing_it() {
+    // The infinitive after a decision closes the border.
+    expect(
+        "",
+        "Uzbekistan decided to close its border crossings with Tajikistan on Friday.",
+        &[],
+        Some(2024),
+        &["entry_ban/UZ"],
+    );
+    // Near miss: "close to the border" locates; it closes nothing.
+    expect("", "The market is close to the border with Tajikistan.", &[], Some(2024), &[]);
+    // A country named before "border" after a determiner or "on" is the far side.
+    expect("Kenya shuts all Somalia land borders", "", &[], Some(2024), &["entry_ban/KE"]);
+    expect("Norway to close last crossing on Russian border", "", &[], Some(2024), &["entry_ban/NO"]);
+    // Where a crossing leads is its far end.
+    expect("Poland closes border crossing into Belarus", "", &[], Some(2024), &["entry_ban/PL"]);
+}
+
+#[test]
+fn places_in_a_circumstance_or_a_leading_cause_are_the_causes() {
+    // "as its troops fought Russia": the circumstance's place does not get the measure.
+    expect(
+        "",
+        "Georgia declared martial law on Sunday as its troops fought Russia near the border.",
+        &[],
+        Some(2024),
+        &["martial_law/GE"],
+    );
+    // "the country" in a cause told after the match is the cause's country.
+    expect(
+        "Fighting in Burkina Faso",
+        "Mali and Niger have decided to close their border crossings with Burkina Faso, as a result of the fighting in the country.",
+        &[],
+        Some(2024),
+        &["entry_ban/ML", "entry_ban/NE"],
+    );
+    // The agent of a cause that opens the sentence is not where the measure holds.
+    expect(
+        "Decree of the President of Azerbaijan",
+        "Due to the shelling of its villages by the armed forces of Armenia, martial law is declared throughout the country.",
+        &[],
+        Some(2024),
+        &["martial_law/AZ"],
+    );
+    // Near miss: a cause with no agent keeps its place's country.
+    expect("", "Due to the protests, Armenia declared martial law.", &[], Some(2024), &["martial_law/AM"]);
+}
+
+#[test]
+fn police_gunfire_at_one_person_is_live_fire() {
+    expect(
+        "",
+        "A student was shot in the chest by a police officer in Lima, Peru.",
+        &[],
+        Some(2024),
+        &["live_ammunition/PE"],
+    );
+    // Near miss: a bean-bag round is not live ammunition.
+    expect(
+        "",
+        "A student was shot in the chest with a bean-bag round by police in Lima, Peru.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "",
+        "An officer discharged his firearm and a demonstrator was wounded in Quito, Ecuador.",
+        &[],
+        Some(2024),
+        &["live_ammunition/EC"],
+    );
+    // Near miss: a gunman's firearm is a crime, not the security forces' live fire.
+    expect("", "A gunman discharged his firearm outside a bar in Quito, Ecuador.", &[], Some(2024), &[]);
+    expect(
+        "",
+        "Police opened fire on a protester in La Paz, Bolivia.",
+        &[],
+        Some(2024),
+        &["live_ammunition/BO"],
+    );
+    expect(
+        "",
+        "He was hit by a live police round in Santiago, Chile.",
+        &[],
+        Some(2024),
+        &["live_ammunition/CL"],
+    );
+}
+
+#[test]
+fn departing_a_country_is_leaving_it() {
+    expect(
+        "",
+        "The United States ordered non-emergency US government employees to depart Guinea.",
+        &[],
+        Some(2024),
+        &["evacuation/GN"],
+    );
+}
+
+#[test]
+fn a_past_decade_and_a_bill_are_not_measures_in_force() {
+    expect("", "In the early 1990s, Tajikistan introduced a curfew in Dushanbe.", &[], Some(2020), &[]);
+    // Near miss: a year of this decade is still news.
+    expect("", "In early 2020, Tajikistan introduced a curfew in Dushanbe.", &[], Some(2020), &["curfew/TJ"]);
+    expect("New bill to introduce martial law in Moldova", "", &[], Some(2024), &[]);
+}
