@@ -59,6 +59,11 @@ const ACTOR_NOUNS: &[&str] = &[
     "drones",
     "airstrike",
     "airstrikes",
+    // "alleged Israeli cyberattacks": who hacks is not where the network is cut.
+    "cyberattack",
+    "cyberattacks",
+    "cyber",
+    "hackers",
     "bombers",
     "warplanes",
     "rockets",

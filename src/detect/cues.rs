@@ -471,6 +471,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
     (
         CueKind::Habitual,
         &[
+            // "internet restrictions aren't new in Iran": it has happened before.
+            "aren't new",
+            "are not new",
+            "isn't new",
+            "is not new",
+            "nothing new",
+            "no stranger to",
             "are common",
             "is common",
             "were common",
@@ -596,6 +603,8 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "reopened",
             "reopens",
             "restored",
+            "restores",
+            "restoring",
             "resumed",
             "resumes",
             "back to normal",

@@ -858,7 +858,21 @@ fn arrivals_from(before: &str) -> bool {
     }) else {
         return false;
     };
-    all[at + 1..n].iter().take(4).any(|w| is(w, TRAVEL)) && origin_before(before)
+    // "Evacuation flights of citizens from Israel": the place people are taken out of is the
+    // advisory's subject, not where arrivals come from.
+    const EVACUATION: &[&str] = &[
+        "evacuation",
+        "evacuations",
+        "evacuate",
+        "evacuated",
+        "evacuating",
+        "repatriation",
+        "repatriations",
+    ];
+    let lead = &all[at + 1..n];
+    lead.iter().take(4).any(|w| is(w, TRAVEL))
+        && !lead.iter().take(5).any(|w| is(w, EVACUATION))
+        && origin_before(before)
 }
 
 /// Whether the text before a place opens a relative aside that is still open: ", which

@@ -223,15 +223,33 @@ fn names_flights(matched: &str) -> bool {
 fn airline_leads(before: &str) -> bool {
     let words: Vec<&str> = before.split_whitespace().collect();
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    // "many airlines announced the suspension of flights", "airlines that have suspended
+    // flights": the carriers' own decision — unless someone made them ("ordered airlines to").
+    const MADE: &[&str] =
+        &["ordered", "orders", "told", "instructed", "directed", "forced", "required", "asked"];
+    let made = || words.iter().any(|w| MADE.iter().any(|m| w.eq_ignore_ascii_case(m)));
     words.iter().enumerate().any(|(i, w)| {
         let next = words.get(i + 1).copied().unwrap_or("");
-        (*w == "Air" && capital(next))
+        let generic = ["airlines", "airline", "carriers"]
+            .iter()
+            .any(|g| w.trim_end_matches([',', '\'', '\u{2019}']).eq_ignore_ascii_case(g));
+        (generic && !made())
+            || (*w == "Air" && capital(next))
             // "Oman Air, in a statement, said …"
             || (i > 0 && w.trim_end_matches(',') == "Air" && capital(words[i - 1]))
             || (i > 0
                 && matches!(w.trim_end_matches([',', '\'', '\u{2019}', 's']), "Airway" | "Airline")
                 && capital(words[i - 1]))
             || (i > 0 && is_carrier_code(w) && capital(words[i - 1]))
+    })
+}
+
+/// Whether a clause names the COVID-19 pandemic ("COVID-19", "the pandemic", "coronavirus").
+fn names_the_pandemic(clause: &str) -> bool {
+    let b = clause.as_bytes();
+    ["covid", "pandemic", "coronavirus", "pandémie", "pandemia"].iter().any(|w| {
+        let w = w.as_bytes();
+        b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w))
     })
 }
 
@@ -389,6 +407,15 @@ pub fn find(
                 past_year_in(rest, year)
             }
         });
+    }
+    // From 2023 on, a clause set in the COVID-19 pandemic ("With COVID-19, tourism dropped as
+    // borders closed") tells of measures that have ended.
+    if let Some(year) = doc_year
+        && year >= 2023
+        && !f.historical
+        && names_the_pandemic(&text[clause.0..clause.1])
+    {
+        f.historical = true;
     }
     // "the 2019 curfew", "el corralito 2001": a past year written against the measure's own
     // words is its year.

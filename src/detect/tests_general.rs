@@ -3931,3 +3931,64 @@ fn a_past_decade_and_a_bill_are_not_measures_in_force() {
     expect("", "In early 2020, Tajikistan introduced a curfew in Dushanbe.", &[], Some(2020), &["curfew/TJ"]);
     expect("New bill to introduce martial law in Moldova", "", &[], Some(2024), &[]);
 }
+
+#[test]
+fn hackers_are_actors_and_airlines_decide_their_own_flights() {
+    // "alleged Russian cyberattacks": the attacker is not where the network is cut.
+    expect(
+        "",
+        "Kazakhstan cut the internet on Monday, a move the government blamed on alleged Russian cyberattacks.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/KZ"],
+    );
+    // Airlines suspending their flights close no airport.
+    expect(
+        "",
+        "Many airlines announced the suspension of flights to and from Nairobi, Kenya.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect("Kenya: airlines that have suspended flights", "", &[], Some(2024), &[]);
+    // Near miss: airlines made to stop flying by the authorities.
+    expect(
+        "",
+        "The authorities ordered airlines to suspend all flights at Nairobi airport in Kenya.",
+        &[],
+        Some(2024),
+        &["airport_closure/KE"],
+    );
+}
+
+#[test]
+fn the_country_people_are_evacuated_from_is_the_subject() {
+    let title = "Evacuation flights of nationals from Lebanon: update";
+    let body = "The United States will arrange charter flights for US citizens who cannot book flights. \
+                Travellers from the United States are barred from some routes. \
+                The ministry has another evacuation flight planned for Friday.";
+    assert_eq!(analyze(title, body, &[], Some(2024)).primary_country, Some(cc("LB")));
+    let got = affirmed(title, body, &[], Some(2024));
+    assert!(
+        got.contains(&"evacuation/LB".to_string()) && !got.contains(&"evacuation/US".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn old_news_new_again_restored_and_pandemic_measures() {
+    // "aren't new": it has happened before.
+    expect("", "While curfews aren't new in Chad, this one hit harder.", &[], Some(2024), &[]);
+    // "restores" ends the blackout.
+    expect("Ethiopia restores internet after two-week blackout", "", &[], Some(2024), &[]);
+    // From 2023 on, the pandemic's border closures are over.
+    expect("", "With COVID-19, tourism dropped as borders closed in Peru.", &[], Some(2024), &[]);
+    // Near miss: during the pandemic they were news.
+    expect(
+        "",
+        "With COVID-19, tourism dropped as borders closed in Peru.",
+        &[],
+        Some(2021),
+        &["entry_ban/PE"],
+    );
+}
