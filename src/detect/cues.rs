@@ -274,6 +274,9 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             // Readiness and purpose say what may come: "voiced their willingness to open the
             // airports so as to evacuate foreigners", "stands ready to assist in evacuating".
             "willingness to",
+            // A forecast: "sources expect that the internet will be cut off again".
+            "expect that",
+            "expects that",
             "willing to",
             "stands ready to",
             "stand ready to",

@@ -237,6 +237,11 @@ pub(super) fn attribute(
                 .collect();
             if !antecedents.is_empty() {
                 in_clause = antecedents;
+            } else {
+                // "The affected areas, which border Cambodian territory, are under curfew": with
+                // no place for the aside to hang on, a place it names as bordering is the far
+                // side of the border, not where the measure holds.
+                in_clause.retain(|m| !bordered_in_aside(text, m));
             }
         }
     }
@@ -543,8 +548,10 @@ pub(super) fn attribute(
     // The countries that fly out their own people are not where the evacuation is; nor, when
     // the advisory has a subject, is a country named in passing elsewhere in the sentence
     // ("equipped by the United States"): only one the staff leave or stay in.
-    let mut in_sentence: Vec<&Mention> =
-        plain(&raw.sentence).into_iter().filter(|m| !actors.contains(&m.country) && !caused(m)).collect();
+    let mut in_sentence: Vec<&Mention> = plain(&raw.sentence)
+        .into_iter()
+        .filter(|m| !actors.contains(&m.country) && !caused(m) && !bordered_in_aside(&s.norm.text, m))
+        .collect();
     if from_places == FromPlaces::Prefer && subject.is_some() {
         in_sentence.retain(|m| m.country == subject.unwrap_or(m.country) || locative(m) || after_from(m));
     }
@@ -877,6 +884,32 @@ fn arrivals_from(before: &str) -> bool {
 
 /// Whether the text before a place opens a relative aside that is still open: ", which
 /// borders", ", qui borde".
+/// "The affected areas, which border Cambodian territory, …": a place that a relative aside
+/// names as bordering the thing it describes is the far side of that border.
+fn bordered_in_aside(text: &str, m: &Mention) -> bool {
+    let before = attribution::text_before(text, m.start, 80);
+    if !in_relative_aside(before) {
+        return false;
+    }
+    let aside = before.rsplit_once(',').map_or(before, |(_, a)| a);
+    aside.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        is(
+            w,
+            &[
+                "border",
+                "borders",
+                "bordering",
+                "adjoin",
+                "adjoins",
+                "neighbour",
+                "neighbours",
+                "neighbor",
+                "neighbors",
+            ],
+        )
+    })
+}
+
 fn in_relative_aside(before: &str) -> bool {
     let Some((_, aside)) = before.rsplit_once(',') else { return false };
     if aside.contains(['.', ';', ':', '(', ')']) {

@@ -3992,3 +3992,41 @@ fn old_news_new_again_restored_and_pandemic_measures() {
         &["entry_ban/PE"],
     );
 }
+
+#[test]
+fn a_place_an_aside_says_is_bordered_is_the_far_side() {
+    expect(
+        "Thailand: border districts",
+        "The affected areas, which border Cambodian territory, are now under curfew.",
+        &[],
+        Some(2025),
+        &["curfew/TH"],
+    );
+    // Near miss: an aside that puts the areas inside a country names where they are.
+    expect(
+        "Thailand: border districts",
+        "The affected areas, which lie in Cambodia, are now under curfew.",
+        &[],
+        Some(2025),
+        &["curfew/KH"],
+    );
+}
+
+#[test]
+fn a_forecast_that_a_measure_returns_is_not_one() {
+    expect(
+        "",
+        "Sources close to the junta expect that the internet will be cut off again in Chad.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // Near miss: the cut reported as done.
+    expect(
+        "",
+        "Sources say the internet was cut off again in Chad.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/TD"],
+    );
+}
