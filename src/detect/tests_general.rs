@@ -4030,3 +4030,22 @@ fn a_forecast_that_a_measure_returns_is_not_one() {
         &["internet_shutdown/TD"],
     );
 }
+
+#[test]
+fn mutineers_firing_is_not_the_security_forces_live_fire() {
+    expect(
+        "",
+        "Mutinous soldiers fired their guns at several barracks in Ouagadougou, Burkina Faso.",
+        &[],
+        Some(2022),
+        &[],
+    );
+    // Near miss: soldiers firing their guns at protesters.
+    expect(
+        "",
+        "Soldiers fired their guns at protesters in Ouagadougou, Burkina Faso.",
+        &[],
+        Some(2022),
+        &["live_ammunition/BF"],
+    );
+}
