@@ -437,6 +437,27 @@ const ACTING_AUX: &[&str] = &[
 /// does too.
 const SOVEREIGN_OF: &[&str] = &["territory", "territories", "dependency", "possession", "protectorate"];
 
+/// Nouns of companies and their owners that a French or Spanish nationality follows.
+const OWNER_NOUNS: &[&str] = &[
+    "empresario",
+    "empresaria",
+    "empresa",
+    "compañía",
+    "compania",
+    "magnate",
+    "multimillonario",
+    "millonario",
+    "firma",
+    "entreprise",
+    "société",
+    "societe",
+    "milliardaire",
+    "groupe",
+    "géant",
+    "geant",
+    "gigante",
+];
+
 /// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
 /// noun after it ("(French)", "… in French.") names a language or people, not a place.
 pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
@@ -448,6 +469,15 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
             .any(|a| before.ends_with(a))
         {
             return Role::Actor;
+        }
+    }
+    // "el empresario estadounidense Elon Musk", "la société française": a nationality after
+    // a company or a businessman says who owns it, not where a measure holds.
+    if demonym {
+        let before = text_before(text, start, 24).trim_end();
+        let prev = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        if in_list(OWNER_NOUNS, prev) {
+            return Role::Org;
         }
     }
     let r = role_by_context(text, start, end);

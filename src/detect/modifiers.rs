@@ -244,6 +244,16 @@ fn airline_leads(before: &str) -> bool {
     })
 }
 
+/// Whether the words after a "formerly" give an old name ("formerly known as", "anteriormente
+/// conocida como", "anciennement appelé").
+fn names_an_old_name(text: &str, at: usize) -> bool {
+    let next = text[at..].split_whitespace().next().unwrap_or("");
+    let next = next.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    ["known", "called", "named", "conocid", "llamad", "denominad", "connu", "appel", "nomm"]
+        .iter()
+        .any(|p| next.starts_with(p))
+}
+
 /// Whether a clause names the COVID-19 pandemic ("COVID-19", "the pandemic", "coronavirus").
 fn names_the_pandemic(clause: &str) -> bool {
     let b = clause.as_bytes();
@@ -367,6 +377,9 @@ pub fn find(
             // "typically from midnight to 5am" says when the curfew runs, not that it is generic.
             CueKind::Habitual if times_of_day_follow(text, h.end) => {}
             CueKind::Habitual => f.habitual = true,
+            // "X, formerly known as Twitter", "anteriormente conocida como": an old name, not
+            // an old time.
+            CueKind::HistWord if names_an_old_name(text, h.end) => {}
             CueKind::HistWord if before || after => f.historical = true,
             // A time adverbial opening the sentence dates all of it, however long ("In the
             // past, police have used …", "Lors des précédentes manifestations, …").

@@ -4049,3 +4049,41 @@ fn mutineers_firing_is_not_the_security_forces_live_fire() {
         &["live_ammunition/BF"],
     );
 }
+
+#[test]
+fn spanish_platform_suspensions_and_old_names() {
+    // The owner's nationality after "empresario" is not where the block holds.
+    expect(
+        "",
+        "El bloqueo de la red social X, propiedad del empresario estadounidense Elon Musk, se mantiene en Venezuela.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/VE"],
+    );
+    expect(
+        "",
+        "Maduro ordenó la suspensión de la red social X en Venezuela.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/VE"],
+    );
+    // Near miss: suspended classes are no platform.
+    expect("", "Maduro ordenó la suspensión de las clases en Venezuela.", &[], Some(2024), &[]);
+    // "formerly known as" gives an old name, not an old time.
+    expect(
+        "",
+        "X, formerly known as Twitter, was blocked in Venezuela on Thursday.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/VE"],
+    );
+    expect(
+        "",
+        "X, anteriormente conocida como Twitter, se bloqueó en toda Venezuela.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/VE"],
+    );
+    // Near miss: "previously" still dates the block.
+    expect("", "Twitter was previously blocked in Venezuela.", &[], Some(2024), &[]);
+}
