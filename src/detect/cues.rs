@@ -474,6 +474,10 @@ pub const CUES: &[(CueKind, &[&str])] = &[
     (
         CueKind::Habitual,
         &[
+            // A definition: "A Travel Warning is also issued when … a drawdown of its staff".
+            "is issued when",
+            "is also issued when",
+            "are issued when",
             // "internet restrictions aren't new in Iran": it has happened before.
             "aren't new",
             "are not new",

@@ -280,7 +280,21 @@ pub(super) fn attribute(
     // A place introduced as where things happen ("in X", "across X", "into X") outranks one
     // that only acts in the clause ("Russia declared martial law in occupied Ukrainian
     // regions").
-    let locative = |m: &Mention| locative_before(attribution::text_before(&s.norm.text, m.start, 64));
+    // "in Mali, Niger and Chad": a list's later items share its first item's "in".
+    let locative = |m: &Mention| {
+        let text = &s.norm.text;
+        let mut cur = m;
+        loop {
+            if locative_before(attribution::text_before(text, cur.start, 64)) {
+                return true;
+            }
+            let at = s.mentions.partition_point(|p| p.start < cur.start);
+            match at.checked_sub(1).map(|i| &s.mentions[i]) {
+                Some(p) if p.end <= cur.start && attribution::joined(&text[p.end..cur.start]) => cur = p,
+                _ => return false,
+            }
+        }
+    };
     // "Israel closed its airspace … after rockets were fired from southern Lebanon": a match
     // that says "its" (or "their", "ses", "sus") belongs to the country just before it, the
     // subject it refers back to.

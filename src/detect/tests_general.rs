@@ -4087,3 +4087,48 @@ fn spanish_platform_suspensions_and_old_names() {
     // Near miss: "previously" still dates the block.
     expect("", "Twitter was previously blocked in Venezuela.", &[], Some(2024), &[]);
 }
+
+#[test]
+fn every_item_of_a_list_after_in_shares_it() {
+    expect(
+        "",
+        "Curfews were imposed in Mali, Niger, Chad and Sudan.",
+        &[],
+        Some(2024),
+        &["curfew/ML", "curfew/NE", "curfew/SD", "curfew/TD"],
+    );
+    expect(
+        "",
+        "In Albania, Eritrea, and Pakistan, non-emergency personnel and family members have been ordered to depart.",
+        &[],
+        Some(1998),
+        &["evacuation/AL", "evacuation/ER", "evacuation/PK"],
+    );
+    // Near miss: a country in another clause is not in the list.
+    expect(
+        "",
+        "Curfews were imposed in Mali on Monday; Chad said it was watching.",
+        &[],
+        Some(2024),
+        &["curfew/ML"],
+    );
+}
+
+#[test]
+fn staff_authorized_to_depart_and_a_definition_of_a_warning() {
+    expect(
+        "",
+        "Family members and non-emergency personnel of the U.S. Embassies in Kenya and Tanzania have been authorized to depart.",
+        &[],
+        Some(1998),
+        &["evacuation/KE", "evacuation/TZ"],
+    );
+    // A definition says when a warning is issued; it reports no departure.
+    expect(
+        "",
+        "A Travel Warning is also issued when the ability to assist citizens in Chad is constrained because of a drawdown of its staff.",
+        &[],
+        Some(2012),
+        &[],
+    );
+}
