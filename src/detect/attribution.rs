@@ -965,7 +965,7 @@ pub fn resolve_city(g: &Gazetteer, candidates: &[u32], subject: Option<CountryCo
 }
 
 /// Build raw mentions from place hits: drops blocked phrases and mentions inside longer ones.
-pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention> {
+pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) -> Vec<Mention> {
     let g = Gazetteer::get();
     // Longest first at each start (the matcher's order already; sorting sorted input is a
     // linear pass), then drop anything inside an accepted span.
@@ -1013,7 +1013,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>) -> Vec<Mention>
             let sentence_end = text[end..].find(['.', '\n']).map_or(text.len(), |i| end + i);
             kept_starts.iter().any(|&s| s > end && s < sentence_end)
         };
-        if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another) {
+        // (A title's "Niger: France closes embassy" labels the advisory: see `subject_country`.)
+        let place_at = |pos: usize| !title && kept_starts.contains(&pos);
+        if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another, place_at) {
             dateline_end = Some(end);
             continue;
         }
@@ -1351,7 +1353,14 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
 /// where anything happened: "WELLINGTON (Reuters) -", "NOUMEA, France (AFP) —", and for a
 /// city, "Washington: …". A country before a colon heads the paragraph's subject instead
 /// ("Kenya: curfew extended"), so only a city's colon counts.
-fn is_dateline(text: &str, start: usize, end: usize, city: bool, another: impl Fn() -> bool) -> bool {
+fn is_dateline(
+    text: &str,
+    start: usize,
+    end: usize,
+    city: bool,
+    another: impl Fn() -> bool,
+    place_at: impl Fn(usize) -> bool,
+) -> bool {
     // At a line's start: only spaces back to a newline or the text's start (scanned from the
     // mention back, so a long paragraph costs nothing).
     let before = text[..start].trim_end_matches([' ', '\t']);
@@ -1400,7 +1409,15 @@ fn is_dateline(text: &str, start: usize, end: usize, city: bool, another: impl F
         let after = r[close + 1..].trim_start();
         return after.starts_with(['-', '\u{2014}', '\u{2013}', ':']);
     }
-    city && rest.starts_with(':') && another()
+    if city {
+        return rest.starts_with(':') && another();
+    }
+    // "Bulgaria: Egypt Turns Off Internet …": a country before a colon, right before another
+    // place that opens the sentence, is a site's or an agency's label, not the news's place.
+    rest.strip_prefix(':').is_some_and(|r| {
+        let r = r.trim_start_matches([' ', '\t']);
+        place_at(text.len() - r.len())
+    })
 }
 
 /// Whether a place name ends a street's name and so names no place of its own: "the Quai

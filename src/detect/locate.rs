@@ -499,6 +499,36 @@ pub(super) fn attribute(
     // the previous sentence named ("Earlier, Armenia announced a similar step. The country's
     // cabinet has introduced martial law"), when that sentence names exactly one.
     if subject_ref && plain(&raw.sentence).is_empty() {
+        // "… after the Egyptian government shut down the internet in the country": a country
+        // acting in the sentence itself is the one "the country" means.
+        // (Its government, not its troops: "Russian troops … across the country" abroad.)
+        const RULERS: &[&str] = &[
+            "government",
+            "authorities",
+            "president",
+            "regime",
+            "ministry",
+            "cabinet",
+            "junta",
+            "parliament",
+        ];
+        let text = &s.norm.text;
+        let mut acting: Vec<CountryCode> = mentions_in(&s.mentions, &raw.sentence)
+            .filter(|m| {
+                m.role == Role::Actor
+                    && m.end <= raw.cand.first.0
+                    && text[m.end..]
+                        .split(|c: char| !c.is_alphanumeric())
+                        .find(|w| !w.is_empty())
+                        .is_some_and(|w| is(w, RULERS))
+            })
+            .map(|m| m.country)
+            .collect();
+        acting.dedup();
+        if let [c] = acting[..] {
+            push(c, 0.9, &mut out);
+            return out;
+        }
         let at = s.sentences.partition_point(|r| r.start < raw.sentence.start);
         if let Some(prev) = at.checked_sub(1).and_then(|i| s.sentences.get(i)) {
             let mut named: Vec<CountryCode> =

@@ -250,7 +250,7 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        let mentions = attribution::mentions(&norm.text, place_hits);
+        let mentions = attribution::mentions(&norm.text, place_hits, section == Section::Title);
         let sentences = sentences::sentences(&norm.text);
         // Modifier cues and clause breaks matter only where a trigger term is.
         let mut context = Vec::new();

@@ -4132,3 +4132,33 @@ fn staff_authorized_to_depart_and_a_definition_of_a_warning() {
         &[],
     );
 }
+
+#[test]
+fn a_label_before_another_country_and_the_country_of_a_government_acting() {
+    // A site's or agency's label before another country that opens the line is no place.
+    expect(
+        "",
+        "Bulgaria: Egypt turns off the internet as protests grow.",
+        &[],
+        Some(2011),
+        &["internet_shutdown/EG"],
+    );
+    // Near miss: a digest's label over a sentence that names no other place owns it.
+    expect("", "Jordan: the government closed the border on Friday.", &[], Some(2024), &["entry_ban/JO"]);
+    // "the country" after a government named by its nationality is that government's country.
+    expect(
+        "",
+        "Protests toppled the leader of Tunisia. It comes after the Egyptian government shut down access to the internet in the country.",
+        &[],
+        Some(2011),
+        &["internet_shutdown/EG"],
+    );
+    // Near miss: with no government named, "the country" is the previous sentence's.
+    expect(
+        "",
+        "Protests toppled the leader of Tunisia. Access to the internet was shut down across the country.",
+        &[],
+        Some(2011),
+        &["internet_shutdown/TN"],
+    );
+}
