@@ -1372,7 +1372,9 @@ fn is_dateline(
     let date = |rest: &'_ str| -> Option<usize> {
         let r = rest.strip_prefix(", ")?;
         let month = r.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        // "Feb. 24": an abbreviated month keeps its full stop.
         let day = &r[month.len()..];
+        let day = day.strip_prefix('.').unwrap_or(day);
         let digits = day.trim_start().bytes().take_while(u8::is_ascii_digit).count();
         ((1..=2).contains(&digits)
             && day.starts_with(' ')

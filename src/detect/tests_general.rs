@@ -4162,3 +4162,30 @@ fn a_label_before_another_country_and_the_country_of_a_government_acting() {
         &["internet_shutdown/TN"],
     );
 }
+
+#[test]
+fn abbreviated_dateline_months_and_picking_up_citizens() {
+    // "Feb. 24" in a wire dateline keeps the dateline a dateline.
+    expect(
+        "",
+        "TRIPOLI, Libya, Feb. 24 (UPI) -- Foreign governments worked to get their citizens out of Libya.",
+        &[],
+        Some(2011),
+        &["evacuation/LY"],
+    );
+    expect(
+        "",
+        "Governments scrambled by air and sea to pick up their citizens stranded by Libya's unrest.",
+        &[],
+        Some(2011),
+        &["evacuation/LY"],
+    );
+    // Near miss: parents picking up their children evacuate no one from the country.
+    expect(
+        "",
+        "Parents rushed to pick up their children from schools in Tripoli, Libya.",
+        &[],
+        Some(2011),
+        &[],
+    );
+}
