@@ -843,34 +843,27 @@ fn is_border_with(before: &str) -> bool {
         Some(a) => &before[..before.len() - a.len()],
         None => before,
     };
+    // A word among the last three before the lead that starts with one of `stems`.
+    let head_names = |head: &str, stems: &[&str]| {
+        head.split_whitespace().rev().take(3).any(|w| {
+            let w = w.as_bytes();
+            stems.iter().any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        })
+    };
     // "the border crossing between Argentina and Chile", "el paso fronterizo entre Argentina y
-    // Chile": the first of a pair of countries joined by a border is an end of it, like "with".
-    if let Some(between) = [" between", " entre"].iter().find(|w| ends_with_ci(before, w)) {
-        let head = &before[..before.len() - between.len()];
-        return head.split_whitespace().rev().take(3).any(|w| {
-            let w = w.as_bytes();
-            ["border", "crossing", "frontier", "fronti", "fronter", "checkpoint"]
-                .iter()
-                .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
-        });
-    }
+    // Chile": the first of a pair of countries joined by a border is an end of it, like "with";
     // "Jordan closes border crossing into Syria": where a crossing leads is its far end.
-    if ends_with_ci(before, " into") {
-        let head = &before[..before.len() - 5];
-        return head.split_whitespace().rev().take(3).any(|w| {
-            let w = w.as_bytes();
-            ["border", "crossing", "frontier", "checkpoint"]
-                .iter()
-                .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
-        });
+    if let Some(lead) = [" between", " entre", " into"].iter().find(|w| ends_with_ci(before, w)) {
+        let head = &before[..before.len() - lead.len()];
+        return head_names(head, &["border", "crossing", "frontier", "fronti", "fronter", "checkpoint"]);
     }
     let Some(with) = [" with", " avec", " con"].iter().find(|w| ends_with_ci(before, w)) else {
         return false;
     };
     let head = &before[..before.len() - with.len()];
-    head.split_whitespace().rev().take(3).any(|w| {
-        let w = w.as_bytes();
-        [
+    head_names(
+        head,
+        &[
             "border",
             "crossing",
             "frontier",
@@ -888,10 +881,8 @@ fn is_border_with(before: &str) -> bool {
             "guerr",
             "affrontement",
             "enfrentamiento",
-        ]
-        .iter()
-        .any(|p| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
-    })
+        ],
+    )
 }
 
 /// An actor noun within the next three non-stop words ("Russian military forces").
