@@ -353,7 +353,9 @@ pub fn process_held(
 ) -> Result<Outcome, StoreError> {
     let span = tracing::info_span!("advisory", source = %adv.source, id = %adv.id());
     let _entered = span.enter();
+    let started = std::time::Instant::now();
     let mut outcome = plan(store, engine, policy, adv, received_at, now)?;
+    let planned = started.elapsed();
     if let AdvisoryState::Unchanged { .. } = outcome.state {
         metrics::add("tripwatch_advisories_total", &[("source", &adv.source), ("outcome", "unchanged")], 1);
         tracing::debug!("advisory unchanged");
@@ -390,6 +392,7 @@ pub fn process_held(
     }
     let committed =
         store.commit_processed(adv, &outcome.state, &outcome.analysis, &outcome.plan, received_at, now)?;
+    let took = started.elapsed();
     record_metrics(adv, &outcome, &committed);
     tracing::info!(
         version = committed.version,
@@ -399,6 +402,8 @@ pub fn process_held(
         deliveries = committed.deliveries,
         held = outcome.plan.held.as_deref(),
         review = outcome.plan.review.as_ref().map(|r| r.reason.as_str()),
+        plan_ms = planned.as_millis() as u64,
+        commit_ms = (took - planned).as_millis() as u64,
         "advisory processed"
     );
     outcome.committed = Some(committed);

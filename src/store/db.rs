@@ -308,7 +308,20 @@ impl Db {
     /// thousands of rows one advisory can write; SQLite runs them one after the other.
     pub fn execute_many(&self, sql: &str, rows: Vec<Vec<Value>>) -> Result<usize, StoreError> {
         match self {
-            Db::Sqlite(_) => rows.iter().map(|p| self.execute(sql, p)).sum(),
+            Db::Sqlite(c) => match MultiRow::of(sql) {
+                // One statement per chunk of rows: SQLite's per-statement work (a statement
+                // journal inside a transaction, binding, stepping) is paid once per chunk.
+                Some(m) => {
+                    let mut changed = 0;
+                    for (n, chunk) in m.chunks(&rows) {
+                        let mut st = c.prepare_cached(&m.sql(n))?;
+                        let params = chunk.iter().flatten().map(sqlite::to_sql);
+                        changed += st.execute(rusqlite::params_from_iter(params))?;
+                    }
+                    Ok(changed)
+                }
+                None => rows.iter().map(|p| self.execute(sql, p)).sum(),
+            },
             Db::Postgres(c) => Ok(c.borrow_mut().query_many(sql, rows)?.len()),
         }
     }
@@ -317,7 +330,30 @@ impl Db {
     /// PostgreSQL): the ids.
     pub fn insert_many_returning(&self, sql: &str, rows: Vec<Vec<Value>>) -> Result<Vec<i64>, StoreError> {
         match self {
-            Db::Sqlite(_) => rows.iter().map(|p| self.query_row(sql, p, |r| r.get(0))).collect(),
+            Db::Sqlite(c) => match MultiRow::of(sql) {
+                // SQLite returns a multi-row insert's rows in no promised order, but a rowid
+                // it assigns is one more than the largest so far: in row order, the ids ascend.
+                Some(m) => {
+                    let mut ids = Vec::with_capacity(rows.len());
+                    for (n, chunk) in m.chunks(&rows) {
+                        let mut st = c.prepare_cached(&m.sql(n))?;
+                        let params = chunk.iter().flatten().map(sqlite::to_sql);
+                        let mut got: Vec<i64> = st
+                            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
+                            .collect::<Result<_, _>>()?;
+                        if got.len() != n {
+                            return Err(StoreError::invalid(format!(
+                                "{n} rows inserted, {} ids returned",
+                                got.len()
+                            )));
+                        }
+                        got.sort_unstable();
+                        ids.extend(got);
+                    }
+                    Ok(ids)
+                }
+                None => rows.iter().map(|p| self.query_row(sql, p, |r| r.get(0))).collect(),
+            },
             Db::Postgres(c) => c
                 .borrow_mut()
                 .query_many(sql, rows)?
@@ -346,6 +382,77 @@ impl Db {
     pub fn begin(&self) -> Result<Tx<'_>, StoreError> {
         self.batch("BEGIN")?;
         Ok(Tx { db: self, done: false })
+    }
+}
+
+/// An `INSERT … VALUES (?1, …, ?k) …` written for several rows at once: the same statement
+/// with its one tuple repeated, each copy numbering its own parameters.
+struct MultiRow<'a> {
+    head: &'a str,
+    tail: &'a str,
+    width: usize,
+}
+
+impl<'a> MultiRow<'a> {
+    /// SQLite's default limit on a statement's parameters is 32,766; fewer rows per
+    /// statement than that allows keeps each statement's text short.
+    const MAX_ROWS: usize = 256;
+
+    /// The statement's parts, when it is a plain one-tuple insert whose tuple holds only
+    /// the parameters ?1 … ?k in order (anything else runs row by row).
+    fn of(sql: &'a str) -> Option<MultiRow<'a>> {
+        if !sql.trim_start().to_ascii_uppercase().starts_with("INSERT") {
+            return None;
+        }
+        let at = sql.find("VALUES")?;
+        let open = at + sql[at..].find('(')?;
+        let close = open + sql[open..].find(')')?;
+        let inner = &sql[open + 1..close];
+        let mut width = 0;
+        for (i, p) in inner.split(',').enumerate() {
+            if p.trim() != format!("?{}", i + 1) {
+                return None;
+            }
+            width = i + 1;
+        }
+        // A second tuple or a sub-select after it is not this shape.
+        let tail = &sql[close + 1..];
+        if tail.trim_start().starts_with(',') || width == 0 {
+            return None;
+        }
+        Some(MultiRow { head: &sql[..open], tail, width })
+    }
+
+    fn chunks<'r>(
+        &self,
+        rows: &'r [Vec<Value>],
+    ) -> impl Iterator<Item = (usize, &'r [Vec<Value>])> + use<'r, '_> {
+        let per = Self::MAX_ROWS.min(32_766 / self.width).max(1);
+        rows.chunks(per).map(|c| (c.len(), c))
+    }
+
+    /// The statement for `n` rows.
+    fn sql(&self, n: usize) -> String {
+        let mut s = String::with_capacity(self.head.len() + self.tail.len() + n * self.width * 7);
+        s.push_str(self.head);
+        let mut p = 1;
+        for r in 0..n {
+            if r > 0 {
+                s.push_str(", ");
+            }
+            s.push('(');
+            for c in 0..self.width {
+                if c > 0 {
+                    s.push_str(", ");
+                }
+                s.push('?');
+                s.push_str(&p.to_string());
+                p += 1;
+            }
+            s.push(')');
+        }
+        s.push_str(self.tail);
+        s
     }
 }
 
@@ -810,5 +917,78 @@ pub mod pg {
                 "SELECT a FROM t WHERE b = $1 AND c = '?2' OR d = $12"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod multi_row_tests {
+    use super::{Db, MultiRow, Value};
+
+    fn db() -> Db {
+        let c = rusqlite::Connection::open_in_memory().expect("sqlite");
+        c.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, n INTEGER NOT NULL, note TEXT);",
+        )
+        .expect("schema");
+        Db::Sqlite(c)
+    }
+
+    fn row(k: &str, n: i64, note: Option<&str>) -> Vec<Value> {
+        vec![
+            Value::Text(k.to_owned()),
+            Value::Int(n),
+            note.map_or(Value::Null, |s| Value::Text(s.to_owned())),
+        ]
+    }
+
+    #[test]
+    fn only_plain_one_tuple_inserts_are_rewritten() {
+        let m =
+            MultiRow::of("INSERT INTO t (k, n) VALUES (?1, ?2) ON CONFLICT (k) DO NOTHING").expect("shape");
+        assert_eq!(m.sql(2), "INSERT INTO t (k, n) VALUES (?1, ?2), (?3, ?4) ON CONFLICT (k) DO NOTHING");
+        assert_eq!(m.sql(1), "INSERT INTO t (k, n) VALUES (?1, ?2) ON CONFLICT (k) DO NOTHING");
+        // Parameters out of order, a literal in the tuple, an update, two tuples: row by row.
+        assert!(MultiRow::of("INSERT INTO t (k, n) VALUES (?2, ?1)").is_none());
+        assert!(MultiRow::of("INSERT INTO t (k, n) VALUES (?1, 5)").is_none());
+        assert!(MultiRow::of("UPDATE t SET n = ?2 WHERE k = ?1").is_none());
+        assert!(MultiRow::of("INSERT INTO t (k, n) VALUES (?1, ?2), (?3, ?4)").is_none());
+    }
+
+    #[test]
+    fn ids_come_back_in_row_order_across_chunks() {
+        let db = db();
+        db.execute("INSERT INTO t (k, n) VALUES ('first', 0)", &[]).expect("seed row");
+        let rows: Vec<Vec<Value>> =
+            (0..(MultiRow::MAX_ROWS * 2 + 7) as i64).map(|i| row(&format!("k{i}"), i, None)).collect();
+        let want = rows.len();
+        let ids = db
+            .insert_many_returning("INSERT INTO t (k, n, note) VALUES (?1, ?2, ?3) RETURNING id", rows)
+            .expect("insert");
+        assert_eq!(ids.len(), want);
+        for (i, id) in ids.iter().enumerate() {
+            let n: i64 =
+                db.query_row("SELECT n FROM t WHERE id = ?1", &[Value::Int(*id)], |r| r.get(0)).expect("row");
+            assert_eq!(n, i as i64, "id {id} belongs to row {i}");
+        }
+    }
+
+    #[test]
+    fn an_upsert_in_bulk_behaves_as_row_by_row() {
+        let db = db();
+        let rows = vec![row("a", 1, Some("x")), row("b", 2, None), row("a", 3, None)];
+        let sql =
+            "INSERT INTO t (k, n, note) VALUES (?1, ?2, ?3) ON CONFLICT (k) DO UPDATE SET n = excluded.n";
+        assert_eq!(db.execute_many(sql, rows).expect("upsert"), 3);
+        let got = db
+            .query_map("SELECT k, n, note FROM t ORDER BY k", &[], |r| {
+                Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<Option<String>>(2)?))
+            })
+            .expect("rows");
+        assert_eq!(got, vec![("a".into(), 3, Some("x".into())), ("b".into(), 2, None)]);
+        // A constraint failure in a chunk fails the call and writes none of that chunk.
+        let bad = vec![row("c", 4, None), vec![Value::Text("d".into()), Value::Null, Value::Null]];
+        assert!(db.execute_many("INSERT INTO t (k, n, note) VALUES (?1, ?2, ?3)", bad).is_err());
+        let c: i64 = db.query_row("SELECT count(*) FROM t WHERE k = 'c'", &[], |r| r.get(0)).expect("count");
+        assert_eq!(c, 0);
     }
 }

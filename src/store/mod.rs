@@ -137,7 +137,8 @@ impl Store {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
         )?;
         let mut store = Store { db: Db::Sqlite(conn), path };
         store.migrate()?;
