@@ -291,6 +291,7 @@ impl Advisory {
             body: &self.body,
             declared: &self.countries,
             year: self.published.map(|d| d.year),
+            day: self.published.and_then(|d| Some((d.month?, d.day?))),
         }
     }
 }

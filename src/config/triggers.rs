@@ -57,6 +57,9 @@ struct RawTrigger {
     from_places: Option<Spanned<String>>,
     /// "exclude": flights stopped on routes to or from named countries do not fire it.
     routes: Option<Spanned<String>>,
+    /// A one-off event rather than a state that lasts (see `Trigger::event`).
+    #[serde(default)]
+    event: bool,
     /// Natural-hazard code fired by structured feed fields: EQ, TC, FL, VO, TS, WF or DR.
     hazard: Option<Spanned<String>>,
     /// Phrases, near rules and excludes in another language than English, by language code
@@ -281,6 +284,7 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             ignore_modifiers,
             from_places,
             routes_excluded,
+            event: t.event,
             hazard,
         },
         file: file.to_owned(),

@@ -126,6 +126,13 @@ const ACTOR_NOUNS: &[&str] = &[
     "visitors",
     "tourists",
     "holidaymakers",
+    // "responded to American calls for restraint": who asks or blames, not where.
+    "calls",
+    "appeals",
+    "pleas",
+    "criticism",
+    "condemnation",
+    "pressure",
     // "the French High Commission said"
     "high",
     "commission",
@@ -213,6 +220,16 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "rueda de prensa en",
     // Where travellers or flights are going is not where the measure holds.
     "bound for",
+    // Where someone fled is not where the measure holds ("imposed as the president fled to
+    // Saudi Arabia").
+    "fled to",
+    "flee to",
+    "flees to",
+    "fleeing to",
+    "escaped to",
+    "exile in",
+    "refuge in",
+    "asylum in",
     // Where flights land or are sent instead ("allowed to land in the United States",
     // "diverted to Sofia").
     "land in",

@@ -40,6 +40,9 @@ pub struct DetectInput<'a> {
     pub declared: &'a [CountryCode],
     /// The advisory's year, for "in 2019"-style historical cues. `None` disables them.
     pub year: Option<i32>,
+    /// The advisory's month and day, when its date gives them (with `year`): an event told as
+    /// on a day weeks before ("shot dead on 8 January" in a February report) is history.
+    pub day: Option<(u8, u8)>,
 }
 
 /// Which part of the advisory a detection's span refers to.
@@ -211,7 +214,7 @@ impl Engine {
         for s in &sections {
             let mut memo = ScopeMemo::default();
             for raw in self.candidates(s) {
-                all.extend(self.explain(s, &raw, subject, input.year, retrospective, &mut memo));
+                all.extend(self.explain(s, &raw, subject, (input.year, input.day), retrospective, &mut memo));
             }
         }
         // The lede of a report states the latest status, as its title does.
@@ -454,7 +457,7 @@ impl Engine {
         s: &Scanned<'_>,
         raw: &Raw,
         subject: Option<CountryCode>,
-        year: Option<i32>,
+        (year, day): (Option<i32>, Option<(u8, u8)>),
         retrospective: bool,
         memo: &mut ScopeMemo,
     ) -> Vec<(Detection, Option<usize>)> {
@@ -577,6 +580,16 @@ impl Engine {
             return Vec::new();
         }
         if retrospective && s.section == Section::Body && polarity == Polarity::Affirmed && !found.active {
+            polarity = Polarity::Historical;
+        }
+        // A one-off event (shots fired, an evacuation) told as on a day more than two weeks
+        // before the advisory's date is history; a state (a curfew) may well go on.
+        if trigger.event
+            && polarity == Polarity::Affirmed
+            && !found.active
+            && let (Some(y), Some((m, d))) = (year, day)
+            && modifiers::dated_weeks_before(&text[raw.sentence.clone()], (y, m, d))
+        {
             polarity = Polarity::Historical;
         }
 

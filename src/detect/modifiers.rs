@@ -210,6 +210,88 @@ fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
     false
 }
 
+/// The month a name gives (English, French, Spanish; "Jan." and "Sept" too), 1–12.
+fn month_number(w: &str) -> Option<u8> {
+    let w = w.trim_end_matches('.').to_lowercase();
+    const NAMES: [&[&str]; 12] = [
+        &["january", "jan", "janvier", "enero"],
+        &["february", "feb", "février", "fevrier", "febrero"],
+        &["march", "mar", "mars", "marzo"],
+        &["april", "apr", "avril", "abril"],
+        &["may", "mai", "mayo"],
+        &["june", "jun", "juin", "junio"],
+        &["july", "jul", "juillet", "julio"],
+        &["august", "aug", "août", "aout", "agosto"],
+        &["september", "sep", "sept", "septembre", "septiembre", "setiembre"],
+        &["october", "oct", "octobre", "octubre"],
+        &["november", "nov", "novembre", "noviembre"],
+        &["december", "dec", "décembre", "decembre", "diciembre"],
+    ];
+    NAMES.iter().position(|names| names.contains(&w.as_str())).map(|i| i as u8 + 1)
+}
+
+/// Whether a sentence tells its event as on a day, named without a year ("on January 8",
+/// "le 8 janvier", "between January 8 and 12": the last day), that fell more than two weeks
+/// before the advisory's date `doc` (a later month than the advisory's is last year's).
+pub(super) fn dated_weeks_before(sentence: &str, doc: (i32, u8, u8)) -> bool {
+    const MIN_DAYS: i32 = 15;
+    if !sentence.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Ok(doc_date) = jiff::civil::Date::new(doc.0 as i16, doc.1 as i8, doc.2 as i8) else { return false };
+    let day = |w: &str| {
+        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+        if !(1..=2).contains(&digits)
+            || !["", "st", "nd", "rd", "th", "er"].iter().any(|s| w[digits..].eq_ignore_ascii_case(s))
+        {
+            return None;
+        }
+        w[..digits].parse::<u8>().ok().filter(|d| (1..=31).contains(d))
+    };
+    let words: Vec<&str> = sentence
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ';' | ':' | ')' | '(')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        if !["on", "between", "le", "el", "du"].iter().any(|p| w.eq_ignore_ascii_case(p)) {
+            continue;
+        }
+        let (a, b) = (words.get(i + 1).copied().unwrap_or(""), words.get(i + 2).copied().unwrap_or(""));
+        let (month, mut d, mut next) = match (day(a), month_number(a)) {
+            (Some(d), _) => match month_number(b) {
+                Some(m) => (m, d, i + 3),
+                None => continue,
+            },
+            (None, Some(m)) => match day(b) {
+                Some(d) => (m, d, i + 3),
+                None => continue,
+            },
+            _ => continue,
+        };
+        // "between January 8 and 12": the span ends on its last day.
+        if w.eq_ignore_ascii_case("between")
+            && words.get(next).is_some_and(|x| x.eq_ignore_ascii_case("and"))
+            && let Some(end) = words.get(next + 1).and_then(|x| day(x))
+        {
+            d = end;
+            next += 2;
+        }
+        // A year after the day is read by the rules of past years.
+        if words.get(next).is_some_and(|x| x.len() == 4 && x.bytes().all(|b| b.is_ascii_digit())) {
+            continue;
+        }
+        let year = if month > doc.1 { doc.0 - 1 } else { doc.0 };
+        let Ok(when) = jiff::civil::Date::new(year as i16, month as i8, d as i8) else { continue };
+        if let Ok(span) = when.until(doc_date)
+            && span.get_days() >= MIN_DAYS
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether a match is about flights ("halted flights", "suspended all flights").
 fn names_flights(matched: &str) -> bool {
     matched.as_bytes().windows(3).any(|w| {
@@ -301,6 +383,11 @@ pub fn find(
             continue;
         }
         if kind == CueKind::Lift && !tight_lift(text, h, cand) {
+            continue;
+        }
+        // "imposed as Ben Ali ended 23 years in power", "… as the army lifted its siege": a lift
+        // verb after the measure with an object of its own ends that, not the measure.
+        if kind == CueKind::Lift && h.start >= cand.last.1 && lift_has_own_object(text, h.end) {
             continue;
         }
         // "since protests resumed on October 24": unrest resuming lifts no measure.
@@ -512,6 +599,19 @@ pub fn find(
     f
 }
 
+/// Whether the words right after a lift verb are its own object: a possessive ("ended his
+/// rule", "lifted its siege") or a count of years ("ended 23 years in power").
+fn lift_has_own_object(text: &str, cue_end: usize) -> bool {
+    let mut words = text[cue_end..].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    match words.next() {
+        Some(w) if ["his", "her", "their", "its"].iter().any(|p| w.eq_ignore_ascii_case(p)) => true,
+        Some(w) if w.bytes().all(|b| b.is_ascii_digit()) => words
+            .next()
+            .is_some_and(|u| ["years", "decades", "months"].iter().any(|p| u.eq_ignore_ascii_case(p))),
+        _ => false,
+    }
+}
+
 /// "le couvre-feu est levé, les frontières restent fermées", "the curfew was lifted but the
 /// borders stay shut": a lift cue right after another measure (a verb between at most) ends
 /// that one, not a measure after it.
@@ -539,9 +639,13 @@ fn closes_other(text: &str, h: &Hit, cand: &Candidate, others: &[(usize, usize)]
         "interdiction",
         "prohibicion",
     ];
+    // "extends state of emergency, ends curfew": a verb that opens its own clause, right before
+    // the measure, governs that measure.
+    let governs_cand = words_between(text, h.end, cand.first.0) <= 1;
     h.end <= cand.first.0
         && others.iter().any(|o| {
             o.1 <= h.start
+                && !(governs_cand && text[o.1..h.start].contains([',', ';']))
                 && text[o.1..h.start]
                     .split(|c: char| !c.is_alphanumeric())
                     .filter(|w| !w.is_empty())

@@ -17,7 +17,7 @@ fn cc(s: &str) -> CountryCode {
 /// All (trigger, country, polarity) triples found, for the scored vocabulary.
 fn found(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Vec<(String, String, String)> {
     let declared: Vec<CountryCode> = declared.iter().map(|c| cc(c)).collect();
-    let a = engine().analyze(&DetectInput { title, body, declared: &declared, year });
+    let a = engine().analyze(&DetectInput { title, body, declared: &declared, year, day: None });
     a.detections
         .iter()
         .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
@@ -156,7 +156,13 @@ fn lifted_and_advice_and_staff() {
         ("Almaty airport reopened on 10 January after a five-day closure.", "airport_reopened"),
         ("The ban on foreigners entering the country was lifted.", "border_reopened"),
     ] {
-        let a = engine().analyze(&DetectInput { title: "", body: text, declared: &[cc("KZ")], year: None });
+        let a = engine().analyze(&DetectInput {
+            title: "",
+            body: text,
+            declared: &[cc("KZ")],
+            year: None,
+            day: None,
+        });
         let ids: Vec<&str> = a.affirmed().map(|d| d.trigger.as_str()).collect();
         assert_eq!(ids, [clear], "{text}");
     }
@@ -165,6 +171,7 @@ fn lifted_and_advice_and_staff() {
         body: "The curfew was lifted on Friday.",
         declared: &[cc("KZ")],
         year: None,
+        day: None,
     });
     let ids: Vec<&str> = a.affirmed().map(|d| d.trigger.as_str()).collect();
     assert_eq!(ids, ["curfew_lifted"]);
@@ -239,6 +246,7 @@ fn title_subject_and_city_fields() {
         body: "The curfew runs from 8pm to 4am.",
         declared: &[],
         year: Some(2022),
+        day: None,
     });
     assert_eq!(a.primary_country, Some(cc("PE")));
     let d = a.affirmed().find(|d| d.trigger.as_str() == "curfew").expect("curfew");
@@ -255,6 +263,7 @@ fn ambiguous_place_names() {
         body: "Nice weather in the city; Mobile phones work.",
         declared: &[],
         year: None,
+        day: None,
     });
     assert!(a.primary_country.is_none(), "common words are not places: {:?}", a.primary_country);
     // ...but "Male" is the Maldives' capital when the Maldives is the subject.
@@ -265,6 +274,7 @@ fn ambiguous_place_names() {
         body: "the chad and the turkey were cooked",
         declared: &[],
         year: None,
+        day: None,
     });
     assert!(a.primary_country.is_none());
 }
@@ -283,7 +293,7 @@ fn french_text() {
 #[test]
 fn evidence_spans_point_into_the_original() {
     let body = "Intro line.\n\n  • Security officials\u{2019} use of live\u{a0}ammunition was confirmed.";
-    let a = engine().analyze(&DetectInput { title: "", body, declared: &[cc("KZ")], year: None });
+    let a = engine().analyze(&DetectInput { title: "", body, declared: &[cc("KZ")], year: None, day: None });
     let d = a.affirmed().find(|d| d.trigger.as_str() == "live_ammunition").expect("fires");
     assert_eq!(&body[d.span.0..d.span.1], d.evidence);
     assert_eq!(&body[d.matched.0..d.matched.1], "live\u{a0}ammunition");
@@ -307,7 +317,7 @@ fn never_panics_on_odd_text() {
         "U.S.",
         "1.2.3.",
     ] {
-        let _ = e.analyze(&DetectInput { title: body, body, declared: &[], year: Some(2020) });
+        let _ = e.analyze(&DetectInput { title: body, body, declared: &[], year: Some(2020), day: None });
     }
 }
 

@@ -17,7 +17,7 @@ fn cc(s: &str) -> CountryCode {
 
 fn analyze(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Analysis {
     let declared: Vec<CountryCode> = declared.iter().map(|c| cc(c)).collect();
-    engine().analyze(&DetectInput { title, body, declared: &declared, year })
+    engine().analyze(&DetectInput { title, body, declared: &declared, year, day: None })
 }
 
 /// Affirmed "trigger/CC" pairs for the scored vocabulary, sorted and deduplicated.
@@ -4187,5 +4187,137 @@ fn abbreviated_dateline_months_and_picking_up_citizens() {
         &[],
         Some(2011),
         &[],
+    );
+}
+
+/// Affirmed pairs for an advisory dated `(year, month, day)`.
+fn affirmed_on(title: &str, body: &str, (y, m, d): (i32, u8, u8)) -> Vec<String> {
+    let a = engine().analyze(&DetectInput { title, body, declared: &[], year: Some(y), day: Some((m, d)) });
+    let mut v: Vec<String> = a
+        .affirmed()
+        .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
+        .map(|d| format!("{}/{}", d.trigger, d.country.map_or("-".into(), |c| c.to_string())))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn shots_told_as_on_a_day_weeks_before_are_history() {
+    let body = "Police killed at least twenty protesters with live ammunition in Kasserine, Tunisia, between January 8 and 12.";
+    // Three weeks later it is an account of the past; five days later it is news.
+    assert_eq!(affirmed_on("", body, (2011, 2, 2)), Vec::<String>::new());
+    assert_eq!(affirmed_on("", body, (2011, 1, 17)), vec!["live_ammunition/TN"]);
+    // French, and a December day read from a January report (last year's).
+    let fr = "Le 20 décembre, la police a tiré à balles réelles sur les manifestants à Tunis, en Tunisie.";
+    assert_eq!(affirmed_on("", fr, (2011, 1, 14)), Vec::<String>::new());
+    assert_eq!(affirmed_on("", fr, (2010, 12, 24)), vec!["live_ammunition/TN"]);
+    // Near miss: a state imposed weeks ago may well go on; only events age this way.
+    assert_eq!(
+        affirmed_on("", "A curfew was imposed in Tunis, Tunisia, on January 12.", (2011, 2, 10)),
+        vec!["curfew/TN"]
+    );
+    // Near miss: no date given, or one with its year (read by the rules of past years).
+    assert_eq!(
+        affirmed_on("", "Police fired live rounds at protesters in Tunis, Tunisia.", (2011, 2, 2)),
+        vec!["live_ammunition/TN"]
+    );
+    assert_eq!(
+        affirmed_on(
+            "",
+            "Police fired live rounds at protesters in Tunis, Tunisia, on January 30, 2011.",
+            (2011, 2, 2)
+        ),
+        vec!["live_ammunition/TN"]
+    );
+}
+
+#[test]
+fn an_airspace_shut_down_a_lift_with_its_own_object_and_where_people_fled() {
+    // "its airspace" whatever the verb's form closes the country to arrivals and flights.
+    expect(
+        "",
+        "The violence has caused Tunisia to shut down its airspace.",
+        &[],
+        Some(2011),
+        &["airport_closure/TN", "entry_ban/TN"],
+    );
+    expect(
+        "",
+        "Officials in Niger decided to close their airspace on Sunday.",
+        &[],
+        Some(2023),
+        &["airport_closure/NE", "entry_ban/NE"],
+    );
+    // Near miss: part of it only closes no country.
+    expect("", "Tunisia partially shut down its airspace.", &[], Some(2011), &["airport_closure/TN"]);
+    // A lift verb opening the next clause governs the measure right after it.
+    expect(
+        "Tunisia extends state of emergency, ends curfew",
+        "",
+        &[],
+        Some(2011),
+        &["state_of_emergency/TN"],
+    );
+    // Near miss: a lift right after the first measure ends that one.
+    expect(
+        "",
+        "In Tunisia the state of emergency was lifted, but a curfew remains in force.",
+        &[],
+        Some(2011),
+        &["curfew/TN", "state_of_emergency_lifted/TN"],
+    );
+    // A lift verb with its own object after the measure ends that object; the country a
+    // president fled to is not where the measure holds.
+    expect(
+        "",
+        "A state of emergency was imposed on Friday as the president ended 23 years in power by fleeing to Saudi Arabia.",
+        &["TN"],
+        Some(2011),
+        &["state_of_emergency/TN"],
+    );
+    expect(
+        "",
+        "A curfew was declared in Tunisia as the army lifted its siege of the town.",
+        &[],
+        Some(2011),
+        &["curfew/TN"],
+    );
+    // Near miss: with nothing of its own after it, the lift is the measure's.
+    expect("", "A curfew was declared in Tunisia and lifted the next morning.", &[], Some(2011), &[]);
+    // Near miss: the country a president fled to acting for itself still counts.
+    expect(
+        "",
+        "The president fled to Saudi Arabia. Saudi Arabia then declared a state of emergency.",
+        &[],
+        Some(2011),
+        &["state_of_emergency/SA"],
+    );
+}
+
+#[test]
+fn a_nationality_before_calls_or_criticism_is_who_speaks() {
+    expect(
+        "",
+        "The Tunisian regime answered American calls for restraint with live bullets.",
+        &[],
+        Some(2011),
+        &["live_ammunition/TN"],
+    );
+    expect(
+        "",
+        "Police in Tunisia ignored French criticism and fired live rounds at protesters.",
+        &[],
+        Some(2011),
+        &["live_ammunition/TN"],
+    );
+    // Near miss: the nationality of the police who shoot is the place.
+    expect(
+        "",
+        "American police fired live rounds at protesters in Minneapolis.",
+        &[],
+        Some(2020),
+        &["live_ammunition/US"],
     );
 }

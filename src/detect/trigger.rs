@@ -191,6 +191,9 @@ pub struct Trigger {
     /// Flights stopped on routes to or from named countries ("suspended flights to and from
     /// Panama") are not this trigger (an airport or airspace closing).
     pub routes_excluded: bool,
+    /// A one-off event (shots fired, an evacuation), not a state that lasts: told as on a day
+    /// weeks before the advisory's date, it is history.
+    pub event: bool,
     /// A natural-hazard code (`EQ`, `TC`, `FL`, `VO`, `TS`, `WF`, `DR`): the trigger is (also)
     /// fired by structured fields — a GDACS event type and alert level, a CAP `event` — not
     /// only by phrases.
