@@ -1027,6 +1027,14 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
             dateline_end = Some(end);
             continue;
         }
+        // "ISLAMABAD, (UrduPoint / Pakistan Point News …) :": a place inside the agency's bracket
+        // names the agency.
+        if dateline_end.is_some_and(|e| {
+            let between = &text[e..start];
+            between.len() < 80 && between.contains('(') && !between.contains(')')
+        }) {
+            continue;
+        }
         // "ATHENS, Greece –": the dateline's country goes with its city.
         if dateline_end.take().is_some_and(|e| text[e..start].trim() == ",") {
             continue;
@@ -1128,12 +1136,19 @@ fn speaks(after: &str) -> bool {
         "afirmo",
         "declaro",
     ];
+    // "Delhi's withdrawal of the special status": the capital's decision is its government's.
+    const ACTS: &[&str] = &["withdrawal", "decision", "move", "revocation", "relationship", "policy", "rule"];
+    let is = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+    if let Some(rest) = after.strip_prefix("'s ")
+        && rest.split(|c: char| !c.is_alphabetic()).next().is_some_and(|w| is(w, ACTS))
+    {
+        return true;
+    }
     let mut words = after.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty());
     let Some(first) = words.next() else { return false };
     if !after.trim_start().starts_with(first) {
         return false;
     }
-    let is = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
     is(first, SAYING) || (is(first, AUX) && words.next().is_some_and(|w| is(w, SAYING)))
 }
 
@@ -1410,10 +1425,16 @@ fn is_dateline(
     if capitals && rest.starts_with(['-', '\u{2014}', '\u{2013}']) {
         return true;
     }
+    // "ISLAMABAD, (UrduPoint / Pakistan Point News - 11th Aug, 2019 ) :": a comma may stand
+    // before the agency's bracket, which then may hold its own date.
+    let rest = match rest.strip_prefix(',').map(str::trim_start) {
+        Some(r) if capitals && r.starts_with('(') => r,
+        _ => rest,
+    };
     if let Some(r) = rest.strip_prefix('(') {
         // An agency's name in brackets, then a dash or a colon.
         let Some(close) = r.find(')') else { return false };
-        if close > 30 {
+        if close > if capitals { 60 } else { 30 } {
             return false;
         }
         let after = r[close + 1..].trim_start();

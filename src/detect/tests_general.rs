@@ -4321,3 +4321,46 @@ fn a_nationality_before_calls_or_criticism_is_who_speaks() {
         &["live_ammunition/US"],
     );
 }
+
+#[test]
+fn networks_cut_together_an_agency_bracket_after_a_dateline_and_a_capitals_decision() {
+    // Several networks in one list, "were all cut off" at its end.
+    expect(
+        "",
+        "In Srinagar, India, the local internet, mobile networks, landline telephone networks and cable TV networks were all cut off.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/IN"],
+    );
+    // Near miss: a list of other things shut.
+    expect("", "In Srinagar, India, roads, rail lines and ports were all shut down.", &[], Some(2019), &[]);
+    // A comma may stand between a wire dateline and its agency's bracket, and a country in the
+    // agency's name is no place.
+    expect(
+        "Communication blackout continues in Kashmir, India",
+        "ISLAMABAD, (Pakistan Point News - 11th Aug, 2019 ) :The communication blackout continues on the 7th day.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/IN"],
+    );
+    // Near miss: a country after the bracket is the news's own.
+    expect(
+        "",
+        "ISLAMABAD, (Reuters) - Pakistan suspended mobile internet services nationwide.",
+        &[],
+        Some(2023),
+        &["internet_shutdown/PK"],
+    );
+    // A capital's decision is its government's, not a place where the measure holds.
+    let a = analyze(
+        "",
+        "The easing of the curfew in Srinagar followed protests against Delhi's withdrawal of Kashmir's special status.",
+        &[],
+        Some(2019),
+    );
+    let cities: Vec<_> = a.affirmed().filter_map(|d| d.city.clone()).collect();
+    assert!(cities.iter().all(|c| c != "Delhi") && cities.iter().any(|c| c == "Srinagar"), "{a:?}");
+    // Near miss: a capital's own curfew is its own.
+    let a = analyze("", "Delhi's curfew was extended by a week, India's officials said.", &[], Some(2019));
+    assert!(a.affirmed().any(|d| d.city.as_deref() == Some("Delhi")), "{a:?}");
+}
