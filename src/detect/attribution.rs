@@ -567,9 +567,33 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         }
     }
     let before = text_before(text, start, 60).trim_end();
-    // "arriving from neighbouring Ukraine": the adjective does not change the lead.
-    let adjective = ["neighbouring", "neighboring", "nearby"].iter().find(|w| ends_with_ci(before, w));
-    let before = adjective.map_or(before, |w| before[..before.len() - w.len()].trim_end());
+    // "arriving from neighbouring Ukraine", "its border with strife-torn neighbour Kyrgyzstan":
+    // the adjectives a report puts before a country do not change the lead.
+    const QUALIFIERS: &[&str] = &[
+        "neighbouring",
+        "neighboring",
+        "nearby",
+        "neighbour",
+        "neighbor",
+        "strife torn",
+        "war torn",
+        "conflict torn",
+        "crisis hit",
+        "conflict hit",
+        "embattled",
+        "troubled",
+        "restive",
+        "volatile",
+    ];
+    let mut before = before;
+    let mut adjective = None;
+    while let Some(w) = QUALIFIERS.iter().find(|w| ends_with_ci(before, w) && !alnum_before(before, w)) {
+        // (Only a neighbour word makes "from" a neighbour's: "fled from war-torn Syria" is not.)
+        if w.starts_with("neighbo") || *w == "nearby" {
+            adjective = Some(*w);
+        }
+        before = before[..before.len() - w.len()].trim_end();
+    }
     // "… crossed from neighbouring Belarus": a neighbour named as where people come from.
     if adjective.is_some() && ends_with_ci(before, " from") {
         return Role::Neighbour;
@@ -1036,7 +1060,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
             continue;
         }
         // "ATHENS, Greece –": the dateline's country goes with its city.
-        if dateline_end.take().is_some_and(|e| text[e..start].trim() == ",") {
+        if dateline_end.take().is_some_and(|e| matches!(text[e..start].trim(), "," | "/")) {
             continue;
         }
         let mut role = role(text, start, end, kind == Kind::Demonym);
@@ -1406,6 +1430,16 @@ fn is_dateline(
     };
     if let Some(n) = date(rest) {
         rest = &rest[n..];
+    }
+    // "Osh/Moscow :": the cities a report was filed from, joined by a slash.
+    if city && let Some(r) = rest.strip_prefix('/') {
+        let name_end = r.find(|c: char| !(c.is_alphabetic() || c == ' ' || c == '-')).unwrap_or(r.len());
+        if (1..=24).contains(&name_end)
+            && r.starts_with(char::is_uppercase)
+            && r[name_end..].trim_start().starts_with(':')
+        {
+            return true;
+        }
     }
     // ", France" after the city.
     if let Some(r) = rest.strip_prefix(", ") {

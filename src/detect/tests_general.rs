@@ -4364,3 +4364,54 @@ fn networks_cut_together_an_agency_bracket_after_a_dateline_and_a_capitals_decis
     let a = analyze("", "Delhi's curfew was extended by a week, India's officials said.", &[], Some(2019));
     assert!(a.affirmed().any(|d| d.city.as_deref() == Some("Delhi")), "{a:?}");
 }
+
+#[test]
+fn two_cities_of_a_dateline_and_words_before_a_neighbour() {
+    // "Osh/Moscow :": both cities are where the report was filed.
+    expect(
+        "",
+        "Osh/Moscow : Uzbekistan closed its border with Kyrgyzstan on Tuesday.",
+        &[],
+        Some(2010),
+        &["entry_ban/UZ"],
+    );
+    // Near miss: a city heading its own news after a slash is not a dateline without the colon.
+    expect("", "Osh/Jalal-Abad curfew extended in Kyrgyzstan.", &[], Some(2010), &["curfew/KG"]);
+    // "strife-torn", "war-torn", "neighbour" between "border with" and the country.
+    expect("Uzbekistan closes border with strife-torn Kyrgyzstan", "", &[], Some(2010), &["entry_ban/UZ"]);
+    expect(
+        "",
+        "Uzbekistan closed its border with war-torn neighbour Afghanistan.",
+        &[],
+        Some(2021),
+        &["entry_ban/UZ"],
+    );
+    // Near miss: fleeing from a war-torn country does not make it a neighbour.
+    expect(
+        "",
+        "Thousands fled from war-torn Sudan as a curfew was imposed in Khartoum.",
+        &[],
+        Some(2023),
+        &["curfew/SD"],
+    );
+}
+
+#[test]
+fn rounds_seized_or_stored_are_no_shots_fired() {
+    expect(
+        "",
+        "In Manama, Bahrain, a spokesman said four guns were confiscated along with live ammunition.",
+        &[],
+        Some(2011),
+        &[],
+    );
+    expect("", "Troops found a cache of live ammunition near Manama, Bahrain.", &[], Some(2011), &[]);
+    // Near miss: shots fired after a search are shots fired.
+    expect(
+        "",
+        "After searching homes in Manama, Bahrain, police fired live ammunition at protesters.",
+        &[],
+        Some(2011),
+        &["live_ammunition/BH"],
+    );
+}
