@@ -4415,3 +4415,29 @@ fn rounds_seized_or_stored_are_no_shots_fired() {
         &["live_ammunition/BH"],
     );
 }
+
+#[test]
+fn some_flights_cancelled_or_delayed_is_disruption_not_a_ban() {
+    expect(
+        "",
+        "Snow is disrupting travel in Austria: many national and international flights have been cancelled or delayed.",
+        &[],
+        Some(2017),
+        &[],
+    );
+    expect(
+        "",
+        "In Austria, several international flights were cancelled because of the storm.",
+        &[],
+        Some(2017),
+        &[],
+    );
+    // Near miss: every international flight stopped shuts the country to arrivals.
+    expect(
+        "",
+        "Austria has suspended all international flights until further notice.",
+        &[],
+        Some(2020),
+        &["airport_closure/AT", "entry_ban/AT"],
+    );
+}
