@@ -390,6 +390,12 @@ pub fn find(
         if kind == CueKind::Lift && h.start >= cand.last.1 && lift_has_own_object(text, h.end) {
             continue;
         }
+        // "the standoff that ended early Sunday following a state of emergency": what ended did
+        // so because of the measure; the measure did not end.
+        if kind == CueKind::Lift && h.end <= cand.first.0 && caused_by_the_measure(text, h.end, cand.first.0)
+        {
+            continue;
+        }
         // "since protests resumed on October 24": unrest resuming lifts no measure.
         if kind == CueKind::Lift && unrest_resumes(text, h.start) {
             continue;
@@ -597,6 +603,15 @@ pub fn find(
         f.advice = true;
     }
     f
+}
+
+/// Whether a word between a lift verb and the measure after it makes the measure the cause
+/// of the ending ("ended following", "ended after", "ended because of").
+fn caused_by_the_measure(text: &str, cue_end: usize, cand_start: usize) -> bool {
+    const CAUSES: &[&str] = &["following", "after", "because", "due", "amid", "citing", "thanks"];
+    text[cue_end..cand_start]
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| CAUSES.iter().any(|c| w.eq_ignore_ascii_case(c)))
 }
 
 /// Whether the words right after a lift verb are its own object: a possessive ("ended his
@@ -1220,6 +1235,35 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         if let [.., month, de] = &prev[..]
             && de == "de"
             && MONTHS.contains(&month.as_str())
+        {
+            return true;
+        }
+        // "las protestas de elecciones presidenciales armenias de 2008", "la crise de 2008": an
+        // event named with its year (not "el decreto 5 de 2020", which may still hold).
+        if prev.last().is_some_and(|p| p == "de" || p == "du")
+            && words[i.saturating_sub(5)..i - 1].iter().any(|p| {
+                const EVENTS: &[&str] = &[
+                    "protestas",
+                    "manifestaciones",
+                    "elecciones",
+                    "crisis",
+                    "golpe",
+                    "guerra",
+                    "revolución",
+                    "revolucion",
+                    "disturbios",
+                    "manifestations",
+                    "élections",
+                    "elections",
+                    "crise",
+                    "guerre",
+                    "révolution",
+                    "revolution",
+                    "émeutes",
+                    "emeutes",
+                ];
+                EVENTS.iter().any(|e| p.eq_ignore_ascii_case(e))
+            })
         {
             return true;
         }

@@ -4441,3 +4441,46 @@ fn some_flights_cancelled_or_delayed_is_disruption_not_a_ban() {
         &["airport_closure/AT", "entry_ban/AT"],
     );
 }
+
+#[test]
+fn what_ended_because_of_a_measure_and_an_event_named_with_its_year() {
+    // The standoff ended because of the state of emergency; the emergency holds.
+    expect(
+        "",
+        "The standoff in Yerevan, Armenia, ended early Sunday following a state of emergency declared by the president.",
+        &[],
+        Some(2008),
+        &["state_of_emergency/AM"],
+    );
+    // Near miss: the measure itself ended.
+    expect(
+        "",
+        "Armenia ended the state of emergency on Sunday.",
+        &[],
+        Some(2008),
+        &["state_of_emergency_lifted/AM"],
+    );
+    // "las protestas … de 2008" in a later text is history (Spanish, French).
+    expect(
+        "Protestas de elecciones presidenciales armenias de 2008",
+        "El presidente declaró un estado de emergencia de 20 días en Armenia.",
+        &[],
+        Some(2012),
+        &[],
+    );
+    expect(
+        "Les manifestations de 2008 en Arménie",
+        "Le président a déclaré l'état d'urgence en Arménie.",
+        &[],
+        Some(2012),
+        &[],
+    );
+    // Near miss: a decree numbered with its year may still hold.
+    expect(
+        "Decreto 5 de 2020",
+        "El estado de emergencia sigue vigente en Armenia.",
+        &[],
+        Some(2021),
+        &["state_of_emergency/AM"],
+    );
+}
