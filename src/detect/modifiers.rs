@@ -188,12 +188,7 @@ fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
     if !sentence.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit)) {
         return false;
     }
-    let day = |w: &str| {
-        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-        (1..=2).contains(&digits)
-            && w[..digits].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
-            && ["", "st", "nd", "rd", "th"].iter().any(|s| w[digits..].eq_ignore_ascii_case(s))
-    };
+    let day = |w: &str| day_of_month(w).is_some();
     let month = |w: &str| MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m));
     let past = |w: &str| w.len() == 4 && w.parse::<i32>().is_ok_and(|y| (1900..doc_year).contains(&y));
     // The last four words, kept without allocating.
@@ -208,6 +203,17 @@ fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
         }
     }
     false
+}
+
+/// The day a word gives as a day of the month: "8", "25th", "1er".
+fn day_of_month(w: &str) -> Option<u8> {
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits)
+        || !["", "st", "nd", "rd", "th", "er"].iter().any(|s| w[digits..].eq_ignore_ascii_case(s))
+    {
+        return None;
+    }
+    w[..digits].parse::<u8>().ok().filter(|d| (1..=31).contains(d))
 }
 
 /// The month a name gives (English, French, Spanish; "Jan." and "Sept" too), 1–12.
@@ -239,15 +245,7 @@ pub(super) fn dated_weeks_before(sentence: &str, doc: (i32, u8, u8)) -> bool {
         return false;
     }
     let Ok(doc_date) = jiff::civil::Date::new(doc.0 as i16, doc.1 as i8, doc.2 as i8) else { return false };
-    let day = |w: &str| {
-        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-        if !(1..=2).contains(&digits)
-            || !["", "st", "nd", "rd", "th", "er"].iter().any(|s| w[digits..].eq_ignore_ascii_case(s))
-        {
-            return None;
-        }
-        w[..digits].parse::<u8>().ok().filter(|d| (1..=31).contains(d))
-    };
+    let day = day_of_month;
     let words: Vec<&str> = sentence
         .split(|c: char| c.is_whitespace() || c == ',')
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ';' | ':' | ')' | '(')))
@@ -608,10 +606,9 @@ pub fn find(
 /// Whether a word between a lift verb and the measure after it makes the measure the cause
 /// of the ending ("ended following", "ended after", "ended because of").
 fn caused_by_the_measure(text: &str, cue_end: usize, cand_start: usize) -> bool {
-    const CAUSES: &[&str] = &["following", "after", "because", "due", "amid", "citing", "thanks"];
-    text[cue_end..cand_start]
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| CAUSES.iter().any(|c| w.eq_ignore_ascii_case(c)))
+    let between = &text[cue_end..cand_start];
+    super::locate::cause_at(between).is_some()
+        || between.split(|c: char| !c.is_alphanumeric()).any(|w| w.eq_ignore_ascii_case("citing"))
 }
 
 /// Whether the words right after a lift verb are its own object: a possessive ("ended his

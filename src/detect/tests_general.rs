@@ -22,7 +22,11 @@ fn analyze(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Ana
 
 /// Affirmed "trigger/CC" pairs for the scored vocabulary, sorted and deduplicated.
 fn affirmed(title: &str, body: &str, declared: &[&str], year: Option<i32>) -> Vec<String> {
-    let a = analyze(title, body, declared, year);
+    scored_pairs(&analyze(title, body, declared, year))
+}
+
+/// An analysis's affirmed "trigger/CC" pairs of the scored vocabulary, sorted, deduplicated.
+fn scored_pairs(a: &Analysis) -> Vec<String> {
     let mut v: Vec<String> = a
         .affirmed()
         .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
@@ -4192,15 +4196,13 @@ fn abbreviated_dateline_months_and_picking_up_citizens() {
 
 /// Affirmed pairs for an advisory dated `(year, month, day)`.
 fn affirmed_on(title: &str, body: &str, (y, m, d): (i32, u8, u8)) -> Vec<String> {
-    let a = engine().analyze(&DetectInput { title, body, declared: &[], year: Some(y), day: Some((m, d)) });
-    let mut v: Vec<String> = a
-        .affirmed()
-        .filter(|d| crate::app::eval::SCORED.contains(&d.trigger.as_str()))
-        .map(|d| format!("{}/{}", d.trigger, d.country.map_or("-".into(), |c| c.to_string())))
-        .collect();
-    v.sort();
-    v.dedup();
-    v
+    scored_pairs(&engine().analyze(&DetectInput {
+        title,
+        body,
+        declared: &[],
+        year: Some(y),
+        day: Some((m, d)),
+    }))
 }
 
 #[test]
