@@ -4486,3 +4486,30 @@ fn what_ended_because_of_a_measure_and_an_event_named_with_its_year() {
         &["state_of_emergency/AM"],
     );
 }
+
+#[test]
+fn every_airport_of_the_country_shut_and_roads_to_an_airport_in_spanish() {
+    expect(
+        "",
+        "El gobierno de Honduras anunció el cierre, a partir de mañana, de los cuatro aeropuertos internacionales del país.",
+        &[],
+        Some(2009),
+        &["airport_closure/HN", "entry_ban/HN"],
+    );
+    // Near miss: one airport closed shuts no country.
+    expect(
+        "",
+        "El aeropuerto de Tegucigalpa, en Honduras, permanecerá cerrado por 48 horas.",
+        &[],
+        Some(2009),
+        &["airport_closure/HN"],
+    );
+    // Roads leading to the airport closed leave it open.
+    expect(
+        "",
+        "En Tegucigalpa, Honduras, la policía cerró el tráfico en las calles de acceso al aeropuerto.",
+        &[],
+        Some(2009),
+        &[],
+    );
+}
