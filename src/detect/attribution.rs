@@ -1423,10 +1423,8 @@ fn is_dateline(
         let day = &r[month.len()..];
         let day = day.strip_prefix('.').unwrap_or(day);
         let digits = day.trim_start().bytes().take_while(u8::is_ascii_digit).count();
-        ((1..=2).contains(&digits)
-            && day.starts_with(' ')
-            && super::modifiers::MONTHS.iter().any(|m| m.eq_ignore_ascii_case(month)))
-        .then(|| rest.len() - day.trim_start()[digits..].len())
+        ((1..=2).contains(&digits) && day.starts_with(' ') && super::modifiers::is_month(month))
+            .then(|| rest.len() - day.trim_start()[digits..].len())
     };
     if let Some(n) = date(rest) {
         rest = &rest[n..];

@@ -189,7 +189,7 @@ fn dated_on_a_past_day(sentence: &str, doc_year: i32) -> bool {
         return false;
     }
     let day = |w: &str| day_of_month(w).is_some();
-    let month = |w: &str| MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m));
+    let month = |w: &str| is_month(w);
     let past = |w: &str| w.len() == 4 && w.parse::<i32>().is_ok_and(|y| (1900..doc_year).contains(&y));
     // The last four words, kept without allocating.
     let mut win: [&str; 4] = [""; 4];
@@ -216,24 +216,31 @@ fn day_of_month(w: &str) -> Option<u8> {
     w[..digits].parse::<u8>().ok().filter(|d| (1..=31).contains(d))
 }
 
-/// The month a name gives (English, French, Spanish; "Jan." and "Sept" too), 1–12.
+/// Month names by month (English, French, Spanish; "Jan." and "Sept" too), lower case.
+const MONTH_NAMES: [&[&str]; 12] = [
+    &["january", "jan", "janvier", "enero"],
+    &["february", "feb", "février", "fevrier", "febrero"],
+    &["march", "mar", "mars", "marzo"],
+    &["april", "apr", "avril", "abril"],
+    &["may", "mai", "mayo"],
+    &["june", "jun", "juin", "junio"],
+    &["july", "jul", "juillet", "julio"],
+    &["august", "aug", "août", "aout", "agosto"],
+    &["september", "sep", "sept", "septembre", "septiembre", "setiembre"],
+    &["october", "oct", "octobre", "octubre"],
+    &["november", "nov", "novembre", "noviembre"],
+    &["december", "dec", "décembre", "decembre", "diciembre"],
+];
+
+/// Whether a word names a month, in any case ("May", "mai", "mayo").
+pub(super) fn is_month(w: &str) -> bool {
+    MONTH_NAMES.iter().flat_map(|names| names.iter()).any(|m| m.eq_ignore_ascii_case(w))
+}
+
+/// The month a name gives, 1–12 ("Jan." with its full stop too).
 fn month_number(w: &str) -> Option<u8> {
     let w = w.trim_end_matches('.').to_lowercase();
-    const NAMES: [&[&str]; 12] = [
-        &["january", "jan", "janvier", "enero"],
-        &["february", "feb", "février", "fevrier", "febrero"],
-        &["march", "mar", "mars", "marzo"],
-        &["april", "apr", "avril", "abril"],
-        &["may", "mai", "mayo"],
-        &["june", "jun", "juin", "junio"],
-        &["july", "jul", "juillet", "julio"],
-        &["august", "aug", "août", "aout", "agosto"],
-        &["september", "sep", "sept", "septembre", "septiembre", "setiembre"],
-        &["october", "oct", "octobre", "octubre"],
-        &["november", "nov", "novembre", "noviembre"],
-        &["december", "dec", "décembre", "decembre", "diciembre"],
-    ];
-    NAMES.iter().position(|names| names.contains(&w.as_str())).map(|i| i as u8 + 1)
+    MONTH_NAMES.iter().position(|names| names.contains(&w.as_str())).map(|i| i as u8 + 1)
 }
 
 /// Whether a sentence tells its event as on a day, named without a year ("on January 8",
@@ -1231,7 +1238,7 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         // "diciembre de 2001", "mars de 2019".
         if let [.., month, de] = &prev[..]
             && de == "de"
-            && MONTHS.contains(&month.as_str())
+            && is_month(month)
         {
             return true;
         }
@@ -1268,66 +1275,11 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
     false
 }
 
-pub(super) const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "janvier",
-    "février",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-    "decembre",
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "setiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
 fn is_time_word(w: &str) -> bool {
     let w = w.trim_end_matches('.');
     // ("del": Spanish "la crisis del 2001".)
     matches!(w, "in" | "during" | "on" | "of" | "by" | "late" | "early" | "mid" | "en" | "year" | "del")
-        || MONTHS.contains(&w)
+        || is_month(w)
         || (w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
         || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2
 }
@@ -1340,7 +1292,7 @@ fn until_a_date(text: &str, start: usize, end: usize) -> bool {
     }
     let next = text[end..].split_whitespace().next().unwrap_or("");
     let next = next.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    MONTHS.contains(&next.as_str())
+    is_month(&next)
         || next.starts_with(|c: char| c.is_ascii_digit())
         || matches!(
             next.as_str(),
