@@ -137,6 +137,19 @@ const ACTOR_NOUNS: &[&str] = &[
     "high",
     "commission",
     "commissioner",
+    // "Russian men aged 16 to 60 are barred", "American intelligence aircraft", "Ukrainian
+    // ships": people, craft and services of a country named by what they are or do.
+    "men",
+    "males",
+    "women",
+    "intelligence",
+    "aircraft",
+    "ships",
+    "vessels",
+    "boats",
+    "warships",
+    "coastguard",
+    "guards",
 ];
 /// Words that end a run of modifiers after a place ("U.S. direct hire employees").
 const STOP_WORDS: &[&str] = &[
@@ -192,6 +205,7 @@ const NEIGHBOUR_LEADS: &[&str] = &[
     "borders of",
     "border of",
     "bordering",
+    "bordering on",
     "borders with",
     "adjacent to",
     "flights to",
@@ -342,6 +356,13 @@ const ACTING_VERBS: &[&str] = &[
     "attacking",
     "launching",
     "striking",
+    "seized",
+    "seizes",
+    "seize",
+    "seizing",
+    "captured",
+    "captures",
+    "capturing",
     // A country that condemns or deplores what happened elsewhere comments on it ("France
     // condemns the use of lethal weapons against protesters").
     "condemned",
@@ -497,7 +518,7 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
             return Role::Org;
         }
     }
-    let r = role_by_context(text, start, end);
+    let r = role_by_context(text, start, end, demonym);
     let after = text[end..].trim_start();
     if r == Role::Plain && demonym && (after.is_empty() || after.starts_with([')', '.', ',', ';', ':'])) {
         return Role::Org;
@@ -548,13 +569,22 @@ fn word_class(word: &[u8]) -> Option<WordClass> {
     table.get(&*lower).copied()
 }
 
-fn role_by_context(text: &str, start: usize, end: usize) -> Role {
+fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role {
     let possessive = text[end..].starts_with("'s");
     let after = if possessive { text[end + 2..].trim_start() } else { text[end..].trim_start() };
     let next = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    // "Ukraine imposed martial law": a country's name before "imposed" with no article before
+    // it is the subject of the verb, acting at home; "the Russia-imposed curfew", "the
+    // Russian-imposed rules" name who imposed it (hyphens read as spaces).
+    let imposed_at_home = !demonym && !possessive && next.eq_ignore_ascii_case("imposed") && {
+        let prev =
+            text_before(text, start, 16).rsplit(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty());
+        !prev.is_some_and(|w| in_list(&["the", "a", "an"], w))
+    };
     // ("Russia's occupied Kherson": the possessive names the occupier, as "Russian-occupied"
     // does.)
     if in_list(ORG_SUFFIXES, next)
+        && !imposed_at_home
         && (!possessive || in_list(&["occupied", "annexed", "controlled", "held"], next))
     {
         return Role::Org;
@@ -609,6 +639,7 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
         "with",
         "the",
         "bordering",
+        "on",
         "avec",
         "la",
         "le",
@@ -683,7 +714,7 @@ fn role_by_context(text: &str, start: usize, end: usize) -> Role {
     {
         return Role::Neighbour;
     }
-    if !possessive && actor_follows(after) {
+    if !possessive && actor_follows(after) && (demonym || !verb_follows(after)) {
         return Role::Actor;
     }
     // "accusing Moscow of steering migrants to the border": the accused is said to act on
@@ -926,12 +957,25 @@ fn is_border_with(before: &str) -> bool {
     )
 }
 
+/// Whether a country's name is followed by what reads as its verb: a word ending in "-s" or
+/// "-ed" that is no actor noun ("Belarus bars Polish men", "Ukraine banned Russian ships").
+/// The actor noun after that verb is its object's, not the country's. (A nationality is an
+/// adjective, never a verb's subject this way: "Russian armed forces".)
+fn verb_follows(after: &str) -> bool {
+    let w = after.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let b = w.as_bytes();
+    b.len() > 3
+        && word_class(b).is_none()
+        && ((b.ends_with(b"s") && !b.ends_with(b"ss")) || b.ends_with(b"ed"))
+        && !w.eq_ignore_ascii_case("armed")
+}
+
 /// An actor noun within the next three non-stop words ("Russian military forces").
 fn actor_follows(after: &str) -> bool {
     // Bytes while the words are ASCII (nearly always); any other character, decoded.
     let b = after.as_bytes();
     let mut i = 0;
-    for _ in 0..3 {
+    for n in 0..3 {
         // Only spaces, hyphens and quotes join a place to the words that describe it: a comma,
         // colon or bracket ends the phrase ("Kazakhstan: Russian-led forces").
         while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'-' | b'"' | b'\'') {
@@ -947,7 +991,7 @@ fn actor_follows(after: &str) -> bool {
         if start == i {
             return false;
         }
-        match classify(&b[start..i]) {
+        match classify(&b[start..i], n) {
             Some(found) => return found,
             None => continue,
         }
@@ -955,9 +999,18 @@ fn actor_follows(after: &str) -> bool {
     false
 }
 
+/// Actor nouns that also modify another noun ("state media", "air force", "travel ban") and
+/// so count only right after the place: "Estonia declares state of emergency" is no actor.
+const FIRST_ONLY: &[&str] = &["state", "air", "high", "security", "travel", "cyber"];
+
 /// What a word says for `actor_follows`: `Some(answer)`, or `None` to read on.
-fn classify(w: &[u8]) -> Option<bool> {
+fn classify(w: &[u8], n: usize) -> Option<bool> {
     match word_class(w) {
+        Some(WordClass::Actor)
+            if n > 0 && FIRST_ONLY.iter().any(|f| f.as_bytes().eq_ignore_ascii_case(w)) =>
+        {
+            None
+        }
         Some(WordClass::Actor) => Some(true),
         Some(WordClass::Stop) => Some(false),
         None if w.first().is_some_and(u8::is_ascii_digit) => Some(false),
@@ -970,11 +1023,13 @@ fn actor_follows_decoded(after: &str) -> bool {
     let end = after
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '\t' | '\n' | '-' | '"' | '\'')))
         .unwrap_or(after.len());
-    for w in after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3) {
+    for (n, w) in
+        after[..end].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(3).enumerate()
+    {
         if w.chars().next().is_some_and(|c| c.is_numeric() && !c.is_ascii_digit()) {
             return false;
         }
-        if let Some(found) = classify(w.as_bytes()) {
+        if let Some(found) = classify(w.as_bytes(), n) {
             return found;
         }
     }

@@ -132,6 +132,10 @@ pub const DEMANDS: &[&str] = &[
     "reclament",
     "reclame",
     "exigent",
+    "to propose",
+    "will propose",
+    "to ask",
+    "will ask",
 ];
 
 /// Lift words that end a measure only right next to it (`modifiers::tight_lift`): "abandons
@@ -323,6 +327,17 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "prepared to",
             "proposed",
             "proposes",
+            // A measure still to be asked for or approached: "to ask parliament to impose
+            // martial law", "on the verge of martial law", "moves toward a state of emergency".
+            "to propose",
+            "will propose",
+            "to ask",
+            "will ask",
+            "on the verge of",
+            "moves toward",
+            "moves towards",
+            "moving toward",
+            "moving towards",
             // A law still to be passed: "new bill to introduce martial law", "draft law on".
             "bill to",
             "draft law",

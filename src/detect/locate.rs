@@ -49,6 +49,21 @@ fn tells_a_cause(gap: &str) -> bool {
     cause_at(gap).is_some()
 }
 
+/// "Ukraine moves toward martial law as Russia refuses to free sailors": a place right after
+/// "as" or "while" is the subject of a circumstance told beside the
+/// measure, not where it holds. (With no other place in the clause the advisory's subject still
+/// takes the measure: "a state of emergency as Peru braces for protests".)
+fn opens_a_circumstance(gap: &str) -> bool {
+    let (w, n) = words_back(gap);
+    if n == 0 {
+        return false;
+    }
+    // ("such as Peru", "as well as Peru", "known as": a list or a name, not a circumstance.)
+    let pair = n > 1 && is(w[1], &["such", "well", "known", "same"]);
+    (is(w[0], &["as", "while", "whereas", "mientras"]) && !pair)
+        || (n > 1 && is(w[0], &["que"]) && is(w[1], &["alors", "tandis"]))
+}
+
 /// "Due to the occupation of its districts by the armed forces of Armenia, martial law is
 /// declared": a place named as the agent ("by …") of a cause that opens the sentence and
 /// ends at a comma before the match is the cause's, not where the measure holds.
@@ -153,7 +168,8 @@ pub(super) fn attribute(
     let caused = |m: &Mention| {
         (m.start >= raw.cand.last.1
             && m.start <= raw.clause.end
-            && tells_a_cause(&s.norm.text[raw.cand.last.1..m.start]))
+            && (tells_a_cause(&s.norm.text[raw.cand.last.1..m.start])
+                || opens_a_circumstance(&s.norm.text[raw.cand.last.1..m.start])))
             || agent_of_leading_cause(&s.norm.text, raw.sentence.start, m, raw.cand.first.0)
     };
     // Every city of the country named in the clause (else in the sentence): "curfews in
@@ -1131,9 +1147,19 @@ pub(super) fn subject_country(
         .enumerate()
         .filter(|(_, s)| s.section == Section::Title)
         .flat_map(|(si, s)| {
-            s.mentions.iter().enumerate().filter(move |(mi, _)| !is_origin(si, *mi)).map(|(_, m)| m)
+            s.mentions
+                .iter()
+                .enumerate()
+                .filter(move |(mi, _)| !is_origin(si, *mi))
+                .map(move |(_, m)| (s.norm.text.as_str(), m))
         })
-        .filter(|m| m.role == Role::Plain || (m.kind == Kind::Demonym && m.role == Role::Actor))
+        // A nationality before its own rulers ("Ukrainian President declares martial law")
+        // names the country; before people or craft acted on ("Ukraine bans Russian men"), not.
+        .filter(|(text, m)| {
+            m.role == Role::Plain
+                || (m.kind == Kind::Demonym && m.role == Role::Actor && governs_at_home(&text[m.end..]))
+        })
+        .map(|(_, m)| m)
         .filter(|m| !matches!(m.kind, Kind::City(id) if g.city(id).wordlike))
         // A city alone in the title needs the body's word for its country: a capitalised
         // word that is also a town's name ("¿Habrá toque de queda?") is not the subject of an

@@ -839,6 +839,16 @@ fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
         "minister",
         "ministre",
         "gouvernement",
+        // "will propose to the Supreme Rada or Parliament to approve the imposition of".
+        "parliament",
+        "lawmakers",
+        "legislature",
+        "congress",
+        "or",
+        "approve",
+        "imposition",
+        "introduction",
+        "declaration",
     ];
     if !is_demand(&text[h.start..h.end]) {
         return true;
@@ -848,7 +858,7 @@ fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
     }
     let words: Vec<&str> =
         text[h.end..cand.first.0].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    words.len() <= 10
+    words.len() <= 12
         && words.iter().all(|w| {
             BETWEEN.iter().any(|b| b.eq_ignore_ascii_case(w))
                 || w.chars().next().is_some_and(char::is_uppercase)

@@ -4513,3 +4513,96 @@ fn every_airport_of_the_country_shut_and_roads_to_an_airport_in_spanish() {
         &[],
     );
 }
+
+#[test]
+fn people_and_craft_named_by_nationality_are_not_where_a_measure_holds() {
+    // Men, ships and aircraft named by their nationality are acted on or act; the country
+    // barring them is the one with the entry ban, and the title's subject.
+    expect(
+        "Belarus bars Polish men aged 18 to 50 from entering the country",
+        "Poland protested the rule on Friday. Poland said the ban punished Poland for its support of the opposition, and Poland recalled its ambassador. Polish men aged 18 to 50 are barred from entering, officials said.",
+        &[],
+        Some(2023),
+        &["entry_ban/BY"],
+    );
+    expect(
+        "",
+        "During the state of emergency, Latvia will not let Belarusian men enter its territory.",
+        &[],
+        Some(2023),
+        &["state_of_emergency/LV"],
+    );
+    expect(
+        "",
+        "Moldova is under martial law while Russian reconnaissance aircraft patrol the border.",
+        &[],
+        Some(2023),
+        &["martial_law/MD"],
+    );
+    // Near miss: a nationality before its own rulers names the country.
+    expect("Polish President declares state of emergency", "", &[], Some(2023), &["state_of_emergency/PL"]);
+}
+
+#[test]
+fn a_place_bordering_on_another_and_the_subject_of_a_circumstance() {
+    expect(
+        "",
+        "Lithuania introduced martial law in five districts bordering on Belarus.",
+        &[],
+        Some(2023),
+        &["martial_law/LT"],
+    );
+    // Near miss: the measure in the neighbour itself.
+    expect("", "Martial law was introduced in Belarus on Monday.", &[], Some(2023), &["martial_law/BY"]);
+    // "as X refuses …": the subject of a circumstance beside the measure.
+    expect(
+        "Latvia declares state of emergency as Belarus refuses to take back migrants",
+        "",
+        &[],
+        Some(2023),
+        &["state_of_emergency/LV"],
+    );
+    // Near miss: with no other place, the circumstance's place is the advisory's subject.
+    expect(
+        "State of emergency declared as Peru braces for new protests",
+        "",
+        &[],
+        Some(2023),
+        &["state_of_emergency/PE"],
+    );
+    // A country that seizes another's ships acts on it.
+    expect(
+        "",
+        "Ukraine imposed martial law on Monday, a day Russia seized three of its navy ships.",
+        &[],
+        Some(2018),
+        &["martial_law/UA"],
+    );
+}
+
+#[test]
+fn a_measure_only_asked_for_or_approached() {
+    expect(
+        "",
+        "The president of Moldova will ask parliament to approve the imposition of martial law.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect(
+        "",
+        "Moldova's president said he will propose to the Parliament or the Senate to approve the declaration of a state of emergency.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect("Moldova on the verge of martial law", "", &[], Some(2023), &[]);
+    // Near miss: approved, it holds.
+    expect(
+        "",
+        "The parliament of Moldova voted to approve the imposition of martial law.",
+        &[],
+        Some(2023),
+        &["martial_law/MD"],
+    );
+}
