@@ -849,6 +849,15 @@ fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
         "imposition",
         "introduction",
         "declaration",
+        // "called for the removal of the state of emergency": an end asked for.
+        "removal",
+        "lifting",
+        "end",
+        "ending",
+        "repeal",
+        "levee",
+        "levantamiento",
+        "fin",
     ];
     if !is_demand(&text[h.start..h.end]) {
         return true;

@@ -4606,3 +4606,29 @@ fn a_measure_only_asked_for_or_approached() {
         &["martial_law/MD"],
     );
 }
+
+#[test]
+fn an_end_only_asked_for_has_not_happened() {
+    expect(
+        "",
+        "Rights groups have called for the removal of the state of emergency in Kazakhstan.",
+        &[],
+        Some(2012),
+        &[],
+    );
+    expect(
+        "",
+        "Opposition leaders demanded an end to the state of emergency in Kazakhstan.",
+        &[],
+        Some(2012),
+        &[],
+    );
+    // Near miss: announced, it has ended.
+    expect(
+        "",
+        "Kazakhstan announced the removal of the state of emergency on Monday.",
+        &[],
+        Some(2012),
+        &["state_of_emergency_lifted/KZ"],
+    );
+}
