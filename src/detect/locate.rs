@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::attribution::{self, Kind, Mention, Role};
-use super::matcher::FastMap;
+use super::matcher::{FastMap, Meaning};
 use super::modifiers;
 use super::places::{CountryCode, Gazetteer};
 use super::{FromPlaces, Raw, Scanned, Section};
@@ -1078,6 +1078,26 @@ pub(super) fn subject_country(
         .map(|m| m.country)
         .collect();
     let body_backs = |c: CountryCode| body_countries.is_empty() || body_countries.contains(&c);
+    // A title whose country the body never names, over a body that names another country at
+    // least three times, is not the body's: a scraped page keeps another story's headline
+    // ("Gunmen killed Iranian policeman" over a report from Nukus, Uzbekistan).
+    let body_top = {
+        let mut counts: Vec<(CountryCode, usize)> = Vec::new();
+        for c in &body_countries {
+            match counts.iter_mut().find(|(x, _)| x == c) {
+                Some(e) => e.1 += 1,
+                None => counts.push((*c, 1)),
+            }
+        }
+        counts.iter().map(|&(_, n)| n).max().unwrap_or(0)
+    };
+    // (A title that itself tells of a measure is the storys own headline: "Belarus bars
+    // Polish men", however much the body says of Poland.)
+    let title_tells = sections
+        .iter()
+        .filter(|s| s.section == Section::Title)
+        .any(|s| s.hits.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })));
+    let title_backed = |c: CountryCode| title_tells || body_top < 3 || body_countries.contains(&c);
     // Where travellers come from is not what the advisory is about: "Saudi Arabia bans entry
     // from 20 countries including India … travel will be banned from Argentina, …, India".
     // (A list's later items share its first item's "from", as in `attribute`.)
@@ -1165,6 +1185,7 @@ pub(super) fn subject_country(
         // word that is also a town's name ("¿Habrá toque de queda?") is not the subject of an
         // advisory whose body names other countries only.
         .filter(|m| !matches!(m.kind, Kind::City(_)) || body_backs(m.country))
+        .filter(|m| title_backed(m.country))
         .map(|m| m.country)
         .collect();
     // "Niger : la France prépare l'évacuation …", "Gabon: Coup leaders amend curfew hours": a
@@ -1192,7 +1213,7 @@ pub(super) fn subject_country(
     if let Some(c) = pick(&mut title_plain.iter().copied()) {
         return Some(c);
     }
-    if let Some(c) = pick(&mut salience.keys().copied()) {
+    if let Some(c) = pick(&mut salience.keys().copied().filter(|c| title_backed(*c))) {
         return Some(c);
     }
     // No country and no large city named: two or more towns of one country, and more than of

@@ -4632,3 +4632,43 @@ fn an_end_only_asked_for_has_not_happened() {
         &["state_of_emergency_lifted/KZ"],
     );
 }
+
+#[test]
+fn a_title_the_body_never_names_is_another_storys() {
+    // A scraped page keeps another story's headline over a report from Uzbekistan.
+    expect(
+        "Gunmen kill Iranian policeman in restive southeast",
+        "Residents of Nukus say the Uzbek authorities keep the region cut off. The internet has been restricted in the region since Friday, officials in Tashkent said. Uzbek media reported that banks had reopened.",
+        &[],
+        Some(2022),
+        &["internet_shutdown/UZ"],
+    );
+    // Near miss: a body that names another country once still leaves the title its subject.
+    expect(
+        "Kenya: curfew extended",
+        "The government extended the curfew for another week, officials said. Traders from Uganda complained about closed markets.",
+        &[],
+        Some(2022),
+        &["curfew/KE"],
+    );
+}
+
+#[test]
+fn networks_severed_or_unavailable() {
+    expect(
+        "",
+        "The government of Chad decided to sever mobile internet connections on Monday.",
+        &[],
+        Some(2022),
+        &["internet_shutdown/TD"],
+    );
+    expect(
+        "",
+        "Fixed-line internet became unavailable across Mali on Monday.",
+        &[],
+        Some(2022),
+        &["internet_shutdown/ML"],
+    );
+    // Near miss: electricity is no network.
+    expect("", "Electricity became unavailable across Mali on Monday.", &[], Some(2022), &[]);
+}
