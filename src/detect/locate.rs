@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::attribution::{self, Kind, Mention, Role};
-use super::matcher::{FastMap, Meaning};
+use super::matcher::FastMap;
 use super::modifiers;
 use super::places::{CountryCode, Gazetteer};
 use super::{FromPlaces, Raw, Scanned, Section};
@@ -605,6 +605,17 @@ pub(super) fn attribute(
             return out;
         }
     }
+    // A digest's paragraph about one other country ("The government of Guyana extended
+    // nationwide restrictions … Under the restrictions, a nightly curfew remains in effect"):
+    // a sentence with no place of its own is about the one country the paragraph has named so
+    // far, when that is not the advisory's subject and the subject is not named there.
+    if plain(&raw.sentence).is_empty()
+        && let Some(c) = paragraph_country(s, raw.sentence.start)
+        && Some(c) != subject
+    {
+        push(c, 0.9, &mut out);
+        return out;
+    }
     // The countries that fly out their own people are not where the evacuation is; nor, when
     // the advisory has a subject, is a country named in passing elsewhere in the sentence
     // ("equipped by the United States"): only one the staff leave or stay in.
@@ -688,6 +699,54 @@ pub(super) fn attribute(
         push(c, 0.9, &mut out);
     }
     out
+}
+
+/// The one country named (as the place, or as a government acting) between the start of the
+/// paragraph holding `at` and `at`, if exactly one is; `None` when the paragraph names none or
+/// several. A paragraph starts after a blank line.
+/// Only in a digest: a text with at least two paragraphs that each name one country, and not
+/// the same one ("Officials in Bolivia spoke" in a one-paragraph advisory about another country
+/// does not make its next sentence Bolivia's).
+fn paragraph_country(s: &Scanned<'_>, at: usize) -> Option<CountryCode> {
+    let text = &s.norm.text;
+    let start = text[..at].rfind("\n\n").map_or(0, |i| i + 2);
+    let found = one_country(s, start..at)?;
+    // Is the text a digest? The countries of its one-country paragraphs.
+    let mut singles: Vec<CountryCode> = Vec::new();
+    let mut from = 0;
+    for end in text.match_indices("\n\n").map(|(i, _)| i).chain(std::iter::once(text.len())) {
+        if let Some(c) = one_country(s, from..end)
+            && !singles.contains(&c)
+        {
+            singles.push(c);
+        }
+        from = end + 2;
+        if singles.len() >= 2 {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The one country named (as the place, or as a government acting) in `r`, if exactly one is.
+fn one_country(s: &Scanned<'_>, r: Range<usize>) -> Option<CountryCode> {
+    let mut found: Option<CountryCode> = None;
+    for m in mentions_in(&s.mentions, &r) {
+        let counts = match m.role {
+            Role::Plain => true,
+            Role::Actor => m.kind == Kind::Name,
+            _ => false,
+        };
+        if !counts || matches!(m.kind, Kind::City(_)) {
+            continue;
+        }
+        match found {
+            None => found = Some(m.country),
+            Some(c) if c == m.country => {}
+            Some(_) => return None,
+        }
+    }
+    found
 }
 
 /// Words of `before`, last first (at most eight: the leads below look a few words back).
@@ -1067,6 +1126,7 @@ pub(super) fn subject_country(
     sections: &[Scanned<'_>],
     g: &Gazetteer,
     reads_origins: bool,
+    title_tells: bool,
 ) -> Option<CountryCode> {
     if let Some(c) = declared.first() {
         return Some(*c);
@@ -1091,12 +1151,8 @@ pub(super) fn subject_country(
         }
         counts.iter().map(|&(_, n)| n).max().unwrap_or(0)
     };
-    // (A title that itself tells of a measure is the storys own headline: "Belarus bars
+    // (A title that itself tells of a measure is the story's own headline: "Belarus bars
     // Polish men", however much the body says of Poland.)
-    let title_tells = sections
-        .iter()
-        .filter(|s| s.section == Section::Title)
-        .any(|s| s.hits.iter().any(|h| matches!(h.meaning, Meaning::Phrase { .. } | Meaning::NearA { .. })));
     let title_backed = |c: CountryCode| title_tells || body_top < 3 || body_countries.contains(&c);
     // Where travellers come from is not what the advisory is about: "Saudi Arabia bans entry
     // from 20 countries including India … travel will be banned from Argentina, …, India".

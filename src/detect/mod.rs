@@ -190,7 +190,9 @@ impl Engine {
                 _ => false,
             })
         });
-        let subject = subject_country(input.declared, &sections, g, reads_origins);
+        // Whether the title tells of a measure itself (then it is the story's own headline).
+        let title_tells = !self.candidates(&sections[0]).is_empty();
+        let subject = subject_country(input.declared, &sections, g, reads_origins, title_tells);
         for s in &mut sections {
             for m in &mut s.mentions {
                 if let Kind::City(_) = m.kind {

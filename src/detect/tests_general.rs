@@ -4672,3 +4672,24 @@ fn networks_severed_or_unavailable() {
     // Near miss: electricity is no network.
     expect("", "Electricity became unavailable across Mali on Monday.", &[], Some(2022), &[]);
 }
+
+#[test]
+fn a_digest_paragraph_about_one_other_country() {
+    let body = "Chile (threat level 3): Protests continued in Santiago, Chile, on Monday.\n\n\
+                The government of Peru extended nationwide restrictions until 31 March. Under the \
+                restrictions, a nightly curfew remains in effect from 2200 to 0400.";
+    expect("Daily security digest", body, &[], Some(2021), &["curfew/PE"]);
+    // Near miss: a paragraph that names the subject too stays with the subject.
+    let body = "Chile (threat level 3): Protests continued in Santiago, Chile, on Monday.\n\n\
+                The president of Peru visited Chile on Monday. A nightly curfew remains in effect \
+                from 2200 to 0400.";
+    expect("Daily security digest", body, &[], Some(2021), &["curfew/CL"]);
+    // An embassy's alert titled with its own seat is about the place its body names.
+    let title = "U.S. Embassy in Barbados issues security alert";
+    let body = "Location: Throughout Martinique\nEvent: Security in Martinique\nAuthorities in Martinique \
+                re-imposed a curfew from 9pm because of looting. At least one person has died in the unrest. \
+                The curfew will be in place through Monday, October 14.\nU.S. citizens in Martinique should \
+                check with local authorities.";
+    assert_eq!(analyze(title, body, &[], Some(2024)).primary_country, Some(cc("MQ")));
+    expect(title, body, &[], Some(2024), &["curfew/MQ"]);
+}
