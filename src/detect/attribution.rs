@@ -692,6 +692,18 @@ fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role 
             return Role::Neighbour;
         }
     }
+    // "borders with some neighbouring countries (Algeria, Mali …)": a bracketed list after
+    // neighbours named as such is theirs (its later items share the first's role).
+    if let Some(head) = before.strip_suffix('(') {
+        let head = head.trim_end();
+        let last_word = head.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        let near = text_before(text, start, 80).to_ascii_lowercase();
+        if in_list(&["countries", "nations", "neighbours", "neighbors", "states"], last_word)
+            && (near.contains("neighbo") || near.contains("border"))
+        {
+            return Role::Neighbour;
+        }
+    }
     // "Radio France Internationale", "France 24": a broadcaster named after a country.
     if !possessive
         && (ends_with_ci(before, "radio")

@@ -468,7 +468,12 @@ impl Engine {
         let routes_excluded = self.triggers.triggers()[raw.trigger].routes_excluded;
         // "suspended flights to and from 25 more countries": routes to a set of countries
         // close no airport.
-        if routes_excluded && counts_routes(text, raw) {
+        // (An airspace or airport closed to such flights is closed: "Niger's airspace remains
+        // closed to flights to and from other countries".)
+        if routes_excluded
+            && counts_routes(text, raw)
+            && !names_the_air_itself(&text[raw.cand.first.0..raw.cand.last.1])
+        {
             return Vec::new();
         }
         // "IndiGo suspended all flights to and from Kathmandu": flights stopped at one city are
@@ -942,6 +947,15 @@ const ROUTE_LEADS: &[&str] = &[
 /// How many words a lift word may be from a near rule's first term for the pair to report
 /// that measure lifted ("access to social media was restored", "restored mobile data").
 const NEAR_LIFT_REACH: usize = 6;
+
+/// Whether a match names an airspace or an airport rather than flights.
+fn names_the_air_itself(matched: &str) -> bool {
+    matched.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        ["airspace", "airspaces", "airport", "airports", "aeropuerto", "aeroport"]
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(w))
+    })
+}
 
 /// Whether the clause after a match names its routes by a count of countries ("flights to and
 /// from 25 more countries", "vols avec plusieurs pays").

@@ -4693,3 +4693,41 @@ fn a_digest_paragraph_about_one_other_country() {
     assert_eq!(analyze(title, body, &[], Some(2024)).primary_country, Some(cc("MQ")));
     expect(title, body, &[], Some(2024), &["curfew/MQ"]);
 }
+
+#[test]
+fn air_and_land_borders_and_an_airspace_closed_to_other_countries() {
+    // Air borders closed close the airspace: both an airport closure and an entry ban.
+    expect(
+        "",
+        "The junta announced the closure of air and land borders in Gabon.",
+        &[],
+        Some(2023),
+        &["airport_closure/GA", "entry_ban/GA"],
+    );
+    // Near miss: land borders alone.
+    expect(
+        "",
+        "The junta announced the closure of land borders in Gabon.",
+        &[],
+        Some(2023),
+        &["entry_ban/GA"],
+    );
+    // An airspace closed to flights to and from other countries is closed.
+    expect(
+        "",
+        "Mali's airspace remains closed to flights to and from other countries.",
+        &[],
+        Some(2023),
+        &["airport_closure/ML", "entry_ban/ML"],
+    );
+    // Near miss: an airline's routes to several countries stopped close no airport.
+    expect("", "Kenya Airways suspended flights to and from several countries.", &[], Some(2023), &[]);
+    // Neighbours listed in brackets after "neighbouring countries" are not where it holds.
+    expect(
+        "",
+        "Despite the opening of land borders with some neighbouring countries (Ghana, Togo and Benin), Burkina Faso's airspace remains closed.",
+        &[],
+        Some(2023),
+        &["airport_closure/BF", "entry_ban/BF"],
+    );
+}
