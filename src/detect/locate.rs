@@ -711,7 +711,12 @@ fn paragraph_country(s: &Scanned<'_>, at: usize) -> Option<CountryCode> {
     let text = &s.norm.text;
     let start = text[..at].rfind("\n\n").map_or(0, |i| i + 2);
     let found = one_country(s, start..at)?;
-    // Is the text a digest? The countries of its one-country paragraphs.
+    s.digest.get_or_init(|| is_digest(s)).then_some(found)
+}
+
+/// Whether two or more paragraphs each name one country, and not the same one.
+fn is_digest(s: &Scanned<'_>) -> bool {
+    let text = &s.norm.text;
     let mut singles: Vec<CountryCode> = Vec::new();
     let mut from = 0;
     for end in text.match_indices("\n\n").map(|(i, _)| i).chain(std::iter::once(text.len())) {
@@ -719,13 +724,13 @@ fn paragraph_country(s: &Scanned<'_>, at: usize) -> Option<CountryCode> {
             && !singles.contains(&c)
         {
             singles.push(c);
+            if singles.len() >= 2 {
+                return true;
+            }
         }
         from = end + 2;
-        if singles.len() >= 2 {
-            return Some(found);
-        }
     }
-    None
+    false
 }
 
 /// The one country named (as the place, or as a government acting) in `r`, if exactly one is.

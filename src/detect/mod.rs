@@ -115,6 +115,8 @@ struct Scanned<'a> {
     context: Vec<Hit>,
     mentions: Vec<Mention>,
     sentences: Vec<Range<usize>>,
+    /// Whether the section reads as a digest of several countries, worked out on first use.
+    digest: std::cell::OnceCell<bool>,
 }
 
 /// Scope lookups already made in one section: several triggers often share a clause or a
@@ -280,7 +282,16 @@ impl Engine {
                 context.extend(hits_in(&cues, sent).copied());
             }
         }
-        Scanned { section, original, norm, hits, context, mentions, sentences }
+        Scanned {
+            section,
+            original,
+            norm,
+            hits,
+            context,
+            mentions,
+            sentences,
+            digest: std::cell::OnceCell::new(),
+        }
     }
 
     /// Trigger candidates: phrases, regexes and near-pairs, one per trigger and clause.
