@@ -50,9 +50,9 @@ fn tells_a_cause(gap: &str) -> bool {
 }
 
 /// "Ukraine moves toward martial law as Russia refuses to free sailors": a place right after
-/// "as" or "while" is the subject of a circumstance told beside the
-/// measure, not where it holds. (With no other place in the clause the advisory's subject still
-/// takes the measure: "a state of emergency as Peru braces for protests".)
+/// "as" or "while" is the subject of a circumstance told beside the measure, not where it
+/// holds. (With no other place in the clause the advisory's subject still takes the measure:
+/// "a state of emergency as Peru braces for protests".)
 fn opens_a_circumstance(gap: &str) -> bool {
     let (w, n) = words_back(gap);
     if n == 0 {
@@ -701,12 +701,10 @@ pub(super) fn attribute(
     out
 }
 
-/// The one country named (as the place, or as a government acting) between the start of the
-/// paragraph holding `at` and `at`, if exactly one is; `None` when the paragraph names none or
-/// several. A paragraph starts after a blank line.
-/// Only in a digest: a text with at least two paragraphs that each name one country, and not
-/// the same one ("Officials in Bolivia spoke" in a one-paragraph advisory about another country
-/// does not make its next sentence Bolivia's).
+/// In a digest (see `is_digest`), the one country named (as the place, or as a government
+/// acting) between the start of the paragraph holding `at` and `at`, if exactly one is. A
+/// paragraph starts after a blank line. Outside digests `None`: "Officials in Bolivia spoke" in
+/// a one-paragraph advisory about another country does not make its next sentence Bolivia's.
 fn paragraph_country(s: &Scanned<'_>, at: usize) -> Option<CountryCode> {
     let text = &s.norm.text;
     let start = text[..at].rfind("\n\n").map_or(0, |i| i + 2);

@@ -193,7 +193,10 @@ impl Engine {
             })
         });
         // Whether the title tells of a measure itself (then it is the story's own headline).
-        let title_tells = !self.candidates(&sections[0]).is_empty();
+        // Its candidates do not depend on which town a city name is, so they are kept for the
+        // loop below.
+        let mut title_cands = self.candidates(&sections[0]);
+        let title_tells = !title_cands.is_empty();
         let subject = subject_country(input.declared, &sections, g, reads_origins, title_tells);
         for s in &mut sections {
             for m in &mut s.mentions {
@@ -215,9 +218,10 @@ impl Engine {
             || (cues::names_any(&sections[0].norm.text, ANNIVERSARY)
                 && !cues::names_any(&sections[0].norm.text, HAPPENING_NOW));
         let mut all: Vec<(Detection, Option<usize>)> = Vec::new();
-        for s in &sections {
+        for (i, s) in sections.iter().enumerate() {
             let mut memo = ScopeMemo::default();
-            for raw in self.candidates(s) {
+            let cands = if i == 0 { std::mem::take(&mut title_cands) } else { self.candidates(s) };
+            for raw in cands {
                 all.extend(self.explain(s, &raw, subject, (input.year, input.day), retrospective, &mut memo));
             }
         }
