@@ -4731,3 +4731,33 @@ fn air_and_land_borders_and_an_airspace_closed_to_other_countries() {
         &["airport_closure/BF", "entry_ban/BF"],
     );
 }
+
+#[test]
+fn borders_shut_by_a_participle_and_all_international_flights_cancelled() {
+    // French: a decree "closing thereby the country's borders".
+    expect(
+        "",
+        "Le président a décrété l'état d'urgence au Pérou, suspendant les droits civiques et fermant ainsi les frontières du pays.",
+        &[],
+        Some(2010),
+        &["entry_ban/PE", "state_of_emergency/PE"],
+    );
+    // Near miss: the borders reopening.
+    expect("", "Le Pérou annonce la réouverture des frontières du pays.", &[], Some(2010), &[]);
+    // Every international flight cancelled shuts the country's air traffic.
+    expect(
+        "",
+        "In Peru, all international flights have been cancelled since this morning.",
+        &[],
+        Some(2010),
+        &["airport_closure/PE", "entry_ban/PE"],
+    );
+    // Near miss: some flights cancelled.
+    expect(
+        "",
+        "In Peru, some international flights have been cancelled since this morning.",
+        &[],
+        Some(2010),
+        &[],
+    );
+}
