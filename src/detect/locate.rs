@@ -1144,16 +1144,7 @@ pub(super) fn subject_country(
     // A title whose country the body never names, over a body that names another country at
     // least three times, is not the body's: a scraped page keeps another story's headline
     // ("Gunmen killed Iranian policeman" over a report from Nukus, Uzbekistan).
-    let body_top = {
-        let mut counts: Vec<(CountryCode, usize)> = Vec::new();
-        for c in &body_countries {
-            match counts.iter_mut().find(|(x, _)| x == c) {
-                Some(e) => e.1 += 1,
-                None => counts.push((*c, 1)),
-            }
-        }
-        counts.iter().map(|&(_, n)| n).max().unwrap_or(0)
-    };
+    let body_top = per_country(body_countries.iter().copied()).iter().map(|&(_, n)| n).max().unwrap_or(0);
     // (A title that itself tells of a measure is the story's own headline: "Belarus bars
     // Polish men", however much the body says of Poland.)
     let title_backed = |c: CountryCode| title_tells || body_top < 3 || body_countries.contains(&c);
@@ -1288,16 +1279,22 @@ pub(super) fn subject_country(
         .collect();
     towns.sort_unstable();
     towns.dedup();
-    let mut per: Vec<(CountryCode, usize)> = Vec::new();
-    for (c, _) in &towns {
-        match per.iter_mut().find(|(x, _)| x == c) {
-            Some(e) => e.1 += 1,
-            None => per.push((*c, 1)),
-        }
-    }
+    let mut per = per_country(towns.iter().map(|&(c, _)| c));
     per.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     match per.as_slice() {
         [(c, n), rest @ ..] if *n >= 2 && rest.first().is_none_or(|(_, m)| m < n) => Some(*c),
         _ => None,
     }
+}
+
+/// How many times each country occurs, in first-seen order (a handful: a linear search).
+fn per_country(countries: impl Iterator<Item = CountryCode>) -> Vec<(CountryCode, usize)> {
+    let mut per: Vec<(CountryCode, usize)> = Vec::new();
+    for c in countries {
+        match per.iter_mut().find(|(x, _)| *x == c) {
+            Some(e) => e.1 += 1,
+            None => per.push((c, 1)),
+        }
+    }
+    per
 }

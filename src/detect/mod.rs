@@ -965,11 +965,9 @@ const NEAR_LIFT_REACH: usize = 6;
 
 /// Whether a match names an airspace or an airport rather than flights.
 fn names_the_air_itself(matched: &str) -> bool {
-    matched.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        ["airspace", "airspaces", "airport", "airports", "aeropuerto", "aeroport"]
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(w))
-    })
+    matched
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| FIELD_WORDS.iter().any(|a| a.eq_ignore_ascii_case(w)))
 }
 
 /// Whether the clause after a match names its routes by a count of countries ("flights to and
