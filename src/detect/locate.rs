@@ -1281,6 +1281,41 @@ pub(super) fn subject_country(
     towns.dedup();
     let mut per = per_country(towns.iter().map(|&(c, _)| c));
     per.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    if let [(c, n), rest @ ..] = per.as_slice()
+        && *n >= 2
+        && rest.first().is_none_or(|(_, m)| m < n)
+    {
+        return Some(*c);
+    }
+    regions_country(sections, g)
+}
+
+/// No country and no towns enough: the regions named say it ("a state of emergency in Tigray
+/// and Afar" is Ethiopian). A region name counts when only one country has a region so called
+/// and it is not an ordinary word; it counts double when no town anywhere has the name too or
+/// a kind word follows it ("Pattani province"): one region that is also a town's name is no
+/// more than a town alone. The country needs two, and more than any other.
+fn regions_country(sections: &[Scanned<'_>], g: &Gazetteer) -> Option<CountryCode> {
+    let mut per: Vec<(CountryCode, usize)> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for s in sections {
+        for (country, name, kind) in crate::detect::places::regions::unique_names_in(&s.norm.text) {
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let towns = g.find_cities(name, None);
+            if towns.iter().any(|&id| g.city(id).country != country) {
+                continue;
+            }
+            let weight = if kind || towns.is_empty() { 2 } else { 1 };
+            match per.iter_mut().find(|(c, _)| *c == country) {
+                Some(e) => e.1 += weight,
+                None => per.push((country, weight)),
+            }
+        }
+    }
+    per.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     match per.as_slice() {
         [(c, n), rest @ ..] if *n >= 2 && rest.first().is_none_or(|(_, m)| m < n) => Some(*c),
         _ => None,

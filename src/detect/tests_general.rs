@@ -4761,3 +4761,32 @@ fn borders_shut_by_a_participle_and_all_international_flights_cancelled() {
         &[],
     );
 }
+
+#[test]
+fn regions_of_one_country_name_the_subject_when_nothing_else_does() {
+    // Two regions only Ethiopia has, and no country or town named.
+    expect(
+        "Emergency declared",
+        "A state of emergency was declared in Tigray and Afar on Tuesday.",
+        &[],
+        None,
+        &["state_of_emergency/ET"],
+    );
+    // One region no town shares the name of is enough.
+    expect("Curfew", "A curfew is in force in Manipur after the clashes.", &[], None, &["curfew/IN"]);
+    // A kind word after a region that is also a town's name makes it the region.
+    let a = analyze("Curfew", "A curfew was imposed in Pattani province.", &[], None);
+    assert_eq!(a.primary_country, Some(cc("TH")), "{a:?}");
+    // Near misses: a region that is also a town's name, alone; a name two countries' regions
+    // share (Punjab); regions named like ordinary words (Nigeria's Delta and Rivers, South
+    // Sudan's Unity).
+    for body in [
+        "The decree imposed in Pattani was extended.",
+        "A curfew was imposed in Punjab after the clashes.",
+        "A curfew was imposed in the Delta after clashes between fishermen.",
+        "Police declared a curfew after clashes at the Unity rally; Rivers of people marched.",
+    ] {
+        let a = analyze("Curfew", body, &[], None);
+        assert_eq!(a.primary_country, None, "{body}: {a:?}");
+    }
+}

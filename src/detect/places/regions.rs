@@ -74,11 +74,76 @@ const KIND_WORDS: &[&str] = &[
     "governorate",
 ];
 
+/// Region names that are also ordinary words (English, French, Spanish) or a compass point
+/// in another language: they never say which country a text is about on their own.
+const WORDLIKE: &[&str] = &[
+    "Acre",
+    "Bar",
+    "Bay",
+    "Bender",
+    "Bong",
+    "Capital",
+    "Central",
+    "Centrale",
+    "Centre",
+    "Colon",
+    "Delta",
+    "East",
+    "Eastern",
+    "Est",
+    "Falcon",
+    "Federal",
+    "Fier",
+    "Lacs",
+    "Lakes",
+    "Littoral",
+    "Litoral",
+    "Maritime",
+    "Mascara",
+    "Meta",
+    "Midlands",
+    "Mie",
+    "Mono",
+    "Mus",
+    "Nacional",
+    "Nord",
+    "North",
+    "Northeast",
+    "Northern",
+    "Ogre",
+    "Oriental",
+    "Ouest",
+    "Para",
+    "Perm",
+    "Pest",
+    "Plateau",
+    "Plateaux",
+    "Rivers",
+    "Saga",
+    "Sal",
+    "Savanes",
+    "Collines",
+    "South",
+    "Southern",
+    "Southwest",
+    "Sud",
+    "Unity",
+    "Valle",
+    "Van",
+    "Vas",
+    "West",
+    "Western",
+];
+
 /// Per country: its regions, and which regions a name's first word can start.
 struct Table {
     regions: HashMap<CountryCode, Vec<Region>>,
     /// (country, first word of a name or form) → region indices in `regions[country]`.
     first: FastMap<(CountryCode, &'static str), Vec<usize>>,
+    /// First word of a name or form → the (country, region index) pairs it can start.
+    anywhere: FastMap<&'static str, Vec<(CountryCode, usize)>>,
+    /// A name or form → the countries having a region so called.
+    owners: FastMap<&'static str, Vec<CountryCode>>,
 }
 
 fn table() -> &'static Table {
@@ -107,7 +172,22 @@ fn table() -> &'static Table {
                 }
             }
         }
-        Table { regions, first }
+        let mut anywhere: FastMap<&'static str, Vec<(CountryCode, usize)>> = FastMap::default();
+        let mut owners: FastMap<&'static str, Vec<CountryCode>> = FastMap::default();
+        for (&(country, head), idx) in &first {
+            anywhere.entry(head).or_default().extend(idx.iter().map(|&i| (country, i)));
+        }
+        for (country, list) in &regions {
+            for r in list {
+                for n in std::iter::once(r.name).chain(r.forms.iter().copied()) {
+                    let e = owners.entry(n).or_default();
+                    if !e.contains(country) {
+                        e.push(*country);
+                    }
+                }
+            }
+        }
+        Table { regions, first, anywhere, owners }
     })
 }
 
@@ -144,6 +224,46 @@ pub fn named_in(country: CountryCode, text: &str) -> Vec<&'static Region> {
             let rest = &text[start..];
             if std::iter::once(r.name).chain(r.forms.iter().copied()).any(|n| find_name(rest, n) == Some(0)) {
                 found.push(r);
+            }
+        }
+    }
+    found
+}
+
+/// Regions of any country named in `text` (folded) by a name that only one country's region
+/// has and that is not an ordinary word: `(country, name as written, kind word after it)`,
+/// each name once, in order of first appearance. Whether a city elsewhere has the name too is
+/// for the caller, who has the gazetteer.
+pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool)> {
+    let t = table();
+    let mut found: Vec<(CountryCode, &'static str, bool)> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if !(at_word_start && b[i].is_ascii_uppercase()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let Some(candidates) = t.anywhere.get(&text[start..i]) else { continue };
+        let rest = &text[start..];
+        for &(country, k) in candidates {
+            let r = &t.regions[&country][k];
+            for n in std::iter::once(r.name).chain(r.forms.iter().copied()) {
+                if WORDLIKE.contains(&n)
+                    || t.owners.get(n).is_none_or(|o| o.len() != 1)
+                    || found.iter().any(|f| f.1 == n)
+                    || find_name(rest, n) != Some(0)
+                {
+                    continue;
+                }
+                let next = rest[n.len()..].split_whitespace().next().unwrap_or("");
+                let kind = KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
+                found.push((country, n, kind));
             }
         }
     }
