@@ -1169,12 +1169,20 @@ pub(super) fn subject_country(
             })
             .collect()
     };
+    // A region that names its country plainly (weight 2) counts as a mention of it: "Still no
+    // internet in Rakhine state" is about Myanmar, however often the body names Washington.
+    let regions: Vec<Vec<(CountryCode, usize)>> = sections.iter().map(|s| regions_named(s, g)).collect();
     let tally = |origins: Option<&Vec<Vec<bool>>>| {
         let mut salience: FastMap<CountryCode, f32> = FastMap::default();
         let mut first_seen: FastMap<CountryCode, usize> = FastMap::default();
         let mut rank = 0;
         for (si, s) in sections.iter().enumerate() {
             let factor = if s.section == Section::Title { 3.0 } else { 1.0 };
+            for &(c, _) in regions[si].iter().filter(|r| r.1 == 2) {
+                *salience.entry(c).or_default() += factor;
+                first_seen.entry(c).or_insert(rank);
+                rank += 1;
+            }
             for (mi, m) in s.mentions.iter().enumerate() {
                 let factor = if origins.is_some_and(|o| o[si][mi]) { factor * 0.2 } else { factor };
                 if let Kind::City(id) = m.kind {
@@ -1237,6 +1245,14 @@ pub(super) fn subject_country(
         .filter(|m| !matches!(m.kind, Kind::City(_)) || body_backs(m.country))
         .filter(|m| title_backed(m.country))
         .map(|m| m.country)
+        .chain(
+            sections
+                .iter()
+                .zip(&regions)
+                .filter(|(s, _)| s.section == Section::Title)
+                .flat_map(|(_, r)| r.iter().filter(|r| r.1 == 2).map(|r| r.0))
+                .filter(|c| title_backed(*c)),
+        )
         .collect();
     // "Niger : la France prépare l'évacuation …", "Gabon: Coup leaders amend curfew hours": a
     // country that opens the title as its label, before a colon, is what the advisory is about,
@@ -1287,32 +1303,38 @@ pub(super) fn subject_country(
     {
         return Some(*c);
     }
-    regions_country(sections, g)
+    regions_country(&regions)
+}
+
+/// First-level regions a section names that say which country they are in: a name only one
+/// country's region has, not an ordinary word, not a country's name or nationality where it
+/// stands, and no other country's town; with its weight, 2 when no town anywhere has the name
+/// or a kind word follows it ("Pattani province"), else 1 (one region that is also a town's
+/// name is no more than a town alone).
+fn regions_named(s: &Scanned<'_>, g: &Gazetteer) -> Vec<(CountryCode, usize)> {
+    let mut out = Vec::new();
+    for (country, name, kind, at) in crate::detect::places::regions::unique_names_in(&s.norm.text) {
+        if s.mentions.iter().any(|m| m.start <= at && at < m.end && !matches!(m.kind, Kind::City(_))) {
+            continue;
+        }
+        let towns = g.find_cities(name, None);
+        if towns.iter().any(|&id| g.city(id).country != country) {
+            continue;
+        }
+        out.push((country, if kind || towns.is_empty() { 2 } else { 1 }));
+    }
+    out
 }
 
 /// No country and no towns enough: the regions named say it ("a state of emergency in Tigray
-/// and Afar" is Ethiopian). A region name counts when only one country has a region so called
-/// and it is not an ordinary word; it counts double when no town anywhere has the name too or
-/// a kind word follows it ("Pattani province"): one region that is also a town's name is no
-/// more than a town alone. The country needs two, and more than any other.
-fn regions_country(sections: &[Scanned<'_>], g: &Gazetteer) -> Option<CountryCode> {
+/// and Afar" is Ethiopian). The country needs a weight of two (see `regions_named`), and more
+/// than any other.
+fn regions_country(regions: &[Vec<(CountryCode, usize)>]) -> Option<CountryCode> {
     let mut per: Vec<(CountryCode, usize)> = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for s in sections {
-        for (country, name, kind) in crate::detect::places::regions::unique_names_in(&s.norm.text) {
-            if seen.contains(&name) {
-                continue;
-            }
-            seen.push(name);
-            let towns = g.find_cities(name, None);
-            if towns.iter().any(|&id| g.city(id).country != country) {
-                continue;
-            }
-            let weight = if kind || towns.is_empty() { 2 } else { 1 };
-            match per.iter_mut().find(|(c, _)| *c == country) {
-                Some(e) => e.1 += weight,
-                None => per.push((country, weight)),
-            }
+    for &(country, weight) in regions.iter().flatten() {
+        match per.iter_mut().find(|(c, _)| *c == country) {
+            Some(e) => e.1 += weight,
+            None => per.push((country, weight)),
         }
     }
     per.sort_by_key(|&(_, n)| std::cmp::Reverse(n));

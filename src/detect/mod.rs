@@ -199,15 +199,33 @@ impl Engine {
         let title_tells = !title_cands.is_empty();
         let subject = subject_country(input.declared, &sections, g, reads_origins, title_tells);
         for s in &mut sections {
-            for m in &mut s.mentions {
-                if let Kind::City(_) = m.kind {
-                    let id = attribution::resolve_city(g, m.candidates, subject);
-                    m.kind = Kind::City(id);
-                    m.country = g.city(id).country;
-                    if !attribution::city_accepted(g, id, subject) && m.role == Role::Plain {
-                        m.role = Role::Org;
+            for i in 0..s.mentions.len() {
+                let m = &s.mentions[i];
+                let Kind::City(_) = m.kind else { continue };
+                let id = attribution::resolve_city(g, m.candidates, subject);
+                let country = g.city(id).country;
+                let mut role = m.role;
+                if !attribution::city_accepted(g, id, subject) && role == Role::Plain {
+                    role = Role::Org;
+                }
+                // A town named like a word, opening a sentence, is the word ("Along with a ban
+                // on gatherings …", "Mobile phone operators …") unless the sentence names the
+                // town's country too.
+                if g.city(id).wordlike && role == Role::Plain {
+                    let sentence = s.sentences.iter().find(|r| r.start <= m.start && m.start < r.end);
+                    if let Some(r) = sentence
+                        && opens(&s.norm.text[r.start..m.start])
+                        && !s.mentions.iter().any(|o| {
+                            o.kind != m.kind && o.country == country && r.start <= o.start && o.start < r.end
+                        })
+                    {
+                        role = Role::Org;
                     }
                 }
+                let m = &mut s.mentions[i];
+                m.kind = Kind::City(id);
+                m.country = country;
+                m.role = role;
             }
         }
         // A title that dates its events in an earlier year than the advisory's ("Timeline: 20
@@ -1282,3 +1300,11 @@ fn opens_on_an_earlier_date(
 mod tests;
 #[cfg(test)]
 mod tests_general;
+
+/// Whether what precedes a word in its sentence is only space, bullets, quotes or brackets:
+/// the word opens the sentence (and is capitalised for that alone).
+fn opens(before: &str) -> bool {
+    before
+        .chars()
+        .all(|c| c.is_whitespace() || matches!(c, '•' | '-' | '*' | '"' | '\'' | '(' | '[' | '“' | '‘'))
+}

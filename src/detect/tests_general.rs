@@ -4790,3 +4790,35 @@ fn regions_of_one_country_name_the_subject_when_nothing_else_does() {
         assert_eq!(a.primary_country, None, "{body}: {a:?}");
     }
 }
+
+#[test]
+fn a_region_that_names_its_country_counts_toward_the_subject() {
+    // The title's region is Myanmar's; the body names Washington and the United States more
+    // often than Myanmar, as the ones acting elsewhere.
+    let title = "Still no internet in Rakhine state";
+    let body = "A sweeping internet shutdown in Myanmar's conflict-hit Rakhine state went into its fifth week. \
+                Operators suspended internet data in eight townships. \
+                Last week Washington barred the army chief from visiting the United States (US).";
+    let a = analyze(title, body, &[], None);
+    assert_eq!(a.primary_country, Some(cc("MM")), "{a:?}");
+    // Near miss: a region's name that is a country's where it stands is the country (Georgia
+    // is also a state of the United States).
+    let a =
+        analyze("Curfew in Georgia", "A curfew is in force in Georgia after protests in Tbilisi.", &[], None);
+    assert_eq!(a.primary_country, Some(cc("GE")), "{a:?}");
+}
+
+#[test]
+fn a_town_named_like_a_word_opening_a_sentence_is_the_word() {
+    let cities = |title: &str, body: &str| -> Vec<String> {
+        analyze(title, body, &[], None).affirmed().filter_map(|d| d.city.clone()).collect()
+    };
+    let got = cities(
+        "Manipur curfew",
+        "Along with a ban on large gatherings, a night curfew has been imposed in several districts of Manipur.",
+    );
+    assert!(got.is_empty(), "{got:?}");
+    // Near miss: the sentence names the town's country, so the town is meant.
+    let got = cities("Curfew", "Mobile was placed under a curfew on Monday, United States officials said.");
+    assert_eq!(got, ["Mobile"]);
+}

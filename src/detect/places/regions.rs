@@ -234,9 +234,9 @@ pub fn named_in(country: CountryCode, text: &str) -> Vec<&'static Region> {
 /// has and that is not an ordinary word: `(country, name as written, kind word after it)`,
 /// each name once, in order of first appearance. Whether a city elsewhere has the name too is
 /// for the caller, who has the gazetteer.
-pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool)> {
+pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool, usize)> {
     let t = table();
-    let mut found: Vec<(CountryCode, &'static str, bool)> = Vec::new();
+    let mut found: Vec<(CountryCode, &'static str, bool, usize)> = Vec::new();
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -263,7 +263,7 @@ pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool)> {
                 }
                 let next = rest[n.len()..].split_whitespace().next().unwrap_or("");
                 let kind = KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
-                found.push((country, n, kind));
+                found.push((country, n, kind, start));
             }
         }
     }
