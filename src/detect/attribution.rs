@@ -1454,6 +1454,16 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
             return true;
         }
     }
+    // "George Floyd", "Victoria Beckham": a town named like a common first name, before a
+    // capitalised word that continues no place's name, is a person.
+    if !FOLLOWS.contains(&next) && !FOLLOWS_TOO.contains(&next) && GIVEN_NAMES.contains(&&text[start..end]) {
+        return true;
+    }
+    // "the death of George Floyd … Floyd's neck": the word after the city recurs on its own
+    // elsewhere, as a surname does; the city was a first name.
+    if !FOLLOWS.contains(&next) && next.len() >= 3 && recurs_alone(text, &text[start..end], next, end + 1) {
+        return true;
+    }
     if !(capitalised(prev) && capitalised(next)) || LEADS.contains(&prev) || FOLLOWS.contains(&next) {
         return false;
     }
@@ -1461,6 +1471,61 @@ pub(super) fn inside_a_personal_name(text: &str, start: usize, end: usize) -> bo
     let earlier = before[..prev_start].trim_end_matches(' ');
     let before_prev = earlier.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
     !(earlier.ends_with(|c: char| c.is_alphabetic()) && capitalised(before_prev))
+}
+
+/// Towns of at least 15,000 people named like a common first name (English, French, Spanish).
+const GIVEN_NAMES: &[&str] = &[
+    "George",
+    "Victoria",
+    "Florence",
+    "Regina",
+    "Nelson",
+    "Austin",
+    "Jackson",
+    "Lincoln",
+    "Charlotte",
+    "Orlando",
+    "Eugene",
+    "Tyler",
+    "Marion",
+    "Elizabeth",
+    "Douglas",
+    "Clinton",
+    "Warren",
+    "Chester",
+    "Sidney",
+    "Madison",
+    "Preston",
+    "Gilbert",
+    "Irving",
+    "Carmen",
+    "Mercedes",
+    "Dolores",
+    "Lourdes",
+    "Rosario",
+    "Concepcion",
+    "Trinidad",
+    "Pilar",
+    "Vanessa",
+    "Laval",
+    "Adrian",
+    "Jeffrey",
+    "Hamilton",
+];
+
+/// Capitalised words after a town named like a first name that still continue a place:
+/// "Victoria Falls", "George Town", "Hamilton Island".
+const FOLLOWS_TOO: &[&str] = &["Falls", "Town", "Township", "Park", "Beach", "Springs", "Heights", "Hills"];
+
+/// Whether `word` (found at `at`, right after `first`) occurs elsewhere in `text` as a whole
+/// word that `first` does not come right before.
+fn recurs_alone(text: &str, first: &str, word: &str, at: usize) -> bool {
+    text.match_indices(word).any(|(p, _)| {
+        p != at
+            && !text[..p].strip_suffix(' ').is_some_and(|b| b.ends_with(first))
+            && text[..p].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+            && text[p + word.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+    })
 }
 
 /// Whether a place opening a paragraph is a news dateline — where the report was filed, not

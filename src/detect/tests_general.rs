@@ -4822,3 +4822,40 @@ fn a_town_named_like_a_word_opening_a_sentence_is_the_word() {
     let got = cities("Curfew", "Mobile was placed under a curfew on Monday, United States officials said.");
     assert_eq!(got, ["Mobile"]);
 }
+
+#[test]
+fn a_town_named_like_a_first_name_before_a_surname_is_a_person() {
+    // George is a South African town; here it is a man's first name, in the title and the body.
+    expect(
+        "George Floyd Protests Continue as Cities Seek to Impose Order",
+        "Cities across the country declared curfews on Sunday as protests continued over the death of George Floyd. \
+         In Minneapolis, a curfew was declared from 8 p.m. to 6 a.m.",
+        &[],
+        None,
+        &["curfew/US"],
+    );
+    // Near misses: the town itself, and a town's name continued by a word of place.
+    expect(
+        "Curfew",
+        "A curfew was imposed in George after the riots, South African police said.",
+        &[],
+        None,
+        &["curfew/ZA"],
+    );
+    expect("Curfew", "A curfew was imposed in George Town, Penang.", &[], None, &["curfew/MY"]);
+}
+
+#[test]
+fn a_word_after_a_town_that_recurs_alone_is_a_surname() {
+    // Medina is a Saudi city; "Ahmed" comes back on its own, as a surname does.
+    let a = analyze(
+        "Curfew extended",
+        "The death of Medina Ahmed in custody on Monday sparked protests. Ahmed's family called for calm as the curfew was extended by one day.",
+        &[],
+        None,
+    );
+    assert_eq!(a.primary_country, None, "{a:?}");
+    assert!(a.detections.iter().all(|d| d.country != Some(cc("SA"))), "{a:?}");
+    // Near miss: a capitalised word after the town that does not recur (a weekday).
+    expect("Curfew", "Crowds gathered in Medina Tuesday night as a curfew began.", &[], None, &["curfew/SA"]);
+}
