@@ -621,12 +621,54 @@ fn caused_by_the_measure(text: &str, cue_end: usize, cand_start: usize) -> bool 
 /// Whether the words right after a lift verb are its own object: a possessive ("ended his
 /// rule", "lifted its siege") or a count of years ("ended 23 years in power").
 fn lift_has_own_object(text: &str, cue_end: usize) -> bool {
+    /// Nouns that name a measure: "decided to remove the remaining restrictions" ends one.
+    const MEASURE_NOUNS: &[&str] = &[
+        "measure",
+        "measures",
+        "restriction",
+        "restrictions",
+        "ban",
+        "bans",
+        "order",
+        "orders",
+        "decree",
+        "curfew",
+        "curfews",
+        "emergency",
+        "state",
+        "rules",
+        "law",
+        "suspension",
+        "closure",
+        "blackout",
+        "shutdown",
+        "lockdown",
+        "controls",
+        "limits",
+        "it",
+        "them",
+    ];
     let mut words = text[cue_end..].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
     match words.next() {
         Some(w) if ["his", "her", "their", "its"].iter().any(|p| w.eq_ignore_ascii_case(p)) => true,
         Some(w) if w.bytes().all(|b| b.is_ascii_digit()) => words
             .next()
             .is_some_and(|u| ["years", "decades", "months"].iter().any(|p| u.eq_ignore_ascii_case(p))),
+        // "declared … to remove this threat as soon as possible": the infinitive's object, a
+        // determiner before a noun that names no measure in the next few words ("lifted the
+        // next morning" is a time, so only "to remove" is read so).
+        Some(w)
+            if text[..cue_end].ends_with("to remove")
+                && ["this", "that", "these", "those", "the", "a", "an", "any"].contains(&w) =>
+        {
+            !words.take(3).any(|u| MEASURE_NOUNS.iter().any(|m| u.eq_ignore_ascii_case(m)))
+        }
+        // "… state of emergency is to take steps to remove threat": its bare noun.
+        Some(w) if text[..cue_end].ends_with("to remove") => {
+            w.bytes().all(|b| b.is_ascii_lowercase())
+                && !MEASURE_NOUNS.contains(&w)
+                && !["all", "remaining", "some", "most", "every", "each"].contains(&w)
+        }
         _ => false,
     }
 }

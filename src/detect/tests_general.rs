@@ -4859,3 +4859,22 @@ fn a_word_after_a_town_that_recurs_alone_is_a_surname() {
     // Near miss: a capitalised word after the town that does not recur (a weekday).
     expect("Curfew", "Crowds gathered in Medina Tuesday night as a curfew began.", &[], None, &["curfew/SA"]);
 }
+
+#[test]
+fn removing_a_threat_is_no_lift_of_the_measure() {
+    // "to remove" after the measure, with an object of its own: the measure's purpose.
+    for body in [
+        "Turkey's president declared a three-month state of emergency. He said the purpose of the state of emergency is to remove this threat as soon as possible.",
+        "Turkey's president declared a three-month state of emergency. The objective of the state of emergency is to take steps to remove threat as soon as possible.",
+    ] {
+        expect("Turkey", body, &[], None, &["state_of_emergency/TR"]);
+    }
+    // Near miss: what is removed names the measure.
+    expect(
+        "Turkey",
+        "Turkey's parliament debated the state of emergency on Thursday and voted to remove the emergency rules.",
+        &[],
+        None,
+        &["state_of_emergency_lifted/TR"],
+    );
+}
