@@ -1091,7 +1091,9 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
             PlaceTarget::Demonym(c) => (*c, Kind::Demonym, &[][..]),
             PlaceTarget::Cities(ids) => (g.city(ids[0]).country, Kind::City(ids[0]), &ids[..]),
         };
-        if !matches!(kind, Kind::City(_)) && names_a_feature(&text[end..]) {
+        if !matches!(kind, Kind::City(_))
+            && (names_a_feature(&text[end..]) || names_a_war(text_before(text, start, 16)))
+        {
             continue;
         }
         if names_a_street(text_before(text, start, 16)) {
@@ -1187,7 +1189,19 @@ fn names_a_feature(after: &str) -> bool {
             // A time zone ("5.30pm Malaysian time").
             | "time"
             | "Time"
+            // A war named after its country ("the Algerian War", "the Iraq war").
+            | "War"
+            | "war"
     )
+}
+
+/// Whether the words before a country make it a war's name: "la guerre d'Algérie", "la
+/// guerra de Corea" (folded text) — a time in history, not a place of the measure.
+fn names_a_war(before: &str) -> bool {
+    let b = before.trim_end_matches(' ');
+    ["guerre d'", "guerre de", "guerre de l'", "guerre du", "guerra de", "guerra del"]
+        .iter()
+        .any(|w| b.ends_with(w) || before.ends_with(w))
 }
 
 /// Whether the word after a place makes it a newspaper's name.

@@ -237,6 +237,18 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "desmintió que",
             "denied that",
             "denies that",
+            // An alternative set against the measure: "border controls rather than a closure",
+            // "un renforcement des contrôles et non une fermeture".
+            "rather than",
+            "instead of",
+            "et non",
+            "non pas",
+            "au lieu de",
+            "au lieu d'",
+            "plutôt que",
+            "plutôt qu'",
+            "en lugar de",
+            "en vez de",
         ],
     ),
     (

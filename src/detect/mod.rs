@@ -212,14 +212,18 @@ impl Engine {
                 // on gatherings …", "Mobile phone operators …") unless the sentence names the
                 // town's country too.
                 if g.city(id).wordlike && role == Role::Plain {
-                    let sentence = s.sentences.iter().find(|r| r.start <= m.start && m.start < r.end);
+                    // (Sentences and mentions are in text order: found by bisection, so a
+                    // long text with many such names stays linear.)
+                    let k = s.sentences.partition_point(|r| r.end <= m.start);
+                    let sentence = s.sentences.get(k).filter(|r| r.start <= m.start);
                     if let Some(r) = sentence
                         && opens(&s.norm.text[r.start..m.start])
-                        && !s.mentions.iter().any(|o| {
-                            o.kind != m.kind && o.country == country && r.start <= o.start && o.start < r.end
-                        })
                     {
-                        role = Role::Org;
+                        let from = s.mentions.partition_point(|o| o.start < r.start);
+                        let to = s.mentions.partition_point(|o| o.start < r.end);
+                        if !s.mentions[from..to].iter().any(|o| o.kind != m.kind && o.country == country) {
+                            role = Role::Org;
+                        }
                     }
                 }
                 let m = &mut s.mentions[i];
@@ -842,6 +846,44 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             && (d.section == Section::Body || lifts.iter().any(|l| same_sentence(l.section, l.span)))
         {
             d.polarity = Polarity::Lifted;
+        }
+    }
+    // A correction later in the body takes an earlier report back: "announced the closure of
+    // the borders … the presidency later clarified it was in fact reinforced controls, not a
+    // closure". The denial must say it corrects ("in fact", "clarified", "en fait", "a
+    // précisé", "aclaró"); a plain negation elsewhere may be about another moment or place.
+    const CORRECTS: &[&str] = &[
+        "in fact",
+        "actually",
+        "clarified",
+        "corrected",
+        "en fait",
+        "a précisé",
+        "ont précisé",
+        "a rectifié",
+        "en realidad",
+        "aclaró",
+        "aclararon",
+        "precisó",
+    ];
+    let corrections: Vec<(usize, TriggerId, Option<CountryCode>, Option<String>)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, (d, _))| {
+            d.polarity == Polarity::Negated
+                && d.section == Section::Body
+                && cues::says_any(&d.evidence, CORRECTS.iter().copied())
+        })
+        .map(|(i, (d, _))| (i, d.trigger.clone(), d.country, d.city.clone()))
+        .collect();
+    for (i, (d, _)) in all.iter_mut().enumerate() {
+        if d.polarity == Polarity::Affirmed
+            && d.section == Section::Body
+            && corrections.iter().any(|(at, t, c, city)| {
+                *at > i && *t == d.trigger && *c == d.country && (city.is_none() || *city == d.city)
+            })
+        {
+            d.polarity = Polarity::Negated;
         }
     }
 }

@@ -4878,3 +4878,47 @@ fn removing_a_threat_is_no_lift_of_the_measure() {
         &["state_of_emergency_lifted/TR"],
     );
 }
+
+#[test]
+fn a_war_named_after_a_country_is_no_place() {
+    // "la guerre d'Algérie" dates the earlier emergency; Algeria is not where it holds.
+    let got = affirmed(
+        "France",
+        "L'état d'urgence a été décrété en France. C'était lors de la guerre d'Algérie qu'un état d'urgence avait été instauré.",
+        &[],
+        None,
+    );
+    assert!(!got.iter().any(|d| d.ends_with("/DZ")), "{got:?}");
+    let got = affirmed("Curfew", "A curfew was last imposed during the Algerian War.", &[], None);
+    assert!(!got.iter().any(|d| d.ends_with("/DZ")), "{got:?}");
+    // Near miss: the country itself.
+    expect("Algeria", "A curfew was imposed in Algeria on Friday.", &[], None, &["curfew/DZ"]);
+}
+
+#[test]
+fn an_alternative_set_against_a_measure_negates_it() {
+    for body in [
+        "France announced reinforced border controls rather than a closure of its borders.",
+        "La présidence a précisé qu'il s'agissait d'un renforcement des contrôles aux frontières et non d'une fermeture des frontières en France.",
+    ] {
+        expect("France", body, &[], None, &[]);
+    }
+    // Near miss: the measure chosen over the alternative holds.
+    expect(
+        "Kenya",
+        "Kenya imposed a curfew in Nairobi instead of a state of emergency.",
+        &[],
+        None,
+        &["curfew/KE"],
+    );
+}
+
+#[test]
+fn a_later_correction_takes_an_earlier_report_back() {
+    let body = "Hollande initially announced the closure of France's borders. \
+                The presidency later clarified that it was in fact a reinforcement of border controls, not a closure of the borders.";
+    expect("France", body, &[], None, &[]);
+    // Near miss: a plain negation about another moment does not take the report back.
+    let body = "France closed its borders on Friday. On Thursday there had been no closure of the borders.";
+    expect("France", body, &[], None, &["entry_ban/FR"]);
+}

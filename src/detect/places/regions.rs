@@ -140,10 +140,9 @@ struct Table {
     regions: HashMap<CountryCode, Vec<Region>>,
     /// (country, first word of a name or form) → region indices in `regions[country]`.
     first: FastMap<(CountryCode, &'static str), Vec<usize>>,
-    /// First word of a name or form → the (country, region index) pairs it can start.
-    anywhere: FastMap<&'static str, Vec<(CountryCode, usize)>>,
-    /// A name or form → the countries having a region so called.
-    owners: FastMap<&'static str, Vec<CountryCode>>,
+    /// First word of a name or form that only one country's region has and that is not an
+    /// ordinary word → (that country, the name or form).
+    unique_first: FastMap<&'static str, Vec<(CountryCode, &'static str)>>,
 }
 
 fn table() -> &'static Table {
@@ -172,11 +171,7 @@ fn table() -> &'static Table {
                 }
             }
         }
-        let mut anywhere: FastMap<&'static str, Vec<(CountryCode, usize)>> = FastMap::default();
         let mut owners: FastMap<&'static str, Vec<CountryCode>> = FastMap::default();
-        for (&(country, head), idx) in &first {
-            anywhere.entry(head).or_default().extend(idx.iter().map(|&i| (country, i)));
-        }
         for (country, list) in &regions {
             for r in list {
                 for n in std::iter::once(r.name).chain(r.forms.iter().copied()) {
@@ -187,7 +182,21 @@ fn table() -> &'static Table {
                 }
             }
         }
-        Table { regions, first, anywhere, owners }
+        let mut unique_first: FastMap<&'static str, Vec<(CountryCode, &'static str)>> = FastMap::default();
+        for (name, countries) in &owners {
+            if let [country] = countries.as_slice()
+                && !WORDLIKE.contains(name)
+                && name.len() >= 3
+            {
+                let head = name.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(name);
+                unique_first.entry(head).or_default().push((*country, *name));
+            }
+        }
+        // Longest first, so that "Northern Cape" is tried before a shorter name it starts with.
+        for v in unique_first.values_mut() {
+            v.sort_by_key(|(c, n)| (std::cmp::Reverse(n.len()), *n, c.as_str().to_owned()));
+        }
+        Table { regions, first, unique_first }
     })
 }
 
@@ -249,25 +258,36 @@ pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool, usiz
         while i < b.len() && b[i].is_ascii_alphanumeric() {
             i += 1;
         }
-        let Some(candidates) = t.anywhere.get(&text[start..i]) else { continue };
+        let Some(candidates) = t.unique_first.get(&text[start..i]) else { continue };
         let rest = &text[start..];
-        for &(country, k) in candidates {
-            let r = &t.regions[&country][k];
-            for n in std::iter::once(r.name).chain(r.forms.iter().copied()) {
-                if WORDLIKE.contains(&n)
-                    || t.owners.get(n).is_none_or(|o| o.len() != 1)
-                    || found.iter().any(|f| f.1 == n)
-                    || find_name(rest, n) != Some(0)
-                {
-                    continue;
-                }
-                let next = rest[n.len()..].split_whitespace().next().unwrap_or("");
-                let kind = KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
-                found.push((country, n, kind, start));
+        for &(country, n) in candidates {
+            if !name_opens(rest, n) || found.iter().any(|f| f.1 == n) {
+                continue;
             }
+            let next = rest[n.len()..].split_whitespace().next().unwrap_or("");
+            let kind = KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
+            found.push((country, n, kind, start));
         }
     }
     found
+}
+
+/// Whether `text` opens with `name` as whole words (a generic name only with a kind word
+/// after it). Unlike `find_name`, it never searches on: a candidate that does not match where
+/// it stands costs nothing more, however long the text.
+fn name_opens(text: &str, name: &str) -> bool {
+    if name.len() < 3 || !text.starts_with(name) {
+        return false;
+    }
+    let after = &text[name.len()..];
+    if after.chars().next().is_some_and(char::is_alphanumeric) {
+        return false;
+    }
+    if GENERIC.contains(&name) {
+        let next = after.split_whitespace().next().unwrap_or("");
+        return KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
+    }
+    true
 }
 
 /// Where `name` occurs in `text` as whole words; a generic name only with a kind word after.
