@@ -211,32 +211,41 @@ pub fn named_in(country: CountryCode, text: &str) -> Vec<&'static Region> {
     let t = table();
     let Some(list) = t.regions.get(&country) else { return Vec::new() };
     let mut found: Vec<&'static Region> = Vec::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        // The next word start that is an upper-case letter (folded text: names are ASCII).
-        let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if !(at_word_start && b[i].is_ascii_uppercase()) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let Some(candidates) = t.first.get(&(country, &text[start..i])) else { continue };
+    for (start, end) in capitalised_words(text) {
+        let Some(candidates) = t.first.get(&(country, &text[start..end])) else { continue };
+        let rest = &text[start..];
         for &k in candidates {
             let r = &list[k];
-            if found.iter().any(|f| f.name == r.name) {
-                continue;
-            }
-            let rest = &text[start..];
-            if std::iter::once(r.name).chain(r.forms.iter().copied()).any(|n| find_name(rest, n) == Some(0)) {
+            if !found.iter().any(|f| f.name == r.name)
+                && std::iter::once(r.name).chain(r.forms.iter().copied()).any(|n| name_opens(rest, n))
+            {
                 found.push(r);
             }
         }
     }
     found
+}
+
+/// Words that start with an upper-case letter, as `(start, end)` (folded text: names are
+/// ASCII).
+fn capitalised_words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+            if !(at_word_start && b[i].is_ascii_uppercase()) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            return Some((start, i));
+        }
+        None
+    })
 }
 
 /// Regions of any country named in `text` (folded) by a name that only one country's region
@@ -246,35 +255,21 @@ pub fn named_in(country: CountryCode, text: &str) -> Vec<&'static Region> {
 pub fn unique_names_in(text: &str) -> Vec<(CountryCode, &'static str, bool, usize)> {
     let t = table();
     let mut found: Vec<(CountryCode, &'static str, bool, usize)> = Vec::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if !(at_word_start && b[i].is_ascii_uppercase()) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let Some(candidates) = t.unique_first.get(&text[start..i]) else { continue };
+    for (start, end) in capitalised_words(text) {
+        let Some(candidates) = t.unique_first.get(&text[start..end]) else { continue };
         let rest = &text[start..];
         for &(country, n) in candidates {
-            if !name_opens(rest, n) || found.iter().any(|f| f.1 == n) {
-                continue;
+            if name_opens(rest, n) && !found.iter().any(|f| f.1 == n) {
+                found.push((country, n, kind_follows(&rest[n.len()..]), start));
             }
-            let next = rest[n.len()..].split_whitespace().next().unwrap_or("");
-            let kind = KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
-            found.push((country, n, kind, start));
         }
     }
     found
 }
 
 /// Whether `text` opens with `name` as whole words (a generic name only with a kind word
-/// after it). Unlike `find_name`, it never searches on: a candidate that does not match where
-/// it stands costs nothing more, however long the text.
+/// after it). It never searches on: a candidate that does not match where it stands costs
+/// nothing more, however long the text.
 fn name_opens(text: &str, name: &str) -> bool {
     if name.len() < 3 || !text.starts_with(name) {
         return false;
@@ -283,38 +278,13 @@ fn name_opens(text: &str, name: &str) -> bool {
     if after.chars().next().is_some_and(char::is_alphanumeric) {
         return false;
     }
-    if GENERIC.contains(&name) {
-        let next = after.split_whitespace().next().unwrap_or("");
-        return KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()));
-    }
-    true
+    !GENERIC.contains(&name) || kind_follows(after)
 }
 
-/// Where `name` occurs in `text` as whole words; a generic name only with a kind word after.
-fn find_name(text: &str, name: &str) -> Option<usize> {
-    if name.len() < 3 {
-        return None;
-    }
-    let generic = GENERIC.contains(&name);
-    let mut from = 0;
-    while let Some(p) = text[from..].find(name) {
-        let (s, e) = (from + p, from + p + name.len());
-        from = e;
-        let before_ok = text[..s].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = text[e..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        if !before_ok || !after_ok {
-            continue;
-        }
-        if generic {
-            let next = text[e..].split_whitespace().next().unwrap_or("");
-            let next = next.trim_end_matches(|c: char| !c.is_alphanumeric());
-            if !KIND_WORDS.contains(&next) {
-                continue;
-            }
-        }
-        return Some(s);
-    }
-    None
+/// Whether the next word is a kind of region ("Province", "Region", "state").
+fn kind_follows(after: &str) -> bool {
+    let next = after.split_whitespace().next().unwrap_or("");
+    KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()))
 }
 
 /// What a word says about a measure's extent (see `partial_scope`).
