@@ -475,6 +475,12 @@ const ACTING_AUX: &[&str] = &[
 /// does too.
 const SOVEREIGN_OF: &[&str] = &["territory", "territories", "dependency", "possession", "protectorate"];
 
+/// Words that make a nationality a language: "English-speaking regions", "the French
+/// language", "English speakers" (after it), "la langue française", "el idioma inglés"
+/// (before it). Who speaks a language is no country's measure.
+const LANGUAGE_AFTER: &[&str] = &["speaking", "language", "languages", "speaker", "speakers", "medium"];
+const LANGUAGE_BEFORE: &[&str] = &["langue", "langues", "idioma", "idiomas", "lengua", "lenguas"];
+
 /// Nouns of companies and their owners that a French or Spanish nationality follows.
 const OWNER_NOUNS: &[&str] = &[
     "empresario",
@@ -514,7 +520,15 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
     if demonym {
         let before = text_before(text, start, 24).trim_end();
         let prev = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-        if in_list(OWNER_NOUNS, prev) {
+        if in_list(OWNER_NOUNS, prev) || in_list(LANGUAGE_BEFORE, prev) {
+            return Role::Org;
+        }
+        let next = text[end..]
+            .trim_start_matches(|c: char| c == '-' || c.is_whitespace())
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        if in_list(LANGUAGE_AFTER, next) {
             return Role::Org;
         }
     }

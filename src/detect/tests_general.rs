@@ -4922,3 +4922,37 @@ fn a_later_correction_takes_an_earlier_report_back() {
     let body = "France closed its borders on Friday. On Thursday there had been no closure of the borders.";
     expect("France", body, &[], None, &["entry_ban/FR"]);
 }
+
+#[test]
+fn a_nationality_naming_a_language_is_no_place() {
+    // The language of a region's people says nothing of another country.
+    expect(
+        "",
+        "Mobile internet has been cut off in the English-speaking regions of Cameroon since Monday.",
+        &[],
+        Some(2017),
+        &["internet_shutdown/CM"],
+    );
+    expect(
+        "",
+        "The authorities of Canada shut down the internet in areas where French speakers live.",
+        &[],
+        Some(2017),
+        &["internet_shutdown/CA"],
+    );
+    expect(
+        "",
+        "Le Cameroun a coupé l'internet dans les régions où l'on parle la langue anglaise.",
+        &[],
+        Some(2017),
+        &["internet_shutdown/CM"],
+    );
+    // Near miss: a nationality before the people or the state it names still counts.
+    expect(
+        "",
+        "British authorities shut down the internet in Manchester on Monday.",
+        &[],
+        Some(2017),
+        &["internet_shutdown/GB"],
+    );
+}
