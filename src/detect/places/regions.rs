@@ -232,9 +232,9 @@ fn capitalised_words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
+        // Word by word: a word is skipped whole unless its first byte is a capital.
         while i < b.len() {
-            let at_word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-            if !(at_word_start && b[i].is_ascii_uppercase()) {
+            if !b[i].is_ascii_alphanumeric() {
                 i += 1;
                 continue;
             }
@@ -242,7 +242,9 @@ fn capitalised_words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             while i < b.len() && b[i].is_ascii_alphanumeric() {
                 i += 1;
             }
-            return Some((start, i));
+            if b[start].is_ascii_uppercase() {
+                return Some((start, i));
+            }
         }
         None
     })
