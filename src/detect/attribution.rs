@@ -1116,6 +1116,14 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
         if matches!(kind, Kind::City(_)) && inside_a_personal_name(text, start, end) {
             continue;
         }
+        // "Saint James parish": a name before a kind of region is a region; when only other
+        // countries than the towns' have a region of that name, it is none of those towns.
+        if matches!(kind, Kind::City(_)) && super::places::regions::kind_follows(&text[end..]) {
+            let owners = super::places::regions::countries_with(&text[start..end]);
+            if !owners.is_empty() && !candidates.iter().any(|&c| owners.contains(&g.city(c).country)) {
+                continue;
+            }
+        }
         // "The Bangkok Post", "the Kathmandu Post", "Tehran Times": a newspaper named after a
         // place is no place.
         if names_a_newspaper(&text[end..]) {
@@ -1583,8 +1591,16 @@ fn is_dateline(
         let day = &r[month.len()..];
         let day = day.strip_prefix('.').unwrap_or(day);
         let digits = day.trim_start().bytes().take_while(u8::is_ascii_digit).count();
-        ((1..=2).contains(&digits) && day.starts_with(' ') && super::modifiers::is_month(month))
-            .then(|| rest.len() - day.trim_start()[digits..].len())
+        if (1..=2).contains(&digits) && day.starts_with(' ') && super::modifiers::is_month(month) {
+            return Some(rest.len() - day.trim_start()[digits..].len());
+        }
+        // Day first, as Spanish and French wires write it: "Ciudad de México, 5 ene (EFE).-".
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        let after_day = r[digits..].strip_prefix(' ')?;
+        let month = after_day.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+        let tail = &after_day[month.len()..];
+        let tail = tail.strip_prefix('.').unwrap_or(tail);
+        ((1..=2).contains(&digits) && super::modifiers::is_month(month)).then(|| rest.len() - tail.len())
     };
     if let Some(n) = date(rest) {
         rest = &rest[n..];
@@ -1630,6 +1646,8 @@ fn is_dateline(
             return false;
         }
         let after = r[close + 1..].trim_start();
+        // "(EFE).-": Spanish wires put a full stop before the dash.
+        let after = after.strip_prefix('.').unwrap_or(after);
         return after.starts_with(['-', '\u{2014}', '\u{2013}', ':']);
     }
     if city {

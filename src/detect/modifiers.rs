@@ -218,18 +218,18 @@ fn day_of_month(w: &str) -> Option<u8> {
 
 /// Month names by month (English, French, Spanish; "Jan." and "Sept" too), lower case.
 const MONTH_NAMES: [&[&str]; 12] = [
-    &["january", "jan", "janvier", "enero"],
+    &["january", "jan", "janvier", "janv", "enero", "ene"],
     &["february", "feb", "février", "fevrier", "febrero"],
     &["march", "mar", "mars", "marzo"],
-    &["april", "apr", "avril", "abril"],
+    &["april", "apr", "avril", "avr", "abril", "abr"],
     &["may", "mai", "mayo"],
     &["june", "jun", "juin", "junio"],
-    &["july", "jul", "juillet", "julio"],
+    &["july", "jul", "juillet", "juil", "julio"],
     &["august", "aug", "août", "aout", "agosto"],
     &["september", "sep", "sept", "septembre", "septiembre", "setiembre"],
     &["october", "oct", "octobre", "octubre"],
     &["november", "nov", "novembre", "noviembre"],
-    &["december", "dec", "décembre", "decembre", "diciembre"],
+    &["december", "dec", "décembre", "decembre", "diciembre", "dic"],
 ];
 
 /// Whether a word names a month, in any case ("May", "mai", "mayo").

@@ -4956,3 +4956,88 @@ fn a_nationality_naming_a_language_is_no_place() {
         &["internet_shutdown/GB"],
     );
 }
+
+#[test]
+fn a_town_name_before_a_kind_of_region_is_that_region() {
+    // "Saint James" is also a town's name elsewhere; before "parish" it is Jamaica's parish.
+    expect(
+        "Jamaica: state of emergency extended",
+        "Parliament extended the state of emergency in Saint James parish until August.",
+        &[],
+        Some(2018),
+        &["state_of_emergency/JM"],
+    );
+    // Near miss: a province named after its own capital keeps the town.
+    let a = analyze(
+        "",
+        "The state of emergency in Pattani province was extended for three months.",
+        &[],
+        Some(2018),
+    );
+    assert!(
+        a.affirmed().any(|d| d.trigger.as_str() == "state_of_emergency"
+            && d.country == Some(cc("TH"))
+            && d.city.as_deref() == Some("Pattani")),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn airport_activity_stopped_is_an_airport_closure() {
+    expect(
+        "",
+        "Tras los ataques en Hermosillo, el gobierno de México ordenó la suspensión de actividades aeroportuarias y de clases.",
+        &[],
+        Some(2023),
+        &["airport_closure/MX"],
+    );
+    expect(
+        "",
+        "Au Sénégal, les activités aéroportuaires sont suspendues à Dakar jusqu'à nouvel ordre.",
+        &[],
+        Some(2023),
+        &["airport_closure/SN"],
+    );
+    // Near misses: activity resumed; activity named without a stop.
+    expect(
+        "",
+        "En México, las actividades aeroportuarias se reanudaron en Hermosillo tras la suspensión de clases.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect(
+        "",
+        "Les activités aéroportuaires ont repris à Dakar, au Sénégal, ce matin.",
+        &[],
+        Some(2023),
+        &[],
+    );
+}
+
+#[test]
+fn a_wire_dateline_with_the_day_first_is_no_place() {
+    // "City, 5 ene (AGENCY).-": the wire's desk, not where the airport closed.
+    let a = analyze(
+        "",
+        "Ciudad de México, 5 ene (EFE).- El aeropuerto de Culiacán permanecerá cerrado a vuelos comerciales.",
+        &[],
+        Some(2023),
+    );
+    let cities: Vec<_> = a.affirmed().filter_map(|d| d.city.clone()).collect();
+    assert_eq!(cities, vec!["Culiacán".to_string()], "{a:?}");
+    let a = analyze(
+        "",
+        "Paris, 12 janv. (AFP) - L'aéroport de Niamey est fermé jusqu'à nouvel ordre.",
+        &[],
+        Some(2023),
+    );
+    assert!(a.affirmed().all(|d| d.country == Some(cc("NE"))), "{a:?}");
+    // Near miss: the city opening a sentence as its subject is the place.
+    let a = analyze("", "Ciudad de México cerró su aeropuerto el 5 de enero por la ceniza.", &[], Some(2023));
+    assert!(
+        a.affirmed()
+            .any(|d| d.trigger.as_str() == "airport_closure" && d.city.as_deref() == Some("Mexico City")),
+        "{a:?}"
+    );
+}

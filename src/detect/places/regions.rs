@@ -67,7 +67,9 @@ const KIND_WORDS: &[&str] = &[
     "Department",
     "District",
     "Prefecture",
+    "Parish",
     "province",
+    "parish",
     "region",
     "state",
     "oblast",
@@ -143,6 +145,8 @@ struct Table {
     /// First word of a name or form that only one country's region has and that is not an
     /// ordinary word → (that country, the name or form).
     unique_first: FastMap<&'static str, Vec<(CountryCode, &'static str)>>,
+    /// A name or form → the countries with a region of that name.
+    owners: FastMap<&'static str, Vec<CountryCode>>,
 }
 
 fn table() -> &'static Table {
@@ -196,7 +200,7 @@ fn table() -> &'static Table {
         for v in unique_first.values_mut() {
             v.sort_by_key(|(c, n)| (std::cmp::Reverse(n.len()), *n, c.as_str().to_owned()));
         }
-        Table { regions, first, unique_first }
+        Table { regions, first, unique_first, owners }
     })
 }
 
@@ -283,8 +287,13 @@ fn name_opens(text: &str, name: &str) -> bool {
     !GENERIC.contains(&name) || kind_follows(after)
 }
 
+/// The countries that have a first-level region called `name` (folded, as written).
+pub fn countries_with(name: &str) -> &'static [CountryCode] {
+    table().owners.get(name).map_or(&[], Vec::as_slice)
+}
+
 /// Whether the next word is a kind of region ("Province", "Region", "state").
-fn kind_follows(after: &str) -> bool {
+pub fn kind_follows(after: &str) -> bool {
     let next = after.split_whitespace().next().unwrap_or("");
     KIND_WORDS.contains(&next.trim_end_matches(|c: char| !c.is_alphanumeric()))
 }
