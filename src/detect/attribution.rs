@@ -481,6 +481,64 @@ const SOVEREIGN_OF: &[&str] = &["territory", "territories", "dependency", "posse
 const LANGUAGE_AFTER: &[&str] = &["speaking", "language", "languages", "speaker", "speakers", "medium"];
 const LANGUAGE_BEFORE: &[&str] = &["langue", "langues", "idioma", "idiomas", "lengua", "lenguas"];
 
+/// Goods named by where they come from: "Russian gas", "Ukrainian grain exports". A shortage
+/// of them is felt elsewhere.
+const GOODS: &[&str] =
+    &["gas", "oil", "grain", "wheat", "imports", "exports", "supplies", "deliveries", "shipments", "goods"];
+
+/// Pressures and goods that come from a place: "“gas blackmail” from Russia", "imports from
+/// China". The place they come from is not where the measure holds.
+const FROM_SOURCES: &[&str] = &[
+    "blackmail",
+    "pressure",
+    "pressures",
+    "threat",
+    "threats",
+    "aggression",
+    "interference",
+    "provocations",
+    "gas",
+    "oil",
+    "grain",
+    "imports",
+    "supplies",
+    "supply",
+    "deliveries",
+    "shipments",
+    "goods",
+];
+
+/// Whether `before` ends with one of `FROM_SOURCES` and "from" (quotes between allowed).
+fn source_of(before: &str) -> bool {
+    let b = before.trim_end();
+    let Some(head) = b.strip_suffix("from").or_else(|| b.strip_suffix("From")) else { return false };
+    if !head.ends_with(char::is_whitespace) {
+        return false;
+    }
+    let head = head.trim_end().trim_end_matches(['"', '\'', '\u{201d}', '\u{2019}', '\u{bb}']).trim_end();
+    let last = head.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    in_list(FROM_SOURCES, last)
+}
+
+/// Whether `before` ends with the opening of a fear ("over fears that Russia could leave the
+/// country without gas"): the place after it is who might act, not where the measure holds.
+fn feared(before: &str) -> bool {
+    const FEARS: &[&str] = &[
+        "fears that",
+        "fear that",
+        "feared that",
+        "concerns that",
+        "concern that",
+        "worries that",
+        "craintes que",
+        "crainte que",
+        "temores de que",
+        "temor de que",
+    ];
+    let b = before.trim_end();
+    FEARS.iter().any(|f| ends_with_ci(b, f) && !alnum_before(b, f))
+}
+
 /// Nouns of companies and their owners that a French or Spanish nationality follows.
 const OWNER_NOUNS: &[&str] = &[
     "empresario",
@@ -528,9 +586,12 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
             .split(|c: char| !c.is_alphanumeric())
             .next()
             .unwrap_or("");
-        if in_list(LANGUAGE_AFTER, next) {
+        if in_list(LANGUAGE_AFTER, next) || in_list(GOODS, next) {
             return Role::Org;
         }
+    }
+    if source_of(text_before(text, start, 48)) || feared(text_before(text, start, 24)) {
+        return Role::Actor;
     }
     let r = role_by_context(text, start, end, demonym);
     let after = text[end..].trim_start();
@@ -1591,16 +1652,8 @@ fn is_dateline(
         let day = &r[month.len()..];
         let day = day.strip_prefix('.').unwrap_or(day);
         let digits = day.trim_start().bytes().take_while(u8::is_ascii_digit).count();
-        if (1..=2).contains(&digits) && day.starts_with(' ') && super::modifiers::is_month(month) {
-            return Some(rest.len() - day.trim_start()[digits..].len());
-        }
-        // Day first, as Spanish and French wires write it: "Ciudad de México, 5 ene (EFE).-".
-        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-        let after_day = r[digits..].strip_prefix(' ')?;
-        let month = after_day.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
-        let tail = &after_day[month.len()..];
-        let tail = tail.strip_prefix('.').unwrap_or(tail);
-        ((1..=2).contains(&digits) && super::modifiers::is_month(month)).then(|| rest.len() - tail.len())
+        ((1..=2).contains(&digits) && day.starts_with(' ') && super::modifiers::is_month(month))
+            .then(|| rest.len() - day.trim_start()[digits..].len())
     };
     if let Some(n) = date(rest) {
         rest = &rest[n..];
@@ -1646,8 +1699,6 @@ fn is_dateline(
             return false;
         }
         let after = r[close + 1..].trim_start();
-        // "(EFE).-": Spanish wires put a full stop before the dash.
-        let after = after.strip_prefix('.').unwrap_or(after);
         return after.starts_with(['-', '\u{2014}', '\u{2013}', ':']);
     }
     if city {

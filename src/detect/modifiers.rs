@@ -218,18 +218,18 @@ fn day_of_month(w: &str) -> Option<u8> {
 
 /// Month names by month (English, French, Spanish; "Jan." and "Sept" too), lower case.
 const MONTH_NAMES: [&[&str]; 12] = [
-    &["january", "jan", "janvier", "janv", "enero", "ene"],
+    &["january", "jan", "janvier", "enero"],
     &["february", "feb", "février", "fevrier", "febrero"],
     &["march", "mar", "mars", "marzo"],
-    &["april", "apr", "avril", "avr", "abril", "abr"],
+    &["april", "apr", "avril", "abril"],
     &["may", "mai", "mayo"],
     &["june", "jun", "juin", "junio"],
-    &["july", "jul", "juillet", "juil", "julio"],
+    &["july", "jul", "juillet", "julio"],
     &["august", "aug", "août", "aout", "agosto"],
     &["september", "sep", "sept", "septembre", "septiembre", "setiembre"],
     &["october", "oct", "octobre", "octubre"],
     &["november", "nov", "novembre", "noviembre"],
-    &["december", "dec", "décembre", "decembre", "diciembre", "dic"],
+    &["december", "dec", "décembre", "decembre", "diciembre"],
 ];
 
 /// Whether a word names a month, in any case ("May", "mai", "mayo").
@@ -376,10 +376,14 @@ pub fn find(
 ) -> Found {
     let mut f = Found::default();
     let mut lift_end: Option<usize> = None;
+    let asides = asides_before(text, clause, cand.first.0);
     for h in cues {
         let Meaning::Cue(kind) = h.meaning else { continue };
         let span = (h.start, h.end);
         if overlaps(span, cand.first) || overlaps(span, cand.last) {
+            continue;
+        }
+        if asides.iter().any(|&(s, e)| h.start >= s && h.end <= e) {
             continue;
         }
         if kind == CueKind::Lift
@@ -503,7 +507,7 @@ pub fn find(
         }
     }
     if let Some(year) = doc_year
-        && past_year_in(&text[clause.0..clause.1], year)
+        && past_year_in(&without(text, clause, &asides), year)
     {
         f.historical = true;
         // Only a year after the lift dates the lift: "declared in 2022, lifted on Monday" is
@@ -1255,6 +1259,47 @@ fn year_beside(text: &str, cand: &Candidate, doc_year: i32) -> bool {
 
 /// A four-digit year before `doc_year`, introduced as a point in time ("in 2019",
 /// "on 5 March 2020") rather than a starting point ("since 2015").
+/// Relative asides that close before the measure's words: in "Transnistria, which broke away
+/// after a war in 1992, declared its own state of emergency", the aside tells of the region,
+/// and neither its year nor its "after a" bears on the measure. An aside after the measure
+/// ("the state of emergency, which was declared in 2019, …") may tell of it and is kept.
+fn asides_before(text: &str, clause: (usize, usize), measure: usize) -> Vec<(usize, usize)> {
+    const OPENS: &[&str] =
+        &[", which ", ", who ", ", qui ", ", quien ", ", quienes ", ", lequel ", ", laquelle "];
+    let head = &text[clause.0..measure.clamp(clause.0, clause.1)];
+    if !head.contains(", ") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = OPENS.iter().filter_map(|o| head[at..].find(o).map(|i| at + i)).min() {
+        // The aside runs to the next comma; one still open at the measure is not an aside.
+        let Some(close) = head[open + 2..].find(',').map(|i| open + 2 + i) else { break };
+        out.push((clause.0 + open, clause.0 + close));
+        at = close;
+    }
+    out
+}
+
+/// The clause's text without the given asides.
+fn without<'t>(
+    text: &'t str,
+    clause: (usize, usize),
+    asides: &[(usize, usize)],
+) -> std::borrow::Cow<'t, str> {
+    if asides.is_empty() {
+        return std::borrow::Cow::Borrowed(&text[clause.0..clause.1]);
+    }
+    let mut kept = String::with_capacity(clause.1 - clause.0);
+    let mut at = clause.0;
+    for &(s, e) in asides {
+        kept.push_str(&text[at..s]);
+        at = e;
+    }
+    kept.push_str(&text[at..clause.1]);
+    std::borrow::Cow::Owned(kept)
+}
+
 pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
     // Most clauses hold no year at all: look for four digits in a row before splitting words.
     let b = clause.as_bytes();

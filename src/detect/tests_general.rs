@@ -5016,28 +5016,50 @@ fn airport_activity_stopped_is_an_airport_closure() {
 }
 
 #[test]
-fn a_wire_dateline_with_the_day_first_is_no_place() {
-    // "City, 5 ene (AGENCY).-": the wire's desk, not where the airport closed.
-    let a = analyze(
+fn a_past_year_in_an_aside_before_the_measure_dates_the_aside() {
+    // The region's history is dated, not its measure.
+    expect(
         "",
-        "Ciudad de México, 5 ene (EFE).- El aeropuerto de Culiacán permanecerá cerrado a vuelos comerciales.",
+        "Transnistria, which broke away from Moldova after a war in 1992, declared its own state of emergency this week.",
         &[],
-        Some(2023),
+        Some(2024),
+        &["state_of_emergency/MD"],
     );
-    let cities: Vec<_> = a.affirmed().filter_map(|d| d.city.clone()).collect();
-    assert_eq!(cities, vec!["Culiacán".to_string()], "{a:?}");
-    let a = analyze(
+    // Near misses: a year outside the aside dates the measure.
+    expect("", "In 2019 Moldova, which is small, declared a state of emergency.", &[], Some(2024), &[]);
+    expect("", "Moldova, a small country, declared a state of emergency in 2019.", &[], Some(2024), &[]);
+}
+
+#[test]
+fn goods_and_pressures_from_a_country_are_not_its_measures() {
+    // Where gas or pressure comes from is not where the emergency holds.
+    expect(
+        "Moldova declares a state of emergency as fears of Russian gas shortage loom",
+        "Parliament voted on Friday.",
+        &[],
+        Some(2024),
+        &["state_of_emergency/MD"],
+    );
+    expect(
+        "Moldova votes for emergency powers",
+        "He said the vote for a state of emergency was a decision to end “gas blackmail” from Russia.",
+        &[],
+        Some(2024),
+        &["state_of_emergency/MD"],
+    );
+    expect(
         "",
-        "Paris, 12 janv. (AFP) - L'aéroport de Niamey est fermé jusqu'à nouvel ordre.",
+        "Moldova's parliament imposed a state of emergency over fears that Russia could leave the country without gas.",
         &[],
-        Some(2023),
+        Some(2024),
+        &["state_of_emergency/MD"],
     );
-    assert!(a.affirmed().all(|d| d.country == Some(cc("NE"))), "{a:?}");
-    // Near miss: the city opening a sentence as its subject is the place.
-    let a = analyze("", "Ciudad de México cerró su aeropuerto el 5 de enero por la ceniza.", &[], Some(2023));
-    assert!(
-        a.affirmed()
-            .any(|d| d.trigger.as_str() == "airport_closure" && d.city.as_deref() == Some("Mexico City")),
-        "{a:?}"
+    // Near misses: the nationality before its own people, and "from" a country that acts.
+    expect(
+        "",
+        "Russian authorities declared a state of emergency in Belgorod after shelling from Ukraine.",
+        &[],
+        Some(2024),
+        &["state_of_emergency/RU"],
     );
 }
