@@ -696,7 +696,7 @@ impl Engine {
         }
         let (span_s, span_e) = s.norm.original_span(raw.sentence.start, raw.sentence.end);
         let (m_s, m_e) = s.norm.original_span(raw.cand.first.0, raw.cand.last.1);
-        let evidence = s.original[span_s..span_e].trim().to_owned();
+        let evidence = evidence_around(s.original, (span_s, span_e), (m_s, m_e)).to_owned();
         let places = if places.is_empty() { vec![(None, None, 0.7)] } else { places };
         // Only affirmed detections route, so only they need to know where they apply.
         let affirmed = polarity == Polarity::Affirmed;
@@ -738,6 +738,96 @@ impl Engine {
     }
 }
 
+/// The longest evidence a detection carries, in bytes. A sentence longer than this (text
+/// without full stops, a list run together) is cut to a window around the match: each
+/// candidate keeps its own copy, so an uncut 12 MB "sentence" times thousands of matches
+/// would exhaust memory.
+const MAX_EVIDENCE: usize = 2_000;
+
+/// The sentence `span` of `original`, trimmed, or a window of it around the match `m` when
+/// the sentence is longer than `MAX_EVIDENCE` (cut at word boundaries where it can be).
+fn evidence_around(original: &str, span: (usize, usize), m: (usize, usize)) -> &str {
+    let sentence = original[span.0..span.1].trim();
+    if sentence.len() <= MAX_EVIDENCE {
+        return sentence;
+    }
+    let half = MAX_EVIDENCE / 2;
+    let mut from = m.0.saturating_sub(half).max(span.0);
+    let mut to = (m.1 + half).min(span.1).max(from);
+    while !original.is_char_boundary(from) {
+        from += 1;
+    }
+    while !original.is_char_boundary(to) {
+        to -= 1;
+    }
+    let window = &original[from..to];
+    // Whole words only: drop the partial word at each cut end.
+    let start = if from > span.0 { window.find(char::is_whitespace).map_or(0, |i| i + 1) } else { 0 };
+    let end =
+        if to < span.1 { window.rfind(char::is_whitespace).unwrap_or(window.len()) } else { window.len() };
+    if start < end { window[start..end].trim() } else { window.trim() }
+}
+
+/// Words that make a lift partial or gradual: the measure still holds somewhere.
+const PARTIAL_LIFT: &[&str] = &[
+    "partially",
+    "partly",
+    "in parts of",
+    "in some",
+    "most parts",
+    "except",
+    "yet to",
+    "still",
+    "gradually",
+    "slowly",
+    "starts restoring",
+    "started restoring",
+    "start restoring",
+    "began restoring",
+    "begun restoring",
+    "started lifting",
+    "starts lifting",
+    "began lifting",
+    "partiellement",
+    "en partie",
+    "progressivement",
+    "sauf",
+    "parcialmente",
+    "en parte",
+    "gradualmente",
+    "excepto",
+    "salvo",
+];
+
+/// Whether a sentence counts the places it speaks of ("restored in 19 districts", "dans 12
+/// provinces"): some of them, not the whole country.
+fn counts_places(sentence: &str) -> bool {
+    const PLACES: &[&str] = &[
+        "districts",
+        "provinces",
+        "regions",
+        "areas",
+        "cities",
+        "towns",
+        "regencies",
+        "departments",
+        "states",
+        "départements",
+        "departements",
+        "departamentos",
+        "provincias",
+        "regiones",
+        "ciudades",
+        "villes",
+    ];
+    let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.windows(3).any(|w| {
+        ["in", "dans", "en"].contains(&w[0])
+            && w[1].bytes().all(|b| b.is_ascii_digit())
+            && PLACES.iter().any(|p| w[2].eq_ignore_ascii_case(p))
+    })
+}
+
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
 fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet, lede_end: usize) {
@@ -749,6 +839,9 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
         city: Option<String>,
         /// "All other airports … have reopened": the lift leaves out the places named apart.
         others_only: bool,
+        /// "partially lifted", "restored in 19 districts", "starts restoring": the measure
+        /// goes on elsewhere, so the lift ends no other report of it.
+        partial: bool,
         section: Section,
         span: (usize, usize),
     }
@@ -773,6 +866,8 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
                         "todos los demás",
                     ],
                 ),
+                partial: cues::says_any(&d.evidence, PARTIAL_LIFT.iter().copied())
+                    || counts_places(&d.evidence),
                 section: d.section,
                 span: d.span,
             })
@@ -805,6 +900,7 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
                     // Cusco's airport reopening does not reopen Andahuaylas's.
                     && (l.city.is_none() || d.city.is_none() || l.city == d.city)
                     && !(l.others_only && d.city.is_some() && l.span != d.span)
+                    && !(l.partial && (l.section, l.span) != (d.section, d.span))
                     && (l.at > i
                         || (early
                             && (l.section == Section::Title || lede || same_sentence(l.section, l.span))))

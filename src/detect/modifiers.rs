@@ -579,8 +579,7 @@ pub fn find(
     }
     // A sentence that is only the measure's name in the plural is a topic's heading
     // ("Internet Shutdowns", "Curfews"), not news of one.
-    let sentence_end =
-        text[cand.last.1..].find(['.', '!', '?', '\n']).map_or(text.len(), |i| cand.last.1 + i);
+    let sentence_end = sentence_end_after(text, cand.last.1);
     if text[sentence_start..cand.first.0].trim().is_empty()
         && text[cand.last.1..sentence_end].trim().is_empty()
         && text[cand.first.0..cand.last.1].ends_with(['s', 'S'])
@@ -620,6 +619,46 @@ fn caused_by_the_measure(text: &str, cue_end: usize, cand_start: usize) -> bool 
     let between = &text[cue_end..cand_start];
     super::locate::cause_at(between).is_some()
         || between.split(|c: char| !c.is_alphanumeric()).any(|w| w.eq_ignore_ascii_case("citing"))
+}
+
+/// What restoring brings back when it is not a service: "restoring security and order",
+/// "restore calm", "rétablir l'ordre", "restablecer la paz".
+const ORDER_NOUNS: &[&str] = &[
+    "security",
+    "order",
+    "calm",
+    "peace",
+    "stability",
+    "normalcy",
+    "normality",
+    "ordre",
+    "calme",
+    "paix",
+    "securite",
+    "orden",
+    "calma",
+    "paz",
+    "seguridad",
+    "tranquilidad",
+];
+
+/// Whether `before` ends with a verb of restoring ("restoring", "rétablir", "restablecer").
+fn restores(before: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "restore",
+        "restores",
+        "restored",
+        "restoring",
+        "retablir",
+        "rétablir",
+        "retabli",
+        "rétabli",
+        "restablecer",
+        "restableció",
+        "restablecio",
+    ];
+    let last = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    VERBS.iter().any(|v| last.eq_ignore_ascii_case(v))
 }
 
 /// Whether the words right after a lift verb are its own object: a possessive ("ended his
@@ -672,6 +711,16 @@ fn lift_has_own_object(text: &str, cue_end: usize) -> bool {
             w.bytes().all(|b| b.is_ascii_lowercase())
                 && !MEASURE_NOUNS.contains(&w)
                 && !["all", "remaining", "some", "most", "every", "each"].contains(&w)
+        }
+        // "to accelerate the process of restoring the security and order situation": order
+        // restored is no measure lifted.
+        Some(w) if restores(&text[..cue_end]) => {
+            let w = if ["the", "law", "le", "la", "l", "el"].iter().any(|a| w.eq_ignore_ascii_case(a)) {
+                words.next().unwrap_or("")
+            } else {
+                w
+            };
+            ORDER_NOUNS.iter().any(|o| w.eq_ignore_ascii_case(o))
         }
         _ => false,
     }
@@ -1166,6 +1215,17 @@ const IMPOSED: &[&str] = &[
     "décrété",
     "decrete",
 ];
+
+/// Where the sentence holding `at` ends: the next full stop, mark or newline, looked for no
+/// further than a sentence's longest length (`sentences::MAX_SENTENCE`), so that text without
+/// any costs each match a bounded look, not the rest of the text.
+fn sentence_end_after(text: &str, at: usize) -> usize {
+    let mut limit = (at + super::sentences::MAX_SENTENCE).min(text.len());
+    while !text.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    text[at..limit].find(['.', '!', '?', '\n']).map_or(limit, |i| at + i)
+}
 
 /// Byte offset of `word` in `text` as a whole word (ASCII case-insensitive).
 fn find_word(text: &str, word: &str) -> Option<usize> {

@@ -67,7 +67,29 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// The longest sentence kept whole, in bytes (about 700 words; real sentences are far
+/// shorter). Text without sentence ends (a run-together list, a stripped page) is cut into
+/// pieces of at most this length at a space: per-sentence work then stays bounded, where one
+/// 12 MB "sentence" made every match in it rescan the whole of it.
+pub const MAX_SENTENCE: usize = 4_096;
+
 fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let mut r = r;
+    while r.end - r.start > MAX_SENTENCE {
+        // The last space (or, failing one, char boundary) before the limit.
+        let mut cut = r.start + MAX_SENTENCE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = text[r.start..cut].rfind(char::is_whitespace).map_or(cut, |i| r.start + i).max(r.start + 1);
+        let cut = (r.start + 1..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(r.end);
+        push_one(text, r.start..cut, out);
+        r = cut..r.end;
+    }
+    push_one(text, r, out);
+}
+
+fn push_one(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
     let s = &text[r.clone()];
     if s.trim().is_empty() {
         return;

@@ -5063,3 +5063,77 @@ fn goods_and_pressures_from_a_country_are_not_its_measures() {
         &["state_of_emergency/RU"],
     );
 }
+
+#[test]
+fn restoring_order_lifts_no_measure() {
+    expect(
+        "",
+        "Indonesia blocked mobile internet in Papua on Wednesday to speed up the process of restoring security and order.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/ID"],
+    );
+    expect(
+        "",
+        "Le Gabon a coupé l'internet mardi afin de rétablir l'ordre dans la capitale.",
+        &[],
+        Some(2023),
+        &["internet_shutdown/GA"],
+    );
+    // Near miss: restoring the service itself ends the shutdown.
+    expect(
+        "",
+        "Indonesia blocked mobile internet in Papua last month and is now restoring access in full.",
+        &[],
+        Some(2019),
+        &[],
+    );
+}
+
+#[test]
+fn a_partial_lift_leaves_the_measure_in_force_elsewhere() {
+    expect(
+        "",
+        "Internet access is still being restricted in Jayapura, Papua. Normal internet access has been restored in 19 districts.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/ID"],
+    );
+    expect(
+        "",
+        "Indonesia has partially lifted an internet blackout in Papua. The government had maintained the internet blackout in Jayapura.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/ID"],
+    );
+    // Near miss: a lift told without limits ends it.
+    expect(
+        "",
+        "Internet access was restricted in Jayapura, Papua. Internet access has been restored across the region.",
+        &[],
+        Some(2019),
+        &[],
+    );
+}
+
+#[test]
+fn text_without_sentence_ends_stays_bounded() {
+    // 60 KB with no full stop: pieces of at most a sentence's longest length, and evidence cut
+    // to a window around each match, so memory and work per match do not grow with the text.
+    let body = "Mali declared a curfew in Bamako and the army deployed in the streets ".repeat(900);
+    let pieces = sentences::sentences(&body);
+    assert!(pieces.len() > 10, "{}", pieces.len());
+    assert!(pieces.iter().all(|r| r.len() <= sentences::MAX_SENTENCE));
+    // Every word is kept: the pieces join back into the text.
+    let joined: usize = pieces.iter().map(|r| body[r.clone()].split_whitespace().count()).sum();
+    assert_eq!(joined, body.split_whitespace().count());
+    let a = analyze("", &body, &[], Some(2024));
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "curfew" && d.country == Some(cc("ML"))), "{a:?}");
+    assert!(a.detections.iter().all(|d| d.evidence.len() <= 2_000), "evidence not cut");
+    // Near miss: an ordinary sentence is kept whole as evidence.
+    let a = analyze("", "Mali declared a curfew in Bamako on Monday.", &[], Some(2024));
+    assert!(
+        a.detections.iter().any(|d| d.evidence == "Mali declared a curfew in Bamako on Monday."),
+        "{a:?}"
+    );
+}
