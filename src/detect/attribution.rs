@@ -483,12 +483,24 @@ const LANGUAGE_BEFORE: &[&str] = &["langue", "langues", "idioma", "idiomas", "le
 
 /// Goods named by where they come from: "Russian gas", "Ukrainian grain exports". A shortage
 /// of them is felt elsewhere.
-const GOODS: &[&str] =
-    &["gas", "oil", "grain", "wheat", "imports", "exports", "supplies", "deliveries", "shipments", "goods"];
+const GOODS: &[&str] = &[
+    "gas",
+    "oil",
+    "grain",
+    "wheat",
+    "imports",
+    "exports",
+    "supply",
+    "supplies",
+    "deliveries",
+    "shipments",
+    "goods",
+];
 
-/// Pressures and goods that come from a place: "“gas blackmail” from Russia", "imports from
-/// China". The place they come from is not where the measure holds.
-const FROM_SOURCES: &[&str] = &[
+/// Pressures that come from a place: "“gas blackmail” from Russia", "threats from Moscow".
+/// Like the `GOODS` a place sends ("imports from China"), they say where something comes
+/// from, not where the measure holds.
+const PRESSURES: &[&str] = &[
     "blackmail",
     "pressure",
     "pressures",
@@ -497,18 +509,9 @@ const FROM_SOURCES: &[&str] = &[
     "aggression",
     "interference",
     "provocations",
-    "gas",
-    "oil",
-    "grain",
-    "imports",
-    "supplies",
-    "supply",
-    "deliveries",
-    "shipments",
-    "goods",
 ];
 
-/// Whether `before` ends with one of `FROM_SOURCES` and "from" (quotes between allowed).
+/// Whether `before` ends with one of `PRESSURES` or `GOODS` and "from" (quotes between allowed).
 fn source_of(before: &str) -> bool {
     let b = before.trim_end();
     let Some(head) = b.strip_suffix("from").or_else(|| b.strip_suffix("From")) else { return false };
@@ -517,7 +520,7 @@ fn source_of(before: &str) -> bool {
     }
     let head = head.trim_end().trim_end_matches(['"', '\'', '\u{201d}', '\u{2019}', '\u{bb}']).trim_end();
     let last = head.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    in_list(FROM_SOURCES, last)
+    in_list(PRESSURES, last) || in_list(GOODS, last)
 }
 
 /// Whether `before` ends with the opening of a fear ("over fears that Russia could leave the
