@@ -814,7 +814,9 @@ fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role 
     }
     // "Abella announced in Moscow", "told reporters in Paris": where someone spoke is not where
     // the measure holds.
-    if matches!(last.to_ascii_lowercase().as_str(), "in" | "at" | "from") && spoken_from(before) {
+    if matches!(last.to_ascii_lowercase().as_str(), "in" | "at" | "from" | "capital" | "city")
+        && spoken_from(text_before(text, start, 160).trim_end())
+    {
         return Role::Org;
     }
     // "in force since 8pm in Paris (5am in Noumea)": clock times in two places give a time
@@ -832,8 +834,11 @@ fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role 
     Role::Plain
 }
 
-/// Whether `before` (ending with "in", "at" or "from") says someone spoke there: "announced
-/// in", "told reporters in", "a press conference in".
+/// Whether `before` (ending with "in", "at", "from" or "the capital") says someone spoke there:
+/// "announced in", "told reporters in", "a press conference in", "said on Tuesday at the
+/// Crisis Centre in the capital". Walking back from the place, only a day, the venue's
+/// capitalised name and a few words of place may stand between it and the verb of speech;
+/// any other word ("said a curfew holds in") ends the walk.
 fn spoken_from(before: &str) -> bool {
     const SPEECH: &[&str] = &[
         "announced",
@@ -850,10 +855,52 @@ fn spoken_from(before: &str) -> bool {
         "briefing",
         "interview",
         "remarks",
+        "address",
     ];
-    let mut words = before.rsplit(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
-    words.next();
-    words.next().is_some_and(|w| in_list(SPEECH, w))
+    const BETWEEN: &[&str] = &[
+        "in",
+        "at",
+        "from",
+        "on",
+        "the",
+        "a",
+        "an",
+        "capital",
+        "city",
+        "late",
+        "early",
+        "this",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "today",
+        "yesterday",
+        "his",
+        "her",
+        "their",
+        "office",
+        "offices",
+        "headquarters",
+        "palace",
+        "residence",
+        "centre",
+        "center",
+    ];
+    let mut words = before.rsplit(|c: char| !c.is_alphanumeric() && c != ',').filter(|w| !w.is_empty());
+    if !words.next().is_some_and(|w| in_list(&["in", "at", "from", "capital", "city"], w)) {
+        return false;
+    }
+    for w in words.take(12) {
+        if in_list(SPEECH, w) {
+            return true;
+        }
+        let named = w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+        if w.contains(',') || !(named || in_list(BETWEEN, w)) {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether a place led by "<clock time> in" is one of two clock times given side by side, the

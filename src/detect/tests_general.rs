@@ -5137,3 +5137,30 @@ fn text_without_sentence_ends_stays_bounded() {
         "{a:?}"
     );
 }
+
+#[test]
+fn where_a_leader_spoke_is_not_where_the_measure_holds() {
+    // The speech's venue, however it is described, is not a place of the measure.
+    let cities = |body: &str| -> Vec<String> {
+        let a = analyze("", body, &[], Some(2025));
+        let mut v: Vec<String> = a
+            .affirmed()
+            .filter(|d| d.trigger.as_str() == "state_of_emergency")
+            .filter_map(|d| d.city.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let body = "Kenya's president declared a state of emergency in three northern counties, \
+                he said on Monday at the National Disaster Operations Centre in the capital Nairobi.";
+    assert!(cities(body).is_empty(), "{:?}", analyze("", body, &[], Some(2025)));
+    let body = "Kenya's president declared a state of emergency in three counties, speaking late \
+                on Monday at State House in Nairobi.";
+    assert!(cities(body).is_empty(), "{:?}", analyze("", body, &[], Some(2025)));
+    // Near misses: the measure's own place, and a report that names where it holds.
+    let body = "Kenya's president declared a state of emergency in the capital Nairobi on Monday.";
+    assert_eq!(cities(body), ["Nairobi"]);
+    let body = "Kenya's president said a state of emergency now holds in the capital Nairobi.";
+    assert_eq!(cities(body), ["Nairobi"]);
+}
