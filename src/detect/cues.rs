@@ -529,6 +529,18 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "history of",
             // Generic conditions: "has shut down the internet during and after unrest".
             "during and after",
+            // What governments in general do: "Governments around the world increasingly
+            // resort to internet cuts", "a common tactic in the face of protests".
+            "governments around the world",
+            "governments across the world",
+            "governments all across the world",
+            "governments worldwide",
+            "governments globally",
+            "a common tactic",
+            "a common practice",
+            "increasingly resorted to",
+            "increasingly resort to",
+            "increasingly resorting to",
             "during periods of",
             "in times of",
             "known to",

@@ -1408,6 +1408,36 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         {
             return true;
         }
+        // "the 2019 election", "after the 2016 coup": an event named by its year, before the
+        // advisory's.
+        if prev.last().is_some_and(|p| p == "the")
+            && words.get(i + 1).is_some_and(|n| {
+                const EVENTS: &[&str] = &[
+                    "election",
+                    "elections",
+                    "poll",
+                    "polls",
+                    "vote",
+                    "coup",
+                    "crisis",
+                    "war",
+                    "revolution",
+                    "uprising",
+                    "protests",
+                    "riots",
+                    "unrest",
+                    "earthquake",
+                    "floods",
+                    "attack",
+                    "attacks",
+                    "bombings",
+                ];
+                let n = n.trim_end_matches(['.', ';', ':', '\'', '"']);
+                EVENTS.iter().any(|e| n.eq_ignore_ascii_case(e))
+            })
+        {
+            return true;
+        }
         // "las protestas de elecciones presidenciales armenias de 2008", "la crise de 2008": an
         // event named with its year (not "el decreto 5 de 2020", which may still hold).
         if prev.last().is_some_and(|p| p == "de" || p == "du")

@@ -5164,3 +5164,60 @@ fn where_a_leader_spoke_is_not_where_the_measure_holds() {
     let body = "Kenya's president said a state of emergency now holds in the capital Nairobi.";
     assert_eq!(cities(body), ["Nairobi"]);
 }
+
+#[test]
+fn what_governments_in_general_do_is_no_report() {
+    // A generic remark beside a report names no measure of its own.
+    expect(
+        "",
+        "Governments around the world have increasingly resorted to internet cuts during protests.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "",
+        "Blocking social media has become a common tactic of governments facing unrest.",
+        &[],
+        Some(2024),
+        &[],
+    );
+    // Near miss: the report itself, beside the generic remark.
+    expect(
+        "",
+        "Mobile internet has been cut in Mauritania since Monday night. Governments worldwide \
+         increasingly resort to such cuts.",
+        &[],
+        Some(2024),
+        &["internet_shutdown/MR"],
+    );
+}
+
+#[test]
+fn an_event_named_by_an_earlier_year_dates_what_follows() {
+    // "the 2019 election" dates its clause; a past-tense sentence after it goes on with it.
+    expect(
+        "Results announced",
+        "The aftermath of the 2019 election was marked by clashes and arrests. It was also \
+         accompanied by a ten-day internet blackout.",
+        &["MR"],
+        Some(2024),
+        &[],
+    );
+    // Near misses: the year of the advisory itself, and a measure in force since the event.
+    expect(
+        "Results announced",
+        "The aftermath of the 2024 election was marked by clashes. It was also accompanied by an \
+         internet blackout.",
+        &["MR"],
+        Some(2024),
+        &["internet_shutdown/MR"],
+    );
+    expect(
+        "Results announced",
+        "A curfew has been in force in Mauritania since the 2019 election.",
+        &["MR"],
+        Some(2024),
+        &["curfew/MR"],
+    );
+}
