@@ -1207,6 +1207,7 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
     }
     let mut out = Vec::new();
     let kept_starts: Vec<usize> = kept.iter().map(|k| k.0).collect();
+    let kept_names: Vec<u32> = kept.iter().map(|k| k.2).collect();
     let mut dateline_end: Option<usize> = None;
     for (start, end, name) in kept {
         let name = &g.names()[name as usize];
@@ -1248,7 +1249,17 @@ pub fn mentions(text: &str, mut spans: Vec<(usize, usize, u32)>, title: bool) ->
             kept_starts.iter().any(|&s| s > end && s < sentence_end)
         };
         // (A title's "Niger: France closes embassy" labels the advisory: see `subject_country`.)
-        let place_at = |pos: usize| !title && kept_starts.contains(&pos);
+        // A town of the country itself after it is a digest item's heading, not a site's label:
+        // "Angola: Luanda: Plan journeys bypassing protest".
+        let place_at = |pos: usize| {
+            !title
+                && kept_starts.binary_search(&pos).is_ok_and(|i| {
+                    match &g.names()[kept_names[i] as usize].target {
+                        PlaceTarget::Cities(ids) => !ids.iter().any(|&c| g.city(c).country == country),
+                        _ => true,
+                    }
+                })
+        };
         if is_dateline(text, start, end, matches!(kind, Kind::City(_)), another, place_at) {
             dateline_end = Some(end);
             continue;

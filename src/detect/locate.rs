@@ -134,9 +134,22 @@ pub(super) fn cause_at(text: &str) -> Option<usize> {
 const HEADING_REACH: usize = 8;
 
 /// The country of a sentence that is only a place's name (a heading line: "Hong Kong",
-/// "Jordan:"), if it is one.
+/// "Jordan:") or opens its line with a country and a colon ("Angola: Luanda: Avoid …"), if it
+/// is one.
 fn heading_place(s: &Scanned<'_>, r: &Range<usize>) -> Option<CountryCode> {
     let text = &s.norm.text;
+    // A security digest's item line opens on its country and a colon ("Angola: Luanda: Plan
+    // journeys bypassing protest"): the items under it are that country's.
+    let line_start = text[..r.start].trim_end_matches([' ', '\t']).is_empty()
+        || text[..r.start].trim_end_matches([' ', '\t']).ends_with('\n');
+    if line_start
+        && let Some(m) = mentions_in(&s.mentions, r).next()
+        && m.kind == Kind::Name
+        && text[r.start..m.start].trim().is_empty()
+        && text[m.end..].starts_with(':')
+    {
+        return Some(m.country);
+    }
     let line = text[r.clone()].trim_end_matches([':', '.', ' ', '\n']);
     // Headings are short: most sentences are not looked into.
     if line.len() > 40 {

@@ -5221,3 +5221,24 @@ fn an_event_named_by_an_earlier_year_dates_what_follows() {
         &["curfew/MR"],
     );
 }
+
+#[test]
+fn a_security_digest_item_heading_owns_its_lines() {
+    // "Country: Town: headline" opens each item of a security provider's digest; the lines
+    // under it are that country's even when a later item names more places.
+    let body = "Kenya: Kisumu: Avoid the city centre after unrest on 3 May\n\
+                Sat, 03 May 2025 10:00:00 EST\n\
+                A curfew is in force from dusk to dawn until further notice.\n\
+                Africa: Heavy rains expected in South Africa, Namibia and Botswana\n\
+                Sat, 03 May 2025 09:00:00 EST\n\
+                Flooding is likely in Gauteng, Johannesburg and Pretoria over the weekend.";
+    expect("Current security warnings", body, &[], Some(2025), &["curfew/KE"]);
+    // Near miss: a site's label before another country's news is not the news's place.
+    expect(
+        "",
+        "Bulgaria: Egypt Shuts Down Internet\nEgypt cut internet access nationwide on Thursday.",
+        &[],
+        Some(2011),
+        &["internet_shutdown/EG"],
+    );
+}
