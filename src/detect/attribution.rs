@@ -770,6 +770,11 @@ fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role 
             return Role::Neighbour;
         }
     }
+    // "over 1,000 kilometres south of Darwin", "a 50 km de Quito": a distance measured from a
+    // place only locates another.
+    if matches!(last.to_ascii_lowercase().as_str(), "of" | "from" | "de" | "del") && measured_from(before) {
+        return Role::Neighbour;
+    }
     // "borders with some neighbouring countries (Algeria, Mali …)": a bracketed list after
     // neighbours named as such is theirs (its later items share the first's role).
     if let Some(head) = before.strip_suffix('(') {
@@ -832,6 +837,62 @@ fn role_by_context(text: &str, start: usize, end: usize, demonym: bool) -> Role 
         return Role::Actor;
     }
     Role::Plain
+}
+
+/// Whether `before` (ending with "of", "from" or "de") measures a distance from the place
+/// after it: a number, a unit, maybe a direction ("1,000 kilometres south of", "20 km from",
+/// "a 50 km al norte de").
+fn measured_from(before: &str) -> bool {
+    const UNITS: &[&str] = &[
+        "km",
+        "kms",
+        "kilometres",
+        "kilometers",
+        "kilometre",
+        "kilometer",
+        "miles",
+        "mile",
+        "kilómetros",
+        "kilomètres",
+    ];
+    const BETWEEN: &[&str] = &[
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "away",
+        "outside",
+        "al",
+        "norte",
+        "sur",
+        "este",
+        "oeste",
+        "au",
+        "nord",
+        "sud",
+        "est",
+        "ouest",
+    ];
+    let mut words = before.rsplit(|c: char| c.is_whitespace()).filter(|w| !w.is_empty());
+    words.next();
+    for w in words.by_ref() {
+        let w = w.trim_end_matches(',');
+        if in_list(UNITS, w) {
+            return words.next().is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()));
+        }
+        // "20km from": the number and the unit in one word.
+        if let Some(n) = w.strip_suffix("km") {
+            return !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b',' || b == b'.');
+        }
+        if !in_list(BETWEEN, w) {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether `before` (ending with "in", "at", "from" or "the capital") says someone spoke there:

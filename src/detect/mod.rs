@@ -520,6 +520,13 @@ impl Engine {
         {
             return Vec::new();
         }
+        // "banned from entering the city centre": keeping people out of a district, a building
+        // or a town is no ban on entering the country.
+        if self.triggers.triggers()[raw.trigger].from_places == FromPlaces::Exclude
+            && enters_a_local_place(&text[raw.cand.first.0..raw.cand.last.1], &text[raw.cand.last.1..])
+        {
+            return Vec::new();
+        }
         let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
         // "India closes 24 airports as Pakistan resumes flights": a lift after the match whose
         // own subject is another country, named right before it, is that country's.
@@ -982,6 +989,64 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             d.polarity = Polarity::Negated;
         }
     }
+}
+
+/// Whether a match that ends in "entering"/"enter" is followed by a place smaller than a
+/// country: "the city centre", "the CBD", "the parliament building", "the town".
+fn enters_a_local_place(matched: &str, after: &str) -> bool {
+    let m = matched.to_ascii_lowercase();
+    if !(m.ends_with("entering") || m.ends_with(" enter")) {
+        return false;
+    }
+    const LOCAL: &[&str] = &[
+        "cbd",
+        "centre",
+        "center",
+        "downtown",
+        "area",
+        "areas",
+        "zone",
+        "zones",
+        "district",
+        "districts",
+        "square",
+        "building",
+        "buildings",
+        "premises",
+        "parliament",
+        "stadium",
+        "campus",
+        "park",
+        "parks",
+        "compound",
+        "site",
+        "camp",
+        "city",
+        "town",
+        "village",
+        "neighbourhood",
+        "neighborhood",
+        "market",
+        "mosque",
+        "church",
+        "temple",
+        "school",
+        "schools",
+        "university",
+        "court",
+        "venue",
+        "streets",
+        "beach",
+        "beaches",
+    ];
+    // Up to three words after an article ("the central business district", "the city
+    // centre"), the first place word deciding.
+    let mut words = after.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    if !words.next().is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "the" | "a" | "any")) {
+        return false;
+    }
+    words.take(3).any(|w| LOCAL.iter().any(|l| l.eq_ignore_ascii_case(w)))
+        && !after.split(['.', ';']).next().unwrap_or("").to_ascii_lowercase().contains("country")
 }
 
 /// Whether a sentence says its measure is back after an earlier episode.

@@ -5242,3 +5242,53 @@ fn a_security_digest_item_heading_owns_its_lines() {
         &["internet_shutdown/EG"],
     );
 }
+
+#[test]
+fn a_place_a_distance_is_measured_from_is_not_the_measures() {
+    let cities = |body: &str| -> Vec<String> {
+        let mut v: Vec<String> =
+            analyze("", body, &[], Some(2024)).affirmed().filter_map(|d| d.city.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        cities(
+            "Police imposed a curfew on the town of Alice Springs, over 1,000 kilometres south of Darwin."
+        ),
+        ["Alice Springs"]
+    );
+    assert_eq!(cities("A curfew holds in Latacunga, 90 km south of Quito, since Monday."), ["Latacunga"]);
+    assert_eq!(cities("Rige un toque de queda en Latacunga, a 90 km al sur de Quito."), ["Latacunga"]);
+    // Near misses: a direction without a distance still names where the measure holds, and a
+    // curfew in both towns holds in both.
+    assert_eq!(cities("A curfew holds in the south of Quito since Monday."), ["Quito"]);
+    assert_eq!(cities("Curfews hold in Latacunga and in Quito since Monday."), ["Latacunga", "Quito"]);
+}
+
+#[test]
+fn entering_a_district_or_a_building_is_no_entry_ban() {
+    expect(
+        "",
+        "Children under 18 were banned from entering the central business district of Alice Springs at night.",
+        &["AU"],
+        Some(2024),
+        &[],
+    );
+    expect(
+        "",
+        "Protesters were prevented from entering the parliament building in Nairobi.",
+        &["KE"],
+        Some(2024),
+        &[],
+    );
+    // Near misses: the country itself, and a country named right after the verb.
+    expect(
+        "",
+        "Foreign nationals are prohibited from entering the country until further notice, Kenya said.",
+        &["KE"],
+        Some(2024),
+        &["entry_ban/KE"],
+    );
+    expect("", "Travellers from Brazil are banned from entering Peru.", &[], Some(2021), &["entry_ban/PE"]);
+}
