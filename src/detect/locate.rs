@@ -215,6 +215,30 @@ pub(super) fn attribute(
         };
         gap <= CLAUSE_PLACE_WINDOW
     };
+    // "Many countries are … implementing travel restrictions, closing borders and …",
+    // "returning home may be difficult as countries continue to close borders": the measure's
+    // own subject is countries left unnamed, and no place stands between them and it.
+    if let Some(at) = unnamed_countries_act(&s.norm.text[raw.sentence.start..raw.cand.first.0])
+        && mentions_in(&s.mentions, &(raw.sentence.start + at..raw.cand.first.0))
+            .all(|m| m.role != Role::Plain)
+    {
+        return Vec::new();
+    }
+    // "the departure of Canadian staff from any embassy in the world": people leave every
+    // country at once, none in particular (their nationality is who leaves, not where from).
+    if from_places == FromPlaces::Prefer
+        && names_the_whole_world(&s.norm.text[raw.cand.last.1..raw.clause.end])
+        && mentions_in(&s.mentions, &(raw.cand.last.1..raw.clause.end)).all(|m| {
+            m.role != Role::Plain
+                || (m.kind == Kind::Demonym
+                    && s.norm.text[m.end..]
+                        .split(|c: char| !c.is_alphanumeric())
+                        .find(|w| !w.is_empty())
+                        .is_some_and(|w| is_people(&w.to_lowercase())))
+        })
+    {
+        return Vec::new();
+    }
     let mut in_clause: Vec<&Mention> = plain(&raw.clause).into_iter().filter(near_match).collect();
     in_clause.retain(|m| !caused(m));
     // "prevented from entering England", "not allowed to enter Kenya": the country entered
@@ -765,6 +789,19 @@ fn one_country(s: &Scanned<'_>, r: Range<usize>) -> Option<CountryCode> {
     found
 }
 
+/// Whether a clause puts something everywhere at once: "worldwide", "globally", "in the
+/// world", "around the world".
+fn names_the_whole_world(clause: &str) -> bool {
+    let words: Vec<&str> = clause.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        is(w, &["worldwide", "globally"])
+            || (i >= 2
+                && is(w, &["world"])
+                && is(words[i - 1], &["the"])
+                && is(words[i - 2], &["in", "around", "across", "throughout"]))
+    })
+}
+
 /// Words of `before`, last first (at most eight: the leads below look a few words back).
 /// Whether a clause places something in a region wider than one country ("in the Middle
 /// East", "across Europe", "globally"), led there by a preposition. One pass over the words.
@@ -850,6 +887,43 @@ fn words_back(before: &str) -> ([&str; 8], usize) {
         n += 1;
     }
     (out, n)
+}
+
+/// Where in `lead` (a sentence up to a measure) countries left unnamed stand as a subject, if
+/// they do: "Many countries are …", "as countries continue to …", "Several nations have …",
+/// "from countries with already closed borders".
+fn unnamed_countries_act(lead: &str) -> Option<usize> {
+    const GROUPS: &[&str] = &["countries", "nations", "governments"];
+    const BEFORE: &[&str] =
+        &["many", "several", "some", "other", "most", "various", "numerous", "more", "as", "while", "where"];
+    // Most sentences hold none of the words: look before splitting.
+    let lower = lead.to_ascii_lowercase();
+    if !GROUPS.iter().any(|g| lower.contains(g)) {
+        return None;
+    }
+    let words: Vec<(usize, &str)> = lead
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - lead.as_ptr() as usize, w))
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, w))| {
+            is(w, GROUPS)
+                // ("Kenya and other countries closed their borders" names one of them.)
+                && !(*i > 0
+                    && (is(words[i - 1].1, &["and", "or"])
+                        || (is(words[i - 1].1, &["other", "more"])
+                            && words[i.saturating_sub(3)..*i].iter().any(|p| is(p.1, &["and", "or"])))))
+                && (*i == 0
+                    || is(words[i - 1].1, BEFORE)
+                    // "countries with already closed borders": the measure describes them.
+                    || (words.len() - i <= 4
+                        && words.get(i + 1).is_some_and(|n| is(n.1, &["with", "that", "which", "whose"]))))
+        })
+        .map(|(_, (at, _))| *at)
+        .last()
 }
 
 fn is(w: &str, list: &[&str]) -> bool {

@@ -5292,3 +5292,67 @@ fn entering_a_district_or_a_building_is_no_entry_ban() {
     );
     expect("", "Travellers from Brazil are banned from entering Peru.", &[], Some(2021), &["entry_ban/PE"]);
 }
+
+#[test]
+fn countries_left_unnamed_own_the_measures_they_take() {
+    // A government's worldwide advisory says what many countries do; none of it is the
+    // issuing country's own measure.
+    expect(
+        "Worldwide caution",
+        "Canadians abroad should return home. Many countries are facing outbreaks and imposing \
+         quarantines, closing borders, and barring non-residents from entry at short notice.",
+        &["CA"],
+        Some(2020),
+        &["entry_ban/-"],
+    );
+    expect(
+        "Worldwide caution",
+        "Getting back to Canada is harder as countries have closed their borders and barred \
+         foreign nationals.",
+        &["CA"],
+        Some(2020),
+        &["entry_ban/-"],
+    );
+    expect(
+        "Worldwide caution",
+        "Some Canadians cannot get consular help to leave countries with already closed borders.",
+        &["CA"],
+        Some(2020),
+        &["entry_ban/-"],
+    );
+    // Near misses: a named country among them, and the subject's own measure.
+    expect(
+        "",
+        "Peru and several other countries closed their borders on Monday.",
+        &[],
+        Some(2020),
+        &["entry_ban/PE"],
+    );
+    expect(
+        "",
+        "Canada closed its borders to foreign nationals on Monday.",
+        &[],
+        Some(2020),
+        &["entry_ban/CA"],
+    );
+}
+
+#[test]
+fn a_departure_from_posts_around_the_world_is_no_countrys_evacuation() {
+    expect(
+        "Worldwide caution",
+        "The ministry authorized the departure of Canadian staff and their families from any \
+         embassy or consulate in the world.",
+        &["CA"],
+        Some(2020),
+        &["evacuation/-"],
+    );
+    // Near miss: one country's posts.
+    expect(
+        "",
+        "The ministry authorized the departure of Canadian staff and their families from Lebanon.",
+        &[],
+        Some(2020),
+        &["evacuation/LB"],
+    );
+}
