@@ -217,9 +217,9 @@ pub(super) fn attribute(
     };
     // "Many countries are … implementing travel restrictions, closing borders and …",
     // "returning home may be difficult as countries continue to close borders": the measure's
-    // own subject is countries left unnamed, and no place stands between them and it.
+    // own subject is countries left unnamed, and the clause names no place from them on.
     if let Some(at) = unnamed_countries_act(&s.norm.text[raw.sentence.start..raw.cand.first.0])
-        && mentions_in(&s.mentions, &(raw.sentence.start + at..raw.cand.first.0))
+        && mentions_in(&s.mentions, &(raw.sentence.start + at..raw.clause.end.max(raw.cand.last.1)))
             .all(|m| m.role != Role::Plain)
     {
         return Vec::new();
@@ -895,7 +895,7 @@ fn words_back(before: &str) -> ([&str; 8], usize) {
 fn unnamed_countries_act(lead: &str) -> Option<usize> {
     const GROUPS: &[&str] = &["countries", "nations", "governments"];
     const BEFORE: &[&str] =
-        &["many", "several", "some", "other", "most", "various", "numerous", "more", "as", "while", "where"];
+        &["many", "several", "some", "other", "most", "various", "numerous", "as", "while", "where"];
     // Most sentences hold none of the words: look before splitting.
     let lower = lead.to_ascii_lowercase();
     if !GROUPS.iter().any(|g| lower.contains(g)) {
@@ -923,7 +923,7 @@ fn unnamed_countries_act(lead: &str) -> Option<usize> {
                         && words.get(i + 1).is_some_and(|n| is(n.1, &["with", "that", "which", "whose"]))))
         })
         .map(|(_, (at, _))| *at)
-        .last()
+        .next_back()
 }
 
 fn is(w: &str, list: &[&str]) -> bool {
