@@ -5356,3 +5356,24 @@ fn a_departure_from_posts_around_the_world_is_no_countrys_evacuation() {
         &["evacuation/LB"],
     );
 }
+
+#[test]
+fn an_evacuation_of_government_employees_families_is_a_drawdown() {
+    expect(
+        "",
+        "The ministry authorized the evacuation of family members of Canadian government employees \
+         from Jamaica and Haiti.",
+        &[],
+        Some(2016),
+        &["evacuation/HT", "evacuation/JM"],
+    );
+    // Near miss: a town evacuating its residents and their families is no drawdown.
+    expect(
+        "",
+        "Police ordered the evacuation of residents and their families from three villages near the \
+         volcano in Guatemala.",
+        &[],
+        Some(2016),
+        &[],
+    );
+}
