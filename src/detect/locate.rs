@@ -1033,7 +1033,30 @@ fn origin_before(before: &str) -> bool {
                         )
                         || b.bytes().all(|c| c.is_ascii_digit())
                 });
-            let plain = counted || between.iter().all(|b| is(b, ARTICLES));
+            // "from its regional neighbours Mozambique, Namibia …": origins named as a group.
+            let grouped = between.iter().any(|b| is(b, &["neighbours", "neighbors", "countries", "nations"]))
+                && between.iter().all(|b| {
+                    is(b, ARTICLES)
+                        || is(
+                            b,
+                            &[
+                                "its",
+                                "their",
+                                "regional",
+                                "southern",
+                                "northern",
+                                "eastern",
+                                "western",
+                                "neighbouring",
+                                "neighboring",
+                                "neighbours",
+                                "neighbors",
+                                "countries",
+                                "nations",
+                            ],
+                        )
+                });
+            let plain = counted || grouped || between.iter().all(|b| is(b, ARTICLES));
             let tied =
                 between.len() <= 5 && between.first().is_some_and(|b| is(b, &["of", "near", "outside"]));
             return plain || tied;

@@ -1239,13 +1239,15 @@ fn counts_routes(text: &str, raw: &Raw) -> bool {
     });
     continent
         || words.iter().enumerate().any(|(i, w)| {
-            is(w, SETS) && {
-                let counted = words[i.saturating_sub(4)..i]
-                    .iter()
-                    .any(|b| is(b, COUNTS) || b.bytes().all(|c| c.is_ascii_digit()));
-                let led = words[i.saturating_sub(7)..i].iter().any(|b| is(b, LEADS));
-                counted && led
-            }
+            let led = || words[i.saturating_sub(7)..i].iter().any(|b| is(b, LEADS));
+            // "from its regional neighbours": neighbours are a set of countries by themselves.
+            (is(w, &["neighbours", "neighbors", "voisins", "vecinos"]) && led())
+                || (is(w, SETS) && {
+                    let counted = words[i.saturating_sub(4)..i]
+                        .iter()
+                        .any(|b| is(b, COUNTS) || b.bytes().all(|c| c.is_ascii_digit()));
+                    counted && led()
+                })
         })
 }
 

@@ -5377,3 +5377,18 @@ fn an_evacuation_of_government_employees_families_is_a_drawdown() {
         &[],
     );
 }
+
+#[test]
+fn flights_stopped_from_a_countrys_neighbours_ban_arrivals_from_them() {
+    // The country stopping the flights bans arrivals; its neighbours, named as a group and
+    // then listed, are where travellers come from, and no airport is closed.
+    expect(
+        "",
+        "On Monday Zambia suspended all flights from its regional neighbours Malawi, Zimbabwe and Botswana.",
+        &[],
+        Some(2021),
+        &["entry_ban/ZM"],
+    );
+    // Near miss: flights from one named country without the group word.
+    expect("", "On Monday Zambia suspended all flights from Malawi.", &[], Some(2021), &["entry_ban/ZM"]);
+}
