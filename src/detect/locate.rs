@@ -140,9 +140,8 @@ fn heading_place(s: &Scanned<'_>, r: &Range<usize>) -> Option<CountryCode> {
     let text = &s.norm.text;
     // A security digest's item line opens on its country and a colon ("Angola: Luanda: Plan
     // journeys bypassing protest"): the items under it are that country's.
-    let line_start = text[..r.start].trim_end_matches([' ', '\t']).is_empty()
-        || text[..r.start].trim_end_matches([' ', '\t']).ends_with('\n');
-    if line_start
+    let head = text[..r.start].trim_end_matches([' ', '\t']);
+    if (head.is_empty() || head.ends_with('\n'))
         && let Some(m) = mentions_in(&s.mentions, r).next()
         && m.kind == Kind::Name
         && text[r.start..m.start].trim().is_empty()

@@ -1045,8 +1045,10 @@ fn enters_a_local_place(matched: &str, after: &str) -> bool {
     if !words.next().is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "the" | "a" | "any")) {
         return false;
     }
+    // (Only the next few words are read: "the border area of the country" is the country's.)
+    let near = &after[..after.char_indices().nth(80).map_or(after.len(), |(i, _)| i)];
     words.take(3).any(|w| LOCAL.iter().any(|l| l.eq_ignore_ascii_case(w)))
-        && !after.split(['.', ';']).next().unwrap_or("").to_ascii_lowercase().contains("country")
+        && !near.split(['.', ';']).next().unwrap_or("").to_ascii_lowercase().contains("country")
 }
 
 /// Whether a sentence says its measure is back after an earlier episode.
