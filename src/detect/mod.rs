@@ -521,10 +521,16 @@ impl Engine {
             return Vec::new();
         }
         // "banned from entering the city centre": keeping people out of a district, a building
-        // or a town is no ban on entering the country.
-        if self.triggers.triggers()[raw.trigger].from_places == FromPlaces::Exclude
-            && enters_a_local_place(&text[raw.cand.first.0..raw.cand.last.1], &text[raw.cand.last.1..])
-        {
+        // or a town is no ban on entering the country; "to help these students leave the
+        // premises": getting people out of a building or a district is no one's departure from
+        // the country.
+        let matched = &text[raw.cand.first.0..raw.cand.last.1];
+        let moves = if self.triggers.triggers()[raw.trigger].from_places == FromPlaces::Exclude {
+            &["entering", "enter"][..]
+        } else {
+            &["leave", "leaving"][..]
+        };
+        if crosses_a_local_place(matched, &text[raw.cand.last.1..], moves) {
             return Vec::new();
         }
         let route_ends = if routes_excluded { route_ends(s, raw, subject) } else { Vec::new() };
@@ -991,11 +997,11 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
     }
 }
 
-/// Whether a match that ends in "entering"/"enter" is followed by a place smaller than a
-/// country: "the city centre", "the CBD", "the parliament building", "the town".
-fn enters_a_local_place(matched: &str, after: &str) -> bool {
-    let m = matched.to_ascii_lowercase();
-    if !(m.ends_with("entering") || m.ends_with(" enter")) {
+/// Whether a match that ends in one of `moves` ("entering", "leave") is followed by a place
+/// smaller than a country: "the city centre", "the CBD", "the parliament building", "the town".
+fn crosses_a_local_place(matched: &str, after: &str, moves: &[&str]) -> bool {
+    let last = matched.rsplit(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    if !moves.iter().any(|m| m.eq_ignore_ascii_case(last)) {
         return false;
     }
     const LOCAL: &[&str] = &[
@@ -1500,7 +1506,11 @@ fn opens_on_an_earlier_date(
         return false;
     }
     let lead: Vec<&str> = o.split_whitespace().take(6).collect();
-    modifiers::past_year_in(&lead.join(" "), doc_year)
+    let lead = lead.join(" ");
+    // A day the text has dated already in an earlier year ("on 19 November 2019 … During the
+    // morning of 19 November,"): the last few thousand bytes hold where it was dated.
+    modifiers::past_year_in(&lead, doc_year)
+        || modifiers::day_dated_earlier(&lead, attribution::text_before(text, opener.start, 4000), doc_year)
 }
 
 #[cfg(test)]

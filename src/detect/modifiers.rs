@@ -216,6 +216,51 @@ fn day_of_month(w: &str) -> Option<u8> {
     w[..digits].parse::<u8>().ok().filter(|d| (1..=31).contains(d))
 }
 
+/// The days and months a text gives, in order, each with the year written right after it if
+/// any: "on 19 November 2019" → (19, 11, Some(2019)), "During the morning of 19 November," →
+/// (19, 11, None). "November 19, 2019" reads the same.
+fn days_and_months(text: &str) -> Vec<(u8, u8, Option<i32>)> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ';' | ':' | ')' | '(')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let year = |w: Option<&&str>| {
+        w.filter(|x| x.len() == 4 && x.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|x| x.parse::<i32>().ok())
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < words.len() {
+        let (a, b) = (words[i], words[i + 1]);
+        let found = match (day_of_month(a), month_number(b)) {
+            (Some(d), Some(m)) => Some((d, m)),
+            _ => month_number(a).zip(day_of_month(b)).map(|(m, d)| (d, m)),
+        };
+        match found {
+            Some((d, m)) => {
+                out.push((d, m, year(words.get(i + 2))));
+                i += 2;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// Whether `lead` (a paragraph's first words) gives a day and month without a year that
+/// `before` (the text before it) has already dated in a year before `doc_year`: "On 19 November
+/// 2019 soldiers broke up the blockade. … During the morning of 19 November, …" in a 2023 page
+/// is that day of 2019, not of 2023.
+pub(super) fn day_dated_earlier(lead: &str, before: &str, doc_year: i32) -> bool {
+    let undated: Vec<(u8, u8)> =
+        days_and_months(lead).into_iter().filter(|d| d.2.is_none()).map(|(d, m, _)| (d, m)).collect();
+    !undated.is_empty()
+        && days_and_months(before)
+            .into_iter()
+            .any(|(d, m, y)| y.is_some_and(|y| y < doc_year) && undated.contains(&(d, m)))
+}
+
 /// Month names by month (English, French, Spanish; "Jan." and "Sept" too), lower case.
 const MONTH_NAMES: [&[&str]; 12] = [
     &["january", "jan", "janvier", "enero"],

@@ -5392,3 +5392,78 @@ fn flights_stopped_from_a_countrys_neighbours_ban_arrivals_from_them() {
     // Near miss: flights from one named country without the group word.
     expect("", "On Monday Zambia suspended all flights from Malawi.", &[], Some(2021), &["entry_ban/ZM"]);
 }
+
+#[test]
+fn helping_people_out_of_a_building_is_no_evacuation() {
+    // Leaving a building, a campus or a district is not leaving the country.
+    expect(
+        "",
+        "Priests are negotiating to help the injured students leave the premises of the cathedral in León, Nicaragua.",
+        &[],
+        Some(2018),
+        &[],
+    );
+    expect(
+        "",
+        "Volunteers worked through the night to help families leave the area of Masaya, Nicaragua, hit by the fighting.",
+        &[],
+        Some(2018),
+        &[],
+    );
+    // Near miss: foreigners helped out of the country.
+    expect(
+        "",
+        "Ottawa is chartering flights to help Canadians leave Nicaragua after weeks of unrest.",
+        &[],
+        Some(2018),
+        &["evacuation/NI"],
+    );
+}
+
+#[test]
+fn networks_that_are_down_are_cut() {
+    expect(
+        "",
+        "The capital's airport is shut. The internet and most phone lines in Sudan are also down.",
+        &[],
+        Some(2021),
+        &["airport_closure/SD", "internet_shutdown/SD"],
+    );
+    expect(
+        "",
+        "Mobile internet in Gabon went down on Saturday night.",
+        &[],
+        Some(2023),
+        &["internet_shutdown/GA"],
+    );
+    // Near misses: a network back up, and a network that was down years ago.
+    expect(
+        "",
+        "Mobile internet in Gabon is no longer down after the restoration on Monday.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect("", "In 2016 the internet in Gabon was down for four days.", &[], Some(2023), &[]);
+}
+
+#[test]
+fn a_day_the_text_has_dated_keeps_its_year() {
+    // A paragraph that opens on a day and month the text dated earlier in a past year tells
+    // of that day, not of the same day this year.
+    let body = "On 19 November 2019 soldiers and police in Bolivia broke up a road blockade at a gas \
+                plant in El Alto.\n\nDuring the morning of 19 November, the security forces escorted \
+                trucks out of the plant. The security forces used live ammunition on demonstrators \
+                near the plant.";
+    expect("", body, &[], Some(2023), &[]);
+    // Near misses: the same text in the year it happened, and a paragraph opening on a day
+    // the text never dated.
+    expect("", body, &[], Some(2019), &["live_ammunition/BO"]);
+    expect(
+        "",
+        &body.replace("morning of 19 November", "morning of 21 November"),
+        &[],
+        Some(2023),
+        &["live_ammunition/BO"],
+    );
+}
