@@ -43,10 +43,16 @@ fn governs_at_home(after: &str) -> bool {
     is(word, RULERS)
 }
 
-/// Whether the words between a match and a later place open a cause ("after", "following",
-/// "amid", "in retaliation for", "après", "tras"): the place is then the cause's.
-fn tells_a_cause(gap: &str) -> bool {
-    cause_at(gap).is_some()
+/// Whether the words between a match and a later place (`text[from..to]`) open a cause
+/// ("after", "following", "amid", "in retaliation for", "après", "tras"): the place is then
+/// the cause's. A cause may close after the place ("over China coronavirus fears"), so a few
+/// words after it, up to `limit`, are read too.
+fn tells_a_cause(text: &str, from: usize, to: usize, limit: usize) -> bool {
+    let mut end = (to + 60).min(limit.max(to)).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    cause_at(&text[from..end]).is_some_and(|at| from + at < to)
 }
 
 /// "Ukraine moves toward martial law as Russia refuses to free sailors": a place right after
@@ -119,11 +125,16 @@ pub(super) fn cause_at(text: &str) -> Option<usize> {
         "unrest",
         "war",
     ];
+    // "over China coronavirus fears", "over fears the virus will spread": "over" opens a cause
+    // when a word of fear closes it within a few words ("airspace over Ukraine", "over the
+    // weekend" do not).
+    const FEARS: &[&str] = &["fear", "fears", "concern", "concerns", "worries", "worry", "threat", "threats"];
     let mut words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).peekable();
     while let Some(w) = words.next() {
         let circumstance =
             is(w, &["as", "while"]) && words.peek().is_some_and(|n| is(n, CIRCUMSTANCE_SUBJECTS));
-        if circumstance || is(w, CAUSES) {
+        let feared = is(w, &["over"]) && words.clone().take(5).any(|n| is(n, FEARS));
+        if circumstance || feared || is(w, CAUSES) {
             return Some(w.as_ptr() as usize - text.as_ptr() as usize);
         }
     }
@@ -180,7 +191,7 @@ pub(super) fn attribute(
     let caused = |m: &Mention| {
         (m.start >= raw.cand.last.1
             && m.start <= raw.clause.end
-            && (tells_a_cause(&s.norm.text[raw.cand.last.1..m.start])
+            && (tells_a_cause(&s.norm.text, raw.cand.last.1, m.start, raw.sentence.end)
                 || opens_a_circumstance(&s.norm.text[raw.cand.last.1..m.start])))
             || agent_of_leading_cause(&s.norm.text, raw.sentence.start, m, raw.cand.first.0)
     };

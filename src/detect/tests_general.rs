@@ -5467,3 +5467,32 @@ fn a_day_the_text_has_dated_keeps_its_year() {
         &["live_ammunition/BO"],
     );
 }
+
+#[test]
+fn a_country_feared_is_the_cause_not_the_place_of_a_ban() {
+    // "over … fears": the place inside the fear is where the cause is.
+    expect("Laos bars foreign tourists over Thailand flu fears", "", &[], Some(2020), &["entry_ban/LA"]);
+    expect(
+        "",
+        "Laos has banned all tourists from entering the country over fears the Thai flu will spread.",
+        &[],
+        Some(2020),
+        &["entry_ban/LA"],
+    );
+    expect(
+        "",
+        "Laos authorities blocked foreign tourists at the border on Monday.",
+        &[],
+        Some(2020),
+        &["entry_ban/LA"],
+    );
+    // Near misses: "over" that opens no fear, and a ban of the country named after "over".
+    expect(
+        "",
+        "Laos closed its airspace over the weekend.",
+        &[],
+        Some(2020),
+        &["airport_closure/LA", "entry_ban/LA"],
+    );
+    expect("", "Thailand bars foreign tourists over the weekend.", &[], Some(2020), &["entry_ban/TH"]);
+}
