@@ -661,9 +661,10 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "levé",
             // A measure in place only briefly is over ("access was briefly restricted").
             "briefly",
-            "levée",
             "lève",
+            "lèvent",
             "levés",
+            "levées",
             "a pris fin",
             "prend fin",
             "fin de",

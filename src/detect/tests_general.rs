@@ -5496,3 +5496,11 @@ fn a_country_feared_is_the_cause_not_the_place_of_a_ban() {
     );
     expect("", "Thailand bars foreign tourists over the weekend.", &[], Some(2020), &["entry_ban/TH"]);
 }
+
+#[test]
+fn french_lifts_in_the_plural() {
+    expect("Mali : les autorités lèvent le couvre-feu", "", &["ML"], Some(2021), &[]);
+    expect("", "Les restrictions sur internet ont été levées samedi au Mali.", &["ML"], Some(2021), &[]);
+    // Near miss: the same authorities imposing it.
+    expect("Mali : les autorités imposent le couvre-feu", "", &["ML"], Some(2021), &["curfew/ML"]);
+}
