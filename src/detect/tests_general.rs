@@ -5504,3 +5504,37 @@ fn french_lifts_in_the_plural() {
     // Near miss: the same authorities imposing it.
     expect("Mali : les autorités imposent le couvre-feu", "", &["ML"], Some(2021), &["curfew/ML"]);
 }
+
+#[test]
+fn withdrawals_capped_by_decree_and_limits_raised() {
+    expect(
+        "",
+        "The central bank directed banks in Ghana to pay customers over the counter, subject to a daily payout limit of 50,000 cedis.",
+        &[],
+        Some(2023),
+        &["banking_suspension/GH"],
+    );
+    expect(
+        "",
+        "Banks in Ghana started limiting withdrawals to 2,000 cedis.",
+        &[],
+        Some(2023),
+        &["banking_suspension/GH"],
+    );
+    // Near misses: a limit raised is eased; a closure still holds beside it.
+    expect("Ghana: banks increase cash limits and open on Sundays", "", &[], Some(2023), &[]);
+    expect(
+        "",
+        "Ghana's banks are increasing cash withdrawal limits at their counters and ATMs.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect(
+        "",
+        "Banks in Ghana were closed on Monday by decree.",
+        &[],
+        Some(2023),
+        &["banking_suspension/GH"],
+    );
+}
