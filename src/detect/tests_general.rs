@@ -5538,3 +5538,37 @@ fn withdrawals_capped_by_decree_and_limits_raised() {
         &["banking_suspension/GH"],
     );
 }
+
+#[test]
+fn air_borders_closed_close_the_airports_too() {
+    expect(
+        "",
+        "Bolivia anunció el cierre de sus fronteras terrestres, aéreas y fluviales desde el martes.",
+        &[],
+        Some(2020),
+        &["airport_closure/BO", "entry_ban/BO"],
+    );
+    expect(
+        "",
+        "En Bolivia queda suspendido el transporte internacional de pasajeros por vía terrestre, aérea y fluvial.",
+        &[],
+        Some(2020),
+        &["airport_closure/BO", "entry_ban/BO"],
+    );
+    expect(
+        "",
+        "Bolivia closed its land, air and sea borders on Monday.",
+        &[],
+        Some(2020),
+        &["airport_closure/BO", "entry_ban/BO"],
+    );
+    // Near misses: land borders alone close no airport; transport resumed is no closure.
+    expect("", "Bolivia closed its land and river borders on Monday.", &[], Some(2020), &["entry_ban/BO"]);
+    expect(
+        "",
+        "En Bolivia se reanuda el transporte internacional de pasajeros por vía aérea desde el lunes.",
+        &[],
+        Some(2020),
+        &[],
+    );
+}
