@@ -197,6 +197,7 @@ impl Engine {
         // loop below.
         let mut title_cands = self.candidates(&sections[0]);
         let title_tells = !title_cands.is_empty();
+        settle_the_bare_congo(&mut sections);
         let subject = subject_country(input.declared, &sections, g, reads_origins, title_tells);
         for s in &mut sections {
             for i in 0..s.mentions.len() {
@@ -993,6 +994,48 @@ fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &Trigger
             })
         {
             d.polarity = Polarity::Negated;
+        }
+    }
+}
+
+/// "Congo" alone (and "Congolese") names the larger Congo (CD) unless the advisory names the
+/// other one by a name of its own or a town of its own ("République du Congo (Brazzaville)",
+/// "Congo-Brazzaville", "Brazzaville") and never the larger one so: then every bare "Congo" in
+/// it is that one (CG).
+fn settle_the_bare_congo(sections: &mut [Scanned<'_>]) {
+    let (Some(cg), Some(cd)) = (CountryCode::parse("CG"), CountryCode::parse("CD")) else { return };
+    const BARE: &[&str] = &[
+        "congo",
+        "congolese",
+        "congolais",
+        "congolaise",
+        "congolaises",
+        "congoleño",
+        "congoleña",
+        "congoleños",
+    ];
+    let bare = |text: &str, m: &Mention| {
+        m.country == cd && BARE.iter().any(|b| b.eq_ignore_ascii_case(&text[m.start..m.end]))
+    };
+    let (mut names_cg, mut names_cd) = (false, false);
+    for s in sections.iter() {
+        for m in &s.mentions {
+            if m.country == cg {
+                names_cg = true;
+            } else if m.country == cd && !bare(&s.norm.text, m) {
+                names_cd = true;
+            }
+        }
+    }
+    if !names_cg || names_cd {
+        return;
+    }
+    for s in sections.iter_mut() {
+        let text = &s.norm.text;
+        for m in s.mentions.iter_mut() {
+            if bare(text, m) {
+                m.country = cg;
+            }
         }
     }
 }

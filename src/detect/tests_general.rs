@@ -5572,3 +5572,79 @@ fn air_borders_closed_close_the_airports_too() {
         &[],
     );
 }
+
+#[test]
+fn congo_alone_is_the_congo_the_text_names() {
+    // The text names the smaller Congo by a name or a town of its own: a bare "Congo" is it.
+    expect(
+        "",
+        "Le scrutin se tient en République du Congo (Brazzaville). La coupure d'internet a plongé le Congo dans le noir.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/CG"],
+    );
+    expect(
+        "Congo cuts the internet on election day",
+        "Voters queued in Brazzaville on Sunday.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/CG"],
+    );
+    // Near misses: a text naming Kinshasa, and one naming no town, keep the larger Congo.
+    expect(
+        "Congo cuts the internet on election day",
+        "Voters queued in Kinshasa on Sunday.",
+        &[],
+        Some(2018),
+        &["internet_shutdown/CD"],
+    );
+    expect("Congo cuts the internet on election day", "", &[], Some(2018), &["internet_shutdown/CD"]);
+}
+
+#[test]
+fn french_telecommunications_cut_and_unavailable() {
+    expect(
+        "",
+        "Au Gabon, toutes les télécommunications seront coupées ce dimanche, jour du scrutin.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/GA"],
+    );
+    expect(
+        "",
+        "Mardi au Gabon, les services SMS et web mobile restaient indisponibles.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/GA"],
+    );
+    expect(
+        "",
+        "Au Gabon, les téléphones et internet ont été coupés samedi.",
+        &[],
+        Some(2016),
+        &["internet_shutdown/GA"],
+    );
+    // Near miss: "voies de communication" are roads.
+    expect(
+        "",
+        "Au Gabon, les voies de communication sont coupées par les inondations.",
+        &[],
+        Some(2016),
+        &[],
+    );
+}
+
+#[test]
+fn french_idioms_on_coup_name_no_putsch() {
+    let coups = |body: &str| {
+        analyze("", body, &[], Some(2016)).affirmed().filter(|d| d.trigger.as_str() == "coup").count()
+    };
+    assert_eq!(
+        coups("Des militants ont été dispersés à coup de grenades lacrymogènes à Libreville, au Gabon."),
+        0
+    );
+    assert_eq!(coups("Des coups de feu ont été entendus à Libreville, au Gabon."), 0);
+    // Near misses: the putsch itself, told with "du" before it too.
+    assert_eq!(coups("Le coup d'État a eu lieu hier à Libreville, au Gabon."), 1);
+    assert_eq!(coups("À la suite du coup d'État, les frontières du Gabon ont été fermées."), 1);
+}
