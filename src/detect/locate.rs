@@ -133,7 +133,10 @@ pub(super) fn cause_at(text: &str) -> Option<usize> {
     while let Some(w) = words.next() {
         let circumstance =
             is(w, &["as", "while"]) && words.peek().is_some_and(|n| is(n, CIRCUMSTANCE_SUBJECTS));
-        let feared = is(w, &["over"]) && words.clone().take(5).any(|n| is(n, FEARS));
+        // (A cause of its own before the fear takes it: "the airspace over eastern Ukraine amid
+        // fears of strikes" is Ukraine's airspace.)
+        let feared =
+            is(w, &["over"]) && words.clone().take(5).take_while(|n| !is(n, CAUSES)).any(|n| is(n, FEARS));
         if circumstance || feared || is(w, CAUSES) {
             return Some(w.as_ptr() as usize - text.as_ptr() as usize);
         }

@@ -5495,6 +5495,14 @@ fn a_country_feared_is_the_cause_not_the_place_of_a_ban() {
         &["airport_closure/LA", "entry_ban/LA"],
     );
     expect("", "Thailand bars foreign tourists over the weekend.", &[], Some(2020), &["entry_ban/TH"]);
+    // A cause of its own between "over" and the fear: the airspace over a place is its own.
+    let got = affirmed(
+        "",
+        "Russia closed the airspace over eastern Ukraine amid fears of missile strikes.",
+        &[],
+        Some(2022),
+    );
+    assert!(got.contains(&"airport_closure/UA".to_string()), "{got:?}");
 }
 
 #[test]
