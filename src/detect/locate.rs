@@ -231,8 +231,12 @@ pub(super) fn attribute(
     // "Many countries are … implementing travel restrictions, closing borders and …",
     // "returning home may be difficult as countries continue to close borders": the measure's
     // own subject is countries left unnamed, and the clause names no place from them on.
-    if let Some(at) = unnamed_countries_act(&s.norm.text[raw.sentence.start..raw.cand.first.0])
-        && mentions_in(&s.mentions, &(raw.sentence.start + at..raw.clause.end.max(raw.cand.last.1)))
+    // (The subject stands near the measure: the last few hundred bytes of the sentence before
+    // it are read, so a text without sentence ends is not read again for every candidate.)
+    let lead = super::attribution::text_before(&s.norm.text, raw.cand.first.0, 600);
+    let lead_start = (raw.cand.first.0 - lead.len()).max(raw.sentence.start);
+    if let Some(at) = unnamed_countries_act(&s.norm.text[lead_start..raw.cand.first.0])
+        && mentions_in(&s.mentions, &(lead_start + at..raw.clause.end.max(raw.cand.last.1)))
             .all(|m| m.role != Role::Plain)
     {
         return Vec::new();
@@ -909,9 +913,9 @@ fn unnamed_countries_act(lead: &str) -> Option<usize> {
     const GROUPS: &[&str] = &["countries", "nations", "governments"];
     const BEFORE: &[&str] =
         &["many", "several", "some", "other", "most", "various", "numerous", "as", "while", "where"];
-    // Most sentences hold none of the words: look before splitting.
-    let lower = lead.to_ascii_lowercase();
-    if !GROUPS.iter().any(|g| lower.contains(g)) {
+    // Most sentences hold none of the words: look before splitting (and without a copy).
+    let bytes = lead.as_bytes();
+    if !GROUPS.iter().any(|g| bytes.windows(g.len()).any(|w| w.eq_ignore_ascii_case(g.as_bytes()))) {
         return None;
     }
     let words: Vec<(usize, &str)> = lead
