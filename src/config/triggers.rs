@@ -94,6 +94,12 @@ struct RawNear {
     b: Vec<Spanned<String>>,
     #[serde(default = "default_within")]
     within: usize,
+    #[serde(default = "default_lift_alone")]
+    lift_alone: bool,
+}
+
+fn default_lift_alone() -> bool {
+    true
 }
 
 fn default_within() -> usize {
@@ -197,6 +203,7 @@ fn parse_trigger(file: &str, src: &str, raw: &Spanned<RawTrigger>) -> Result<Loc
             a: parse_terms(file, src, &r.a, "near.a")?,
             b: parse_terms(file, src, &r.b, "near.b")?,
             within: r.within,
+            lift_alone: r.lift_alone,
         });
     }
     let mut regex = Vec::new();

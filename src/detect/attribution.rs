@@ -563,6 +563,31 @@ const OWNER_NOUNS: &[&str] = &[
     "gigante",
 ];
 
+/// Businesses named after a nationality, in English word order ("British tour operator").
+const BUSINESS_NOUNS: &[&str] = &[
+    "company",
+    "companies",
+    "firm",
+    "firms",
+    "operator",
+    "operators",
+    "airline",
+    "airlines",
+    "carrier",
+    "carriers",
+    "conglomerate",
+    "multinational",
+    "insurer",
+    "lender",
+    "retailer",
+    "manufacturer",
+    "businessman",
+    "businesswoman",
+    "tycoon",
+    "billionaire",
+    "broadcaster",
+];
+
 /// Classify a mention at `[start, end)` of `text` by the words around it. A demonym with no
 /// noun after it ("(French)", "… in French.") names a language or people, not a place.
 pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
@@ -590,6 +615,13 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
             .next()
             .unwrap_or("");
         if in_list(LANGUAGE_AFTER, next) || in_list(GOODS, next) {
+            return Role::Org;
+        }
+        // "British tour operator Thomas Cook", "a French company", "the Kenyan airline": a
+        // nationality before a business (or its second word) says whose it is, as
+        // `OWNER_NOUNS` do in French and Spanish.
+        let mut words = text[end..].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+        if words.by_ref().take(2).any(|w| in_list(BUSINESS_NOUNS, w)) {
             return Role::Org;
         }
     }

@@ -252,6 +252,13 @@ impl Engine {
         let lede_end =
             sections[1].sentences.first().map_or(0, |r| sections[1].norm.original_span(r.start, r.end).1);
         latest_status_wins(&mut all, &self.triggers, lede_end);
+        // (A heading such as "Introduction" before the first sentence is not the lede.)
+        let lede_sentence_end = sections[1]
+            .sentences
+            .iter()
+            .find(|r| sections[1].norm.text[r.start..r.end].split_whitespace().nth(3).is_some())
+            .map_or(0, |r| sections[1].norm.original_span(r.start, r.end).1);
+        title_follows_body(&mut all, &self.triggers, lede_sentence_end);
         // The most confident detection per (trigger, country, polarity), in first-seen order;
         // an advisory has a handful, so a linear search beats hashing.
         let mut detections: Vec<Detection> = Vec::new();
@@ -455,8 +462,11 @@ impl Engine {
                     continue;
                 }
                 for h in &hits {
-                    let Meaning::NearA { trigger, .. } = h.meaning else { continue };
+                    let Meaning::NearA { trigger, rule } = h.meaning else { continue };
                     let t = trigger as usize;
+                    if !self.triggers.triggers()[t].near[rule as usize].lift_alone {
+                        continue;
+                    }
                     let near_lift = lifts.iter().any(|l| {
                         let gap = if l.start >= h.end {
                             modifiers::words_between(text, h.end, l.start)
@@ -584,6 +594,10 @@ impl Engine {
             year,
             &others,
         );
+        if !found.habitual && modifiers::examples_have_undergone(&text[raw.sentence.start..raw.cand.first.0])
+        {
+            found.habitual = true;
+        }
         // A heading that is only the measure's name ("Ordered Departure") says no more than the
         // sentence under it: it takes that sentence's time and modality.
         if let Some(next) = heading_only(text, &raw.sentence, &raw.cand)
@@ -844,6 +858,61 @@ fn counts_places(sentence: &str) -> bool {
 
 /// The latest status wins: an affirmed measure reported lifted later in the advisory (or in
 /// its title, which states the news) is demoted to `lifted` for that country.
+/// A title that names a measure the body's lede tells as ended or as history ("Capital
+/// controls in Iceland" over an account of 2008; "Neutralization of rebellion achieved by
+/// martial law" over "martial law expired at midnight") names it as a topic: it takes the
+/// body's status. A body that also tells it as holding, or first tells of it after the lede,
+/// leaves the title as it is.
+fn title_follows_body(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet, lede_end: usize) {
+    for i in 0..all.len() {
+        let (d, of) = &all[i];
+        if d.section != Section::Title || d.polarity != Polarity::Affirmed || of.is_some() {
+            continue;
+        }
+        let Some(t) = triggers.index_of(d.trigger.as_str()) else { continue };
+        let (mut affirmed, mut ended, mut past, mut first) = (false, false, false, usize::MAX);
+        for (b, b_of) in all.iter().filter(|(b, _)| b.section == Section::Body && b.country == d.country) {
+            // An all-clear of this measure ("martial law expired") tells it ended.
+            let clears = *b_of == Some(t) && b.trigger != d.trigger;
+            if b.trigger != d.trigger && !clears {
+                continue;
+            }
+            // "lifted the curfew in Dhaka for seven hours", "partially restored": the
+            // measure goes on.
+            if (clears || b.polarity == Polarity::Lifted) && lifted_for_a_while(&b.evidence) {
+                continue;
+            }
+            first = first.min(b.span.0);
+            match b.polarity {
+                _ if clears => ended = true,
+                Polarity::Affirmed => affirmed = true,
+                Polarity::Lifted => ended = true,
+                Polarity::Historical => past = true,
+                _ => {}
+            }
+        }
+        if !affirmed && (ended || past) && first < lede_end {
+            all[i].0.polarity = if ended { Polarity::Lifted } else { Polarity::Historical };
+        }
+    }
+}
+
+/// Whether a reported lift is partial or for some hours only.
+fn lifted_for_a_while(evidence: &str) -> bool {
+    if cues::says_any(evidence, PARTIAL_LIFT.iter().copied()) || counts_places(evidence) {
+        return true;
+    }
+    let words: Vec<String> = evidence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.windows(3).any(|w| {
+        matches!(w[0].as_str(), "for" | "pendant" | "durante" | "por")
+            && matches!(w[2].as_str(), "hour" | "hours" | "heures" | "horas")
+    })
+}
+
 fn latest_status_wins(all: &mut [(Detection, Option<usize>)], triggers: &TriggerSet, lede_end: usize) {
     /// A reported lift: its position, the trigger it lifts, where it was said.
     struct Lift {
@@ -1180,9 +1249,16 @@ fn heading_only(text: &str, sentence: &Range<usize>, cand: &Candidate) -> bool {
     }
     let s = &text[sentence.clone()];
     let words = s.split_whitespace().count();
-    let outside = modifiers::words_between(text, sentence.start, cand.first.0)
-        + modifiers::words_between(text, cand.last.1, sentence.end);
-    words <= 4 && outside == 0 && !s.trim_end().ends_with(['.', '!', '?'])
+    // "Introduction of the capital controls", "Background: the curfew": a section heading
+    // that only introduces the measure.
+    const HEADING_WORDS: &[&str] =
+        &["introduction", "background", "history", "overview", "timeline", "of", "the"];
+    let outside = text[sentence.start..cand.first.0]
+        .split(|c: char| !c.is_alphanumeric())
+        .chain(text[cand.last.1..sentence.end].split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .all(|w| attribution::in_list(HEADING_WORDS, w));
+    words <= 6 && outside && !s.trim_end().ends_with(['.', '!', '?'])
 }
 
 /// Hits wholly inside `r`; `hits` is sorted by start.

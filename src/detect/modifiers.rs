@@ -1449,7 +1449,7 @@ pub fn past_year_in(clause: &str, doc_year: i32) -> bool {
         // "diciembre de 2001", "mars de 2019".
         if let [.., month, de] = &prev[..]
             && de == "de"
-            && is_month(month)
+            && (is_month(month) || is_season(month))
         {
             return true;
         }
@@ -1521,8 +1521,81 @@ fn is_time_word(w: &str) -> bool {
     // ("del": Spanish "la crisis del 2001".)
     matches!(w, "in" | "during" | "on" | "of" | "by" | "late" | "early" | "mid" | "en" | "year" | "del")
         || is_month(w)
+        || is_season(w)
         || (w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
         || w.ends_with("th") && w[..w.len() - 2].chars().all(|c| c.is_ascii_digit()) && w.len() > 2
+}
+
+/// "in autumn 2008", "à l'automne 2010", "en el verano de 2019".
+fn is_season(w: &str) -> bool {
+    matches!(
+        w,
+        "spring"
+            | "summer"
+            | "autumn"
+            | "fall"
+            | "winter"
+            | "printemps"
+            | "été"
+            | "automne"
+            | "hiver"
+            | "primavera"
+            | "verano"
+            | "otoño"
+            | "invierno"
+            | "l'automne"
+            | "l'été"
+            | "l'hiver"
+    )
+}
+
+/// "Countries like Cameroon, Uganda and Mali have faced internet shutdowns during elections":
+/// countries given as examples of what places have gone through say what happens, not what
+/// holds now. `before` is the clause up to the measure.
+pub fn examples_have_undergone(before: &str) -> bool {
+    const LEADS: &[&str] = &[
+        "countries like",
+        "countries such as",
+        "nations like",
+        "nations such as",
+        "others like",
+        "others such as",
+        "states like",
+        "states such as",
+        "pays comme",
+        "pays tels que",
+        "países como",
+        "paises como",
+        "naciones como",
+    ];
+    const UNDERGONE: &[&str] = &[
+        "have faced",
+        "have experienced",
+        "have seen",
+        "have witnessed",
+        "have suffered",
+        "have endured",
+        "have undergone",
+        "have gone through",
+        "ont connu",
+        "ont subi",
+        "han sufrido",
+        "han vivido",
+        "han experimentado",
+        "han enfrentado",
+    ];
+    let Some(lead) = LEADS.iter().filter_map(|l| find_ci(before, l)).min() else { return false };
+    UNDERGONE.iter().any(|u| find_ci(&before[lead..], u).is_some())
+}
+
+/// Byte offset of the first ASCII-case-insensitive occurrence of `needle` at word boundaries.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..h.len().checked_sub(n.len())? + 1).find(|&i| {
+        h[i..i + n.len()].eq_ignore_ascii_case(n)
+            && (i == 0 || !h[i - 1].is_ascii_alphanumeric())
+            && h.get(i + n.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
 }
 
 /// "until" followed by a date ("until July 29", "until 5 May", "until further notice") ends

@@ -5656,3 +5656,169 @@ fn french_idioms_on_coup_name_no_putsch() {
     assert_eq!(coups("Le coup d'État a eu lieu hier à Libreville, au Gabon."), 1);
     assert_eq!(coups("À la suite du coup d'État, les frontières du Gabon ont été fermées."), 1);
 }
+
+#[test]
+fn a_nationality_before_a_business_names_its_owner() {
+    // The airline's or tour operator's nationality is not where the measure holds.
+    expect(
+        "",
+        "The Dutch airline began evacuating 400 holidaymakers from Tunisia after the president declared a state of emergency.",
+        &[],
+        Some(2015),
+        &["evacuation/TN", "state_of_emergency/TN"],
+    );
+    // Near miss: the nationality of the authorities that act.
+    expect("", "Dutch authorities closed Schiphol airport.", &[], None, &["airport_closure/NL"]);
+}
+
+#[test]
+fn holidaymakers_flown_home_are_an_evacuation() {
+    expect(
+        "",
+        "A tour operator began evacuating 900 holidaymakers from Gambia on Wednesday.",
+        &[],
+        Some(2017),
+        &["evacuation/GM"],
+    );
+    expect(
+        "",
+        "Hundreds of tourists are being flown home from Gambia by a tour operator.",
+        &[],
+        Some(2017),
+        &["evacuation/GM"],
+    );
+    // Near miss: the dead flown home are no evacuation.
+    expect("", "The bodies of the two climbers were flown home from Nepal on Friday.", &[], Some(2017), &[]);
+}
+
+#[test]
+fn a_common_verb_beside_a_lift_word_ends_no_evacuation() {
+    // "getting ready to remove" a president ends nobody's evacuation.
+    expect(
+        "",
+        "A tour operator began evacuating tourists from Gambia on Wednesday. A source said this week the bloc was getting ready to remove Jammeh by force.",
+        &[],
+        Some(2017),
+        &["evacuation/GM"],
+    );
+}
+
+#[test]
+fn a_title_naming_a_measure_the_lede_tells_as_over_takes_the_ledes_status() {
+    expect(
+        "Rebellion neutralised by martial law: minister",
+        "Martial law in Mindanao expired at midnight on 31 December, the defence minister said on Tuesday.",
+        &[],
+        Some(2019),
+        &[],
+    );
+    expect(
+        "Capital controls in Iceland",
+        "Capital controls were imposed in Iceland in November 2008, after its three largest banks failed.",
+        &[],
+        Some(2019),
+        &[],
+    );
+    expect(
+        "Iceland to end capital controls",
+        "Iceland will lift its capital controls on Tuesday, the finance minister said.",
+        &[],
+        Some(2017),
+        &[],
+    );
+    // Near misses: a lede that tells it as holding; history told only after the lede; a lift
+    // for some hours.
+    expect(
+        "Capital controls in Iceland",
+        "The central bank said on Monday that capital controls remain in place.",
+        &[],
+        Some(2016),
+        &["banking_suspension/IS"],
+    );
+    expect(
+        "Egypt imposes curfew as protests grow",
+        "Tens of thousands marched in Cairo on Friday. The last nationwide curfew in Egypt was imposed in 1986.",
+        &[],
+        Some(2011),
+        &["curfew/EG"],
+    );
+    let a = analyze(
+        "Dhaka curfew eased",
+        "Authorities in Bangladesh lifted the curfew in Dhaka for six hours on Sunday.",
+        &[],
+        Some(2024),
+    );
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "curfew" && d.section == Section::Title), "{a:?}");
+}
+
+#[test]
+fn countries_given_as_examples_of_what_elections_bring_are_not_news() {
+    expect(
+        "",
+        "Countries like Uganda, Tanzania, Togo and Mali have faced internet shutdowns during elections.",
+        &[],
+        Some(2021),
+        &[],
+    );
+    expect(
+        "",
+        "Des pays comme le Togo, le Bénin et le Mali ont connu des coupures d'internet lors des élections.",
+        &[],
+        Some(2021),
+        &[],
+    );
+    // Near misses: the same countries acting now, and examples that act rather than undergo.
+    expect(
+        "",
+        "Uganda, Tanzania and Mali shut down the internet on Thursday as polls opened.",
+        &[],
+        Some(2021),
+        &["internet_shutdown/ML", "internet_shutdown/TZ", "internet_shutdown/UG"],
+    );
+    expect(
+        "",
+        "Countries such as Kenya and Uganda have banned travellers from Liberia since Monday.",
+        &[],
+        Some(2014),
+        &["entry_ban/KE", "entry_ban/UG"],
+    );
+}
+
+#[test]
+fn a_season_and_a_past_year_date_a_measure() {
+    expect(
+        "",
+        "Capital controls were introduced in Iceland in autumn 2008 after the banks failed.",
+        &[],
+        Some(2016),
+        &[],
+    );
+    expect("", "Argentina impuso un corralito bancario en el verano de 2001.", &[], Some(2021), &[]);
+    // Near miss: this autumn, in the advisory's own year.
+    expect(
+        "",
+        "Capital controls were introduced in Iceland this autumn after the banks failed.",
+        &[],
+        Some(2008),
+        &["banking_suspension/IS"],
+    );
+}
+
+#[test]
+fn a_heading_that_introduces_a_measure_takes_the_sentence_under_it() {
+    expect(
+        "",
+        "Introduction of the capital controls\nThe capital controls were introduced in November 2008, after Iceland's banks collapsed.",
+        &[],
+        Some(2016),
+        &[],
+    );
+    // Near miss: the sentence under it tells the measure as new.
+    expect(
+        "",
+        "Introduction of the capital controls\nThe capital controls were introduced on 28 November, after Iceland's banks collapsed.",
+        &[],
+        Some(2008),
+        &["banking_suspension/IS"],
+    );
+}

@@ -159,6 +159,10 @@ pub struct Near {
     pub a: Vec<Term>,
     pub b: Vec<Term>,
     pub within: usize,
+    /// Whether an `a` term alone beside a lift word reports the measure ended ("access to
+    /// social media was restored"). Off for rules whose `a` terms are common verbs ("getting
+    /// ready to remove the president" ends no evacuation).
+    pub lift_alone: bool,
 }
 
 /// How a trigger treats places introduced by "from" ("evacuated from Sudan", "travellers
