@@ -433,6 +433,13 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "amenazó con",
             "planea",
             "considera",
+            // An ultimatum's consequence: "De no cumplirse esta demanda, … ha anunciado el
+            // cierre", "otherwise the borders will close".
+            "de no cumplirse",
+            "de no hacerlo",
+            "de lo contrario",
+            "otherwise",
+            "faute de quoi",
         ],
     ),
     (

@@ -84,6 +84,45 @@ fn agent_of_leading_cause(text: &str, sentence_start: usize, m: &Mention, match_
     phrase[at..].split(|c: char| !c.is_alphanumeric()).any(|w| w.eq_ignore_ascii_case("by"))
 }
 
+/// "After talks with Haiti failed, the Dominican Republic closed its border", "En respuesta al
+/// impasse entre … y Haití, el presidente ordenó el cierre": a place in a phrase of cause or
+/// time that opens the sentence, closed by a comma before the measure, is the cause's. Gives
+/// where that comma is.
+fn in_leading_cause(text: &str, sentence_start: usize, m: &Mention, match_start: usize) -> Option<usize> {
+    if m.end > match_start || m.start < sentence_start {
+        return None;
+    }
+    let head = &text[sentence_start..m.start];
+    if head.contains([',', ';', ':']) {
+        return None;
+    }
+    const OPENERS: &[&str] = &[
+        "after ",
+        "following ",
+        "amid ",
+        "amidst ",
+        "in response to ",
+        "in retaliation for ",
+        "tras ",
+        "después de ",
+        "despues de ",
+        "en respuesta a",
+        "après ",
+        "apres ",
+        "à la suite ",
+        "a la suite ",
+        "suite à ",
+        "en réponse à",
+    ];
+    let lead = head.trim_start();
+    if !OPENERS.iter().any(|o| {
+        lead.len() >= o.len() && lead.is_char_boundary(o.len()) && lead[..o.len()].eq_ignore_ascii_case(o)
+    }) {
+        return None;
+    }
+    text[m.end..match_start].find(',').map(|at| m.end + at)
+}
+
 /// Where the first word opening a cause (see `tells_a_cause`) starts in `text`, if any.
 pub(super) fn cause_at(text: &str) -> Option<usize> {
     const CAUSES: &[&str] = &[
@@ -197,6 +236,12 @@ pub(super) fn attribute(
             && (tells_a_cause(&s.norm.text, raw.cand.last.1, m.start, raw.sentence.end)
                 || opens_a_circumstance(&s.norm.text[raw.cand.last.1..m.start])))
             || agent_of_leading_cause(&s.norm.text, raw.sentence.start, m, raw.cand.first.0)
+            || in_leading_cause(&s.norm.text, raw.sentence.start, m, raw.cand.first.0).is_some_and(|comma| {
+                // Only when the measure has another owner: a place of another country named
+                // after the opening phrase.
+                mentions_in(&s.mentions, &(comma..raw.clause.end.max(raw.cand.last.1)))
+                    .any(|o| o.role == Role::Plain && o.country != m.country)
+            })
     };
     // Every city of the country named in the clause (else in the sentence): "curfews in
     // Kathmandu and Pokhara" holds for both.
@@ -345,7 +390,7 @@ pub(super) fn attribute(
                 in_clause.retain(after_from);
             }
         }
-        FromPlaces::Exclude => in_clause.retain(|m| !after_from(m)),
+        FromPlaces::Exclude => in_clause.retain(|m| !after_from(m) && !kept_out(&s.norm.text, m)),
     }
     // A place introduced as where things happen ("in X", "across X", "into X") outranks one
     // that only acts in the clause ("Russia declared martial law in occupied Ukrainian
@@ -682,7 +727,7 @@ pub(super) fn attribute(
     }
     // Where arrivals come from is not where an entry ban is, in the sentence either.
     if from_places == FromPlaces::Exclude {
-        in_sentence.retain(|m| !after_from(m));
+        in_sentence.retain(|m| !after_from(m) && !kept_out(&s.norm.text, m));
     }
     if let Some(c) = subject.filter(|c| in_sentence.iter().any(|m| m.country == *c)) {
         push(c, 0.95, &mut out);
@@ -746,9 +791,12 @@ pub(super) fn attribute(
         push(m.country, 0.9, &mut out);
         return out;
     }
+    // (Nor is the country whose own people or papers the sentence says are kept out: "la
+    // suspensión de visas a haitianos" is no Haitian ban.)
     let origin_only = from_places == FromPlaces::Exclude
-        && mentions_in(&s.mentions, &raw.sentence)
-            .any(|m| Some(m.country) == subject && after_from(&m) && !both_ways(m));
+        && mentions_in(&s.mentions, &raw.sentence).any(|m| {
+            Some(m.country) == subject && ((after_from(&m) && !both_ways(m)) || kept_out(&s.norm.text, m))
+        });
     if let Some(c) = subject.filter(|_| !origin_only) {
         push(c, 0.9, &mut out);
     }
@@ -1226,6 +1274,50 @@ pub(super) fn names_own_people(matched: &str) -> bool {
 }
 
 /// A noun for a country's own people abroad or its diplomatic presence.
+/// A nationality that names the people or papers an entry rule keeps out ("Haitian visas",
+/// "visas haïtiens", "las visas a haitianos", "Russian nationals"): those turned away, not the
+/// country turning them away.
+fn kept_out(text: &str, m: &Mention) -> bool {
+    if m.kind != Kind::Demonym {
+        return false;
+    }
+    const PAPERS_AND_PEOPLE: &[&str] = &[
+        "visa",
+        "visas",
+        "passport",
+        "passports",
+        "nationals",
+        "citizens",
+        "travellers",
+        "travelers",
+        "tourists",
+        "visitors",
+        "migrants",
+        "workers",
+        "passeports",
+        "ressortissants",
+        "citoyens",
+        "voyageurs",
+        "touristes",
+        "pasaporte",
+        "pasaportes",
+        "ciudadanos",
+        "nacionales",
+        "viajeros",
+        "turistas",
+        "migrantes",
+    ];
+    let next = text[m.end..].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    let prev = attribution::text_before(text, m.start, 24)
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    let plural_noun = text[m.start..m.end].ends_with('s');
+    attribution::in_list(PAPERS_AND_PEOPLE, next)
+        || attribution::in_list(PAPERS_AND_PEOPLE, prev)
+        || (plural_noun && attribution::in_list(&["for", "to", "a", "aux", "pour"], prev))
+}
+
 fn is_people(w: &str) -> bool {
     matches!(
         w,

@@ -5822,3 +5822,98 @@ fn a_heading_that_introduces_a_measure_takes_the_sentence_under_it() {
         &["banking_suspension/IS"],
     );
 }
+
+#[test]
+fn the_nationality_of_papers_or_people_kept_out_is_not_the_banning_country() {
+    expect(
+        "",
+        "The Dominican Republic suspended Haitian visas and closed the border on Friday.",
+        &[],
+        Some(2023),
+        &["entry_ban/DO"],
+    );
+    expect(
+        "",
+        "República Dominicana suspendió las visas a haitianos y cerró la frontera el viernes.",
+        &[],
+        Some(2023),
+        &["entry_ban/DO"],
+    );
+    expect(
+        "",
+        "La République dominicaine a suspendu les visas haïtiens et fermé la frontière vendredi.",
+        &[],
+        Some(2023),
+        &["entry_ban/DO"],
+    );
+    // Nor is the subject whose own people the sentence keeps out (the ban is left with no
+    // country).
+    expect(
+        "Ultimátum a Haití",
+        "La suspensión de visas a haitianos y la prohibición de entrada al país ya están en vigor desde el lunes.",
+        &[],
+        Some(2023),
+        &["entry_ban/-"],
+    );
+    // Near misses: the nationality of the authorities that close it; the subject's own ban.
+    expect("", "Haitian authorities closed the border on Friday.", &[], Some(2023), &["entry_ban/HT"]);
+    expect(
+        "Ultimátum a Haití",
+        "La prohibición de entrada al país ya está en vigor desde el lunes.",
+        &[],
+        Some(2023),
+        &["entry_ban/HT"],
+    );
+}
+
+#[test]
+fn the_consequence_of_an_ultimatum_is_not_in_force() {
+    expect(
+        "",
+        "De no cumplirse esta demanda, República Dominicana ha anunciado el cierre de sus fronteras terrestres.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    expect(
+        "",
+        "Haiti must stop the canal; otherwise the Dominican Republic will close its borders.",
+        &[],
+        Some(2023),
+        &[],
+    );
+    // Near miss: "otherwise" after the measure, in a clause of its own.
+    expect(
+        "",
+        "The Dominican Republic closed its borders on Friday, as Haiti had otherwise ignored the demand.",
+        &[],
+        Some(2023),
+        &["entry_ban/DO"],
+    );
+}
+
+#[test]
+fn a_place_in_an_opening_phrase_of_cause_is_the_causes() {
+    expect(
+        "",
+        "After talks with Haiti failed, the Dominican Republic ordered the closure of the borders.",
+        &[],
+        Some(2023),
+        &["entry_ban/DO"],
+    );
+    expect(
+        "",
+        "After Iran attacked a US base in Qatar, Bahrain closed its airspace.",
+        &[],
+        Some(2025),
+        &["airport_closure/BH", "entry_ban/BH"],
+    );
+    // Near miss: with no other place after the phrase, its place is still where it holds.
+    expect(
+        "",
+        "After protests in Nairobi, a curfew was imposed on Tuesday.",
+        &[],
+        Some(2023),
+        &["curfew/KE"],
+    );
+}
