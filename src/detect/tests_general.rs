@@ -5917,3 +5917,50 @@ fn a_place_in_an_opening_phrase_of_cause_is_the_causes() {
         &["curfew/KE"],
     );
 }
+
+#[test]
+fn a_measure_feared_is_not_in_force() {
+    expect("Benin: fears of an internet shutdown", "Voting takes place on Sunday.", &[], Some(2021), &[]);
+    expect("Bénin", "Certains redoutent une coupure d'internet dimanche.", &[], Some(2021), &[]);
+    expect("Bolivia", "Crece el temor a un toque de queda en La Paz.", &[], Some(2021), &[]);
+    // Near misses: a fear of something else before the measure, and a measure that was feared
+    // and came.
+    expect(
+        "",
+        "Fearing more unrest, the government imposed a curfew in Cotonou on Sunday.",
+        &[],
+        Some(2021),
+        &["curfew/BJ"],
+    );
+    expect("", "Amid fears of unrest, Benin imposed a curfew on Sunday.", &[], Some(2021), &["curfew/BJ"]);
+    expect(
+        "",
+        "The curfew that residents feared was imposed in Cotonou on Sunday.",
+        &[],
+        Some(2021),
+        &["curfew/BJ"],
+    );
+}
+
+#[test]
+fn plural_french_and_spanish_restorations_end_a_cut() {
+    let a =
+        analyze("Bénin : les connexions internet rétablies", "Le vote a eu lieu dimanche.", &[], Some(2019));
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "internet_restored"), "{a:?}");
+    assert!(a.affirmed().all(|d| d.trigger.as_str() != "internet_shutdown"), "{a:?}");
+    let a = analyze(
+        "Venezuela: restablecidos los servicios de internet",
+        "La votación tuvo lugar el domingo.",
+        &[],
+        Some(2019),
+    );
+    assert!(a.affirmed().any(|d| d.trigger.as_str() == "internet_restored"), "{a:?}");
+    // Near miss: still cut.
+    expect(
+        "Bénin : les connexions internet coupées",
+        "Le vote a eu lieu dimanche.",
+        &[],
+        Some(2019),
+        &["internet_shutdown/BJ"],
+    );
+}
