@@ -563,6 +563,9 @@ const OWNER_NOUNS: &[&str] = &[
     "gigante",
 ];
 
+/// Currencies named after a country.
+const CURRENCIES: &[&str] = &["dollar", "dollars", "dólares", "dolares", "dólar", "dolar", "pounds", "euros"];
+
 /// Businesses named after a nationality, in English word order ("British tour operator").
 const BUSINESS_NOUNS: &[&str] = &[
     "company",
@@ -624,6 +627,14 @@ pub fn role(text: &str, start: usize, end: usize, demonym: bool) -> Role {
         if words.by_ref().take(2).any(|w| in_list(BUSINESS_NOUNS, w)) {
             return Role::Org;
         }
+    }
+    // "200 US dollars", "Hong Kong dollars", "dólares estadounidenses": a currency named after
+    // a country is money, not a place.
+    let next_word = text[end..].split(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty()).unwrap_or("");
+    let prev_word =
+        text_before(text, start, 16).rsplit(|c: char| !c.is_alphanumeric()).find(|w| !w.is_empty());
+    if in_list(CURRENCIES, next_word) || prev_word.is_some_and(|w| in_list(CURRENCIES, w)) {
+        return Role::Org;
     }
     if source_of(text_before(text, start, 48)) || feared(text_before(text, start, 24)) {
         return Role::Actor;

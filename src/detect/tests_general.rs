@@ -5964,3 +5964,48 @@ fn plural_french_and_spanish_restorations_end_a_cut() {
         &["internet_shutdown/BJ"],
     );
 }
+
+#[test]
+fn a_currency_named_after_a_country_is_money() {
+    expect(
+        "Central Bank of Afghanistan limits withdrawals to 200 US dollars per week",
+        "",
+        &[],
+        Some(2021),
+        &["banking_suspension/AF"],
+    );
+    // Near miss: the country itself, named as where, beside its currency.
+    expect(
+        "",
+        "Banks in the US limited withdrawals to 500 US dollars a day.",
+        &[],
+        Some(2021),
+        &["banking_suspension/US"],
+    );
+}
+
+#[test]
+fn limiting_the_withdrawals_caps_them() {
+    expect(
+        "Afghanistan",
+        "The central bank ordered the banks to limit the withdrawals to $200 per week for each customer.",
+        &[],
+        Some(2021),
+        &["banking_suspension/AF"],
+    );
+    // Near misses: a limit that may come, and one raised.
+    expect(
+        "Papua New Guinea",
+        "Banks may limit cash withdrawals around public holidays.",
+        &[],
+        Some(2021),
+        &[],
+    );
+    expect(
+        "Afghanistan",
+        "The central bank raised the withdrawal limits on Wednesday.",
+        &[],
+        Some(2021),
+        &[],
+    );
+}
