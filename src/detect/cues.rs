@@ -163,7 +163,20 @@ pub const DEMANDS: &[&str] = &[
 
 /// Lift words that end a measure only right next to it (`modifiers::tight_lift`): "abandons
 /// martial law", "abandoned an attempt at martial law", "martial law removal".
-pub const TIGHT_LIFTS: &[&str] = &["abandons", "abandoned", "abandoning", "removal", "scrapped", "scraps"];
+pub const TIGHT_LIFTS: &[&str] = &[
+    "abandons",
+    "abandoned",
+    "abandoning",
+    "removal",
+    "scrapped",
+    "scraps",
+    // "reversed its controversial move to block social media apps" (not "reversed their
+    // trucks as the ban stayed in force").
+    "reversed",
+    "reverses",
+    "reversing",
+    "overturned",
+];
 
 pub const CUES: &[(CueKind, &[&str])] = &[
     (CueKind::HypoPre, DEMANDS),

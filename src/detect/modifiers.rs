@@ -1019,8 +1019,32 @@ fn tight_demand(text: &str, h: &Hit, cand: &Candidate) -> bool {
 /// else ("residents abandoned their homes during the curfew"). True for every other cue.
 fn tight_lift(text: &str, h: &Hit, cand: &Candidate) -> bool {
     const BETWEEN: &[&str] = &[
-        "a", "an", "the", "his", "her", "its", "their", "short", "lived", "brief", "attempt", "bid", "plan",
-        "at", "to", "impose", "declare", "of", "planned", "proposed",
+        "a",
+        "an",
+        "the",
+        "his",
+        "her",
+        "its",
+        "their",
+        "short",
+        "lived",
+        "brief",
+        "attempt",
+        "bid",
+        "plan",
+        "at",
+        "to",
+        "impose",
+        "declare",
+        "of",
+        "planned",
+        "proposed",
+        "move",
+        "decision",
+        "order",
+        "controversial",
+        "block",
+        "on",
     ];
     let cue = &text[h.start..h.end];
     if !super::cues::TIGHT_LIFTS.iter().any(|t| t.eq_ignore_ascii_case(cue)) {

@@ -6009,3 +6009,16 @@ fn limiting_the_withdrawals_caps_them() {
         &[],
     );
 }
+
+#[test]
+fn a_measure_reversed_or_overturned_has_ended() {
+    let ended = |body: &str| {
+        let a = analyze("Nepal", body, &[], Some(2025));
+        a.affirmed().any(|d| d.trigger.as_str() == "internet_restored")
+            && a.affirmed().all(|d| d.trigger.as_str() != "internet_shutdown")
+    };
+    assert!(ended("The government meanwhile reversed its controversial move to block social media apps."));
+    assert!(ended("The court overturned the ban on social media on Tuesday."));
+    // Near miss: a reversal of something else ends nothing.
+    assert!(!ended("Police reversed their trucks as the social media ban stayed in force."));
+}
