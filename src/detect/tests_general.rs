@@ -6022,3 +6022,29 @@ fn a_measure_reversed_or_overturned_has_ended() {
     // Near miss: a reversal of something else ends nothing.
     assert!(!ended("Police reversed their trucks as the social media ban stayed in force."));
 }
+
+#[test]
+fn an_order_to_shoot_at_protesters_to_kill_is_live_fire() {
+    expect(
+        "Kazakhstan",
+        "On January 7, the president ordered the security forces to shoot at protesters to kill without warning.",
+        &[],
+        Some(2022),
+        &["live_ammunition/KZ"],
+    );
+    // Near misses: a threat, and a gunman's shooting.
+    expect(
+        "Kazakhstan",
+        "The president threatened to shoot at protesters to kill if the riots continued.",
+        &[],
+        Some(2022),
+        &[],
+    );
+    expect(
+        "Kazakhstan",
+        "The gunman was shooting at random to kill as many people as possible.",
+        &[],
+        Some(2022),
+        &[],
+    );
+}
