@@ -92,10 +92,6 @@ fn in_leading_cause(text: &str, sentence_start: usize, m: &Mention, match_start:
     if m.end > match_start || m.start < sentence_start {
         return None;
     }
-    let head = &text[sentence_start..m.start];
-    if head.contains([',', ';', ':']) {
-        return None;
-    }
     const OPENERS: &[&str] = &[
         "after ",
         "following ",
@@ -114,10 +110,14 @@ fn in_leading_cause(text: &str, sentence_start: usize, m: &Mention, match_start:
         "suite à ",
         "en réponse à",
     ];
-    let lead = head.trim_start();
+    // (The opening words first: most sentences have none, and the rest is then not read.)
+    let lead = text[sentence_start..m.start].trim_start();
     if !OPENERS.iter().any(|o| {
         lead.len() >= o.len() && lead.is_char_boundary(o.len()) && lead[..o.len()].eq_ignore_ascii_case(o)
     }) {
+        return None;
+    }
+    if lead.contains([',', ';', ':']) {
         return None;
     }
     text[m.end..match_start].find(',').map(|at| m.end + at)

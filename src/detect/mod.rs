@@ -594,7 +594,13 @@ impl Engine {
             year,
             &others,
         );
-        if !found.habitual && modifiers::examples_have_undergone(&text[raw.sentence.start..raw.cand.first.0])
+        // (The examples' lead stands within a few hundred bytes of the measure.)
+        if !found.habitual
+            && modifiers::examples_have_undergone(attribution::text_before(
+                text,
+                raw.cand.first.0,
+                (raw.cand.first.0 - raw.sentence.start).min(400),
+            ))
         {
             found.habitual = true;
         }
