@@ -109,8 +109,9 @@ pub fn says_any<'w>(text: &str, words: impl IntoIterator<Item = &'w str>) -> boo
 /// (`modifiers::tight_demand`): "pidieron que se aplique el estado de excepción", "called for a
 /// state of emergency". Folded, as the text is.
 pub const DEMANDS: &[&str] = &[
-    // Fears, too, govern only what they name ("fears of an internet shutdown"; not "Fearing
-    // more unrest, the government imposed a curfew").
+    // A measure feared is not in force ("fears of an internet shutdown", "la crainte d'une
+    // coupure", "certains redoutent", "el temor a un toque de queda"); fears, as demands,
+    // govern only what they name (not "Fearing more unrest, the government imposed a curfew").
     "fears of",
     "fear of",
     "fears that",
@@ -469,29 +470,6 @@ pub const CUES: &[(CueKind, &[&str])] = &[
             "amenazó con",
             "planea",
             "considera",
-            // A measure feared is not one in force: "fears of an internet shutdown", "la
-            // crainte d'une coupure", "certains redoutent", "el temor a un toque de queda".
-            "fears of",
-            "fear of",
-            "fears that",
-            "feared",
-            "fearing",
-            "afraid of",
-            "crainte d'",
-            "crainte de",
-            "craintes d'",
-            "craintes de",
-            "craint",
-            "craignent",
-            "redoute",
-            "redoutent",
-            "redouter",
-            "temor a",
-            "temor de",
-            "temores de",
-            "teme",
-            "temen",
-            "miedo a",
             // An ultimatum's consequence: "De no cumplirse esta demanda, … ha anunciado el
             // cierre", "otherwise the borders will close".
             "de no cumplirse",
