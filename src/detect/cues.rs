@@ -55,15 +55,17 @@ pub fn says(kind: CueKind, text: &str) -> bool {
 /// Whether `hay` holds one of `phrases` (ASCII, lower case) as whole words, ignoring ASCII
 /// case, without allocating.
 pub fn names_any(hay: &str, phrases: &[&str]) -> bool {
-    let b = hay.as_bytes();
-    phrases.iter().any(|p| {
-        let p = p.as_bytes();
-        b.len() >= p.len()
-            && (0..=b.len() - p.len()).any(|i| {
-                b[i..i + p.len()].eq_ignore_ascii_case(p)
-                    && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-                    && b.get(i + p.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
-            })
+    phrases.iter().any(|p| find_phrase(hay, p).is_some())
+}
+
+/// Byte offset of the first whole-word occurrence of `phrase` in `hay`, ignoring ASCII case,
+/// without allocating.
+pub fn find_phrase(hay: &str, phrase: &str) -> Option<usize> {
+    let (b, p) = (hay.as_bytes(), phrase.as_bytes());
+    (0..(b.len() + 1).checked_sub(p.len())?).find(|&i| {
+        b[i..i + p.len()].eq_ignore_ascii_case(p)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + p.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
     })
 }
 

@@ -1608,18 +1608,9 @@ pub fn examples_have_undergone(before: &str) -> bool {
         "han experimentado",
         "han enfrentado",
     ];
-    let Some(lead) = LEADS.iter().filter_map(|l| find_ci(before, l)).min() else { return false };
-    UNDERGONE.iter().any(|u| find_ci(&before[lead..], u).is_some())
-}
-
-/// Byte offset of the first ASCII-case-insensitive occurrence of `needle` at word boundaries.
-fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    (0..h.len().checked_sub(n.len())? + 1).find(|&i| {
-        h[i..i + n.len()].eq_ignore_ascii_case(n)
-            && (i == 0 || !h[i - 1].is_ascii_alphanumeric())
-            && h.get(i + n.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
-    })
+    use super::cues::find_phrase;
+    let Some(lead) = LEADS.iter().filter_map(|l| find_phrase(before, l)).min() else { return false };
+    UNDERGONE.iter().any(|u| find_phrase(&before[lead..], u).is_some())
 }
 
 /// "until" followed by a date ("until July 29", "until 5 May", "until further notice") ends
